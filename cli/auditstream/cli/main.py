@@ -1,0 +1,72 @@
+"""The root ``audit`` app. It only mounts commands; each stage owns its own.
+
+Stage commands are imported when invoked, never at start, so ``audit query`` does not
+load Faust or spaCy and ``audit --help`` answers at once. A mounted command forwards its
+arguments to the stage's own Typer app, which parses them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import version
+from typing import Annotated
+
+import typer
+from auditstream.cli import demo, stack
+
+app = typer.Typer(
+    name="audit",
+    add_completion=False,
+    no_args_is_help=True,
+    help="Auditstream: audit events for LLM applications, redacted and archived write-once.",
+)
+app.add_typer(stack.app, name="stack")
+app.command("demo")(demo.demo)
+
+# command name -> (module with a Typer `app`, install hint, one-line help)
+_STAGE_COMMANDS = {
+    "process": ("auditstream.processor.cli", "processor", "Run redaction processor workers."),
+    "sink": ("auditstream.sink.cli", "sink", "Run sink workers writing the archive."),
+    "query": ("auditstream.auditor.cli.query", "auditor", "Query the archive with SQL."),
+}
+_FORWARD = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+
+
+def _mount(name: str, module: str, extra: str, summary: str) -> None:
+    @app.command(name, help=summary, context_settings=_FORWARD, add_help_option=False)
+    def forward(ctx: typer.Context) -> None:
+        try:
+            stage = importlib.import_module(module)
+        except ImportError as exc:
+            typer.echo(
+                f"audit {name}: missing dependency {exc.name!r}; install auditstream[{extra}]",
+                err=True,
+            )
+            raise typer.Exit(2) from exc
+        stage.app(args=ctx.args, prog_name=f"audit {name}")
+
+
+for _name, (_module, _extra, _summary) in _STAGE_COMMANDS.items():
+    _mount(_name, _module, _extra, _summary)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(version("auditstream"))
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Auditstream command line."""
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,565 @@
+#!/usr/bin/env bash
+# Local Auditstream service stack (DESIGN.md section 5): real Kafka and a real S3 with
+# Object Lock, run as plain background processes bound to 127.0.0.1. No containers.
+#
+#   Kafka 3.9.1   KRaft, one combined broker+controller, jars from Maven Central
+#   versitygw     v1.8.0 (Apache-2.0) S3 gateway, posix backend, versioning enabled
+#
+# Usage: deploy/local/stack.sh <command>    (see `usage` below or deploy/local/README.md)
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+
+# ----------------------------------------------------------------------------------------
+# Configuration (environment overrides)
+# ----------------------------------------------------------------------------------------
+KAFKA_VERSION=3.9.1
+VGW_VERSION=v1.8.0
+
+CACHE_DIR="${AUDITSTREAM_CACHE_DIR:-$HOME/.cache/auditstream}"
+STATE_DIR="${AUDITSTREAM_STACK_DIR:-$HOME/.local/state/auditstream/stack}"
+# Absolute paths: versitygw chdirs into its data root, and pid checks match on full paths.
+[[ $CACHE_DIR == /* ]] || CACHE_DIR="$PWD/$CACHE_DIR"
+[[ $STATE_DIR == /* ]] || STATE_DIR="$PWD/$STATE_DIR"
+
+KAFKA_PORT="${AUDITSTREAM_STACK_KAFKA_PORT:-19092}"
+KAFKA_CONTROLLER_PORT="${AUDITSTREAM_STACK_KAFKA_CONTROLLER_PORT:-19093}"
+KAFKA_HEAP="${AUDITSTREAM_STACK_KAFKA_HEAP:-512m}"
+PARTITIONS="${AUDITSTREAM_STACK_PARTITIONS:-3}"
+
+S3_PORT="${AUDITSTREAM_STACK_S3_PORT:-19000}"
+S3_ACCESS_KEY="${AUDITSTREAM_STACK_S3_ACCESS_KEY:-auditstream}"
+S3_SECRET_KEY="${AUDITSTREAM_STACK_S3_SECRET_KEY:-auditstream-local-secret}"
+S3_BUCKET="${AUDITSTREAM_STACK_BUCKET:-auditstream-archive}"
+S3_REGION=us-east-1
+
+START_TIMEOUT="${AUDITSTREAM_STACK_START_TIMEOUT:-120}"   # seconds, per service
+STOP_TIMEOUT="${AUDITSTREAM_STACK_STOP_TIMEOUT:-60}"      # seconds before SIGKILL
+
+HOST=127.0.0.1
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
+# Topics: name and retention in ms (7 days = 604800000, 30 days = 2592000000).
+TOPICS=(
+  "audit.events.raw:604800000"
+  "audit.events.redacted:2592000000"
+  "audit.events.dlq:604800000"
+)
+
+# Cache layout (shared by every checkout; safe to delete).
+KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
+KAFKA_LIB="$KAFKA_HOME/lib"
+KAFKA_MARKER="$KAFKA_HOME/.installed"
+VGW_BIN="$CACHE_DIR/versitygw-$VGW_VERSION/bin/versitygw"
+
+# State layout (data of this stack; `reset` deletes it).
+KAFKA_DIR="$STATE_DIR/kafka"
+KAFKA_DATA="$KAFKA_DIR/data"
+KAFKA_CONF="$KAFKA_DIR/server.properties"
+S3_DIR="$STATE_DIR/s3"
+S3_DATA="$S3_DIR/data"
+S3_VERSIONS="$S3_DIR/versions"   # versitygw requires it to be outside the data root
+LOG_DIR="$STATE_DIR/logs"
+RUN_DIR="$STATE_DIR/run"
+
+# ----------------------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------------------
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || die "'$1' not found on PATH ($2)"
+}
+
+check_config() {
+  local var
+  for var in KAFKA_PORT KAFKA_CONTROLLER_PORT S3_PORT PARTITIONS START_TIMEOUT STOP_TIMEOUT; do
+    [[ ${!var} =~ ^[0-9]+$ ]] || die "$var must be a number, got '${!var}'"
+  done
+  [[ $KAFKA_PORT != "$KAFKA_CONTROLLER_PORT" && $KAFKA_PORT != "$S3_PORT" &&
+     $KAFKA_CONTROLLER_PORT != "$S3_PORT" ]] || die "the three stack ports must differ"
+  (( ${#S3_BUCKET} >= 3 )) || die "bucket name '$S3_BUCKET' is too short (S3 needs >= 3 chars)"
+}
+
+# The Python interpreter for the bucket bootstrap: $PYTHON, else the project venv, else python3.
+python_bin() {
+  if [[ -n ${PYTHON:-} ]]; then
+    echo "$PYTHON"
+  elif [[ -x $REPO_ROOT/.venv/bin/python ]]; then
+    echo "$REPO_ROOT/.venv/bin/python"
+  else
+    echo python3
+  fi
+}
+
+# True if something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp, no tools needed).
+port_open() {
+  (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
+}
+
+# Serialise commands that change the stack, so two concurrent `up`s cannot both start
+# a broker. The lock fd must be closed in the servers we spawn (`9>&-`), otherwise they
+# would hold the lock for their whole life.
+lock_state() {
+  mkdir -p "$RUN_DIR"
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$RUN_DIR/stack.lock"
+    flock -w 600 9 || die "another stack.sh is still running (lock $RUN_DIR/stack.lock)"
+  fi
+}
+
+# The command-line fragment that identifies a process we started. A pid file alone is not
+# trusted: after a reboot or a crash the pid may belong to an unrelated process.
+signature() {
+  case $1 in
+    kafka) echo "kafka.Kafka $KAFKA_CONF" ;;
+    s3) echo "posix --versioning-dir $S3_VERSIONS $S3_DATA" ;;
+  esac
+}
+
+# Prints the pid of service $1 if its pid file names a live process started by this script.
+pid_of() {
+  local pidfile="$RUN_DIR/$1.pid" pid args
+  [[ -f $pidfile ]] || return 1
+  pid="$(<"$pidfile")"
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  args="$(ps -o args= -p "$pid" 2>/dev/null)" || return 1
+  [[ $args == *"$(signature "$1")"* ]] || return 1
+  echo "$pid"
+}
+
+# Last lines of a service log since its most recent start (logs are appended across
+# restarts; each start writes a "===== ... stack.sh: starting" header), for error messages.
+log_tail() {
+  local file="$LOG_DIR/$1.log"
+  [[ -f $file ]] || return 0
+  printf '%s\n' "----- $file (last 40 lines of the latest start) -----" >&2
+  awk '/^===== .* stack\.sh: starting / { n = 0 } { line[n++] = $0 }
+       END { for (i = (n > 40 ? n - 40 : 0); i < n; i++) print line[i] }' "$file" >&2
+  printf '%s\n' "-----" >&2
+}
+
+fail_start() {  # service, message
+  log_tail "$1"
+  die "$2 (\`$0 down\` stops whatever did start)"
+}
+
+# Refuses to start a service whose port is taken: it would fail anyway, and a healthy
+# answer from a foreign process would be mistaken for ours.
+check_ports_free() {
+  local port ports
+  case $1 in
+    kafka) ports=("$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT") ;;
+    s3) ports=("$S3_PORT") ;;
+  esac
+  for port in "${ports[@]}"; do
+    ! port_open "$port" || die "$1: port $HOST:$port is in use by a process this script did not start"
+  done
+}
+
+# The Python interpreter must have boto3 for the bucket bootstrap; check before starting.
+check_python() {
+  local py
+  py="$(python_bin)"
+  "$py" -c 'import boto3' >/dev/null 2>&1 ||
+    die "boto3 is not importable by '$py'; run \`make install\` first (or set PYTHON=/path/to/python)"
+}
+
+# ----------------------------------------------------------------------------------------
+# install: Kafka jars (Maven) and versitygw (go install), cached under $CACHE_DIR
+# ----------------------------------------------------------------------------------------
+install_kafka() {
+  local pom="$SCRIPT_DIR/kafka/pom.xml" want t0=$SECONDS
+  # The marker holds the pom's checksum, so editing the pom triggers a fresh download.
+  want="$(sha256sum "$pom" | cut -d' ' -f1)"
+  if [[ -f $KAFKA_MARKER && "$(<"$KAFKA_MARKER")" == "$want" ]]; then
+    log "kafka $KAFKA_VERSION: cached in $KAFKA_LIB"
+    return 0
+  fi
+  need mvn "install Maven, e.g. apt-get install maven"
+  log "kafka $KAFKA_VERSION: resolving jars from Maven Central into $KAFKA_LIB (about a minute)"
+  rm -rf "$KAFKA_LIB"
+  mkdir -p "$KAFKA_HOME"
+  # Run from a copy of the pom in the cache so no target/ or other output lands in the repo.
+  cp "$pom" "$KAFKA_HOME/pom.xml"
+  # Output goes to a log (mvn -q still prints stray terminal escape codes); shown on failure.
+  if ! (cd "$KAFKA_HOME" && mvn -B -q dependency:copy-dependencies -DincludeScope=runtime \
+      -DoutputDirectory="$KAFKA_LIB") >"$KAFKA_HOME/mvn.log" 2>&1; then
+    tail -n 40 "$KAFKA_HOME/mvn.log" >&2
+    die "mvn failed to fetch the Kafka jars (full output: $KAFKA_HOME/mvn.log)"
+  fi
+  [[ -f $KAFKA_LIB/kafka_2.13-$KAFKA_VERSION.jar ]] || die "kafka_2.13-$KAFKA_VERSION.jar missing after mvn"
+  echo "$want" >"$KAFKA_MARKER"
+  log "kafka $KAFKA_VERSION: $(find "$KAFKA_LIB" -name '*.jar' | wc -l) jars installed in $((SECONDS - t0))s"
+}
+
+install_versitygw() {
+  local t0=$SECONDS
+  if [[ -x $VGW_BIN ]]; then
+    log "versitygw $VGW_VERSION: cached at $VGW_BIN"
+    return 0
+  fi
+  need go "install Go >= 1.25 from https://go.dev/dl/"
+  log "versitygw $VGW_VERSION: building with go install (1-2 minutes when the Go module cache is cold)"
+  # go install writes the binary only once the build succeeded, so the existence check
+  # above is a sufficient completion marker. -X main.Version makes `versitygw -v` honest.
+  GOBIN="$(dirname "$VGW_BIN")" go install -ldflags "-X main.Version=$VGW_VERSION" \
+    "github.com/versity/versitygw/cmd/versitygw@$VGW_VERSION" || die "go install of versitygw failed"
+  [[ -x $VGW_BIN ]] || die "go install finished but $VGW_BIN does not exist"
+  log "versitygw $VGW_VERSION: installed at $VGW_BIN in $((SECONDS - t0))s"
+}
+
+cmd_install() {
+  need "$JAVA" "Kafka needs a Java 17 runtime, e.g. apt-get install openjdk-17-jre-headless"
+  mkdir -p "$CACHE_DIR"
+  # Separate lock for the shared cache (several checkouts/state dirs may install at once).
+  if command -v flock >/dev/null 2>&1; then
+    exec 8>"$CACHE_DIR/.install.lock"
+    flock -w 900 8 || die "timed out waiting for another install (lock $CACHE_DIR/.install.lock)"
+  fi
+  install_kafka
+  install_versitygw
+  if command -v flock >/dev/null 2>&1; then exec 8>&-; fi
+}
+
+# ----------------------------------------------------------------------------------------
+# Kafka
+# ----------------------------------------------------------------------------------------
+
+# Generated on every start so that port changes take effect; data lives in $KAFKA_DATA.
+write_kafka_config() {
+  mkdir -p "$KAFKA_DATA" "$LOG_DIR" "$RUN_DIR"
+  cat >"$KAFKA_CONF" <<EOF
+# Generated by deploy/local/stack.sh -- edits are overwritten on the next start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KAFKA_DATA
+
+# Single node: every replication factor / ISR must be 1, or transactions (Faust
+# exactly_once) and consumer groups never become available.
+default.replication.factor=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+min.insync.replicas=1
+group.initial.rebalance.delay.ms=0
+num.partitions=$PARTITIONS
+auto.create.topics.enable=true
+EOF
+
+  # Broker log4j: everything to stdout, which start_kafka appends to logs/kafka.log.
+  cat >"$KAFKA_DIR/log4j.properties" <<'EOF'
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.org.apache.kafka.clients=WARN
+EOF
+
+  # Command-line tools: warnings only, on stderr.
+  cat >"$KAFKA_DIR/tools-log4j.properties" <<'EOF'
+log4j.rootLogger=WARN, stderr
+log4j.appender.stderr=org.apache.log4j.ConsoleAppender
+log4j.appender.stderr.Target=System.err
+log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
+log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
+EOF
+
+  # Admin client settings for TopicCommand: fail fast instead of the 60 s default, so a
+  # health poll against a broker that is still starting returns within seconds.
+  cat >"$KAFKA_DIR/admin.properties" <<'EOF'
+request.timeout.ms=5000
+default.api.timeout.ms=10000
+EOF
+}
+
+# Runs a Kafka command-line class with a small, fast-starting JVM.
+kafka_tool() {
+  timeout 60 "$JAVA" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dlog4j.configuration="file:$KAFKA_DIR/tools-log4j.properties" \
+    -cp "$KAFKA_LIB/*" "$@"
+}
+
+topic_command() {
+  kafka_tool org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "$HOST:$KAFKA_PORT" --command-config "$KAFKA_DIR/admin.properties" "$@"
+}
+
+format_kafka_storage() {
+  local cluster_id
+  cluster_id="$(kafka_tool kafka.tools.StorageTool random-uuid)" || die "StorageTool random-uuid failed"
+  log "kafka: formatting $KAFKA_DATA (cluster id $cluster_id)"
+  kafka_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONF" >>"$LOG_DIR/kafka.log" 2>&1 ||
+    fail_start kafka "kafka storage format failed"
+}
+
+# Healthy = the broker answers a metadata request. Leaves the topic list in KAFKA_TOPIC_LIST
+# so that ensure_topics does not need another JVM start.
+KAFKA_TOPIC_LIST=""
+kafka_healthy() {
+  port_open "$KAFKA_PORT" || return 1
+  KAFKA_TOPIC_LIST="$(topic_command --list 2>/dev/null)"
+}
+
+start_kafka() {
+  local pid
+  if pid="$(pid_of kafka)"; then
+    log "kafka: already running (pid $pid)"
+    return 0
+  fi
+  rm -f "$RUN_DIR/kafka.pid"
+  check_ports_free kafka
+  write_kafka_config
+  printf '\n===== %s stack.sh: starting kafka =====\n' "$(date -Is)" >>"$LOG_DIR/kafka.log"
+  [[ -f $KAFKA_DATA/meta.properties ]] || format_kafka_storage
+  # setsid: own session, so a Ctrl-C/SIGINT aimed at the caller's process group (make,
+  # pytest, a terminal) does not take the broker down with it. nohup + setsid exec in
+  # place, so $! is the JVM's pid.
+  nohup setsid "$JAVA" "-Xmx$KAFKA_HEAP" -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
+    -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_CONF" \
+    </dev/null >>"$LOG_DIR/kafka.log" 2>&1 8>&- 9>&- &
+  echo $! >"$RUN_DIR/kafka.pid"
+  log "kafka: started (pid $!), log $LOG_DIR/kafka.log"
+}
+
+wait_kafka() {
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until kafka_healthy; do
+    pid_of kafka >/dev/null || fail_start kafka "kafka exited during startup (see log above)"
+    (( SECONDS < deadline )) || fail_start kafka "kafka not healthy on $HOST:$KAFKA_PORT after ${START_TIMEOUT}s"
+    sleep 1
+  done
+  log "kafka: healthy on $HOST:$KAFKA_PORT"
+}
+
+ensure_topics() {
+  local entry name retention
+  for entry in "${TOPICS[@]}"; do
+    name="${entry%%:*}" retention="${entry#*:}"
+    if grep -qxF "$name" <<<"$KAFKA_TOPIC_LIST"; then
+      continue
+    fi
+    log "kafka: creating topic $name ($PARTITIONS partitions, retention.ms=$retention)"
+    topic_command --create --if-not-exists --topic "$name" --partitions "$PARTITIONS" \
+      --replication-factor 1 --config "retention.ms=$retention" >/dev/null ||
+      die "could not create topic $name"
+  done
+}
+
+# ----------------------------------------------------------------------------------------
+# S3 (versitygw)
+# ----------------------------------------------------------------------------------------
+s3_healthy() {
+  curl -fsS --max-time 2 -o /dev/null "http://$HOST:$S3_PORT/health" 2>/dev/null
+}
+
+start_s3() {
+  local pid
+  if pid="$(pid_of s3)"; then
+    log "s3: already running (pid $pid)"
+    return 0
+  fi
+  rm -f "$RUN_DIR/s3.pid"
+  check_ports_free s3
+  mkdir -p "$S3_DATA" "$S3_VERSIONS" "$LOG_DIR" "$RUN_DIR"
+  printf '\n===== %s stack.sh: starting versitygw =====\n' "$(date -Is)" >>"$LOG_DIR/s3.log"
+  # Root credentials go through the environment, not argv, so `ps` does not show them.
+  # --versioning-dir enables bucket versioning, which Object Lock requires; object
+  # metadata (retention, checksums) is kept in user xattrs of the files under $S3_DATA.
+  ROOT_ACCESS_KEY_ID="$S3_ACCESS_KEY" ROOT_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
+    nohup setsid "$VGW_BIN" --port "$HOST:$S3_PORT" --region "$S3_REGION" --health /health \
+    --quiet --keep-alive \
+    posix --versioning-dir "$S3_VERSIONS" "$S3_DATA" \
+    </dev/null >>"$LOG_DIR/s3.log" 2>&1 8>&- 9>&- &
+  echo $! >"$RUN_DIR/s3.pid"
+  log "s3: started versitygw (pid $!), log $LOG_DIR/s3.log"
+}
+
+wait_s3() {
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until s3_healthy; do
+    pid_of s3 >/dev/null || fail_start s3 "versitygw exited during startup (see log above)"
+    (( SECONDS < deadline )) || fail_start s3 "versitygw not healthy on $HOST:$S3_PORT after ${START_TIMEOUT}s"
+    sleep 0.5
+  done
+  log "s3: healthy on http://$HOST:$S3_PORT"
+}
+
+ensure_bucket() {
+  local py
+  py="$(python_bin)"
+  AUDITSTREAM_STACK_S3_ACCESS_KEY="$S3_ACCESS_KEY" AUDITSTREAM_STACK_S3_SECRET_KEY="$S3_SECRET_KEY" \
+    "$py" "$SCRIPT_DIR/s3_bootstrap.py" --endpoint-url "http://$HOST:$S3_PORT" \
+    --bucket "$S3_BUCKET" --region "$S3_REGION" || die "S3 bucket bootstrap failed"
+}
+
+# ----------------------------------------------------------------------------------------
+# Stopping
+# ----------------------------------------------------------------------------------------
+
+# SIGTERM, wait up to STOP_TIMEOUT, then SIGKILL. Only ever signals a pid that pid_of
+# has matched against the command line we launched.
+stop_service() {
+  local name=$1 pidfile="$RUN_DIR/$1.pid" pid deadline
+  if ! pid="$(pid_of "$name")"; then
+    if [[ -f $pidfile ]]; then
+      log "$name: not running (removing stale pid file)"
+      rm -f "$pidfile"
+    else
+      log "$name: not running"
+    fi
+    return 0
+  fi
+  log "$name: stopping pid $pid"
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while kill -0 "$pid" 2>/dev/null; do
+    if (( SECONDS >= deadline )); then
+      log "$name: still running after ${STOP_TIMEOUT}s, sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 1
+      break
+    fi
+    sleep 0.5
+  done
+  rm -f "$pidfile"
+  log "$name: stopped"
+}
+
+# ----------------------------------------------------------------------------------------
+# Commands
+# ----------------------------------------------------------------------------------------
+cmd_up() {
+  local t0=$SECONDS
+  check_python
+  cmd_install
+  lock_state
+  if pid_of kafka >/dev/null && pid_of s3 >/dev/null && s3_healthy && kafka_healthy; then
+    log "already running and healthy"
+  else
+    # Check every port before starting anything, so a conflict does not leave half a stack.
+    pid_of kafka >/dev/null || check_ports_free kafka
+    pid_of s3 >/dev/null || check_ports_free s3
+    start_kafka
+    start_s3
+    wait_s3       # seconds
+    wait_kafka    # ~10 s on a cold start
+  fi
+  ensure_topics
+  ensure_bucket
+  log "stack up in $((SECONDS - t0))s: kafka $HOST:$KAFKA_PORT, s3 http://$HOST:$S3_PORT, bucket $S3_BUCKET"
+  log "client settings: eval \"\$($0 env)\""
+}
+
+cmd_down() {
+  lock_state
+  stop_service s3
+  stop_service kafka
+}
+
+cmd_kafka_start() {
+  cmd_install
+  lock_state
+  start_kafka
+  wait_kafka
+}
+
+cmd_s3_start() {
+  cmd_install
+  lock_state
+  start_s3
+  wait_s3
+}
+
+cmd_status() {
+  local pid ok=0
+  if pid="$(pid_of kafka)"; then
+    if kafka_healthy; then
+      printf '%-6s %-8s %s  pid %s\n' kafka healthy "$HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT)" "$pid"
+    else
+      printf '%-6s %-8s %s  pid %s\n' kafka running "$HOST:$KAFKA_PORT (not answering yet)" "$pid"; ok=1
+    fi
+  else
+    printf '%-6s %-8s %s\n' kafka stopped "$HOST:$KAFKA_PORT$(port_open "$KAFKA_PORT" && echo ' (port used by another process)')"; ok=1
+  fi
+  if pid="$(pid_of s3)"; then
+    if s3_healthy; then
+      printf '%-6s %-8s %s  pid %s\n' s3 healthy "http://$HOST:$S3_PORT (bucket $S3_BUCKET)" "$pid"
+    else
+      printf '%-6s %-8s %s  pid %s\n' s3 running "http://$HOST:$S3_PORT (not answering yet)" "$pid"; ok=1
+    fi
+  else
+    printf '%-6s %-8s %s\n' s3 stopped "http://$HOST:$S3_PORT$(port_open "$S3_PORT" && echo ' (port used by another process)')"; ok=1
+  fi
+  return "$ok"
+}
+
+cmd_reset() {
+  cmd_down
+  # Guard against a mis-set AUDITSTREAM_STACK_DIR wiping something important.
+  case "$STATE_DIR" in
+    "" | / | "$HOME" | "$HOME/" | "$REPO_ROOT" | "$REPO_ROOT/") die "refusing to delete STATE_DIR='$STATE_DIR'" ;;
+  esac
+  log "deleting $STATE_DIR"
+  rm -rf "$STATE_DIR"
+}
+
+cmd_env() {
+  printf 'export %s=%q\n' \
+    AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS "$HOST:$KAFKA_PORT" \
+    AUDITSTREAM_S3__ENDPOINT_URL "http://$HOST:$S3_PORT" \
+    AUDITSTREAM_S3__ACCESS_KEY_ID "$S3_ACCESS_KEY" \
+    AUDITSTREAM_S3__SECRET_ACCESS_KEY "$S3_SECRET_KEY" \
+    AUDITSTREAM_S3__BUCKET "$S3_BUCKET" \
+    AUDITSTREAM_S3__REGION "$S3_REGION" \
+    AUDITSTREAM_TEST_KAFKA "$HOST:$KAFKA_PORT" \
+    AUDITSTREAM_TEST_S3_ENDPOINT "http://$HOST:$S3_PORT"
+}
+
+usage() {
+  cat <<EOF
+Usage: $0 <command>
+
+  install      fetch Kafka $KAFKA_VERSION jars and build versitygw $VGW_VERSION into $CACHE_DIR
+  up           install, start Kafka and S3, wait until healthy, create topics and bucket
+  down         stop both services (SIGTERM, then SIGKILL after ${STOP_TIMEOUT}s)
+  status       show each service; exit 0 only if both are healthy
+  reset        down, then delete $STATE_DIR
+  env          print export lines for clients: eval "\$($0 env)"
+  kafka-stop | kafka-start | s3-stop | s3-start
+               stop/start one service, keeping its data (for fault tests)
+
+Ports: kafka $HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT), s3 $HOST:$S3_PORT.
+See deploy/local/README.md for the environment variables.
+EOF
+}
+
+main() {
+  check_config
+  case "${1:-}" in
+    install) cmd_install ;;
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    reset) cmd_reset ;;
+    env) cmd_env ;;
+    kafka-stop) lock_state; stop_service kafka ;;
+    kafka-start) cmd_kafka_start ;;
+    s3-stop) lock_state; stop_service s3 ;;
+    s3-start) cmd_s3_start ;;
+    -h | --help | help) usage ;;
+    *) usage >&2; exit 2 ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,246 @@
+"""Trace context: which trace and parent span the events emitted here belong to.
+
+The current context lives in a :class:`contextvars.ContextVar`, so it follows the code
+that runs: nested :meth:`AuditClient.span` blocks link parent and child within one thread
+or one asyncio task, and concurrent requests on other threads or tasks never see each
+other's spans. W3C ``traceparent`` helpers adopt a trace started by another service and
+hand this one's on.
+
+This module holds no Kafka code and emits nothing; :mod:`auditstream.producer.client`
+does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from auditstream.producer.errors import AuditEventError, TraceparentError
+from auditstream.schemas.model import EventStatus, new_span_id, new_trace_id
+
+_log = logging.getLogger(__name__)
+
+_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+_SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
+_HEX2 = re.compile(r"^[0-9a-f]{2}$")
+_SAMPLED = "01"
+
+
+@dataclass(frozen=True, slots=True)
+class TraceContext:
+    """The trace an event belongs to and the span that is its parent.
+
+    Attributes:
+        trace_id: W3C trace id, 32 lowercase hex digits.
+        span_id: The current parent span: a local span, or the remote caller's span
+            adopted from a ``traceparent``; None at the root of a trace.
+    """
+
+    trace_id: str
+    span_id: str | None = None
+
+
+_current: ContextVar[TraceContext | None] = ContextVar("auditstream_trace", default=None)
+
+
+def current_trace() -> TraceContext | None:
+    """Return the trace context of the running code, or None outside any trace."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def use_trace(context: TraceContext) -> Iterator[TraceContext]:
+    """Make ``context`` current inside the ``with`` block, then restore the previous one.
+
+    Args:
+        context: The trace context to enter.
+
+    Yields:
+        The same context.
+    """
+    token = _current.set(context)
+    try:
+        yield context
+    finally:
+        _current.reset(token)
+
+
+def is_trace_id(value: object) -> bool:
+    """Return whether ``value`` is a W3C trace id: 32 lowercase hex digits, not all zero."""
+    return isinstance(value, str) and bool(_TRACE_ID.match(value)) and value.strip("0") != ""
+
+
+def is_span_id(value: object) -> bool:
+    """Return whether ``value`` is a W3C span id: 16 lowercase hex digits, not all zero."""
+    return isinstance(value, str) and bool(_SPAN_ID.match(value)) and value.strip("0") != ""
+
+
+def parse_traceparent(header: str) -> tuple[str, str]:
+    """Read the trace id and parent span id from a W3C ``traceparent`` header.
+
+    Accepts version ``00`` exactly (four fields) and, as the W3C spec asks, later
+    versions with extra trailing fields; version ``ff`` is invalid.
+
+    Args:
+        header: The header value, e.g. ``00-<32 hex>-<16 hex>-01``.
+
+    Returns:
+        ``(trace_id, span_id)``.
+
+    Raises:
+        TraceparentError: The header is malformed (it is not quoted in the message).
+    """
+    if not isinstance(header, str):
+        raise TraceparentError(f"expected a str, found {type(header).__name__}")
+    parts = header.strip().split("-")
+    if len(parts) < 4:
+        raise TraceparentError(f"expected 4 dash-separated fields, found {len(parts)}")
+    version, trace_id, span_id, flags = parts[:4]
+    if not _HEX2.match(version) or version == "ff":
+        raise TraceparentError("version must be 2 lowercase hex digits other than ff")
+    if version == "00" and len(parts) != 4:
+        raise TraceparentError("version 00 has exactly 4 fields")
+    if not is_trace_id(trace_id):
+        raise TraceparentError("trace-id must be 32 lowercase hex digits, not all zero")
+    if not is_span_id(span_id):
+        raise TraceparentError("parent-id must be 16 lowercase hex digits, not all zero")
+    if not _HEX2.match(flags):
+        raise TraceparentError("trace-flags must be 2 lowercase hex digits")
+    return trace_id, span_id
+
+
+def format_traceparent(trace_id: str, span_id: str) -> str:
+    """Return a version-00 ``traceparent`` header for a trace and span, flagged sampled.
+
+    Audit events are always recorded, so the sampled flag is always set.
+
+    Args:
+        trace_id: 32 lowercase hex digits.
+        span_id: 16 lowercase hex digits.
+
+    Returns:
+        ``00-<trace_id>-<span_id>-01``.
+
+    Raises:
+        TraceparentError: Either id is malformed.
+    """
+    if not is_trace_id(trace_id):
+        raise TraceparentError("trace-id must be 32 lowercase hex digits, not all zero")
+    if not is_span_id(span_id):
+        raise TraceparentError("parent-id must be 16 lowercase hex digits, not all zero")
+    return f"00-{trace_id}-{span_id}-{_SAMPLED}"
+
+
+@contextlib.contextmanager
+def continue_trace(traceparent: str | None) -> Iterator[TraceContext]:
+    """Adopt an incoming request's trace for the ``with`` block.
+
+    Events emitted inside belong to the caller's trace, with the caller's span as their
+    parent. A missing or malformed header starts a new trace instead, as the W3C spec
+    asks (an incoming header is input, not a programming error, so this never raises).
+
+    Args:
+        traceparent: The incoming ``traceparent`` header, or None.
+
+    Yields:
+        The trace context in force inside the block.
+    """
+    context = TraceContext(new_trace_id())
+    if traceparent is not None:
+        try:
+            trace_id, span_id = parse_traceparent(traceparent)
+        except TraceparentError as exc:
+            _log.debug("ignoring incoming traceparent, starting a new trace: %s", exc.reason)
+        else:
+            context = TraceContext(trace_id, span_id)
+    with use_trace(context):
+        yield context
+
+
+def current_traceparent() -> str | None:
+    """Return the ``traceparent`` header to send to a downstream service, if in a trace.
+
+    Returns:
+        The current trace and span as a header, or None outside any trace (or at a
+        trace root that has no span yet).
+    """
+    context = current_trace()
+    if context is None or context.span_id is None:
+        return None
+    return format_traceparent(context.trace_id, context.span_id)
+
+
+class Span:
+    """The handle a ``with client.span(...)`` block gets: ids, attributes, outcome.
+
+    Args:
+        trace_id: The trace the span belongs to.
+        parent_span_id: The enclosing span, or None at a trace root.
+        attributes: Initial attributes of the span's event.
+    """
+
+    __slots__ = ("_attributes", "_status", "parent_span_id", "span_id", "trace_id")
+
+    def __init__(
+        self,
+        *,
+        trace_id: str,
+        parent_span_id: str | None,
+        attributes: Mapping[str, str] | None = None,
+    ) -> None:
+        self.trace_id = trace_id
+        self.span_id = new_span_id()
+        self.parent_span_id = parent_span_id
+        self._attributes: dict[str, str] = dict(attributes or {})
+        self._status: EventStatus | None = None
+
+    @property
+    def traceparent(self) -> str:
+        """The ``traceparent`` header naming this span, for calls made inside it."""
+        return format_traceparent(self.trace_id, self.span_id)
+
+    @property
+    def attributes(self) -> Mapping[str, str]:
+        """The attributes the span's event will carry (read-only view)."""
+        return dict(self._attributes)
+
+    @property
+    def status(self) -> EventStatus | None:
+        """The status set with :meth:`set_status`, or None to let the outcome decide."""
+        return self._status
+
+    def set_attribute(self, key: str, value: str) -> None:
+        """Add or replace one attribute of the span's event (secret-scrubbed on emit).
+
+        Args:
+            key: Attribute name.
+            value: Attribute value.
+
+        Raises:
+            AuditEventError: ``key`` or ``value`` is not a string.
+        """
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise AuditEventError(
+                "attributes",
+                f"keys and values must be str, found {type(key).__name__}: {type(value).__name__}",
+            )
+        self._attributes[key] = value
+
+    def set_status(self, status: EventStatus) -> None:
+        """Record the span's outcome explicitly (e.g. DENIED), overriding SUCCESS/FAILURE.
+
+        Args:
+            status: The outcome to record.
+
+        Raises:
+            AuditEventError: ``status`` is not an :class:`EventStatus`.
+        """
+        if not isinstance(status, EventStatus):
+            raise AuditEventError(
+                "status", f"must be an EventStatus, found {type(status).__name__}"
+            )
+        self._status = status

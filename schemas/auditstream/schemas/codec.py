@@ -1,0 +1,175 @@
+"""Encode and decode AuditEvents, shaped like confluent-kafka's serializers.
+
+``AuditEventSerializer(event, ctx) -> bytes`` and ``AuditEventDeserializer(data, ctx)``
+take an optional :class:`confluent_kafka.serialization.SerializationContext`, so they plug
+into confluent-kafka's serializing clients as they are. One deserializer reads both
+framings (see :mod:`auditstream.schemas.framing`), chosen by the payload's first bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any, cast
+
+import fastavro
+from auditstream.schemas import catalog
+from auditstream.schemas.errors import DecodeError, EncodeError, UnknownSchemaError
+from auditstream.schemas.framing import (
+    WireFormat,
+    confluent_header,
+    read_frame,
+    single_object_header,
+)
+from auditstream.schemas.model import AuditEvent
+from auditstream.schemas.validation import validate_event
+from confluent_kafka.serialization import SerializationContext
+
+RegistrySchemaLookup = Callable[[int], Any]
+"""Returns the parsed writer schema for a Confluent Schema Registry id, or None if unknown.
+
+A deployment that uses a registry passes a function built on
+``confluent_kafka.schema_registry.SchemaRegistryClient.get_schema``; the default
+single-object framing needs none.
+"""
+
+
+class AuditEventSerializer:
+    """Encode an event dict as Avro with the configured framing.
+
+    Args:
+        wire_format: Single-object encoding (default) or Confluent framing.
+        schema_id: The registry id of the current schema; required for Confluent framing.
+
+    Raises:
+        EncodeError: Confluent framing was chosen without a schema id.
+    """
+
+    __slots__ = ("_header", "_schema")
+
+    def __init__(
+        self, wire_format: WireFormat = WireFormat.SINGLE_OBJECT, *, schema_id: int | None = None
+    ) -> None:
+        schema = catalog.current()
+        self._schema = schema.parsed
+        if wire_format is WireFormat.SINGLE_OBJECT:
+            self._header = single_object_header(schema.fingerprint)
+        elif schema_id is None:
+            raise EncodeError("Confluent wire format needs the registry schema_id of the schema")
+        else:
+            self._header = confluent_header(schema_id)
+
+    def __call__(self, event: AuditEvent, ctx: SerializationContext | None = None) -> bytes:
+        """Encode one event.
+
+        Args:
+            event: The event, shaped like the current AuditEvent schema.
+            ctx: Topic and field being serialized (unused; accepted for confluent-kafka).
+
+        Returns:
+            Header plus Avro body.
+
+        Raises:
+            EncodeError: A field is missing, unknown or of the wrong type.
+        """
+        buffer = io.BytesIO()
+        buffer.write(self._header)
+        try:
+            fastavro.schemaless_writer(buffer, self._schema, event, strict=True)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            # fastavro's messages may quote whole records, payload included: keep only
+            # the exception type, never its text.
+            raise EncodeError(
+                f"{type(exc).__name__}: a field is missing, unknown, out of range or of the "
+                "wrong type for audit_event.v1.avsc"
+            ) from exc
+        return buffer.getvalue()
+
+
+class AuditEventDeserializer:
+    """Decode bytes of either framing into an event dict of the current schema.
+
+    Args:
+        registry_lookup: Resolves Confluent Schema Registry ids; without it, Confluent
+            framed payloads are rejected with :class:`UnknownSchemaError`.
+        max_field_bytes: Longest string a field may hold (see
+            :func:`~auditstream.schemas.validation.validate_event`).
+    """
+
+    __slots__ = ("_max_field_bytes", "_reader", "_registry_lookup")
+
+    def __init__(
+        self,
+        *,
+        registry_lookup: RegistrySchemaLookup | None = None,
+        max_field_bytes: int = 1 << 20,
+    ) -> None:
+        self._reader = catalog.current().parsed
+        self._registry_lookup = registry_lookup
+        self._max_field_bytes = max_field_bytes
+
+    def __call__(self, data: bytes | None, ctx: SerializationContext | None = None) -> AuditEvent:
+        """Decode and validate one payload.
+
+        Args:
+            data: The Kafka message value.
+            ctx: Topic and field being deserialized (unused; accepted for confluent-kafka).
+
+        Returns:
+            The event, resolved to the current schema.
+
+        Raises:
+            DecodeError: Empty, truncated, unknown framing, corrupt body, trailing bytes,
+                or invalid UTF-8.
+            UnknownSchemaError: A framing whose schema this build does not ship.
+            InvalidEventError: Decodes, but breaks a contract rule.
+        """
+        if data is None:
+            raise DecodeError("message has no value (tombstone); expected an AuditEvent", size=0)
+        frame = read_frame(data)
+        writer = self._writer_schema(frame.wire_format, frame.schema_ref, len(data))
+        buffer = io.BytesIO(data)
+        buffer.seek(frame.body_offset)
+        try:
+            event = cast("AuditEvent", fastavro.schemaless_reader(buffer, writer, self._reader))
+        except UnicodeDecodeError as exc:
+            raise DecodeError(
+                "a string field is not valid UTF-8", offset_in_payload=buffer.tell(), size=len(data)
+            ) from exc
+        except (EOFError, StopIteration) as exc:
+            raise DecodeError(
+                "Avro body ends early (truncated message)",
+                offset_in_payload=buffer.tell(),
+                size=len(data),
+            ) from exc
+        except Exception as exc:
+            raise DecodeError(
+                f"corrupt Avro body ({type(exc).__name__})",
+                offset_in_payload=buffer.tell(),
+                size=len(data),
+            ) from exc
+        if buffer.tell() != len(data):
+            raise DecodeError(
+                f"{len(data) - buffer.tell()} trailing bytes after the Avro body",
+                offset_in_payload=buffer.tell(),
+                size=len(data),
+            )
+        validate_event(event, max_field_bytes=self._max_field_bytes)
+        return event
+
+    def _writer_schema(self, wire_format: WireFormat, schema_ref: str, size: int) -> Any:
+        if wire_format is WireFormat.SINGLE_OBJECT:
+            version = catalog.by_fingerprint().get(schema_ref)
+            if version is None:
+                raise UnknownSchemaError(f"fingerprint {schema_ref}", size=size)
+            return version.parsed
+        if self._registry_lookup is None:
+            raise UnknownSchemaError(
+                f"registry id {schema_ref} (no schema registry is configured)", size=size
+            )
+        # A registry outage propagates as the lookup's own error: it is transient, and
+        # must not send good events to the DLQ. Only "no such id" means unknown.
+        schema = self._registry_lookup(int(schema_ref))
+        if schema is None:
+            raise UnknownSchemaError(f"registry id {schema_ref}", size=size)
+        return schema

@@ -1,0 +1,88 @@
+"""The root of every Auditstream error, and the codec's errors.
+
+Every stage derives its own base from :class:`AuditstreamError`, so an operator (or a
+caller) can catch the whole family with one ``except``::
+
+    AuditstreamError
+    └── CodecError
+        ├── EncodeError            an event does not fit the schema (a programming error)
+        ├── DecodeError            bytes that are not a valid AuditEvent
+        │   └── UnknownSchemaError a well-formed frame naming a schema we do not ship
+        └── InvalidEventError      decodes, but breaks a rule the schema cannot express
+
+Messages never contain payload text: only sizes, offsets, field names and fingerprints.
+"""
+
+from __future__ import annotations
+
+
+class AuditstreamError(Exception):
+    """Base class of every error raised by Auditstream."""
+
+
+class CodecError(AuditstreamError):
+    """Base class of the event contract's errors (encoding, decoding, validation)."""
+
+
+class EncodeError(CodecError):
+    """An event could not be encoded: it does not match the AuditEvent schema.
+
+    Args:
+        reason: What is wrong, naming the field but never its value.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"cannot encode AuditEvent: {reason}")
+
+
+class DecodeError(CodecError):
+    """Bytes could not be decoded into an AuditEvent.
+
+    Args:
+        reason: What was expected and what was found.
+        offset_in_payload: Byte offset where decoding stopped, when known.
+        size: Size of the payload in bytes.
+    """
+
+    def __init__(self, reason: str, *, offset_in_payload: int | None = None, size: int) -> None:
+        self.reason = reason
+        self.offset_in_payload = offset_in_payload
+        self.size = size
+        where = "" if offset_in_payload is None else f" at byte {offset_in_payload}"
+        super().__init__(f"cannot decode AuditEvent ({size} bytes){where}: {reason}")
+
+
+class UnknownSchemaError(DecodeError):
+    """A framed payload names a schema this build does not know.
+
+    The producer runs a newer (or foreign) schema: upgrade the consumer's
+    ``auditstream`` package so it ships that ``.avsc`` file.
+
+    Args:
+        schema_ref: The fingerprint (hex) or registry schema id found in the frame.
+        size: Size of the payload in bytes.
+    """
+
+    def __init__(self, schema_ref: str, *, size: int) -> None:
+        self.schema_ref = schema_ref
+        super().__init__(
+            f"unknown writer schema {schema_ref}; upgrade auditstream on this consumer so it "
+            "ships that schema version",
+            offset_in_payload=0,
+            size=size,
+        )
+
+
+class InvalidEventError(CodecError):
+    """A decoded event breaks a rule of the contract that Avro cannot express.
+
+    Args:
+        field: Dotted path of the offending field.
+        reason: What the rule is and how the value breaks it (never the value itself).
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"invalid AuditEvent field {field!r}: {reason}")

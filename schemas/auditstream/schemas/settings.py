@@ -1,0 +1,135 @@
+"""Settings sections shared by the worker roles and the CLI: Kafka, topics, S3.
+
+Each role's ``settings.py`` nests these in its own pydantic-settings class, so the
+variables read ``AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS``, ``AUDITSTREAM_S3__BUCKET`` in
+every role. This module needs pydantic; the producer SDK never imports it (its
+``ClientConfig`` reads the same names by hand).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:19092"
+DEFAULT_S3_ENDPOINT = "http://127.0.0.1:19000"
+
+
+def role_settings_config() -> SettingsConfigDict:
+    """Return the pydantic-settings config every role's settings class uses."""
+    return SettingsConfigDict(
+        env_prefix="AUDITSTREAM_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# librdkafka keys that typed fields of KafkaSettings already set: an override may not
+# set them a second time.
+_TYPED_LIBRDKAFKA_KEYS = frozenset(
+    {
+        "bootstrap.servers",
+        "security.protocol",
+        "sasl.mechanism",
+        "sasl.mechanisms",
+        "sasl.username",
+        "sasl.password",
+        "ssl.ca.location",
+    }
+)
+
+
+class KafkaSettings(_Section):
+    """How to reach the Kafka cluster.
+
+    Attributes:
+        bootstrap_servers: Comma-separated ``host:port`` list.
+        security_protocol: Transport and authentication.
+        sasl_mechanism: SASL mechanism, when the protocol uses SASL.
+        sasl_username: SASL user.
+        sasl_password: SASL password (masked in every print).
+        ssl_cafile: CA bundle for TLS.
+        librdkafka_overrides: Extra librdkafka properties for settings we do not type.
+    """
+
+    bootstrap_servers: str = DEFAULT_BOOTSTRAP_SERVERS
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    librdkafka_overrides: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> KafkaSettings:
+        clashes = sorted(_TYPED_LIBRDKAFKA_KEYS & self.librdkafka_overrides.keys())
+        if clashes:
+            msg = (
+                f"librdkafka_overrides sets {', '.join(clashes)}, which typed kafka settings "
+                "already cover; set those through AUDITSTREAM_KAFKA__<FIELD> instead"
+            )
+            raise ValueError(msg)
+        if self.security_protocol.startswith("SASL") and not (
+            self.sasl_mechanism and self.sasl_username and self.sasl_password
+        ):
+            msg = "SASL protocols need sasl_mechanism, sasl_username and sasl_password"
+            raise ValueError(msg)
+        return self
+
+    def to_librdkafka(self) -> dict[str, str]:
+        """Return these settings as librdkafka properties (the one place dotted keys live)."""
+        conf = {
+            "bootstrap.servers": self.bootstrap_servers,
+            "security.protocol": self.security_protocol,
+        }
+        if self.sasl_mechanism:
+            conf["sasl.mechanism"] = self.sasl_mechanism
+        if self.sasl_username:
+            conf["sasl.username"] = self.sasl_username
+        if self.sasl_password:
+            conf["sasl.password"] = self.sasl_password.get_secret_value()
+        if self.ssl_cafile:
+            conf["ssl.ca.location"] = self.ssl_cafile
+        conf.update(self.librdkafka_overrides)
+        return conf
+
+
+class TopicSettings(_Section):
+    """Names of the pipeline's topics.
+
+    Attributes:
+        raw: Events as services emit them (personal data inside).
+        redacted: Events after redaction and enrichment.
+        dlq: Raw bytes that failed decoding or validation, with reason headers.
+    """
+
+    raw: str = "audit.events.raw"
+    redacted: str = "audit.events.redacted"
+    dlq: str = "audit.events.dlq"
+
+
+class S3Settings(_Section):
+    """How to reach the archive bucket.
+
+    Attributes:
+        endpoint_url: S3 endpoint; None means AWS itself.
+        region: Signing region.
+        access_key_id: Access key; None means the default credential chain.
+        secret_access_key: Secret key (masked in every print).
+        bucket: The archive bucket (Object Lock enabled).
+        prefix: Key prefix inside the bucket, so several archives can share one bucket.
+    """
+
+    endpoint_url: str | None = DEFAULT_S3_ENDPOINT
+    region: str = "us-east-1"
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+    bucket: str = Field(default="auditstream-archive", min_length=3, max_length=63)
+    prefix: str = ""

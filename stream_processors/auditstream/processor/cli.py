@@ -1,0 +1,77 @@
+"""``audit process``: run processor workers.
+
+Builds :class:`ProcessorSettings` once, loads the models, then runs a Faust worker. With
+``--workers N`` it starts N worker processes of the same app id (one per core), which
+share the raw topic's partitions.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated
+
+import typer
+from auditstream.processor.settings import ProcessorSettings
+from auditstream.schemas.errors import AuditstreamError
+from auditstream.schemas.observability import configure_logging, serve_metrics
+
+app = typer.Typer(add_completion=False, help="Run the redaction processor (Faust workers).")
+
+
+@app.command()
+def process(
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes to start (one per core).")
+    ] = 1,
+    log_level: Annotated[
+        str | None, typer.Option(envvar="AUDITSTREAM_PROCESSOR__LOG_LEVEL", help="Log level.")
+    ] = None,
+) -> None:
+    """Consume the raw topic, redact, write the redacted topic and the DLQ."""
+    if workers > 1:
+        raise typer.Exit(_run_many(workers))
+    try:
+        settings = ProcessorSettings()
+        level = log_level or settings.processor.log_level
+        configure_logging(level=level, fmt="json", stage="processor")
+        _run_worker(settings, level)
+    except AuditstreamError as exc:
+        typer.echo(f"audit process: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _run_many(workers: int) -> int:
+    """Start ``workers`` single-worker processes and wait for them; return the worst exit."""
+    command = [sys.executable, "-m", "auditstream.cli.main", "process", "--workers", "1"]
+    children = [subprocess.Popen(command) for _ in range(workers)]  # noqa: S603 - our own argv
+    try:
+        return max(child.wait() for child in children)
+    except KeyboardInterrupt:
+        for child in children:
+            child.terminate()
+        return max(child.wait() for child in children)
+
+
+def _run_worker(settings: ProcessorSettings, level: str) -> None:
+    # Presidio and Faust load here, not at import, so `audit --help` stays fast.
+    from auditstream.processor.redaction.offline import prepare_offline  # noqa: PLC0415
+
+    prepare_offline()
+    import faust  # noqa: PLC0415
+    from auditstream.processor.app import build_app  # noqa: PLC0415
+    from auditstream.processor.loader import load_pipeline  # noqa: PLC0415
+
+    pipeline = load_pipeline(settings)
+    serve_metrics(settings.processor.metrics_port)
+    with (
+        tempfile.TemporaryDirectory(prefix="auditstream-processor-") as datadir,
+        ThreadPoolExecutor(
+            settings.processor.executor_threads, thread_name_prefix="redact"
+        ) as executor,
+    ):
+        faust_app = build_app(settings, pipeline, executor=executor, datadir=datadir)
+        worker = faust.Worker(faust_app, loglevel=level.lower(), quiet=True)
+        worker.execute_from_commandline()

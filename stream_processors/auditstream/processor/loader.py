@@ -1,0 +1,45 @@
+"""Load everything a worker needs before it joins the group: policy, key, models."""
+
+from __future__ import annotations
+
+import structlog
+from auditstream.processor.pipeline import Pipeline
+from auditstream.processor.redaction.analyzer import build_analyzers
+from auditstream.processor.redaction.engine import RedactionEngine
+from auditstream.processor.redaction.policy import load_policy
+from auditstream.processor.redaction.tokens import Pseudonymizer
+from auditstream.processor.settings import ProcessorSettings
+
+log = structlog.get_logger(__name__)
+
+
+def load_pipeline(settings: ProcessorSettings) -> Pipeline:
+    """Validate the policy and key, load the models, and build the pipeline.
+
+    Args:
+        settings: The processor's settings.
+
+    Returns:
+        The ready pipeline.
+
+    Raises:
+        PolicyError: The policy file is invalid.
+        KeyMaterialError: The pseudonymization key is missing or short.
+        ModelNotInstalledError: The spaCy model is not installed.
+    """
+    section = settings.processor
+    policy = load_policy(section.policy_file)
+    pseudonymizer = Pseudonymizer(section.hmac_key_bytes())
+    engine = RedactionEngine(
+        build_analyzers(),
+        policy,
+        pseudonymizer,
+        nlp_batch_size=section.nlp_batch_size,
+        cache_entries=section.cache_entries,
+    )
+    log.info(
+        "processor_configured",
+        settings=settings.model_dump(mode="json"),
+        policy_version=policy.version,
+    )
+    return Pipeline(engine, max_field_bytes=section.max_field_bytes)

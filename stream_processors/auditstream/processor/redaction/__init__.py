@@ -1,0 +1,1 @@
+"""Redaction: policy, recognizers, analyzers and the engine that applies them."""

@@ -1,0 +1,196 @@
+"""Run the real pipeline workers as subprocesses against the real stack, isolated by names.
+
+Each test gets its own topics (uuid suffix), consumer groups and S3 key prefix, so tests
+never see each other's data and nothing needs tearing down between them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pyarrow.parquet as pq
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from support.stack import Stack
+
+PARTITIONS = 3
+TEST_HMAC_KEY = "test-only-pseudonymization-key-0123456789abcdef"
+
+
+@dataclass
+class Worker:
+    """A worker subprocess and its log file."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        """Return the end of the worker's log, for failure messages."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class PipelineUnderTest:
+    """Topics, prefix and workers of one test's pipeline."""
+
+    stack: Stack
+    run_id: str
+    log_dir: Path
+    workers: list[Worker] = field(default_factory=list)
+
+    @property
+    def raw(self) -> str:
+        return f"test.{self.run_id}.raw"
+
+    @property
+    def redacted(self) -> str:
+        return f"test.{self.run_id}.redacted"
+
+    @property
+    def dlq(self) -> str:
+        return f"test.{self.run_id}.dlq"
+
+    @property
+    def prefix(self) -> str:
+        return f"tests/{self.run_id}/"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for workers and library calls of this pipeline."""
+        return {
+            **self.stack.env,
+            "AUDITSTREAM_TOPICS__RAW": self.raw,
+            "AUDITSTREAM_TOPICS__REDACTED": self.redacted,
+            "AUDITSTREAM_TOPICS__DLQ": self.dlq,
+            "AUDITSTREAM_S3__PREFIX": self.prefix,
+            "AUDITSTREAM_PROCESSOR__APP_ID": f"test-processor-{self.run_id}",
+            "AUDITSTREAM_PROCESSOR__HMAC_KEY": TEST_HMAC_KEY,
+            "AUDITSTREAM_SINK__GROUP_ID": f"test-sink-{self.run_id}",
+            "AUDITSTREAM_SINK__MAX_AGE_S": "1.0",
+        }
+
+    def create_topics(self) -> None:
+        admin = AdminClient({"bootstrap.servers": self.stack.bootstrap_servers})
+        futures = admin.create_topics(
+            [NewTopic(t, PARTITIONS, 1) for t in (self.raw, self.redacted, self.dlq)]
+        )
+        for future in futures.values():
+            future.result(timeout=30)
+
+    def start(self, command: str) -> Worker:
+        """Start ``audit <command>`` with this pipeline's environment."""
+        log_path = self.log_dir / f"{command}-{len(self.workers)}.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITSTREAM_")} | self.env
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "auditstream.cli.main", command],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        worker = Worker(command, process, log_path)
+        self.workers.append(worker)
+        return worker
+
+    def logs(self) -> str:
+        """Every worker's log tail, for assertion messages."""
+        return "\n".join(
+            f"--- {w.name} (rc={w.process.poll()}) ---\n{w.log_tail()}" for w in self.workers
+        )
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            if worker.process.poll() is None:
+                worker.process.terminate()
+        for worker in self.workers:
+            try:
+                worker.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()
+
+    # -- reading what came out -------------------------------------------------------
+
+    def s3(self) -> Any:
+        env = self.stack.env
+        return boto3.client(
+            "s3",
+            endpoint_url=env["AUDITSTREAM_S3__ENDPOINT_URL"],
+            aws_access_key_id=env["AUDITSTREAM_S3__ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AUDITSTREAM_S3__SECRET_ACCESS_KEY"],
+            region_name=env.get("AUDITSTREAM_S3__REGION", "us-east-1"),
+        )
+
+    def archived_keys(self) -> list[str]:
+        """Keys of the data objects this pipeline's sink wrote."""
+        client = self.s3()
+        keys = []
+        for page in client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.stack.bucket, Prefix=f"{self.prefix}events/"
+        ):
+            keys.extend(o["Key"] for o in page.get("Contents", []))
+        return keys
+
+    def archived_rows(self) -> list[dict[str, Any]]:
+        """Every archived row, read straight from the objects with pyarrow."""
+        client = self.s3()
+        rows: list[dict[str, Any]] = []
+        for key in self.archived_keys():
+            body = client.get_object(Bucket=self.stack.bucket, Key=key)["Body"].read()
+            rows.extend(pq.read_table(io.BytesIO(body)).to_pylist())
+        return rows
+
+    def read_topic(self, topic: str, *, idle_s: float = 3.0, timeout_s: float = 60.0) -> list[Any]:
+        """Every committed message of a topic, from the beginning, until it goes quiet."""
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.stack.bootstrap_servers,
+                "group.id": f"reader-{uuid.uuid4().hex}",
+                "isolation.level": "read_committed",
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+            }
+        )
+        try:
+            consumer.assign([TopicPartition(topic, p, 0) for p in range(PARTITIONS)])
+            messages = []
+            deadline = time.monotonic() + timeout_s
+            quiet_since = time.monotonic()
+            while time.monotonic() < deadline and time.monotonic() - quiet_since < idle_s:
+                message = consumer.poll(0.2)
+                if message is None or message.error():
+                    continue
+                messages.append(message)
+                quiet_since = time.monotonic()
+            return messages
+        finally:
+            consumer.close()
+
+
+def rows_as_text(rows: list[dict[str, Any]]) -> str:
+    """All archived values as one string, for 'this value appears nowhere' checks."""
+    return json.dumps(rows, default=str)
+
+
+def new_pipeline(stack: Stack, log_dir: Path) -> Iterator[PipelineUnderTest]:
+    """Yield a fresh pipeline with its topics created; stop its workers afterwards."""
+    pipeline = PipelineUnderTest(stack=stack, run_id=uuid.uuid4().hex[:10], log_dir=log_dir)
+    pipeline.create_topics()
+    try:
+        yield pipeline
+    finally:
+        pipeline.stop()
