@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from support.pipeline import PipelineUnderTest, new_pipeline
 from support.stack import Stack, ensure_stack
 

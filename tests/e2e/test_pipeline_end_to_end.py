@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from auditstream.producer import AuditClient, ClientConfig
 from botocore.exceptions import ClientError
 from confluent_kafka import Producer
+
+from auditstream.producer import AuditClient, ClientConfig
 from support.pipeline import PipelineUnderTest, rows_as_text
 from support.wait import wait_until
 
@@ -120,9 +121,7 @@ class TestThinPathEndToEnd:
         pipeline.start("sink")
         client = _client(pipeline, "tools")
         for i in range(30):
-            client.tool_call(
-                "crm.lookup", tool_name="crm.lookup", tool_input=f"id={i}", tenant_id="acme"
-            )
+            client.tool_call("crm.lookup", input=f"id={i}", tenant_id="acme")
         assert client.flush(30) == 0
         client.close()
         keys = wait_until(

@@ -106,6 +106,12 @@ class PipelineUnderTest:
         self.workers.append(worker)
         return worker
 
+    def assert_workers_running(self) -> None:
+        """Fail at once, with the logs, when a worker died instead of waiting for a timeout."""
+        dead = [w for w in self.workers if w.process.poll() is not None]
+        if dead:
+            raise AssertionError(f"worker exited early:\n{self.logs()}")
+
     def logs(self) -> str:
         """Every worker's log tail, for assertion messages."""
         return "\n".join(
@@ -137,6 +143,7 @@ class PipelineUnderTest:
 
     def archived_keys(self) -> list[str]:
         """Keys of the data objects this pipeline's sink wrote."""
+        self.assert_workers_running()
         client = self.s3()
         keys = []
         for page in client.get_paginator("list_objects_v2").paginate(
@@ -156,6 +163,7 @@ class PipelineUnderTest:
 
     def read_topic(self, topic: str, *, idle_s: float = 3.0, timeout_s: float = 60.0) -> list[Any]:
         """Every committed message of a topic, from the beginning, until it goes quiet."""
+        self.assert_workers_running()
         consumer = Consumer(
             {
                 "bootstrap.servers": self.stack.bootstrap_servers,

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from auditstream.cli.stack import run_stack, stack_env
 
 # The demo's SQL interpolates only values it made itself (hex run ids, trace ids), never
 # user input; hence the S608 waivers below.
@@ -26,6 +25,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
+
+from auditstream.cli.stack import run_stack, stack_env
 
 console = Console(stderr=True)
 out = Console()
@@ -131,9 +132,10 @@ def _start_worker(command: str, env: dict[str, str], state: Path) -> subprocess.
 def _emit(
     env: dict[str, str], environment: str, requests: int, run_id: str
 ) -> tuple[int, list[str], int]:
+    from confluent_kafka import Producer  # noqa: PLC0415
+
     from auditstream.cli.demo_scenario import malformed_messages, run_scenario  # noqa: PLC0415
     from auditstream.producer import AuditClient, ClientConfig  # noqa: PLC0415
-    from confluent_kafka import Producer  # noqa: PLC0415
 
     bootstrap = env["AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS"]
     topic = env.get("AUDITSTREAM_TOPICS__RAW", "audit.events.raw")

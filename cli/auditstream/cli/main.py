@@ -12,6 +12,7 @@ from importlib.metadata import version
 from typing import Annotated
 
 import typer
+
 from auditstream.cli import demo, stack
 
 app = typer.Typer(

@@ -22,9 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+
 from auditstream.producer.config import ClientConfig
 from auditstream.producer.errors import ConfigError
-from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 _log = logging.getLogger(__name__)
 

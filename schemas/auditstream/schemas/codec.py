@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import fastavro
+from confluent_kafka.serialization import SerializationContext
+
 from auditstream.schemas import catalog
 from auditstream.schemas.errors import DecodeError, EncodeError, UnknownSchemaError
 from auditstream.schemas.framing import (
@@ -23,7 +25,6 @@ from auditstream.schemas.framing import (
 )
 from auditstream.schemas.model import AuditEvent
 from auditstream.schemas.validation import validate_event
-from confluent_kafka.serialization import SerializationContext
 
 RegistrySchemaLookup = Callable[[int], Any]
 """Returns the parsed writer schema for a Confluent Schema Registry id, or None if unknown.

@@ -22,6 +22,7 @@ from typing import Any
 
 import faust
 import structlog
+
 from auditstream.processor import metrics
 from auditstream.processor.pipeline import DeadLetter, Outcome, Pipeline, RawMessage, Redacted
 from auditstream.processor.settings import ProcessorSettings

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
 import typer
+
 from auditstream.processor.settings import ProcessorSettings
 from auditstream.schemas.errors import AuditstreamError
 from auditstream.schemas.observability import configure_logging, serve_metrics
@@ -61,6 +62,7 @@ def _run_worker(settings: ProcessorSettings, level: str) -> None:
 
     prepare_offline()
     import faust  # noqa: PLC0415
+
     from auditstream.processor.app import build_app  # noqa: PLC0415
     from auditstream.processor.loader import load_pipeline  # noqa: PLC0415
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import structlog
+
 from auditstream.processor.pipeline import Pipeline
 from auditstream.processor.redaction.analyzer import build_analyzers
 from auditstream.processor.redaction.engine import RedactionEngine

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from auditstream.processor.errors import KeyMaterialError
-from auditstream.schemas.settings import KafkaSettings, TopicSettings, role_settings_config
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings
+
+from auditstream.processor.errors import KeyMaterialError
+from auditstream.schemas.settings import KafkaSettings, TopicSettings, role_settings_config
 
 MIN_HMAC_KEY_BYTES = 32  # a 256-bit key: HMAC-SHA256 gains nothing from longer ones
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from auditstream.processor.redaction.offline import prepare_offline
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from auditstream.processor.pipeline import DeadLetter, Pipeline, RawMessage, Redacted
 from auditstream.schemas import AuditEventDeserializer, AuditEventSerializer
 from support.events import make_event

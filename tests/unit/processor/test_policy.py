@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from auditstream.processor.errors import PolicyError
 from auditstream.processor.redaction.policy import FieldAction, load_policy, string_field_paths
 

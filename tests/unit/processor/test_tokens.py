@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from auditstream.processor.redaction.tokens import Pseudonymizer, mask_ip
 
 

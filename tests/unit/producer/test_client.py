@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from confluent_kafka import KafkaError, KafkaException
+
 from auditstream.producer import (
     AuditClient,
     AuditEventError,
@@ -25,7 +27,6 @@ from auditstream.producer import (
     parse_traceparent,
 )
 from auditstream.schemas import AuditEventDeserializer
-from confluent_kafka import KafkaError, KafkaException
 
 KEY = b"k" * 32
 SECRET = "ghp_" + "A1b2C3d4E5f6" * 3  # a GitHub-token-shaped string, assembled

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from auditstream.producer import ClientConfig, ConfigError, ContentPolicy
 
 KEY = b"0123456789abcdef0123456789abcdef"

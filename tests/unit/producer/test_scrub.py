@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from auditstream.producer import SECRET_PATTERNS, scrub
 from auditstream.schemas import new_event_id
 

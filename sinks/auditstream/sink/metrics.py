@@ -1,0 +1,92 @@
+"""Prometheus metrics of the sink: one counter at every fork a record can take.
+
+``auditstream_sink_events_archived_total`` is the sink's side of the pipeline's
+``in = archived + dlq`` balance. Labels never hold tenant or user ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+
+# Flushes are one S3 put per (tenant, hour) group: tens of milliseconds on loopback,
+# seconds on a slow link, up to the botocore timeouts when the store struggles.
+_FLUSH_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+
+
+@dataclass(frozen=True, slots=True)
+class SinkMetrics:
+    """The sink's metric objects.
+
+    Attributes:
+        events_archived: Records stored in the archive (and then committed).
+        objects_written: Objects created in the archive.
+        bytes_written: Bytes of the objects created.
+        flush_seconds: Time from the start of a flush to its commit.
+        decode_errors: Records on the redacted topic that did not decode.
+        flush_retries: Flushes postponed because the store was unavailable.
+        batches_dropped: Batches given up uncommitted (partition revoked or lost during an
+            outage, or shutdown); the partition's next owner re-reads them.
+    """
+
+    events_archived: Counter
+    objects_written: Counter
+    bytes_written: Counter
+    flush_seconds: Histogram
+    decode_errors: Counter
+    flush_retries: Counter
+    batches_dropped: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry = REGISTRY) -> SinkMetrics:
+        """Create and register the metrics.
+
+        Args:
+            registry: Where to register them (a fresh one in tests).
+        """
+        return cls(
+            events_archived=Counter(
+                "auditstream_sink_events_archived",
+                "Events stored in the archive and committed.",
+                registry=registry,
+            ),
+            objects_written=Counter(
+                "auditstream_sink_objects_written",
+                "Objects created in the archive.",
+                registry=registry,
+            ),
+            bytes_written=Counter(
+                "auditstream_sink_bytes_written",
+                "Bytes of objects created in the archive.",
+                registry=registry,
+            ),
+            flush_seconds=Histogram(
+                "auditstream_sink_flush_seconds",
+                "Duration of a partition flush, from first write to commit.",
+                buckets=_FLUSH_BUCKETS,
+                registry=registry,
+            ),
+            decode_errors=Counter(
+                "auditstream_sink_decode_errors",
+                "Records on the redacted topic that are not valid AuditEvents.",
+                registry=registry,
+            ),
+            flush_retries=Counter(
+                "auditstream_sink_flush_retries",
+                "Flushes postponed because the archive was unavailable.",
+                registry=registry,
+            ),
+            batches_dropped=Counter(
+                "auditstream_sink_batches_dropped",
+                "Batches released uncommitted; their records are re-read by the next owner.",
+                registry=registry,
+            ),
+        )
+
+
+@cache
+def default_metrics() -> SinkMetrics:
+    """Return the process-wide metrics, registered once in the default registry."""
+    return SinkMetrics.create()

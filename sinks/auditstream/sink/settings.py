@@ -1,0 +1,167 @@
+"""Settings of the sink role: one pydantic-settings class, built once at the entry point.
+
+Variables read ``AUDITSTREAM_<SECTION>__<FIELD>``, e.g. ``AUDITSTREAM_SINK__RETENTION_DAYS``,
+``AUDITSTREAM_S3__BUCKET``, ``AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS``. Unknown fields in a
+section are rejected, from arguments and from the environment alike (``extra="forbid"``
+on every section; pydantic-settings passes a section's variables to its model whole).
+This module reads no environment at import; :func:`load_sink_settings` does, when called.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings
+
+from auditstream.schemas.settings import (
+    KafkaSettings,
+    S3Settings,
+    TopicSettings,
+    role_settings_config,
+)
+from auditstream.sink.errors import SinkConfigError
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+# 6 years: the longest common retention duty for audit records (e.g. HIPAA's
+# documentation rule); shorter regimes set their own value.
+DEFAULT_RETENTION_DAYS = 2190
+
+# 16 MiB of encoded Avro per partition batch: Parquet with zstd shrinks it to a few MiB,
+# a good object size for S3 listing and scanning, and the worker's memory stays bounded
+# (one batch per assigned partition).
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+
+
+class SinkSection(BaseModel):
+    """The sink's own knobs (``AUDITSTREAM_SINK__*``).
+
+    Attributes:
+        group_id: Kafka consumer group shared by every sink worker.
+        max_records: Flush a partition's batch at this many records.
+        max_bytes: Flush a partition's batch at this many bytes of encoded events.
+        max_age_s: Flush a partition's batch this many seconds after its first record.
+        retention_mode: Object Lock mode of every object; COMPLIANCE cannot be shortened
+            by anyone, GOVERNANCE by principals with ``s3:BypassGovernanceRetention``.
+        retention_days: Object Lock retention period, counted from the write.
+        allow_unlocked_bucket: Accept a bucket without Object Lock (dev setups only).
+        metrics_port: Serve Prometheus metrics on ``127.0.0.1:<port>``; None for none.
+        log_level: Minimum log level.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    group_id: str = Field(default="auditstream-sink", min_length=1)
+    max_records: int = Field(default=5000, gt=0)
+    max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
+    max_age_s: float = Field(default=5.0, gt=0)
+    retention_mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE"
+    retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, gt=0)
+    allow_unlocked_bucket: bool = False
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    log_level: LogLevel = "INFO"
+
+
+class SinkSettings(BaseSettings):
+    """Everything a sink worker needs, from arguments, then environment, then defaults.
+
+    Attributes:
+        kafka: How to reach Kafka.
+        topics: Topic names; the sink reads ``topics.redacted``.
+        s3: How to reach the archive bucket.
+        sink: The sink's own knobs.
+    """
+
+    model_config = role_settings_config()
+
+    kafka: KafkaSettings = KafkaSettings()
+    topics: TopicSettings = TopicSettings()
+    s3: S3Settings = S3Settings()
+    sink: SinkSection = SinkSection()
+
+
+def load_sink_settings(**overrides: Any) -> SinkSettings:
+    """Build the sink's settings once: arguments win over the environment.
+
+    Args:
+        **overrides: Sections as dicts, e.g. ``sink={"max_age_s": 1.0}``; merged into
+            what the environment sets for the same section.
+
+    Returns:
+        The validated, frozen settings.
+
+    Raises:
+        SinkConfigError: A value is invalid or a key unknown, naming the variable.
+    """
+    try:
+        return SinkSettings(**overrides)
+    except ValidationError as exc:
+        raise SinkConfigError(describe_validation_error(exc)) from exc
+
+
+# librdkafka settings the delivery rule depends on; an override may not change them.
+_OWNED_KEYS = frozenset(
+    {"group.id", "isolation.level", "enable.auto.commit", "enable.auto.offset.store"}
+)
+
+
+def consumer_config(settings: SinkSettings) -> dict[str, Any]:
+    """Return the librdkafka configuration of the sink's consumer.
+
+    Args:
+        settings: The sink's settings.
+
+    Raises:
+        SinkConfigError: ``AUDITSTREAM_KAFKA__LIBRDKAFKA_OVERRIDES`` sets a key the
+            delivery rule depends on.
+    """
+    clashes = sorted(_OWNED_KEYS & settings.kafka.librdkafka_overrides.keys())
+    if clashes:
+        raise SinkConfigError(
+            f"AUDITSTREAM_KAFKA__LIBRDKAFKA_OVERRIDES sets {', '.join(clashes)}, which the sink "
+            "fixes for exactly-once archiving; remove them (the group is "
+            "AUDITSTREAM_SINK__GROUP_ID)"
+        )
+    return {
+        **settings.kafka.to_librdkafka(),
+        "group.id": settings.sink.group_id,
+        "client.id": f"auditstream-sink-{socket.gethostname()}-{os.getpid()}",
+        # Only records of committed processor transactions may reach the archive.
+        "isolation.level": "read_committed",
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+    }
+
+
+_SECRET_HINTS = ("secret", "password", "key_file")
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """Turn a settings ValidationError into one line naming variables, values and rules.
+
+    Values of fields whose name suggests a secret are masked.
+
+    Args:
+        exc: The error pydantic raised for a role's settings class.
+
+    Returns:
+        ``AUDITSTREAM_SINK__RETENTION_DAYS='0': Input should be greater than 0; ...``
+    """
+    parts = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        variable = "AUDITSTREAM_" + "__".join(loc).upper()
+        secret = any(hint in part.lower() for part in loc for hint in _SECRET_HINTS)
+        # Inputs can be whole sections; 80 characters identify a value without flooding.
+        shown = "'***'" if secret else repr(error.get("input"))[:80]
+        if error["type"] == "missing":
+            parts.append(f"{variable}: required, not set")
+        elif error["type"] == "extra_forbidden":
+            parts.append(f"{variable}: unknown setting (check the spelling)")
+        else:
+            parts.append(f"{variable}={shown}: {error['msg']}")
+    return "; ".join(parts)

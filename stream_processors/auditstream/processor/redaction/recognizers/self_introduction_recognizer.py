@@ -1,0 +1,38 @@
+"""Names that people give in their own words: "my name is ...", "I'm ...", "this is ...".
+
+spaCy's small English model misses a few percent of full names, most often uncommon ones
+("Olusegun Raman"), and a support chat is full of self-introductions. The phrase itself is
+strong evidence, so the capitalised words after it are taken as a PERSON whatever the
+model thinks. The lookbehind (the ``regex`` package, which Presidio uses, allows variable
+length) keeps the phrase itself out of the replaced span.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import regex
+from presidio_analyzer import Pattern, PatternRecognizer
+
+_INTRO = r"(?i:my name is|my name's|i am|i'm|this is|call me|name:|signed|regards,|thanks,)"
+# One to three capitalised words (letters, apostrophes, hyphens), e.g. "James O'Connor".
+_NAME = r"\p{Lu}[\p{L}'’-]+(?:[ \t]+\p{Lu}[\p{L}'’-]+){0,2}"
+
+
+class SelfIntroductionRecognizer(PatternRecognizer):
+    """Find ``PERSON`` names right after a self-introduction phrase."""
+
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern("self_introduction", rf"(?<={_INTRO}[ \t]+){_NAME}", 0.85),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PERSON",
+            name="SelfIntroductionRecognizer",
+            patterns=self.PATTERNS,
+            supported_language="en",
+            # Presidio compiles patterns case-insensitively by default, which would make
+            # every word after "this is" a name; capitals are the evidence here.
+            global_regex_flags=regex.DOTALL | regex.MULTILINE,
+        )

@@ -1,0 +1,192 @@
+"""Flush rules per partition, and how a batch is split into archive objects."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from auditstream.sink.archive.writer import StoredObject
+from auditstream.sink.batcher import (
+    Batcher,
+    FlushPolicy,
+    FlushReason,
+    PartitionBatch,
+    PartitionId,
+)
+from auditstream.sink.flush import PartitionFlusher, plan_objects
+from auditstream.sink.settings import SinkSection
+
+P0 = PartitionId("audit.events.redacted", 0)
+P1 = PartitionId("audit.events.redacted", 1)
+HOUR_US = 3600 * 1_000_000
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+def batcher(clock, *, records=3, size=1000, age=5.0):
+    return Batcher(FlushPolicy(records, size, age), clock=clock)
+
+
+class TestFlushPolicy:
+    def test_the_policy_comes_from_the_sink_settings(self):
+        """max_records, max_bytes and max_age_s are the section's values."""
+        section = SinkSection(max_records=10, max_bytes=2048, max_age_s=0.5)
+        assert FlushPolicy.from_settings(section) == FlushPolicy(10, 2048, 0.5)
+
+
+class TestBatcher:
+    def test_a_batch_under_every_limit_is_not_due(self, clock, minimal_event):
+        """Two records, few bytes, no time passed: nothing to flush."""
+        b = batcher(clock)
+        assert b.add(P0, 0, minimal_event, 10) is None
+        assert b.add(P0, 1, minimal_event, 10) is None
+        assert b.due() == []
+
+    def test_reaching_max_records_asks_for_a_flush(self, clock, minimal_event):
+        """The third record of a 3-record policy returns RECORDS."""
+        b = batcher(clock, records=3)
+        results = [b.add(P0, offset, minimal_event, 10) for offset in range(3)]
+        assert results == [None, None, FlushReason.RECORDS]
+        assert b.due() == [(P0, FlushReason.RECORDS)]
+
+    def test_reaching_max_bytes_asks_for_a_flush(self, clock, minimal_event):
+        """Encoded sizes add up; reaching the limit returns BYTES."""
+        b = batcher(clock, records=100, size=1000)
+        assert b.add(P0, 0, minimal_event, 600) is None
+        assert b.add(P0, 1, minimal_event, 400) is FlushReason.BYTES
+
+    def test_a_batch_is_due_when_its_first_record_is_max_age_old(self, clock, minimal_event):
+        """Age counts from the first record, not the last."""
+        b = batcher(clock, age=5.0)
+        b.add(P0, 0, minimal_event, 10)
+        clock.now += 4.0
+        b.add(P0, 1, minimal_event, 10)
+        assert b.due() == []
+        clock.now += 1.0
+        assert b.due() == [(P0, FlushReason.AGE)]
+
+    def test_partitions_are_batched_and_aged_independently(self, clock, minimal_event):
+        """Only the partition whose batch is old enough is due."""
+        b = batcher(clock, age=5.0)
+        b.add(P0, 0, minimal_event, 10)
+        clock.now += 3.0
+        b.add(P1, 7, minimal_event, 10)
+        clock.now += 2.0
+        assert b.due() == [(P0, FlushReason.AGE)]
+        assert b.partitions() == [P0, P1]
+
+    def test_the_wait_until_due_is_that_of_the_oldest_batch(self, clock, minimal_event):
+        """The worker polls no longer than this, so age flushes are on time."""
+        b = batcher(clock, age=5.0)
+        assert b.seconds_until_due() is None
+        b.add(P0, 0, minimal_event, 10)
+        clock.now += 2.0
+        b.add(P1, 0, minimal_event, 10)
+        assert b.seconds_until_due() == pytest.approx(3.0)
+        assert b.seconds_until_due(exclude=[P0]) == pytest.approx(5.0)
+        clock.now += 10.0
+        assert b.seconds_until_due() == 0.0
+
+    def test_a_batch_remembers_its_first_and_last_offsets(self, clock, minimal_event):
+        """Offsets may have gaps (transaction markers); first and last are real records."""
+        b = batcher(clock, records=100)
+        for offset in (10, 11, 13):
+            b.add(P0, offset, minimal_event, 10)
+        batch = b.get(P0)
+        assert batch is not None
+        assert (batch.first_offset, batch.last_offset, len(batch)) == (10, 13, 3)
+
+    def test_a_removed_batch_starts_afresh(self, clock, minimal_event):
+        """After a flush the next record opens a new batch with a new age."""
+        b = batcher(clock, age=5.0)
+        b.add(P0, 0, minimal_event, 10)
+        clock.now += 6.0
+        assert b.remove(P0) is not None
+        b.add(P0, 1, minimal_event, 10)
+        assert b.due() == []
+        assert b.get(P0).first_offset == 1
+
+
+def event_at(base, *, tenant, hour_offset):
+    event = copy.deepcopy(base)
+    event["actor"]["tenant_id"] = tenant
+    event["timestamp"] = 1_772_406_000_000_000 + hour_offset * HOUR_US  # 2026-03-01T23:00Z
+    return event
+
+
+def batch_of(events, first_offset=100):
+    batch = PartitionBatch(P1, started_at=0.0)
+    for index, event in enumerate(events):
+        batch.add(first_offset + index, event, 100)
+    return batch
+
+
+class TestPlanObjects:
+    def test_a_batch_is_split_per_tenant_and_hour_named_by_each_groups_offsets(self, minimal_event):
+        """Each object's key carries the first and last offset of its own records."""
+        events = [
+            event_at(minimal_event, tenant="acme", hour_offset=0),  # 100
+            event_at(minimal_event, tenant="globex", hour_offset=0),  # 101
+            event_at(minimal_event, tenant="acme", hour_offset=1),  # 102, next day 00h
+            event_at(minimal_event, tenant="acme", hour_offset=0),  # 103
+        ]
+        planned = plan_objects(batch_of(events))
+        keys = [p.key.render("") for p in planned]
+        assert keys == [
+            "events/v1/tenant=acme/dt=2026-03-01/hour=23/p1-100-103.parquet",
+            "events/v1/tenant=acme/dt=2026-03-02/hour=00/p1-102-102.parquet",
+            "events/v1/tenant=globex/dt=2026-03-01/hour=23/p1-101-101.parquet",
+        ]
+        assert [len(p.events) for p in planned] == [2, 1, 1]
+
+    def test_every_record_lands_in_exactly_one_object(self, minimal_event):
+        """Splitting neither loses nor duplicates events."""
+        events = [
+            event_at(minimal_event, tenant=t, hour_offset=h)
+            for t in ("a", "b", None)
+            for h in (0, 1, 2)
+        ]
+        planned = plan_objects(batch_of(events))
+        assert sum(len(p.events) for p in planned) == len(events)
+        assert len({p.key.render("") for p in planned}) == len(planned) == 9
+
+
+class RecordingWriter:
+    def __init__(self) -> None:
+        self.puts = []
+
+    def put_idempotent(self, key, data, *, retain_until):
+        self.puts.append((key, data, retain_until))
+        return StoredObject(key, len(data), "0" * 64, "v1", retain_until, created=True)
+
+
+class TestPartitionFlusher:
+    def test_a_flush_writes_one_retained_parquet_object_per_group(self, minimal_event):
+        """Objects are Parquet, retained retention_days from the flush, under the prefix."""
+        now = datetime(2026, 3, 2, tzinfo=UTC)
+        writer = RecordingWriter()
+        flusher = PartitionFlusher(writer, prefix="run1", retention_days=10, clock=lambda: now)
+        events = [event_at(minimal_event, tenant="acme", hour_offset=h) for h in (0, 0, 1)]
+        result = flusher.flush(batch_of(events))
+        assert [key for key, _, _ in writer.puts] == [
+            "run1/events/v1/tenant=acme/dt=2026-03-01/hour=23/p1-100-101.parquet",
+            "run1/events/v1/tenant=acme/dt=2026-03-02/hour=00/p1-102-102.parquet",
+        ]
+        assert all(data[:4] == b"PAR1" for _, data, _ in writer.puts)
+        assert {until for _, _, until in writer.puts} == {now + timedelta(days=10)}
+        assert (result.first_offset, result.last_offset, result.next_offset) == (100, 102, 103)
+        assert [o.records for o in result.objects] == [2, 1]
+        assert result.objects[1].min_timestamp == events[2]["timestamp"]

@@ -1,0 +1,35 @@
+"""``audit sink``: one command, typed errors as one line on stderr with exit code 2."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from auditstream.sink.cli import EXIT_ERROR, app
+
+runner = CliRunner()
+
+
+class TestSinkCli:
+    def test_help_describes_the_single_command(self):
+        """The app runs its one command directly: no subcommand name is needed."""
+        result = runner.invoke(app, ["--help"], prog_name="audit sink")
+        assert result.exit_code == 0
+        assert "Usage: audit sink [OPTIONS]" in result.stdout
+        assert "--max-age-s" in result.stdout
+
+    def test_invalid_settings_exit_2_with_one_line_naming_the_variable(self, monkeypatch):
+        """Nothing starts; stderr says which variable is wrong and why."""
+        monkeypatch.setenv("AUDITSTREAM_SINK__RETENTION_DAYS", "0")
+        result = runner.invoke(app, [], prog_name="audit sink")
+        assert result.exit_code == EXIT_ERROR == 2
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("audit sink: error: invalid sink settings:")
+        assert "AUDITSTREAM_SINK__RETENTION_DAYS" in lines[0]
+
+    def test_an_invalid_option_value_is_rejected_by_the_settings(self):
+        """Options go through the same validation as variables."""
+        result = runner.invoke(app, ["--max-age-s", "0"], prog_name="audit sink")
+        assert result.exit_code == 2
+        assert "AUDITSTREAM_SINK__MAX_AGE_S" in result.stderr
