@@ -16,7 +16,7 @@ from presidio_analyzer import Pattern, PatternRecognizer
 
 _INTRO = r"(?i:my name is|my name's|i am|i'm|this is|call me|name:|signed|regards,|thanks,)"
 # One to three capitalised words (letters, apostrophes, hyphens), e.g. "James O'Connor".
-_NAME = r"\p{Lu}[\p{L}'’-]+(?:[ \t]+\p{Lu}[\p{L}'’-]+){0,2}"
+_NAME = r"\p{Lu}[\p{L}'\u2019-]+(?:[ \t]+\p{Lu}[\p{L}'\u2019-]+){0,2}"
 
 
 class SelfIntroductionRecognizer(PatternRecognizer):
