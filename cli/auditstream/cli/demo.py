@@ -24,7 +24,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.tree import Tree
 
 from auditstream.cli.stack import run_stack, stack_env
 
@@ -207,18 +206,22 @@ def _archived(env: dict[str, str], environment: str) -> int:
     return int(table.column("n")[0].as_py()) if table.num_rows else 0
 
 
-def _query(env: dict[str, str], sql: str) -> Any:
-    from auditstream.auditor.query import run_query  # noqa: PLC0415
+def _auditor_settings(env: dict[str, str]) -> Any:
     from auditstream.auditor.settings import AuditorSettings  # noqa: PLC0415
 
     saved = dict(os.environ)
     os.environ.update(env)
     try:
-        settings = AuditorSettings()
+        return AuditorSettings()
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    return run_query(sql, settings=settings)
+
+
+def _query(env: dict[str, str], sql: str) -> Any:
+    from auditstream.auditor.query import run_query  # noqa: PLC0415
+
+    return run_query(sql, settings=_auditor_settings(env))
 
 
 def _wait(
@@ -314,17 +317,10 @@ def _report(
         table.add_row(row["tenant"], row["user_pseudonym"], row["prompt"])
     out.print(table)
 
-    trace_id = trace_ids[0]
-    steps = _query(
-        env,
-        "SELECT timestamp, service.name AS service, event_type, action, status, latency_ms "  # noqa: S608
-        f"FROM events WHERE trace.trace_id = '{trace_id}' ORDER BY timestamp",
-    )
-    tree = Tree(f"trace [bold]{trace_id}[/]")
-    for row in steps.to_pylist():
-        latency = f"{row['latency_ms']:.0f} ms" if row["latency_ms"] is not None else ""
-        tree.add(
-            f"{row['timestamp']:%H:%M:%S.%f} [cyan]{row['service']}[/] {row['event_type']} "
-            f"{row['action']} [dim]{row['status']}[/] {latency}"
-        )
-    out.print(tree)
+    from auditstream.auditor.cli.timeline import render  # noqa: PLC0415
+    from auditstream.auditor.timeline import load_trace  # noqa: PLC0415
+
+    timeline = load_trace(trace_ids[0], settings=_auditor_settings(env))
+    if timeline is not None:
+        out.print(f"One request as [bold]audit trace {trace_ids[0]}[/] shows it:")
+        render(timeline, out)

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 
 from auditstream.producer import AuditClient, CommonFields
-from auditstream.schemas import new_trace_id
+from auditstream.schemas import EventType
 
 PEOPLE = [
     ("Maria Gonzalez", "maria.gonzalez@example.org", "+1 212 736 5000"),
@@ -58,69 +58,73 @@ def run_scenario(clients: dict[str, AuditClient], *, requests: int, seed: int = 
         tenant = rng.choice(TENANTS)
         user = f"user-{rng.randint(1, 40):03d}"
         session = f"sess-{rng.randint(1000, 9999)}"
-        trace_id = new_trace_id()
-        traces.append(trace_id)
-        actor: CommonFields = {
-            "tenant_id": tenant,
-            "user_id": user,
-            "session_id": session,
-            "trace_id": trace_id,
-        }
         gateway, chat, retrieval, tools = (
             clients["gateway"],
             clients["chat-api"],
             clients["retrieval"],
             clients["tools"],
         )
-        login: CommonFields = {
-            **actor,
-            "ip_address": f"198.51.100.{rng.randint(1, 254)}",
-            "user_agent": "Mozilla/5.0 (demo)",
-        }
-        gateway.auth("login", **login)
+        actor: CommonFields = {"tenant_id": tenant, "user_id": user, "session_id": session}
         question = rng.choice(QUESTIONS).format(
             name=name, email=email, phone=phone, order=rng.randint(10000, 99999), key=LEAKED_KEY
         )
-        retrieval.rag_query(
-            query=question,
-            documents=[
-                {"id": f"kb-{rng.randint(1, 300)}", "source": "kb://policies", "score": 0.8}
-            ],
-            latency_ms=rng.uniform(5, 60),
-            **actor,
-        )
-        chat.llm_request(
-            provider="openai",
-            model="gpt-4o-mini",
-            prompt=question,
-            response=f"Thanks {name.split()[0]}, I have updated your request.",
-            tokens_input=rng.randint(200, 900),
-            tokens_output=rng.randint(20, 200),
-            latency_ms=rng.uniform(300, 2500),
-            **actor,
-        )
-        tools.tool_call(
-            "crm.update_contact",
-            trace_id=trace_id,
-            input=f'{{"email": "{email}", "phone": "{phone}"}}',
-            output='{"ok": true}',
-            latency_ms=rng.uniform(20, 200),
+        # The gateway's span is the request; the chat service's span nests inside it, and
+        # the events of retrieval, the LLM call and the CRM tool nest inside that. In a
+        # real deployment the services pass the W3C traceparent header to each other.
+        with gateway.span(
+            "http.request",
+            event_type=EventType.OTHER,
             tenant_id=tenant,
-        )
-        count += 4
-        roll = rng.random()
-        if roll < 0.15:
-            chat.guardrail(["prompt_injection"], **actor)
-            count += 1
-        elif roll < 0.25:
-            tools.error(
-                error_type="TimeoutError",
-                message=f"CRM did not answer for contact {email} within 5s",
-                action="crm.timeout",
-                trace_id=trace_id,
-                tenant_id=tenant,
-            )
-            count += 1
+            user_id=user,
+            session_id=session,
+        ) as request:
+            traces.append(request.trace_id)
+            login: CommonFields = {
+                **actor,
+                "ip_address": f"198.51.100.{rng.randint(1, 254)}",
+                "user_agent": "Mozilla/5.0 (demo)",
+            }
+            gateway.auth("login", **login)
+            with chat.span("chat.answer", tenant_id=tenant, user_id=user, session_id=session):
+                retrieval.rag_query(
+                    query=question,
+                    documents=[
+                        {"id": f"kb-{rng.randint(1, 300)}", "source": "kb://policies", "score": 0.8}
+                    ],
+                    latency_ms=rng.uniform(5, 60),
+                    **actor,
+                )
+                chat.llm_request(
+                    provider="openai",
+                    model="gpt-4o-mini",
+                    prompt=question,
+                    response=f"Thanks {name.split()[0]}, I have updated your request.",
+                    tokens_input=rng.randint(200, 900),
+                    tokens_output=rng.randint(20, 200),
+                    latency_ms=rng.uniform(300, 2500),
+                    **actor,
+                )
+                # The tool service knows only the trace (and the tenant), not the user.
+                tools.tool_call(
+                    "crm.update_contact",
+                    input=f'{{"email": "{email}", "phone": "{phone}"}}',
+                    output='{"ok": true}',
+                    latency_ms=rng.uniform(20, 200),
+                    tenant_id=tenant,
+                )
+                count += 6  # two spans, login, RAG query, LLM call, tool call
+                roll = rng.random()
+                if roll < 0.15:
+                    chat.guardrail(["prompt_injection"], **actor)
+                    count += 1
+                elif roll < 0.25:
+                    tools.error(
+                        error_type="TimeoutError",
+                        message=f"CRM did not answer for contact {email} within 5s",
+                        action="crm.timeout",
+                        tenant_id=tenant,
+                    )
+                    count += 1
     return Emitted(events=count, trace_ids=traces)
 
 

@@ -29,6 +29,8 @@ _STAGE_COMMANDS = {
     "process": ("auditstream.processor.cli", "processor", "Run redaction processor workers."),
     "sink": ("auditstream.sink.cli", "sink", "Run sink workers writing the archive."),
     "query": ("auditstream.auditor.cli.query", "auditor", "Query the archive with SQL."),
+    "trace": ("auditstream.auditor.cli.trace", "auditor", "Show one trace as a timeline tree."),
+    "session": ("auditstream.auditor.cli.session", "auditor", "Show a session's traces."),
 }
 _FORWARD = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
