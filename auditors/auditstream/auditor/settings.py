@@ -12,7 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings
 
 from auditstream.auditor.errors import AuditorConfigError
-from auditstream.schemas.settings import S3Settings, role_settings_config
+from auditstream.schemas.settings import (
+    KafkaSettings,
+    S3Settings,
+    TopicSettings,
+    role_settings_config,
+)
 from auditstream.sink.settings import describe_validation_error
 
 
@@ -22,12 +27,16 @@ class AuditorSection(BaseModel):
     Attributes:
         log_level: Minimum log level (logs go to stderr; results to stdout).
         duckdb_threads: Threads DuckDB may use; None lets it use every core.
+        processor_group: Consumer group of the processor (its Faust app id), for lag.
+        sink_group: Consumer group of the sink workers, for lag.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     duckdb_threads: int | None = Field(default=None, gt=0)
+    processor_group: str = "auditstream-processor"
+    sink_group: str = "auditstream-sink"
 
 
 class AuditorSettings(BaseSettings):
@@ -35,12 +44,16 @@ class AuditorSettings(BaseSettings):
 
     Attributes:
         s3: How to reach the archive bucket (read access is enough).
+        kafka: How to reach Kafka (``audit status`` reads lag and the DLQ).
+        topics: The pipeline's topic names.
         auditor: The auditor's own knobs.
     """
 
     model_config = role_settings_config()
 
     s3: S3Settings = S3Settings()
+    kafka: KafkaSettings = KafkaSettings()
+    topics: TopicSettings = TopicSettings()
     auditor: AuditorSection = AuditorSection()
 
 

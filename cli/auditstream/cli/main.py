@@ -31,6 +31,7 @@ _STAGE_COMMANDS = {
     "query": ("auditstream.auditor.cli.query", "auditor", "Query the archive with SQL."),
     "trace": ("auditstream.auditor.cli.trace", "auditor", "Show one trace as a timeline tree."),
     "session": ("auditstream.auditor.cli.session", "auditor", "Show a session's traces."),
+    "status": ("auditstream.auditor.cli.status", "auditor", "Show pipeline lag and the DLQ."),
 }
 _FORWARD = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 

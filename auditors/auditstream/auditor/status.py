@@ -1,0 +1,229 @@
+"""The pipeline's health as an operator sees it: lag, throughput, the DLQ.
+
+Reads Kafka metadata only (watermarks, committed offsets, the DLQ's newest headers); it
+never joins a consumer group's rebalance and never commits. Lag counts transaction
+markers too, so an idle partition written by the transactional processor may show a
+lag of 1.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+
+from auditstream.auditor.errors import AuditorError
+from auditstream.schemas.settings import KafkaSettings, TopicSettings
+
+_TIMEOUT_S = 10.0
+DLQ_SAMPLE = 5  # newest dead letters shown per partition
+
+
+class KafkaUnavailableError(AuditorError):
+    """Kafka did not answer.
+
+    Args:
+        servers: The bootstrap servers tried.
+        reason: What the client said.
+    """
+
+    def __init__(self, servers: str, reason: str) -> None:
+        self.servers = servers
+        self.reason = reason
+        super().__init__(
+            f"cannot read pipeline status from Kafka at {servers}: {reason}; check that the "
+            "brokers run (audit stack status) and AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS"
+        )
+
+
+@dataclass(frozen=True)
+class PartitionLag:
+    """One partition of a consumed topic.
+
+    Attributes:
+        partition: Partition number.
+        end_offset: The partition's high watermark.
+        committed: The group's committed offset, None when it never committed.
+        lag: Messages not yet processed (the whole partition when nothing is committed).
+    """
+
+    partition: int
+    end_offset: int
+    committed: int | None
+    lag: int
+
+
+@dataclass(frozen=True)
+class StageStatus:
+    """Lag of one stage's consumer group on its input topic.
+
+    Attributes:
+        stage: ``processor`` or ``sink``.
+        group: Consumer group id.
+        topic: Input topic.
+        partitions: Per-partition figures.
+    """
+
+    stage: str
+    group: str
+    topic: str
+    partitions: list[PartitionLag]
+
+    @property
+    def lag(self) -> int:
+        """Total lag over the partitions."""
+        return sum(p.lag for p in self.partitions)
+
+    @property
+    def end_offsets(self) -> int:
+        """Sum of the partitions' high watermarks (for throughput between two samples)."""
+        return sum(p.end_offset for p in self.partitions)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """The headers of one dead letter (never its bytes).
+
+    Attributes:
+        partition: DLQ partition.
+        offset: DLQ offset.
+        timestamp_ms: When it was dead-lettered.
+        error_class: The error class the processor named.
+        message: The error message.
+        source: ``topic/partition@offset`` of the original message.
+    """
+
+    partition: int
+    offset: int
+    timestamp_ms: int
+    error_class: str
+    message: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PipelineStatus:
+    """A snapshot of the pipeline.
+
+    Attributes:
+        taken_at: Monotonic time of the snapshot.
+        stages: Processor and sink lag.
+        dlq_total: Messages in the DLQ topic (retained ones).
+        dlq_newest: The newest dead letters, newest first.
+    """
+
+    taken_at: float
+    stages: list[StageStatus]
+    dlq_total: int
+    dlq_newest: list[DeadLetter] = field(default_factory=list)
+
+
+def read_status(
+    kafka: KafkaSettings, topics: TopicSettings, *, processor_group: str, sink_group: str
+) -> PipelineStatus:
+    """Take one snapshot of lag and the DLQ.
+
+    Args:
+        kafka: How to reach Kafka.
+        topics: The pipeline's topics.
+        processor_group: The processor's consumer group (its app id).
+        sink_group: The sink's consumer group.
+
+    Returns:
+        The snapshot.
+
+    Raises:
+        KafkaUnavailableError: Kafka did not answer in time.
+    """
+    conf = {
+        **kafka.to_librdkafka(),
+        "group.id": "auditstream-status",  # only used to read offsets; never subscribes
+        "enable.auto.commit": False,
+    }
+    try:
+        watcher = Consumer(conf)
+        try:
+            stages = [
+                _stage(kafka, watcher, "processor", processor_group, topics.raw),
+                _stage(kafka, watcher, "sink", sink_group, topics.redacted),
+            ]
+            dlq_total, newest = _dlq(watcher, topics.dlq)
+        finally:
+            watcher.close()
+    except KafkaException as exc:
+        raise KafkaUnavailableError(kafka.bootstrap_servers, str(exc.args[0])) from exc
+    return PipelineStatus(time.monotonic(), stages, dlq_total, newest)
+
+
+def _partitions(watcher: Consumer, topic: str) -> list[int]:
+    metadata = watcher.list_topics(topic, timeout=_TIMEOUT_S).topics.get(topic)
+    if metadata is None or metadata.error is not None:
+        return []
+    return sorted(metadata.partitions)
+
+
+def _stage(
+    kafka: KafkaSettings, watcher: Consumer, stage: str, group: str, topic: str
+) -> StageStatus:
+    partitions = _partitions(watcher, topic)
+    group_reader = Consumer(
+        {**kafka.to_librdkafka(), "group.id": group, "enable.auto.commit": False}
+    )
+    try:
+        committed = group_reader.committed(
+            [TopicPartition(topic, p) for p in partitions], timeout=_TIMEOUT_S
+        )
+    finally:
+        group_reader.close()
+    rows = []
+    for tp in committed:
+        low, high = watcher.get_watermark_offsets(tp, timeout=_TIMEOUT_S)
+        position = tp.offset if tp.offset >= 0 else None
+        lag = high - (position if position is not None else low)
+        rows.append(PartitionLag(tp.partition, high, position, max(lag, 0)))
+    return StageStatus(stage, group, topic, rows)
+
+
+def _dlq(watcher: Consumer, topic: str) -> tuple[int, list[DeadLetter]]:
+    total = 0
+    newest: list[DeadLetter] = []
+    for partition in _partitions(watcher, topic):
+        tp = TopicPartition(topic, partition)
+        low, high = watcher.get_watermark_offsets(tp, timeout=_TIMEOUT_S)
+        total += high - low
+        if high <= low:
+            continue
+        watcher.assign([TopicPartition(topic, partition, max(low, high - DLQ_SAMPLE))])
+        deadline = time.monotonic() + _TIMEOUT_S
+        while time.monotonic() < deadline:
+            message = watcher.poll(0.5)
+            if message is None:
+                break
+            if message.error():
+                continue
+            newest.append(_dead_letter(message))
+            if (message.offset() or 0) >= high - 1:
+                break
+    newest.sort(key=lambda d: d.timestamp_ms, reverse=True)
+    return total, newest[:DLQ_SAMPLE]
+
+
+def _dead_letter(message: Message) -> DeadLetter:
+    raw = message.headers() or []
+    pairs = raw.items() if isinstance(raw, dict) else raw
+    headers = {
+        str(k): v.decode(errors="replace") if isinstance(v, bytes) else str(v) for k, v in pairs
+    }
+    return DeadLetter(
+        partition=message.partition() or 0,
+        offset=message.offset() or 0,
+        timestamp_ms=message.timestamp()[1],
+        error_class=headers.get("auditstream.error_class", "?"),
+        message=headers.get("auditstream.error_message", ""),
+        source=(
+            f"{headers.get('auditstream.source_topic', '?')}/"
+            f"{headers.get('auditstream.source_partition', '?')}@"
+            f"{headers.get('auditstream.source_offset', '?')}"
+        ),
+    )
