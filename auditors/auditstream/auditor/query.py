@@ -29,6 +29,7 @@ import pyarrow.fs as pafs
 from auditstream.auditor.errors import ArchiveAccessError, QueryError
 from auditstream.auditor.settings import AuditorSettings
 from auditstream.auditor.timerange import check_range
+from auditstream.schemas import EventType
 from auditstream.schemas.settings import S3Settings
 from auditstream.sink.archive.arrow_schema import event_schema
 from auditstream.sink.archive.layout import data_root
@@ -79,6 +80,8 @@ def run_query(
     tenant: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    user: str | None = None,
+    event_type: str | None = None,
 ) -> pa.Table:
     """Run SQL over the archived events (the view ``events``) and return the rows.
 
@@ -89,6 +92,8 @@ def run_query(
         tenant: Only events of this tenant id.
         since: Aware datetime; only events at or after it.
         until: Aware datetime; only events before it.
+        user: Only events of this user, as archived (the pseudonym, e.g. ``<USER_ID:...>``).
+        event_type: Only events of this type (an :class:`EventType` name).
 
     Returns:
         The result as an Arrow table (empty, with the SQL's columns, when nothing matched).
@@ -98,7 +103,15 @@ def run_query(
         ArchiveAccessError: The archive cannot be listed or read.
         QueryError: DuckDB rejected the SQL or failed running it.
     """
-    return query_archive(sql, settings=settings, tenant=tenant, since=since, until=until).table
+    return query_archive(
+        sql,
+        settings=settings,
+        tenant=tenant,
+        since=since,
+        until=until,
+        user=user,
+        event_type=event_type,
+    ).table
 
 
 def query_archive(
@@ -108,6 +121,8 @@ def query_archive(
     tenant: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    user: str | None = None,
+    event_type: str | None = None,
     s3_client: S3Client | None = None,
 ) -> QueryResult:
     """Like :func:`run_query`, and also report how many objects were scanned.
@@ -118,6 +133,8 @@ def query_archive(
         tenant: Only events of this tenant id.
         since: Aware datetime; only events at or after it.
         until: Aware datetime; only events before it.
+        user: Only events of this user, as archived (the pseudonym).
+        event_type: Only events of this type (an :class:`EventType` name).
         s3_client: The S3 client for listing; built from ``settings.s3`` when None.
 
     Returns:
@@ -139,7 +156,13 @@ def query_archive(
         raise ArchiveAccessError(s3.bucket, str(exc)) from exc
     dataset = open_dataset(objects, s3)
     table = execute_sql(
-        sql, dataset, since=since, until=until, threads=settings.auditor.duckdb_threads
+        sql,
+        dataset,
+        since=since,
+        until=until,
+        user=user,
+        event_type=event_type,
+        threads=settings.auditor.duckdb_threads,
     )
     return QueryResult(table, len(objects), sum(o.size for o in objects))
 
@@ -196,6 +219,8 @@ def execute_sql(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
+    user: str | None = None,
+    event_type: str | None = None,
     threads: int | None = None,
 ) -> pa.Table:
     """Run SQL in a fresh in-memory DuckDB where ``events`` is the dataset, time-filtered.
@@ -205,6 +230,8 @@ def execute_sql(
         dataset: The events (any pyarrow dataset with a ``timestamp`` column).
         since: Aware datetime; the view keeps rows at or after it.
         until: Aware datetime; the view keeps rows before it.
+        user: The view keeps this user's rows (the archived pseudonym).
+        event_type: The view keeps rows of this event type.
         threads: Threads DuckDB may use; None for its default.
 
     Returns:
@@ -218,7 +245,8 @@ def execute_sql(
         if threads is not None:
             connection.execute(f"SET threads = {int(threads)}")
         connection.register(_SOURCE, dataset)
-        connection.execute(f"CREATE VIEW {EVENTS_VIEW} AS {_view_query(since, until)}")
+        view = _view_query(since, until, user=user, event_type=event_type)
+        connection.execute(f"CREATE VIEW {EVENTS_VIEW} AS {view}")
         relation = connection.sql(sql)
         if relation is None:  # a statement without rows, e.g. SET
             return pa.table({})
@@ -235,8 +263,28 @@ def execute_sql(
         connection.close()
 
 
-def _view_query(since: datetime | None, until: datetime | None) -> str:
+def _sql_string(value: str) -> str:
+    """Quote text as a SQL string literal (single quotes doubled)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _view_query(
+    since: datetime | None,
+    until: datetime | None,
+    *,
+    user: str | None = None,
+    event_type: str | None = None,
+) -> str:
     conditions = []
+    if user is not None:
+        conditions.append(f"actor.user_id = {_sql_string(user)}")
+    if event_type is not None:
+        try:
+            name = EventType(event_type.upper()).value
+        except ValueError:
+            known = ", ".join(t.value for t in EventType)
+            raise QueryError(f"unknown event type {event_type!r}; use one of {known}") from None
+        conditions.append(f"event_type = '{name}'")
     # Literals come from aware datetimes (never user text), so formatting them is safe.
     if since is not None:
         conditions.append(f"\"timestamp\" >= TIMESTAMPTZ '{since.isoformat()}'")

@@ -135,3 +135,29 @@ class TestArchiveFilesystem:
         fs = archive_filesystem(S3Settings(endpoint_url="https://s3.example.com"))
         options = fs.__reduce__()[1][0]
         assert (options["scheme"], options["access_key"]) == ("https", None)
+
+
+class TestShortcutFilters:
+    def test_type_filter_keeps_only_that_event_type_case_insensitively(self, events):
+        """--type narrows the events view before the SQL runs."""
+        table = execute_sql("SELECT count(*) AS n FROM events", events, event_type="llm_request")
+        everything = execute_sql("SELECT count(*) AS n FROM events", events)
+        assert 0 < table.column("n")[0].as_py() <= everything.column("n")[0].as_py()
+
+    def test_unknown_type_is_a_query_error_naming_the_allowed_types(self, events):
+        """A typo in --type fails and lists the event types."""
+        with pytest.raises(QueryError, match="LLM_REQUEST"):
+            execute_sql("SELECT 1", events, event_type="LLM_REQEST")
+
+    def test_user_filter_matches_the_archived_value_and_quotes_it_safely(self, events):
+        """--user compares whole values; a quote in it cannot break out of the literal."""
+        sql = "SELECT count(*) AS n FROM events"
+        assert execute_sql(sql, events, user="nobody' OR '1'='1").column("n")[0].as_py() == 0
+
+    def test_user_filter_keeps_exactly_that_users_events(self, events):
+        """--user gives the same rows as the equivalent WHERE clause."""
+        direct = execute_sql(
+            "SELECT count(*) AS n FROM events WHERE actor.user_id = 'user-1'", events
+        )
+        filtered = execute_sql("SELECT count(*) AS n FROM events", events, user="user-1")
+        assert filtered.column("n")[0].as_py() == direct.column("n")[0].as_py() > 0

@@ -52,6 +52,13 @@ def query(
         str | None,
         typer.Option("--until", help="Only events before this ISO 8601 time (UTC if no offset)."),
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help="Only this user's events, by the archived pseudonym."),
+    ] = None,
+    event_type: Annotated[
+        str | None, typer.Option("--type", help="Only events of this type, e.g. LLM_REQUEST.")
+    ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="table for people, jsonl or csv for tools.")
     ] = OutputFormat.TABLE,
@@ -63,7 +70,13 @@ def query(
         settings = load_auditor_settings()
         configure_logging(level=settings.auditor.log_level, fmt="console", stage="auditor")
         result = query_archive(
-            sql, settings=settings, tenant=tenant, since=since_at, until=until_at
+            sql,
+            settings=settings,
+            tenant=tenant,
+            since=since_at,
+            until=until_at,
+            user=user,
+            event_type=event_type,
         )
     except AuditstreamError as exc:
         typer.echo("audit query: error: " + " ".join(str(exc).split()), err=True)
