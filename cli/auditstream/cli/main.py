@@ -32,6 +32,7 @@ _STAGE_COMMANDS = {
     "trace": ("auditstream.auditor.cli.trace", "auditor", "Show one trace as a timeline tree."),
     "session": ("auditstream.auditor.cli.session", "auditor", "Show a session's traces."),
     "status": ("auditstream.auditor.cli.status", "auditor", "Show pipeline lag and the DLQ."),
+    "report": ("auditstream.auditor.cli.report", "auditor", "Draw charts of the archive."),
 }
 _FORWARD = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
