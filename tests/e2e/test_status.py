@@ -40,6 +40,8 @@ class TestStatus:
         kafka = KafkaSettings(bootstrap_servers=pipeline.stack.bootstrap_servers)
         topics = TopicSettings(raw=pipeline.raw, redacted=pipeline.redacted, dlq=pipeline.dlq)
 
+        last: list[object] = []
+
         def drained() -> object:
             pipeline.assert_workers_running()
             status = read_status(
@@ -48,12 +50,17 @@ class TestStatus:
                 processor_group=env["AUDITSTREAM_PROCESSOR__APP_ID"],
                 sink_group=env["AUDITSTREAM_SINK__GROUP_ID"],
             )
+            last[:] = [status]
             processor, sink = status.stages
             caught_up = processor.lag == 0 and all(p.lag <= 1 for p in sink.partitions)
             return status if caught_up and status.dlq_total == 3 else None
 
         status = wait_until(
-            drained, timeout_s=180, interval_s=2, what="a drained pipeline", describe=pipeline.logs
+            drained,
+            timeout_s=180,
+            interval_s=2,
+            what="a drained pipeline",
+            describe=lambda: f"last status: {last}",
         )
         processor, sink = status.stages
         assert processor.topic == pipeline.raw

@@ -9,6 +9,7 @@ lag of 1.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
@@ -17,7 +18,8 @@ from auditstream.auditor.errors import AuditorError
 from auditstream.schemas.settings import KafkaSettings, TopicSettings
 
 _TIMEOUT_S = 10.0
-DLQ_SAMPLE = 5  # newest dead letters shown per partition
+DLQ_SAMPLE = 5  # newest dead letters shown
+DLQ_SCAN_MAX = 100_000  # per partition; a DLQ this large is an incident of its own
 
 
 class KafkaUnavailableError(AuditorError):
@@ -109,13 +111,16 @@ class PipelineStatus:
     Attributes:
         taken_at: Monotonic time of the snapshot.
         stages: Processor and sink lag.
-        dlq_total: Messages in the DLQ topic (retained ones).
+        dlq_total: Committed messages in the DLQ topic (retained ones).
+        dlq_complete: False when the count stopped early (a very large DLQ); then
+            ``dlq_total`` is a lower bound.
         dlq_newest: The newest dead letters, newest first.
     """
 
     taken_at: float
     stages: list[StageStatus]
     dlq_total: int
+    dlq_complete: bool
     dlq_newest: list[DeadLetter] = field(default_factory=list)
 
 
@@ -140,6 +145,7 @@ def read_status(
         **kafka.to_librdkafka(),
         "group.id": "auditstream-status",  # only used to read offsets; never subscribes
         "enable.auto.commit": False,
+        "isolation.level": "read_committed",  # aborted DLQ writes are not dead letters
     }
     try:
         watcher = Consumer(conf)
@@ -148,12 +154,12 @@ def read_status(
                 _stage(kafka, watcher, "processor", processor_group, topics.raw),
                 _stage(kafka, watcher, "sink", sink_group, topics.redacted),
             ]
-            dlq_total, newest = _dlq(watcher, topics.dlq)
+            dlq_total, dlq_complete, newest = _dlq(watcher, topics.dlq)
         finally:
             watcher.close()
     except KafkaException as exc:
         raise KafkaUnavailableError(kafka.bootstrap_servers, str(exc.args[0])) from exc
-    return PipelineStatus(time.monotonic(), stages, dlq_total, newest)
+    return PipelineStatus(time.monotonic(), stages, dlq_total, dlq_complete, newest)
 
 
 def _partitions(watcher: Consumer, topic: str) -> list[int]:
@@ -185,28 +191,43 @@ def _stage(
     return StageStatus(stage, group, topic, rows)
 
 
-def _dlq(watcher: Consumer, topic: str) -> tuple[int, list[DeadLetter]]:
+def _dlq(watcher: Consumer, topic: str) -> tuple[int, bool, list[DeadLetter]]:
+    """Count the DLQ's committed messages by reading their headers.
+
+    Offsets cannot be subtracted: the processor writes the DLQ in transactions, so commit
+    markers (and aborted writes) take offsets too. A DLQ should stay small; past
+    ``DLQ_SCAN_MAX`` messages per partition the count stops and is reported as partial.
+    """
     total = 0
+    complete = True
     newest: list[DeadLetter] = []
     for partition in _partitions(watcher, topic):
         tp = TopicPartition(topic, partition)
         low, high = watcher.get_watermark_offsets(tp, timeout=_TIMEOUT_S)
-        total += high - low
         if high <= low:
             continue
-        watcher.assign([TopicPartition(topic, partition, max(low, high - DLQ_SAMPLE))])
+        watcher.assign([TopicPartition(topic, partition, low)])
+        tail: deque[DeadLetter] = deque(maxlen=DLQ_SAMPLE)
+        counted = 0
+        idle_polls = 0
         deadline = time.monotonic() + _TIMEOUT_S
-        while time.monotonic() < deadline:
-            message = watcher.poll(0.5)
-            if message is None:
+        while time.monotonic() < deadline and counted < DLQ_SCAN_MAX:
+            batch = watcher.consume(1000, timeout=0.5)
+            good = [m for m in batch if not m.error()]
+            counted += len(good)
+            tail.extend(_dead_letter(m) for m in good)
+            position = watcher.position([tp])[0].offset
+            # A trailing commit marker is never delivered, so "caught up" is either the
+            # position reaching the end or the partition going quiet.
+            idle_polls = 0 if good else idle_polls + 1
+            if position >= high or idle_polls >= 2:
                 break
-            if message.error():
-                continue
-            newest.append(_dead_letter(message))
-            if (message.offset() or 0) >= high - 1:
-                break
+        else:
+            complete = False
+        total += counted
+        newest.extend(tail)
     newest.sort(key=lambda d: d.timestamp_ms, reverse=True)
-    return total, newest[:DLQ_SAMPLE]
+    return total, complete, newest[:DLQ_SAMPLE]
 
 
 def _dead_letter(message: Message) -> DeadLetter:

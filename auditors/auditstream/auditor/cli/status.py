@@ -68,7 +68,8 @@ def _view(now: PipelineStatus, before: PipelineStatus | None) -> Group:
             *([rate] if before is not None else []),
             end_section=True,
         )
-    dlq = Table(title=f"DLQ: {now.dlq_total} messages retained; newest")
+    count = f"{now.dlq_total}" if now.dlq_complete else f"at least {now.dlq_total}"
+    dlq = Table(title=f"DLQ: {count} messages retained; newest")
     for column in ("when (UTC)", "error class", "source", "message"):
         dlq.add_column(column, overflow="fold")
     for letter in now.dlq_newest:
