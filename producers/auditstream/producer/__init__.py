@@ -15,14 +15,16 @@ Example::
 from __future__ import annotations
 
 from auditstream.producer.client import AuditClient
-from auditstream.producer.config import ClientConfig, ContentPolicy
+from auditstream.producer.config import ClientConfig, ContentPolicy, FsyncPolicy, ShedPolicy
 from auditstream.producer.errors import (
     AuditEventError,
     ConfigError,
     ProducerError,
+    SpoolUnavailableError,
     TraceparentError,
 )
 from auditstream.producer.helpers import CommonFields
+from auditstream.producer.metrics import ClientStats, StatsCallback
 from auditstream.producer.scrub import SECRET_PATTERNS, ScrubResult, SecretPattern, scrub
 from auditstream.producer.tracing import (
     Span,
@@ -33,7 +35,7 @@ from auditstream.producer.tracing import (
     format_traceparent,
     parse_traceparent,
 )
-from auditstream.producer.transport import ClientStats, ProducerLike
+from auditstream.producer.transport import ProducerLike
 from auditstream.schemas.model import EventStatus, EventType
 
 __all__ = [
@@ -47,11 +49,15 @@ __all__ = [
     "ContentPolicy",
     "EventStatus",
     "EventType",
+    "FsyncPolicy",
     "ProducerError",
     "ProducerLike",
     "ScrubResult",
     "SecretPattern",
+    "ShedPolicy",
     "Span",
+    "SpoolUnavailableError",
+    "StatsCallback",
     "TraceContext",
     "TraceparentError",
     "continue_trace",

@@ -6,15 +6,47 @@ argument may well be a prompt.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, ParamSpec, TypeGuard, TypeVar
 
 from auditstream.producer.errors import AuditEventError
 
 _E = TypeVar("_E", bound=Enum)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def api_call(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Turn Python's own argument errors at a call of ``function`` into AuditEventError.
+
+    An unknown keyword or a missing argument makes Python raise ``TypeError`` before the
+    function runs; that is the caller's programming error, so it becomes an
+    :class:`AuditEventError` naming the function. A ``TypeError`` from inside the
+    function is left alone. Costs nothing on the happy path.
+
+    Args:
+        function: A public method of the client.
+
+    Returns:
+        The wrapped function.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return function(*args, **kwargs)
+        except TypeError as exc:
+            tb = exc.__traceback__
+            if tb is not None and tb.tb_next is None:  # raised by the call itself
+                raise AuditEventError(function.__name__, str(exc)) from None
+            raise
+
+    return wrapper
+
 
 MAX_LONG = 2**63 - 1
 """The largest value of an Avro ``long``."""
@@ -185,6 +217,9 @@ def record(
     """
     if not isinstance(value, Mapping):
         raise AuditEventError(name, f"must be a mapping, found {kind(value)}")
+    keys = value.keys()
+    if keys <= allowed and all(value.get(key) is not None for key in required):
+        return value  # the common case, without building error details
     owned = sorted(sdk_owned & value.keys())
     if owned:
         raise AuditEventError(

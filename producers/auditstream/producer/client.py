@@ -2,65 +2,79 @@
 
 ``emit()`` (and the typed helpers of :class:`~auditstream.producer.helpers.TypedEvents`)
 1 builds the event (checks, content policy, secret scrub: :mod:`.event`), 2 encodes it
-with the contract's :class:`~auditstream.schemas.AuditEventSerializer`, and 3 queues it
-in librdkafka (:mod:`.transport`). Only step 1 and 2 can raise, and only for programming
-errors at the call site; the Kafka side never raises into the caller's request path.
+as the contract's Avro single-object encoding (the strict
+:class:`~auditstream.schemas.AuditEventSerializer` explains any refusal), and 3 queues it
+in librdkafka, or in the disk spool while the broker cannot take it (:mod:`.transport`).
+Only step 1 and 2 can raise, and only for programming errors at the call site; the Kafka
+side never raises into the caller's request path. A background thread (:mod:`.replay`)
+serves delivery reports and replays the spool.
 
-``span()`` times a block and records it as one event, making it the parent of events
-emitted inside (see :mod:`.tracing`).
+After ``fork()`` (pre-fork servers such as gunicorn) every client in the child gets its own
+producer, spool slot and thread (:mod:`.lifecycle`); the parent's stay the parent's.
+
+``span()`` (:mod:`.spans`) times a block and records it as one event, making it the parent
+of events emitted inside (see :mod:`.tracing`).
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
+import io
 import logging
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from auditstream.producer import tracing
+import fastavro
+
+from auditstream.producer.checks import api_call
 from auditstream.producer.config import ClientConfig
 from auditstream.producer.errors import AuditEventError
 from auditstream.producer.event import EventBuilder, EventFields, without_surrogates
-from auditstream.producer.helpers import TypedEvents
-from auditstream.producer.tracing import Span, TraceContext, current_trace, use_trace
-from auditstream.producer.transport import (
-    ClientStats,
-    Counters,
-    ProducerLike,
-    Transport,
-    start_producer,
-)
+from auditstream.producer.lifecycle import exit_hook, open_spool, register
+from auditstream.producer.metrics import ClientStats, Counters, StatsCallback
+from auditstream.producer.replay import Replayer
+from auditstream.producer.spans import SpanEvents
+from auditstream.producer.tracing import current_trace
+from auditstream.producer.transport import ProducerLike, Transport, start_producer
+from auditstream.schemas import catalog
 from auditstream.schemas.codec import AuditEventSerializer
 from auditstream.schemas.errors import EncodeError
+from auditstream.schemas.framing import single_object_header
 from auditstream.schemas.model import (
     AuditEvent,
     EventStatus,
     EventType,
     message_key,
-    new_trace_id,
 )
 
 _log = logging.getLogger(__name__)
 
 DEFAULT_FLUSH_TIMEOUT_S = 10.0
 
-# At interpreter exit the host is shutting down and may be killed soon after (Kubernetes
-# gives 30 s by default, shared by every exit hook); 5 s lets a healthy broker take the
-# last linger batch without holding shutdown hostage to an unreachable one.
-EXIT_FLUSH_TIMEOUT_S = 5.0
+
+DEFAULT_STATS_INTERVAL_S = 10.0
+
+# The schema's ["null", record] fields the SDK fills, with the records' full names.
+_NULLABLE_RECORDS = (
+    ("llm", "auditstream.v1.LlmCall"),
+    ("tool", "auditstream.v1.ToolCall"),
+    ("error", "auditstream.v1.ErrorInfo"),
+)
 
 
-class AuditClient(TypedEvents):
+class AuditClient(SpanEvents):
     """Records audit events to Kafka; one per service process, shared by its threads.
 
     Args:
         config: The client's settings.
         producer: A producer to use instead of starting a ``confluent_kafka.Producer``
             (a test seam; see :class:`~auditstream.producer.transport.ProducerLike`).
+        on_stats: Receives a :class:`ClientStats` snapshot every ``stats_interval_s``
+            on the client's background thread (must be quick, must not raise).
+        stats_interval_s: Period of ``on_stats``.
 
     Raises:
         ConfigError: librdkafka rejected the configuration (e.g. an unknown override).
@@ -79,26 +93,89 @@ class AuditClient(TypedEvents):
         "_config",
         "_counters",
         "_exit_hook",
+        "_header",
+        "_injected_producer",
+        "_on_stats",
+        "_replayer",
+        "_schema",
         "_serializer",
+        "_stats_interval_s",
         "_transport",
     )
 
-    def __init__(self, config: ClientConfig, *, producer: ProducerLike | None = None) -> None:
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        producer: ProducerLike | None = None,
+        on_stats: StatsCallback | None = None,
+        stats_interval_s: float = DEFAULT_STATS_INTERVAL_S,
+    ) -> None:
         self._config = config
         self._builder = EventBuilder(config)
         self._serializer = AuditEventSerializer()
-        self._counters = Counters()
-        self._transport = Transport(
-            config.topic, producer or start_producer(config, self._counters), self._counters
-        )
-        self._exit_hook = _exit_hook(weakref.ref(self))
+        schema = catalog.current()
+        self._schema = schema.parsed
+        self._header = single_object_header(schema.fingerprint)
+        self._injected_producer = producer
+        self._on_stats = on_stats
+        self._stats_interval_s = stats_interval_s
+        self._start_transport()
+        self._exit_hook = exit_hook(weakref.ref(self))
         atexit.register(self._exit_hook)
+        register(self)
         _log.info(
-            "audit producer started: topic=%s service=%s content_policy=%s",
+            "audit producer started: topic=%s service=%s content_policy=%s spool=%s",
             config.topic,
             config.service_name,
             config.content_policy,
+            self._transport.spool.slot_dir if self._transport.spool else None,
         )
+
+    def _start_transport(self) -> None:
+        """Open the spool slot, start the producer and the background thread."""
+        config = self._config
+        self._counters = Counters(config.shed_log_interval_s)
+        spool = open_spool(config)
+        ref = weakref.ref(self)
+
+        def brokers_down() -> None:
+            client = ref()
+            if client is not None:
+                client._transport.activate_spool()
+
+        producer = self._injected_producer
+        if producer is None:
+            producer = start_producer(config, self._counters, brokers_down)
+        self._transport = Transport(config.topic, producer, self._counters, spool)
+        if spool is not None and spool.recovered:
+            self._counters.add("recovered", spool.recovered)
+            _log.warning(
+                "audit spool holds events from an earlier process: events=%d dir=%s; "
+                "replaying them before new ones",
+                spool.recovered,
+                spool.slot_dir,
+            )
+        self._replayer = Replayer(
+            self._transport,
+            self._counters,
+            fsync_interval_s=config.spool_fsync_interval_s,
+            on_stats=self._on_stats,
+            stats_interval_s=self._stats_interval_s,
+        )
+        self._replayer.start()
+
+    def _after_fork_in_child(self) -> None:
+        """Give a forked child its own producer, spool slot and thread."""
+        old = self._transport.spool
+        if old is not None:
+            old.abandon_after_fork()
+        if not self._transport.closed:
+            self._start_transport()
+
+    @property
+    def _event_builder(self) -> EventBuilder:
+        return self._builder
 
     @property
     def config(self) -> ClientConfig:
@@ -107,9 +184,10 @@ class AuditClient(TypedEvents):
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` has run; events emitted later are dropped and counted."""
+        """Whether :meth:`close` has run; events emitted later are shed and counted."""
         return self._transport.closed
 
+    @api_call
     def emit(
         self,
         event_type: EventType | str,
@@ -201,6 +279,22 @@ class AuditClient(TypedEvents):
         return str(built.event["event_id"])
 
     def _encode(self, event: AuditEvent) -> bytes:
+        # Fast path: the builder made every field the schema's shape and type, so the
+        # codec's strict mode (which re-checks that) is skipped, and nullable records are
+        # named in fastavro's tuple notation, which spares it validating the whole record
+        # to pick the union branch. Anything the fast path refuses takes the strict
+        # codec, whose errors are the ones callers see.
+        buffer = io.BytesIO()
+        buffer.write(self._header)
+        tagged = dict(event)
+        for field, type_name in _NULLABLE_RECORDS:
+            if tagged[field] is not None:
+                tagged[field] = (type_name, tagged[field])
+        try:
+            fastavro.schemaless_writer(buffer, self._schema, tagged)
+            return buffer.getvalue()
+        except Exception:  # noqa: BLE001, S110 - re-encoded strictly below for the real error
+            pass
         try:
             return self._serializer(event)
         except EncodeError as exc:
@@ -208,119 +302,47 @@ class AuditClient(TypedEvents):
                 raise
         return self._serializer(without_surrogates(event))
 
-    @contextlib.contextmanager
-    def span(
-        self,
-        action: str,
-        *,
-        event_type: EventType | str = EventType.CHAIN,
-        tenant_id: str | None = None,
-        user_id: str | None = None,
-        session_id: str | None = None,
-        attributes: Mapping[str, str] | None = None,
-    ) -> Iterator[Span]:
-        """Time a block and record it as one event, the parent of events emitted inside.
-
-        The span joins the current trace (or starts one). Inside the block, events get
-        this span as ``parent_span_id``, and nested spans become its children. On exit
-        one event is emitted with the block's ``latency_ms`` and status SUCCESS, or
-        FAILURE with the error's type and scrubbed message if an exception escapes (the
-        exception is then re-raised). The event's timestamp is the block's start.
-
-        Args:
-            action: What the block does, e.g. ``agent.run``.
-            event_type: The span event's type.
-            tenant_id: Tenant; defaults to the config's.
-            user_id: Acting user.
-            session_id: User session.
-            attributes: Initial attributes; add more with :meth:`Span.set_attribute`.
-
-        Yields:
-            The span: its ids, ``traceparent`` for outgoing calls, attribute and status
-            setters.
-
-        Raises:
-            AuditEventError: An argument has the wrong type (checked before the block
-                runs, so it never masks the block's own exception).
-        """
-        parent = current_trace()
-        handle = Span(
-            trace_id=parent.trace_id if parent else new_trace_id(),
-            parent_span_id=parent.span_id if parent else None,
-            attributes=attributes,
-        )
-        fields = EventFields(
-            tenant_id=tenant_id,
-            user_id=user_id,
-            session_id=session_id,
-            trace_id=handle.trace_id,
-            span_id=handle.span_id,
-            parent_span_id=handle.parent_span_id,
-            attributes=handle.attributes,
-        )
-        self._builder.build(event_type, action, fields, None)  # check arguments now
-        fields.timestamp_us = time.time_ns() // 1000
-        started_ns = time.perf_counter_ns()
-        try:
-            with use_trace(TraceContext(handle.trace_id, handle.span_id)):
-                yield handle
-        except GeneratorExit:
-            raise  # the caller abandoned a generator holding the span: not a failure
-        except BaseException as exc:
-            fields.error = exc
-            raise
-        finally:
-            fields.latency_ms = (time.perf_counter_ns() - started_ns) / 1_000_000
-            fields.attributes = handle.attributes
-            failed = fields.error is not None
-            fields.status = handle.status or (
-                EventStatus.FAILURE if failed else EventStatus.SUCCESS
-            )
-            self._submit(event_type, action, fields)
-
-    def continue_trace(
-        self, traceparent: str | None
-    ) -> contextlib.AbstractContextManager[TraceContext]:
-        """Adopt an incoming W3C ``traceparent`` for a ``with`` block.
-
-        A missing or malformed header starts a new trace; this never raises.
-
-        Args:
-            traceparent: The incoming header value, or None.
-
-        Returns:
-            A context manager yielding the trace context in force inside it.
-        """
-        return tracing.continue_trace(traceparent)
-
     def stats(self) -> ClientStats:
-        """Return a snapshot of the counters (emitted, delivered, failed, dropped, ...)."""
+        """Return a snapshot of the counters (emitted, delivered, spooled, shed, ...)."""
         return self._counters.snapshot()
 
     def flush(self, timeout_s: float = DEFAULT_FLUSH_TIMEOUT_S) -> int:
-        """Wait until queued events are delivered, or ``timeout_s`` passes.
+        """Wait until queued and spooled events are delivered, or ``timeout_s`` passes.
 
         Args:
             timeout_s: Longest wait in seconds.
 
         Returns:
-            Events still queued.
+            Events not yet delivered (in librdkafka's queue or in the spool).
         """
-        return self._transport.flush(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        self._replayer.drain(timeout_s)
+        remaining = self._transport.flush(max(0.0, deadline - time.monotonic()))
+        spool = self._transport.spool
+        return remaining + (spool.pending_records if spool is not None else 0)
 
     def close(self, timeout_s: float = DEFAULT_FLUSH_TIMEOUT_S) -> int:
-        """Flush and stop accepting events; later ``emit()`` calls are dropped and counted.
+        """Deliver what it can, keep the rest in the spool, stop accepting events.
 
-        Safe to call twice. Also runs at interpreter exit, with a shorter timeout.
+        Events the broker has not taken within ``timeout_s`` stay in the disk spool,
+        and the next client on the same spool directory replays them. Later ``emit()``
+        calls are shed and counted. Safe to call twice. Also runs at interpreter exit,
+        with a shorter timeout.
 
         Args:
-            timeout_s: Longest wait in seconds for the final flush.
+            timeout_s: Longest wait in seconds.
 
         Returns:
-            Events left undelivered.
+            Events lost: neither delivered nor kept in the spool.
         """
         atexit.unregister(self._exit_hook)
-        return self._transport.close(timeout_s)
+        if self._transport.closed:
+            return 0
+        deadline = time.monotonic() + timeout_s
+        if self._replayer.healthy:
+            self._replayer.drain(timeout_s)
+        self._replayer.stop()
+        return self._transport.close(max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> AuditClient:
         return self
@@ -332,17 +354,3 @@ class AuditClient(TypedEvents):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _exit_hook(ref: weakref.ref[AuditClient]) -> Callable[[], None]:
-    """Return an ``atexit`` hook that closes the client if it still exists.
-
-    The hook holds the client weakly, so registering it does not keep clients alive.
-    """
-
-    def hook() -> None:
-        client = ref()
-        if client is not None and not client.closed:
-            client.close(EXIT_FLUSH_TIMEOUT_S)
-
-    return hook

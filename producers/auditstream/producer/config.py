@@ -11,20 +11,28 @@ librdkafka's dotted keys appear in one place only: :meth:`ClientConfig.to_librdk
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import json
 import os
 import re
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
+from auditstream.producer.env import PRODUCER, read_environment
 from auditstream.producer.errors import ConfigError
+from auditstream.producer.policies import ContentPolicy, FsyncPolicy, ShedPolicy, member
+
+__all__ = [
+    "ClientConfig",
+    "ContentPolicy",
+    "FsyncPolicy",
+    "SaslMechanism",
+    "SecurityProtocol",
+    "ShedPolicy",
+]
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 """How the client talks to the brokers: plain or TLS, with or without SASL."""
@@ -41,6 +49,12 @@ MIN_HASH_KEY_BYTES = 16
 
 # librdkafka's own bounds for linger.ms.
 MAX_LINGER_MS = 900_000
+
+# 256 MiB holds about a quarter of a million typical events (~1 KiB each): tens of
+# minutes of outage for a busy service, small next to a node's disk. 8 MiB segments are
+# deleted soon after replay and are read whole in a few milliseconds.
+DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024
+DEFAULT_SPOOL_SEGMENT_BYTES = 8 * 1024 * 1024
 
 # Kafka's legal topic names: 1 to 249 of these characters.
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
@@ -67,22 +81,6 @@ _RESERVED_LIBRDKAFKA_KEYS = frozenset(
 )
 
 
-class ContentPolicy(StrEnum):
-    """What the SDK sends of prompt and response text.
-
-    The local secret scrub runs under both policies.
-    """
-
-    FULL = "full"
-    """Text goes to the pipeline, which redacts personal data downstream."""
-
-    HASH_ONLY = "hash_only"
-    """Only keyed HMAC-SHA256 hashes of prompt and response leave the service."""
-
-    def __str__(self) -> str:
-        return self.value
-
-
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ClientConfig:
     """Settings of one :class:`~auditstream.producer.AuditClient`.
@@ -105,6 +103,17 @@ class ClientConfig:
         sasl_password: SASL password (never printed).
         ssl_cafile: CA bundle for TLS.
         librdkafka_overrides: Extra librdkafka properties for settings not typed here.
+        spool_enabled: Keep events the broker cannot take in a local disk spool.
+        spool_dir: The service's spool directory; defaults to
+            ``~/.local/state/auditstream/spool/<service_name>/<topic>``.
+        spool_max_bytes: Most bytes one process's spool may hold on disk.
+        spool_segment_bytes: Size of one spool segment file.
+        spool_fsync: When spooled events are forced to disk.
+        spool_fsync_interval_s: Period of the ``interval`` fsync.
+        shed_policy: What to give up when the spool is full.
+        shed_log_interval_s: Shortest time between two log lines about shedding.
+        prometheus: Export the client's counters to ``prometheus_client``'s default
+            registry when that package is installed.
 
     Raises:
         ConfigError: A value is invalid, naming the field.
@@ -126,6 +135,15 @@ class ClientConfig:
     sasl_password: str | None = field(default=None, repr=False)
     ssl_cafile: str | None = None
     librdkafka_overrides: Mapping[str, str] = field(default_factory=dict, hash=False)
+    spool_enabled: bool = True
+    spool_dir: str | None = None
+    spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES
+    spool_segment_bytes: int = DEFAULT_SPOOL_SEGMENT_BYTES
+    spool_fsync: FsyncPolicy = FsyncPolicy.INTERVAL
+    spool_fsync_interval_s: float = 1.0
+    shed_policy: ShedPolicy = ShedPolicy.DROP_NEWEST
+    shed_log_interval_s: float = 60.0
+    prometheus: bool = True
 
     def __post_init__(self) -> None:
         for name in ("service_name", "bootstrap_servers"):
@@ -134,7 +152,9 @@ class ClientConfig:
                 raise ConfigError(name, "must be a non-empty string")
         if not isinstance(self.topic, str) or not _TOPIC_NAME.match(self.topic):
             raise ConfigError("topic", "must be a Kafka topic name: 1-249 of [A-Za-z0-9._-]")
-        object.__setattr__(self, "content_policy", _policy(self.content_policy))
+        object.__setattr__(
+            self, "content_policy", member(ContentPolicy, self.content_policy, "content_policy")
+        )
         self._check_hash_key()
         if (
             isinstance(self.linger_ms, bool)
@@ -154,6 +174,40 @@ class ClientConfig:
                 "(idempotence, acks=all) already fix; use the typed setting instead",
             )
         object.__setattr__(self, "librdkafka_overrides", MappingProxyType(overrides))
+        self._check_spool()
+
+    def _check_spool(self) -> None:
+        for name in ("spool_enabled", "prometheus"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(name, "must be true or false")
+        if self.spool_dir is not None and (
+            not isinstance(self.spool_dir, str) or not self.spool_dir.strip()
+        ):
+            raise ConfigError("spool_dir", "must be a non-empty path or None")
+        for name, low in (("spool_segment_bytes", 4096), ("spool_max_bytes", 4096)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(name, f"must be an integer >= {low}")
+        if self.spool_max_bytes < self.spool_segment_bytes:
+            raise ConfigError("spool_max_bytes", "must be at least spool_segment_bytes")
+        for name in ("spool_fsync_interval_s", "shed_log_interval_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ConfigError(name, "must be a number of seconds > 0")
+        for name, enum in (("spool_fsync", FsyncPolicy), ("shed_policy", ShedPolicy)):
+            object.__setattr__(self, name, member(enum, getattr(self, name), name))
+
+    def resolved_spool_dir(self) -> Path:
+        """Return the spool directory: ``spool_dir``, else the per-service, per-topic default.
+
+        Replays go to the client's topic, so a spool directory must only ever hold events
+        of one topic: the default is keyed by topic as well as by service.
+        """
+        if self.spool_dir is not None:
+            return Path(self.spool_dir).expanduser()
+        service = re.sub(r"[^A-Za-z0-9._-]", "_", self.service_name)
+        topic = re.sub(r"[^A-Za-z0-9._-]", "_", self.topic)
+        return Path.home() / ".local" / "state" / "auditstream" / "spool" / service / topic
 
     def _check_hash_key(self) -> None:
         if self.hash_key is not None:
@@ -238,34 +292,16 @@ class ClientConfig:
                 error names it and never quotes a secret.
         """
         env = os.environ if environ is None else environ
-        unknown = sorted(
-            name for name in env if name.startswith(_PRODUCER) and name not in _KNOWN_PRODUCER
-        )
-        if unknown:
-            raise ConfigError(unknown[0], f"unknown setting; known: {', '.join(_KNOWN_PRODUCER)}")
+        values, source = read_environment(env)
         field_names = {f.name for f in dataclasses.fields(cls)}
         for name in overrides:
             if name not in field_names:
                 raise ConfigError(name, "is not a ClientConfig field")
-        values: dict[str, Any] = {}
-        # Which variable a field's error is reported under: the one that set it, else
-        # the one that would have (so "hash_key is required" names HASH_KEY_FILE).
-        source = {name: variable for name, variable, _ in _ENV_FIELDS}
-        source["hash_key"] = f"{_PRODUCER}HASH_KEY_FILE"
-        for name, variable, parse in _ENV_FIELDS:
-            raw = env.get(variable)
-            if raw is not None and (raw.strip() or name in _REQUIRED_TEXT):
-                values[name] = parse(variable, raw)
-        key_variable, key = _read_hash_key(env)
-        if key_variable is not None:
-            values["hash_key"] = key
-            source["hash_key"] = key_variable
-        for name in overrides:
             source.pop(name, None)
         values.update(overrides)
         if "service_name" not in values:
             raise ConfigError(
-                f"{_PRODUCER}SERVICE_NAME", "is required: the name of the emitting service"
+                f"{PRODUCER}SERVICE_NAME", "is required: the name of the emitting service"
             )
         try:
             return cls(**values)
@@ -274,99 +310,3 @@ class ClientConfig:
             if from_variable is None:
                 raise
             raise ConfigError(from_variable, exc.reason) from exc
-
-
-_PRODUCER = "AUDITSTREAM_PRODUCER__"
-_KAFKA = "AUDITSTREAM_KAFKA__"
-_REQUIRED_TEXT = frozenset({"service_name", "bootstrap_servers", "topic"})
-
-
-def _policy(value: object) -> ContentPolicy:
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            return ContentPolicy(value)
-    allowed = ", ".join(p.value for p in ContentPolicy)
-    raise ConfigError("content_policy", f"must be one of {allowed}")
-
-
-def _text(variable: str, raw: str) -> str:
-    return raw.strip()
-
-
-def _secret(variable: str, raw: str) -> str:
-    return raw
-
-
-def _upper(variable: str, raw: str) -> str:
-    return raw.strip().upper()
-
-
-def _integer(variable: str, raw: str) -> int:
-    try:
-        return int(raw.strip())
-    except ValueError:
-        raise ConfigError(variable, f"must be an integer, found {raw.strip()!r}") from None
-
-
-def _content_policy(variable: str, raw: str) -> ContentPolicy:
-    try:
-        return _policy(raw.strip().lower())
-    except ConfigError as exc:
-        raise ConfigError(variable, f"{exc.reason}, found {raw.strip()!r}") from None
-
-
-def _json_strings(variable: str, raw: str) -> dict[str, str]:
-    try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(variable, f"must be a JSON object: {exc.msg}") from None
-    if not isinstance(parsed, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
-    ):
-        raise ConfigError(variable, 'must be a JSON object of strings, e.g. {"acks.x": "1"}')
-    return parsed
-
-
-_ENV_FIELDS: tuple[tuple[str, str, Callable[[str, str], Any]], ...] = (
-    ("bootstrap_servers", f"{_KAFKA}BOOTSTRAP_SERVERS", _text),
-    ("security_protocol", f"{_KAFKA}SECURITY_PROTOCOL", _upper),
-    ("sasl_mechanism", f"{_KAFKA}SASL_MECHANISM", _upper),
-    ("sasl_username", f"{_KAFKA}SASL_USERNAME", _text),
-    ("sasl_password", f"{_KAFKA}SASL_PASSWORD", _secret),
-    ("ssl_cafile", f"{_KAFKA}SSL_CAFILE", _text),
-    ("librdkafka_overrides", f"{_KAFKA}LIBRDKAFKA_OVERRIDES", _json_strings),
-    ("topic", "AUDITSTREAM_TOPICS__RAW", _text),
-    ("service_name", f"{_PRODUCER}SERVICE_NAME", _text),
-    ("service_version", f"{_PRODUCER}SERVICE_VERSION", _text),
-    ("environment", f"{_PRODUCER}ENVIRONMENT", _text),
-    ("host", f"{_PRODUCER}HOST", _text),
-    ("tenant_id", f"{_PRODUCER}TENANT_ID", _text),
-    ("content_policy", f"{_PRODUCER}CONTENT_POLICY", _content_policy),
-    ("linger_ms", f"{_PRODUCER}LINGER_MS", _integer),
-)
-
-_KNOWN_PRODUCER = tuple(
-    sorted(
-        [v for _, v, _ in _ENV_FIELDS if v.startswith(_PRODUCER)]
-        + [f"{_PRODUCER}HASH_KEY", f"{_PRODUCER}HASH_KEY_FILE"]
-    )
-)
-
-
-def _read_hash_key(env: Mapping[str, str]) -> tuple[str | None, bytes | None]:
-    file_variable, inline_variable = f"{_PRODUCER}HASH_KEY_FILE", f"{_PRODUCER}HASH_KEY"
-    path = (env.get(file_variable) or "").strip()
-    inline = env.get(inline_variable) or ""
-    if path and inline:
-        raise ConfigError(inline_variable, f"set either it or {file_variable}, not both")
-    if inline:
-        return inline_variable, inline.encode()
-    if not path:
-        return None, None
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError(
-            file_variable, f"cannot read the key file {path!r}: {exc.strerror or exc}"
-        ) from exc
-    return file_variable, data.rstrip(b"\r\n")

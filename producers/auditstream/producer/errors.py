@@ -9,7 +9,9 @@ configuration. Transport problems (broker down, queue full) never raise into the
         ├── AuditEventError          emit() was called wrongly: wrong type, unknown field,
         │                            unknown event type (a programming error)
         ├── ConfigError              a setting is missing or invalid, naming the variable
-        └── TraceparentError         a W3C traceparent header is malformed
+        ├── TraceparentError         a W3C traceparent header is malformed
+        └── SpoolUnavailableError    the disk spool cannot be opened (the client then runs
+                                     without one, logging it; this is never raised by emit())
 
 Messages never contain payload text (prompts, responses, secrets): only field names,
 type names, sizes and variable names.
@@ -65,3 +67,20 @@ class TraceparentError(ProducerError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"malformed traceparent header: {reason}")
+
+
+class SpoolUnavailableError(ProducerError):
+    """The disk spool directory cannot be used.
+
+    Args:
+        path: The spool directory.
+        reason: Why (the OS error, or every slot locked by other processes).
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"cannot open the audit spool at {path}: {reason}; events the broker cannot take "
+            "are shed until it is fixed (set spool_dir to a writable directory)"
+        )

@@ -14,22 +14,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, assert_never
 
-from auditstream.producer import checks
+from auditstream.producer import checks, ids
 from auditstream.producer.config import ClientConfig, ContentPolicy
 from auditstream.producer.errors import AuditEventError
-from auditstream.producer.scrub import scrub
+from auditstream.producer.scrub import may_hold_secret, scrub
 from auditstream.producer.tracing import TraceContext, is_span_id, is_trace_id
 from auditstream.schemas.model import (
     AuditEvent,
     EventStatus,
     EventType,
-    new_event_id,
-    new_span_id,
-    new_trace_id,
 )
 
 _LLM_TEXT = ("provider", "model", "prompt", "response", "prompt_template", "prompt_version")
@@ -41,6 +39,35 @@ _LLM_SDK_FIELDS = frozenset({"prompt_hash", "response_hash"})
 _TOOL_FIELDS = frozenset({"name", "input", "output"})
 _RAG_FIELDS = frozenset({"id", "source", "score"})
 _ERROR_FIELDS = frozenset({"type", "message"})
+
+
+# Enum members (and their values) to schema strings, so the common case skips the enum
+# machinery; anything else goes through checks.enum_member, which raises for bad values.
+_EVENT_TYPES: dict[object, str] = {m: m.value for m in EventType}
+_STATUSES: dict[object, str] = {m: m.value for m in EventStatus}
+
+
+def _enum_value(
+    table: Mapping[object, str], enum: type[EventType | EventStatus], value: object, name: str
+) -> str:
+    try:
+        return table[value]
+    except (KeyError, TypeError):  # not a member, or unhashable: let the check explain
+        return checks.enum_member(enum, value, name).value
+
+
+def _actor(fields: EventFields, default_tenant: str | None) -> dict[str, Any]:
+    actor = {
+        "tenant_id": default_tenant if fields.tenant_id is None else fields.tenant_id,
+        "user_id": fields.user_id,
+        "session_id": fields.session_id,
+        "ip_address": fields.ip_address,
+        "user_agent": fields.user_agent,
+    }
+    for name, value in actor.items():
+        if value is not None and type(value) is not str:
+            checks.opt_str(value, name)
+    return actor
 
 
 @dataclass(kw_only=True, slots=True)
@@ -80,10 +107,17 @@ class EventBuilder:
         config: The client's settings (service, default tenant, content policy, key).
     """
 
-    __slots__ = ("_config", "_service")
+    __slots__ = ("_config", "_hash_only", "_service")
 
     def __init__(self, config: ClientConfig) -> None:
         self._config = config
+        match config.content_policy:
+            case ContentPolicy.FULL:
+                self._hash_only = False
+            case ContentPolicy.HASH_ONLY:
+                self._hash_only = True
+            case unreachable:
+                assert_never(unreachable)
         self._service = {
             "name": config.service_name,
             "version": config.service_version,
@@ -117,29 +151,26 @@ class EventBuilder:
             raise AuditEventError("action", f"must be a non-empty str, found {checks.kind(action)}")
         f = fields
         event: AuditEvent = {
-            "event_id": new_event_id(),
-            "timestamp": checks.timestamp(f.timestamp_us),
-            "event_type": checks.enum_member(EventType, event_type, "event_type").value,
+            "event_id": ids.event_id(),
+            "timestamp": time.time_ns() // 1000
+            if f.timestamp_us is None
+            else checks.timestamp(f.timestamp_us),
+            "event_type": _enum_value(_EVENT_TYPES, EventType, event_type, "event_type"),
             "action": action,
-            "status": checks.enum_member(EventStatus, f.status, "status").value,
-            "actor": {
-                "tenant_id": checks.opt_str(
-                    self._config.tenant_id if f.tenant_id is None else f.tenant_id, "tenant_id"
-                ),
-                "user_id": checks.opt_str(f.user_id, "user_id"),
-                "session_id": checks.opt_str(f.session_id, "session_id"),
-                "ip_address": checks.opt_str(f.ip_address, "ip_address"),
-                "user_agent": checks.opt_str(f.user_agent, "user_agent"),
-            },
+            "status": _STATUSES.get(f.status)
+            or checks.enum_member(EventStatus, f.status, "status").value,
+            "actor": _actor(f, self._config.tenant_id),
             "trace": _trace(f, context),
-            "service": dict(self._service),
+            "service": self._service,  # shared: events are encoded, never mutated
             "llm": None if f.llm is None else self._llm(f.llm, scrubber),
-            "rag_documents": _rag_documents(f.rag_documents),
+            "rag_documents": [] if f.rag_documents is None else _rag_documents(f.rag_documents),
             "tool": None if f.tool is None else _tool(f.tool, scrubber),
-            "guardrails_triggered": checks.strings(f.guardrails_triggered, "guardrails_triggered"),
-            "latency_ms": checks.latency(f.latency_ms),
+            "guardrails_triggered": []
+            if f.guardrails_triggered is None
+            else checks.strings(f.guardrails_triggered, "guardrails_triggered"),
+            "latency_ms": None if f.latency_ms is None else checks.latency(f.latency_ms),
             "error": None if f.error is None else _error(f.error, scrubber),
-            "attributes": _attributes(f.attributes, scrubber),
+            "attributes": {} if f.attributes is None else _attributes(f.attributes, scrubber),
             "processing": None,
         }
         return BuiltEvent(event, scrubber.count)
@@ -156,17 +187,13 @@ class EventBuilder:
     def _llm(self, llm: Mapping[str, Any], scrubber: _Scrubber) -> dict[str, Any]:
         values = checks.record(llm, "llm", allowed=_LLM_FIELDS, sdk_owned=_LLM_SDK_FIELDS)
         for name in _LLM_TEXT:
-            checks.opt_str(values.get(name), f"llm.{name}")
+            value = values.get(name)
+            if value is not None and type(value) is not str:  # the fast test; then the check
+                checks.opt_str(value, f"llm.{name}")
         for name in _LLM_COUNTS:
             checks.opt_count(values.get(name), f"llm.{name}")
         prompt, response = values.get("prompt"), values.get("response")
-        match self._config.content_policy:
-            case ContentPolicy.FULL:
-                hash_only = False
-            case ContentPolicy.HASH_ONLY:
-                hash_only = True
-            case unreachable:
-                assert_never(unreachable)
+        hash_only = self._hash_only
         return {
             "provider": values.get("provider"),
             "model": values.get("model"),
@@ -190,8 +217,8 @@ class _Scrubber:
         self.count = 0
 
     def __call__(self, text: str | None) -> str | None:
-        if text is None:
-            return None
+        if text is None or not may_hold_secret(text):
+            return text
         result = scrub(text)
         self.count += result.total
         return result.text
@@ -318,12 +345,12 @@ def _trace(fields: EventFields, context: TraceContext | None) -> dict[str, Any]:
     elif context is not None:
         trace_id = context.trace_id
     else:
-        trace_id = new_trace_id()
+        trace_id = ids.trace_id()
     parent = fields.parent_span_id
     if parent is None and in_context and context is not None:
         parent = context.span_id
     return {
         "trace_id": trace_id,
-        "span_id": fields.span_id or new_span_id(),
+        "span_id": fields.span_id or ids.span_id(),
         "parent_span_id": parent,
     }

@@ -12,6 +12,7 @@ import abc
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
+from auditstream.producer.checks import api_call
 from auditstream.producer.errors import AuditEventError
 from auditstream.producer.event import EventFields
 from auditstream.schemas.model import EventStatus, EventType
@@ -32,6 +33,19 @@ class CommonFields(TypedDict, total=False):
     timestamp_us: int | None
 
 
+_COMMON = frozenset(CommonFields.__annotations__)
+
+
+def _fields(common: Mapping[str, Any], **own: Any) -> EventFields:
+    """Return the event fields of a helper call; an unknown keyword is an AuditEventError."""
+    if common and not _COMMON.issuperset(common):
+        unknown = sorted(set(common) - _COMMON)
+        raise AuditEventError(
+            unknown[0], f"unknown argument; the common ones are {', '.join(sorted(_COMMON))}"
+        )
+    return EventFields(**own, **common)
+
+
 def _with(attributes: Mapping[str, str] | None, **extra: str | None) -> dict[str, str] | None:
     """Return ``attributes`` plus the ``extra`` entries that are not None."""
     added = {k.replace("_", "."): v for k, v in extra.items() if v is not None}
@@ -49,6 +63,7 @@ class TypedEvents(abc.ABC):
     def _submit(self, event_type: EventType | str, action: str, fields: EventFields) -> str:
         """Build, encode and send one event; return its id."""
 
+    @api_call
     def auth(
         self,
         action: str = "login",
@@ -73,10 +88,11 @@ class TypedEvents(abc.ABC):
         Raises:
             AuditEventError: An argument has the wrong type.
         """
-        fields = EventFields(status=status, error=error, **common)
+        fields = _fields(common, status=status, error=error)
         fields.attributes = _with(fields.attributes, auth_method=method)
         return self._submit(EventType.AUTH, action, fields)
 
+    @api_call
     def llm_request(
         self,
         *,
@@ -132,16 +148,17 @@ class TypedEvents(abc.ABC):
             "prompt_template": prompt_template,
             "prompt_version": prompt_version,
         }
-        fields = EventFields(
+        fields = _fields(
+            common,
             status=status,
             llm=llm,
             latency_ms=latency_ms,
             guardrails_triggered=guardrails_triggered,
             error=error,
-            **common,
         )
         return self._submit(EventType.LLM_REQUEST, action, fields)
 
+    @api_call
     def rag_query(
         self,
         *,
@@ -181,17 +198,18 @@ class TypedEvents(abc.ABC):
             AuditEventError: An argument has the wrong type.
         """
         has_llm = query is not None or provider is not None or model is not None
-        fields = EventFields(
+        fields = _fields(
+            common,
             status=status,
             llm={"provider": provider, "model": model, "prompt": query} if has_llm else None,
             rag_documents=documents,
             latency_ms=latency_ms,
             error=error,
-            **common,
         )
         fields.attributes = _with(fields.attributes, rag_retriever=retriever)
         return self._submit(EventType.RAG_QUERY, action, fields)
 
+    @api_call
     def tool_call(
         self,
         name: str,
@@ -222,15 +240,16 @@ class TypedEvents(abc.ABC):
         Raises:
             AuditEventError: An argument has the wrong type.
         """
-        fields = EventFields(
+        fields = _fields(
+            common,
             status=status,
             tool={"name": name, "input": input, "output": output},
             latency_ms=latency_ms,
             error=error,
-            **common,
         )
         return self._submit(EventType.TOOL_CALL, action, fields)
 
+    @api_call
     def guardrail(
         self,
         triggered: Sequence[str],
@@ -255,11 +274,12 @@ class TypedEvents(abc.ABC):
         Raises:
             AuditEventError: An argument has the wrong type.
         """
-        fields = EventFields(
-            status=status, guardrails_triggered=triggered, latency_ms=latency_ms, **common
+        fields = _fields(
+            common, status=status, guardrails_triggered=triggered, latency_ms=latency_ms
         )
         return self._submit(EventType.GUARDRAIL, action, fields)
 
+    @api_call
     def error(
         self,
         exc: BaseException | None = None,
@@ -290,9 +310,10 @@ class TypedEvents(abc.ABC):
         if (exc is None) == (error_type is None):
             raise AuditEventError("exc", "give exactly one of an exception or error_type")
         error = exc if exc is not None else {"type": error_type, "message": message}
-        fields = EventFields(status=status, error=error, **common)
+        fields = _fields(common, status=status, error=error)
         return self._submit(EventType.ERROR, action, fields)
 
+    @api_call
     def admin_action(
         self,
         action: str,
@@ -317,6 +338,6 @@ class TypedEvents(abc.ABC):
         Raises:
             AuditEventError: An argument has the wrong type.
         """
-        fields = EventFields(status=status, error=error, **common)
+        fields = _fields(common, status=status, error=error)
         fields.attributes = _with(fields.attributes, admin_target=target)
         return self._submit(EventType.ADMIN_ACTION, action, fields)

@@ -144,6 +144,60 @@ class ScrubResult:
 _EMPTY_COUNTS: Mapping[str, int] = MappingProxyType({})
 
 
+# Text every match of a pattern must contain, lower-cased: a text holding none of them
+# holds no secret, and nearly every text holds none. One lower() and a few substring
+# scans (C speed) then replace fourteen regex passes. Keep in step with SECRET_PATTERNS
+# (checked below at import and by the positive cases of the scrub tests).
+_MARKERS: Mapping[str, tuple[str, ...]] = {
+    "PRIVATE_KEY": ("-----begin",),
+    "URL_PASSWORD": ("://",),
+    "ANTHROPIC_API_KEY": ("sk-",),
+    "OPENAI_API_KEY": ("sk-",),
+    "GOOGLE_API_KEY": ("aiza",),
+    "HUGGINGFACE_TOKEN": ("hf_",),
+    "AWS_ACCESS_KEY_ID": ("akia", "asia"),
+    "AWS_SECRET_ACCESS_KEY": ("secret",),
+    "GITHUB_TOKEN": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "GITLAB_TOKEN": ("glpat-",),
+    "SLACK_TOKEN": ("xox",),
+    "JWT": ("eyj",),
+    "BASIC_AUTH": ("authorization",),
+    "BEARER_TOKEN": ("bearer",),
+}
+if set(_MARKERS) != {p.name for p in SECRET_PATTERNS}:  # pragma: no cover - a dev error
+    raise ImportError("scrub: _MARKERS must name exactly the kinds in SECRET_PATTERNS")
+_ALL_MARKERS = tuple(sorted({m for markers in _MARKERS.values() for m in markers}))
+
+# Markers grouped by a character they all contain: a text without "_" needs none of the
+# "_" markers scanned. Cuts the scans of an ordinary prompt from 25 to about 10.
+_GATES = ("_", "-", ":")
+_GATED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    *(
+        (gate, tuple(m for m in _ALL_MARKERS if gate in m and not any(g in m for g in _GATES[:i])))
+        for i, gate in enumerate(_GATES)
+    ),
+    ("", tuple(m for m in _ALL_MARKERS if not any(g in m for g in _GATES))),
+)
+
+
+def may_hold_secret(text: str) -> bool:
+    """Return False when ``text`` certainly holds no secret (a quick substring test).
+
+    Args:
+        text: Free text.
+
+    Returns:
+        Whether :func:`scrub` could find anything in it.
+    """
+    lowered = text.lower()
+    for gate, markers in _GATED:
+        if gate in lowered:
+            for marker in markers:
+                if marker in lowered:
+                    return True
+    return False
+
+
 def scrub(text: str) -> ScrubResult:
     """Replace every secret :data:`SECRET_PATTERNS` finds in ``text``.
 
@@ -153,6 +207,8 @@ def scrub(text: str) -> ScrubResult:
     Returns:
         The scrubbed text and the count of replacements per kind.
     """
+    if not may_hold_secret(text):
+        return ScrubResult(text, _EMPTY_COUNTS)
     counts: dict[str, int] = {}
     for name, pattern in SECRET_PATTERNS:
         token = replacement_token(name)

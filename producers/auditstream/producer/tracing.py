@@ -15,12 +15,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from auditstream.producer import ids
 from auditstream.producer.errors import AuditEventError, TraceparentError
-from auditstream.schemas.model import EventStatus, new_span_id, new_trace_id
+from auditstream.schemas.model import EventStatus
 
 _log = logging.getLogger(__name__)
 
@@ -48,8 +50,33 @@ _current: ContextVar[TraceContext | None] = ContextVar("auditstream_trace", defa
 
 
 def current_trace() -> TraceContext | None:
-    """Return the trace context of the running code, or None outside any trace."""
-    return _current.get()
+    """Return the trace context of the running code, or None outside any trace.
+
+    A :meth:`AuditClient.span` or :func:`continue_trace` block wins; outside them, the
+    current OpenTelemetry span, when the application uses ``opentelemetry-api``.
+    """
+    return _current.get() or otel_context()
+
+
+def otel_context() -> TraceContext | None:
+    """Return OpenTelemetry's current span as a trace context, if there is a valid one.
+
+    The SDK never imports OpenTelemetry: an application that traces with it has imported
+    ``opentelemetry.trace`` already, and one that has not has no current span.
+
+    Returns:
+        The span's trace id and span id, or None.
+    """
+    trace_api = sys.modules.get("opentelemetry.trace")
+    if trace_api is None:
+        return None
+    try:
+        context = trace_api.get_current_span().get_span_context()
+        if not context.is_valid:
+            return None
+        return TraceContext(format(context.trace_id, "032x"), format(context.span_id, "016x"))
+    except Exception:  # noqa: BLE001 - a tracing library problem must not break emit()
+        return None
 
 
 @contextlib.contextmanager
@@ -149,7 +176,7 @@ def continue_trace(traceparent: str | None) -> Iterator[TraceContext]:
     Yields:
         The trace context in force inside the block.
     """
-    context = TraceContext(new_trace_id())
+    context = TraceContext(ids.trace_id())
     if traceparent is not None:
         try:
             trace_id, span_id = parse_traceparent(traceparent)
@@ -193,7 +220,7 @@ class Span:
         attributes: Mapping[str, str] | None = None,
     ) -> None:
         self.trace_id = trace_id
-        self.span_id = new_span_id()
+        self.span_id = ids.span_id()
         self.parent_span_id = parent_span_id
         self._attributes: dict[str, str] = dict(attributes or {})
         self._status: EventStatus | None = None

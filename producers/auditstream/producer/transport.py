@@ -1,36 +1,60 @@
-"""Hand encoded events to Kafka without ever raising into the caller, and count every fork.
+"""Hand encoded events to Kafka or to the disk spool, never raising into the caller.
 
-An event that :meth:`AuditClient.emit` accepted takes exactly one of these paths, each
-with a counter in :class:`ClientStats`::
+An event :meth:`AuditClient.emit` accepted takes one of these paths::
 
-    emitted ──produce() accepted──▶ librdkafka queue ──ack──▶ delivered
-       │                                    └──────error───▶ failed
-       └──queue full / produce error / client closed──────▶ dropped
+    emitted ──spool inactive──▶ produce() ──▶ librdkafka queue ──ack──▶ delivered
+       │                           │ queue full / error        └─error─┐
+       │                           ▼                                   ▼
+       └──spool active──────▶ disk spool ◀─────────────────────────────┘ (counted failed)
+                                   │ replayer (:mod:`.replay`), in file order
+                                   ▼
+                             librdkafka queue ──ack──▶ delivered, replayed
+    spool full / unusable / client closed ──▶ shed (counted per cause, logged per interval)
 
-so ``emitted == delivered + failed + dropped + pending`` at any time. Both failure paths
-meet in :meth:`Transport._on_transport_failure`, the seam where a later issue adds the
-disk spool. Logging is once per state change: the first failure of a kind logs, a later
-successful delivery logs the recovery. Payloads are never logged.
+While the spool holds events, new ones go behind them (the spool's ``active`` flag), so
+events of one key reach Kafka in the order they were emitted. The switch back happens
+only once the replayer has drained the spool. Events librdkafka already queued when an
+outage began are delivered before the replay (same producer, same partition queues),
+unless the outage outlasts ``message.timeout.ms`` and they fail into the spool behind
+newer ones. Payloads are never logged.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from auditstream.producer.config import ClientConfig
 from auditstream.producer.errors import ConfigError
+from auditstream.producer.metrics import Counters
+
+if TYPE_CHECKING:
+    from auditstream.producer.spool import DiskSpool
 
 _log = logging.getLogger(__name__)
 
 DeliveryCallback = Callable[[KafkaError | None, Message], None]
 """Called by librdkafka (inside ``poll``/``flush``) with the error, or None, and the message."""
+
+# librdkafka errors that mean no broker can take messages now: switch to the spool at
+# once rather than let librdkafka's in-memory queue grow for the whole outage.
+_BROKERS_DOWN = frozenset({KafkaError._ALL_BROKERS_DOWN})
+
+# Errors no retry can cure: the broker refuses this message itself. Spooling it would put
+# a poison pill at the head of the spool, holding back every event behind it, so such an
+# event is shed (cause "rejected"), counted and logged instead.
+REJECTED = frozenset(
+    {
+        KafkaError.MSG_SIZE_TOO_LARGE,
+        KafkaError.INVALID_MSG,
+        KafkaError.INVALID_MSG_SIZE,
+        KafkaError.INVALID_RECORD,
+        KafkaError.RECORD_LIST_TOO_LARGE,
+    }
+)
 
 
 class ProducerLike(Protocol):
@@ -40,7 +64,13 @@ class ProducerLike(Protocol):
     """
 
     def produce(
-        self, topic: str, value: bytes, key: bytes, *, on_delivery: DeliveryCallback
+        self,
+        topic: str,
+        value: bytes,
+        key: bytes,
+        *,
+        on_delivery: DeliveryCallback,
+        headers: Sequence[tuple[str, bytes]] | None = None,
     ) -> None:
         """Queue one message; raise ``BufferError`` when the queue is full."""
 
@@ -50,114 +80,23 @@ class ProducerLike(Protocol):
     def flush(self, timeout: float) -> int:
         """Wait for queued messages to be delivered; return how many remain."""
 
+    def list_topics(self, topic: str | None = None, timeout: float = -1) -> Any:
+        """Fetch cluster metadata; raise ``KafkaException`` when no broker answers."""
 
-@dataclass(frozen=True, slots=True)
-class ClientStats:
-    """A snapshot of a client's counters (Prometheus export comes later).
+    def purge(self, in_queue: bool = True, in_flight: bool = True, blocking: bool = True) -> None:
+        """Fail queued messages with a purge error (their callbacks run on the next poll)."""
 
-    Attributes:
-        emitted: Events ``emit()`` accepted and encoded.
-        delivered: Events the broker acknowledged.
-        failed: Events librdkafka queued but could not deliver.
-        dropped: Events never queued (queue full, produce error, client closed).
-        secrets_scrubbed: Secrets the local scrub replaced, over all events.
-    """
-
-    emitted: int = 0
-    delivered: int = 0
-    failed: int = 0
-    dropped: int = 0
-    secrets_scrubbed: int = 0
-
-    @property
-    def pending(self) -> int:
-        """Events queued in librdkafka whose delivery is not yet known."""
-        return self.emitted - self.delivered - self.failed - self.dropped
+    def __len__(self) -> int:
+        """Messages in the queue."""
 
 
-class Counters:
-    """The client's counters and its degraded/recovered state, shared by every thread.
-
-    Logging is once per state change: the first failure of a kind logs, a later
-    successful delivery logs the recovery and re-arms every kind.
-    """
-
-    __slots__ = ("_failing", "_lock", "_values")
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._values: dict[str, int] = {f.name: 0 for f in dataclasses.fields(ClientStats)}
-        self._failing: set[str] = set()
-
-    def add(self, name: str, amount: int = 1) -> None:
-        """Add ``amount`` to the counter ``name`` (a :class:`ClientStats` field).
-
-        Args:
-            name: The counter.
-            amount: How much to add.
-        """
-        with self._lock:
-            self._values[name] += amount
-
-    def snapshot(self) -> ClientStats:
-        """Return a consistent snapshot of the counters."""
-        with self._lock:
-            return ClientStats(**self._values)
-
-    def on_error(self, err: KafkaError) -> None:
-        """Log a client-level librdkafka error (``error_cb``) once per error kind.
-
-        Args:
-            err: The error; fatal ones make the producer unusable.
-        """
-        level = logging.ERROR if err.fatal() else logging.WARNING
-        self.note_failure(f"kafka_{err.name()}", err.str(), level=level)
-
-    def note_failure(self, cause: str, detail: str, *, level: int = logging.WARNING) -> None:
-        """Log that the client is degraded, unless ``cause`` was already logged.
-
-        Args:
-            cause: A fixed label of the failure kind.
-            detail: librdkafka's error text (never payload).
-            level: The log level.
-        """
-        with self._lock:
-            if cause in self._failing:
-                return
-            self._failing.add(cause)
-            dropped, failed = self._values["dropped"], self._values["failed"]
-        _log.log(
-            level,
-            "audit producer degraded: cause=%s detail=%s dropped=%d failed=%d; audit events "
-            "that fail are lost (no spool yet)",
-            cause,
-            detail,
-            dropped,
-            failed,
-        )
-
-    def note_recovery(self) -> None:
-        """Log that events flow again, if a failure was logged since the last recovery."""
-        with self._lock:
-            if not self._failing:
-                return
-            causes = ",".join(sorted(self._failing))
-            self._failing.clear()
-            dropped, failed = self._values["dropped"], self._values["failed"]
-        _log.info(
-            "audit producer recovered: previous_causes=%s dropped=%d failed=%d",
-            causes,
-            dropped,
-            failed,
-        )
-
-
-def start_producer(config: ClientConfig, counters: Counters) -> Producer:
-    """Start a ``confluent_kafka.Producer`` for ``config`` that reports errors to ``counters``.
+def start_producer(config: ClientConfig, counters: Counters, on_error: Callable[[], None]) -> Any:
+    """Start a ``confluent_kafka.Producer`` for ``config``.
 
     Args:
         config: The client's settings.
         counters: Where client-level librdkafka errors are logged.
+        on_error: Called when no broker is reachable (switches the client to the spool).
 
     Returns:
         The producer.
@@ -165,8 +104,15 @@ def start_producer(config: ClientConfig, counters: Counters) -> Producer:
     Raises:
         ConfigError: librdkafka rejected a property (e.g. an unknown override).
     """
+
+    def error_cb(err: KafkaError) -> None:
+        if err.code() in _BROKERS_DOWN:
+            on_error()
+        level = logging.ERROR if err.fatal() else logging.WARNING
+        counters.note_failure(f"kafka_{err.name()}", err.str(), level=level)
+
     conf: dict[str, Any] = dict(config.to_librdkafka())
-    conf["error_cb"] = counters.on_error
+    conf["error_cb"] = error_cb
     # librdkafka's own log lines go through Python logging instead of stderr, so the
     # host's logging configuration decides where they end up.
     conf["logger"] = logging.getLogger(f"{__name__}.librdkafka")
@@ -174,34 +120,60 @@ def start_producer(config: ClientConfig, counters: Counters) -> Producer:
         return Producer(conf)
     except KafkaException as exc:
         raise ConfigError(
-            "librdkafka_overrides", f"librdkafka rejected the configuration: {_error_name(exc)}"
+            "librdkafka_overrides", f"librdkafka rejected the configuration: {error_name(exc)}"
         ) from exc
 
 
 class Transport:
-    """The client's Kafka side: produce, delivery reports, failure handling.
+    """The client's Kafka side: produce, delivery reports, the spool on failure.
 
     Args:
         topic: Where events go.
         producer: A started producer (or a fake with the same methods).
         counters: The client's counters.
+        spool: The disk spool, or None when spooling is off or unavailable.
     """
 
-    __slots__ = ("_closed", "_counters", "_producer", "_topic")
+    __slots__ = ("_closed", "_counters", "_producer", "_spool", "_topic")
 
-    def __init__(self, topic: str, producer: ProducerLike, counters: Counters) -> None:
+    def __init__(
+        self, topic: str, producer: ProducerLike, counters: Counters, spool: DiskSpool | None
+    ) -> None:
         self._topic = topic
         self._producer = producer
         self._counters = counters
+        self._spool = spool
         self._closed = False
+        counters.set_depth_probe(self._depths)
+
+    @property
+    def topic(self) -> str:
+        """Where events go."""
+        return self._topic
+
+    @property
+    def producer(self) -> ProducerLike:
+        """The librdkafka producer (the replayer produces through it too)."""
+        return self._producer
+
+    @property
+    def spool(self) -> DiskSpool | None:
+        """The disk spool, if any."""
+        return self._spool
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` has run; later events are dropped."""
+        """Whether :meth:`close` has run; later events are shed."""
         return self._closed
 
+    def _depths(self) -> tuple[int, int, int, bool]:
+        spool = self._spool
+        if spool is None:
+            return len(self._producer), 0, 0, False
+        return len(self._producer), spool.pending_records, spool.size_bytes, spool.active
+
     def send(self, value: bytes, key: bytes) -> None:
-        """Queue one encoded event and serve due delivery reports; never raises.
+        """Queue one encoded event, or spool it. Never blocks on the broker, never raises.
 
         Args:
             value: The encoded event.
@@ -209,28 +181,43 @@ class Transport:
         """
         self._counters.add("emitted")
         if self._closed:
-            self._counters.add("dropped")
-            self._on_transport_failure(value, key, "client_closed", "emit() after close()")
+            self._counters.shed("client_closed")
+            return
+        spool = self._spool
+        if spool is not None and spool.active and self._to_spool(value, key, activate=False):
             return
         try:
             self._producer.produce(self._topic, value, key, on_delivery=self._on_delivery)
         except BufferError:
-            self._counters.add("dropped")
-            self._on_transport_failure(value, key, "queue_full", "librdkafka queue is full")
+            self._on_failure(value, key, "queue_full", "librdkafka queue is full")
         except KafkaException as exc:
-            self._counters.add("dropped")
-            self._on_transport_failure(value, key, "produce_error", _error_name(exc))
-        self.poll()
+            if error_code(exc) in REJECTED:
+                self._counters.note_failure("rejected", error_name(exc))
+                self._counters.shed("rejected")
+            else:
+                self._on_failure(value, key, "produce_error", error_name(exc))
+        # No poll() here: delivery reports are served by the background thread, so a
+        # burst of acknowledgements (a broker coming back) never runs on the caller's
+        # request path, and emit() gives up the GIL as rarely as possible.
 
-    def poll(self) -> None:
-        """Run due delivery callbacks without waiting; never raises."""
+    def activate_spool(self) -> None:
+        """Send new events to the spool from now on (no broker is reachable)."""
+        if self._spool is not None:
+            self._spool.active = True
+
+    def poll(self, timeout_s: float = 0) -> None:
+        """Run due delivery callbacks, waiting up to ``timeout_s``; never raises.
+
+        Args:
+            timeout_s: Longest wait in seconds.
+        """
         try:
-            self._producer.poll(0)
+            self._producer.poll(timeout_s)
         except KafkaException as exc:
-            self._counters.note_failure("poll_error", _error_name(exc))
+            self._counters.note_failure("poll_error", error_name(exc))
 
     def flush(self, timeout_s: float) -> int:
-        """Wait up to ``timeout_s`` for queued events; return how many are still pending.
+        """Wait up to ``timeout_s`` for librdkafka's queue; return how many are still in it.
 
         Args:
             timeout_s: Longest wait in seconds.
@@ -239,32 +226,43 @@ class Transport:
             Events still in librdkafka's queue.
         """
         try:
-            remaining = self._producer.flush(timeout_s)
+            return int(self._producer.flush(timeout_s))
         except KafkaException as exc:
-            self._counters.note_failure("flush_error", _error_name(exc))
-            return self._counters.snapshot().pending
-        if remaining:
-            _log.warning(
-                "audit producer flush timed out: remaining=%d timeout_s=%s; those events "
-                "are delivered later or counted failed",
-                remaining,
-                timeout_s,
-            )
-        return remaining
+            self._counters.note_failure("flush_error", error_name(exc))
+            return len(self._producer)
 
     def close(self, timeout_s: float) -> int:
-        """Flush, then refuse further events; return how many were left undelivered.
+        """Flush, move what the broker did not take into the spool, refuse further events.
 
         Args:
             timeout_s: Longest wait in seconds for the final flush.
 
         Returns:
-            Events still undelivered after the flush (lost when the process exits).
+            Events neither delivered nor spooled (lost when the process exits).
         """
         if self._closed:
             return 0
-        remaining = self.flush(timeout_s)
         self._closed = True
+        remaining = self.flush(timeout_s)
+        if remaining and self._spool is not None:
+            # Fail what is still queued so its delivery callbacks write it to the spool:
+            # the next process replays it. In-flight messages may have been delivered,
+            # so this can duplicate; the processor drops duplicates by event_id.
+            try:
+                self._producer.purge(in_queue=True, in_flight=True, blocking=False)
+            except KafkaException as exc:
+                self._counters.note_failure("purge_error", error_name(exc))
+            remaining = self.flush(min(timeout_s, 1.0))
+        if self._spool is not None:
+            self._spool.close()
+            left = self._spool.pending_records
+            if left:
+                _log.warning(
+                    "audit producer closed with events in the spool: spooled=%d dir=%s; the "
+                    "next client on this spool directory replays them",
+                    left,
+                    self._spool.slot_dir,
+                )
         if remaining:
             _log.error(
                 "audit producer closed with undelivered events: remaining=%d; they are lost",
@@ -273,33 +271,75 @@ class Transport:
         return remaining
 
     def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
-        # Runs inside poll()/flush() on the caller's thread: it must never raise.
+        # Runs inside poll()/flush() on whichever thread polls: it must never raise.
         if err is None:
             self._counters.add("delivered")
             self._counters.note_recovery()
             return
         self._counters.add("failed")
-        self._on_transport_failure(msg.value(), msg.key(), "delivery_failed", err.str())
+        if err.code() in REJECTED:
+            self._counters.note_failure("rejected", err.str())
+            self._counters.shed("rejected")
+            return
+        self._on_failure(msg.value() or b"", msg.key() or b"", "delivery_failed", err.str())
 
-    def _on_transport_failure(
-        self, event_bytes: bytes | None, key: bytes | None, cause: str, detail: str
-    ) -> None:
-        """Handle an event that did not reach the broker (already counted by the caller).
+    def _on_failure(self, value: bytes, key: bytes, cause: str, detail: str) -> None:
+        """Spool an event librdkafka could not take or deliver (or shed it, counted)."""
+        self._counters.note_failure(cause, detail)
+        if self._spool is None:
+            self._counters.shed("spool_disabled")
+            return
+        self._to_spool(value, key, activate=True)
+
+    def _to_spool(self, value: bytes, key: bytes, *, activate: bool) -> bool:
+        """Append to the spool; return False only if spooling is off and not forced on."""
+        spool = self._spool
+        assert spool is not None
+        try:
+            appended = spool.append(key, value, activate=activate)
+        except OSError as exc:
+            self._counters.note_failure("spool_error", exc.strerror or type(exc).__name__)
+            self._counters.shed("spool_error")
+            return True
+        if appended.shed:
+            self._counters.shed("spool_full", appended.shed)
+        if appended.spooled:
+            self._counters.add("spooled")
+        return appended.spooled or appended.shed > 0
+
+    def reset_after_fork(self, producer: ProducerLike, spool: DiskSpool | None) -> None:
+        """Use a new producer and spool in a forked child (the parent keeps its own).
 
         Args:
-            event_bytes: The encoded event, for the spool.
-            key: Its Kafka key.
-            cause: A fixed label: ``queue_full``, ``produce_error``, ``delivery_failed``
-                or ``client_closed``.
-            detail: librdkafka's error text (never payload).
+            producer: The child's producer.
+            spool: The child's spool slot.
         """
-        # TODO(#4): spool -- append (event_bytes, key) to the bounded disk spool and
-        # replay it in order once the broker is back; until then the event is shed.
-        del event_bytes, key
-        self._counters.note_failure(cause, detail, level=logging.ERROR)
+        self._producer = producer
+        self._spool = spool
 
 
-def _error_name(exc: KafkaException) -> str:
+def error_code(exc: KafkaException) -> int | None:
+    """Return the librdkafka error code inside ``exc``, if it carries one.
+
+    Args:
+        exc: The exception.
+
+    Returns:
+        The code, or None.
+    """
+    err: Any = exc.args[0] if exc.args else None
+    return int(err.code()) if isinstance(err, KafkaError) else None
+
+
+def error_name(exc: KafkaException) -> str:
+    """Name a librdkafka error for a log line: its name and text, never payload.
+
+    Args:
+        exc: The exception.
+
+    Returns:
+        ``NAME: text``, or the exception's class name.
+    """
     err: Any = exc.args[0] if exc.args else None
     if isinstance(err, KafkaError):
         return f"{err.name()}: {err.str()}"

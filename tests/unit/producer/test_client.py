@@ -9,6 +9,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,8 @@ from auditstream.producer import (
     parse_traceparent,
 )
 from auditstream.schemas import AuditEventDeserializer
+from support.fake_producer import FakeProducer
+from support.wait import wait_until
 
 KEY = b"k" * 32
 SECRET = "ghp_" + "A1b2C3d4E5f6" * 3  # a GitHub-token-shaped string, assembled
@@ -36,66 +39,20 @@ SPAN = "00f067aa0ba902b7"
 decode = AuditEventDeserializer()
 
 
-class FakeMessage:
-    def __init__(self, topic: str, value: bytes, key: bytes) -> None:
-        self._topic, self._value, self._key = topic, value, key
-
-    def topic(self) -> str:
-        return self._topic
-
-    def value(self) -> bytes:
-        return self._value
-
-    def key(self) -> bytes:
-        return self._key
-
-
-class FakeProducer:
-    """Records produced messages; delivers them on poll/flush, optionally with an error."""
-
-    def __init__(self) -> None:
-        self.messages: list[FakeMessage] = []
-        self.produce_error: BaseException | None = None
-        self.delivery_error: KafkaError | None = None
-        self.polls = 0
-        self._pending: list[tuple[Callable[[Any, Any], None], FakeMessage]] = []
-
-    def produce(
-        self, topic: str, value: bytes, key: bytes, *, on_delivery: Callable[[Any, Any], None]
-    ) -> None:
-        if self.produce_error is not None:
-            raise self.produce_error
-        message = FakeMessage(topic, value, key)
-        self.messages.append(message)
-        self._pending.append((on_delivery, message))
-
-    def poll(self, timeout: float) -> int:
-        self.polls += 1
-        pending, self._pending = self._pending, []
-        for callback, message in pending:
-            callback(self.delivery_error, message)
-        return len(pending)
-
-    def flush(self, timeout: float) -> int:
-        self.poll(timeout)
-        return 0
-
-    def events(self) -> list[dict[str, Any]]:
-        return [decode(m.value()) for m in self.messages]
-
-
 @pytest.fixture
 def producer() -> FakeProducer:
     return FakeProducer()
 
 
 @pytest.fixture
-def make_client(producer: FakeProducer) -> Iterator[Callable[..., AuditClient]]:
+def make_client(producer: FakeProducer, tmp_path: Path) -> Iterator[Callable[..., AuditClient]]:
     clients: list[AuditClient] = []
 
     def make(**overrides: Any) -> AuditClient:
         settings: dict[str, Any] = {
             "service_name": "checkout",
+            "spool_dir": str(tmp_path / "spool"),
+            "prometheus": False,
             "service_version": "1.2.3",
             "environment": "test",
             "host": "pod-1",
@@ -239,12 +196,12 @@ class TestEmit:
         assert event["attributes"] == {"a": "token <SECRET:GITHUB_TOKEN> here", "b": "plain"}
         assert client.stats().secrets_scrubbed == 7
 
-    def test_emit_serves_delivery_callbacks(
+    def test_delivery_reports_are_served_in_the_background(
         self, client: AuditClient, producer: FakeProducer
     ) -> None:
-        """emit() polls the producer, so delivery reports are counted without flush()."""
+        """The background thread serves delivery reports, so no flush() is needed."""
         client.emit(EventType.OTHER, "x")
-        assert producer.polls == 1
+        wait_until(lambda: client.stats().delivered == 1, timeout_s=10, what="delivery")
         stats = client.stats()
         assert (stats.emitted, stats.delivered, stats.pending) == (1, 1, 0)
 
@@ -472,54 +429,96 @@ class TestTraceparent:
 
 
 class TestTransportFailures:
-    def test_buffer_error_does_not_raise_into_emit(
+    def test_buffer_error_spools_the_event_without_raising(
         self, client: AuditClient, producer: FakeProducer, caplog: pytest.LogCaptureFixture
     ) -> None:
-        """A full queue drops the event, counts it and logs once, without raising."""
+        """A full queue sends the event to the spool, logs once, and raises nothing."""
         producer.produce_error = BufferError("queue full")
         caplog.set_level(logging.WARNING, logger="auditstream.producer")
         first = client.emit(EventType.LLM_REQUEST, "x", llm={"prompt": "private words"})
         second = client.emit(EventType.OTHER, "y")
         assert first != second
         stats = client.stats()
-        assert (stats.emitted, stats.dropped, stats.delivered) == (2, 2, 0)
-        shed = [r for r in caplog.records if "queue_full" in r.getMessage()]
-        assert len(shed) == 1
-        assert shed[0].levelno == logging.ERROR
+        assert (stats.emitted, stats.spooled, stats.shed, stats.delivered) == (2, 2, 0, 0)
+        degraded = [r for r in caplog.records if "queue_full" in r.getMessage()]
+        assert len(degraded) == 1
         assert "private words" not in caplog.text
+
+    def test_spooled_events_are_replayed_in_order_once_the_queue_takes_them(
+        self, client: AuditClient, producer: FakeProducer
+    ) -> None:
+        """Events spooled during a queue-full spell reach the producer in emission order."""
+        producer.produce_error = BufferError("queue full")
+        ids = [client.emit(EventType.OTHER, f"a{i}", trace_id=TRACE) for i in range(5)]
+        producer.produce_error = None
+        ids += [client.emit(EventType.OTHER, f"b{i}", trace_id=TRACE) for i in range(5)]
+        wait_until(lambda: client.stats().delivered == 10, timeout_s=10, what="replay")
+        assert [e["event_id"] for e in producer.events()] == ids
+        stats = client.stats()
+        assert (stats.replayed, stats.pending, stats.spool_depth) == (10, 0, 0)
 
     def test_kafka_exception_does_not_raise_into_emit(
         self, client: AuditClient, producer: FakeProducer
     ) -> None:
-        """A produce error from librdkafka is counted as dropped."""
+        """A retriable produce error sends the event to the spool."""
+        producer.produce_error = KafkaException(KafkaError(KafkaError._TRANSPORT))
+        client.emit(EventType.OTHER, "x")
+        assert client.stats().spooled == 1
+
+    def test_a_message_the_broker_refuses_for_good_is_shed_not_spooled(
+        self, client: AuditClient, producer: FakeProducer
+    ) -> None:
+        """MSG_SIZE_TOO_LARGE cannot succeed on retry: shed as rejected, no poison pill."""
         producer.produce_error = KafkaException(KafkaError(KafkaError.MSG_SIZE_TOO_LARGE))
         client.emit(EventType.OTHER, "x")
-        assert client.stats().dropped == 1
+        stats = client.stats()
+        assert (stats.spooled, dict(stats.shed_by_cause)) == (0, {"rejected": 1})
 
-    def test_failed_delivery_is_counted_and_recovery_is_logged(
+    def test_failed_delivery_is_spooled_and_recovery_is_logged(
         self, client: AuditClient, producer: FakeProducer, caplog: pytest.LogCaptureFixture
     ) -> None:
-        """A delivery error counts as failed; the next success logs the recovery."""
+        """A delivery error counts as failed, the event is spooled, then replayed."""
         caplog.set_level(logging.INFO, logger="auditstream.producer")
         producer.delivery_error = KafkaError(KafkaError._MSG_TIMED_OUT)
         client.emit(EventType.OTHER, "x")
+        wait_until(lambda: client.stats().spooled == 1, timeout_s=10, what="spooled")
         producer.delivery_error = None
         client.emit(EventType.OTHER, "y")
+        wait_until(lambda: client.stats().delivered == 2, timeout_s=10, what="replay")
         stats = client.stats()
-        assert (stats.emitted, stats.failed, stats.delivered) == (2, 1, 1)
+        assert (stats.emitted, stats.failed, stats.replayed, stats.shed) == (2, 1, 2, 0)
         messages = [r.getMessage() for r in caplog.records]
         assert any("delivery_failed" in m for m in messages)
         assert any("recovered" in m for m in messages)
 
-    def test_emit_after_close_is_dropped_not_raised(
+    def test_without_a_spool_failures_are_shed_and_counted(
+        self, make_client: Callable[..., AuditClient], producer: FakeProducer
+    ) -> None:
+        """With the spool disabled, a full queue sheds the event under spool_disabled."""
+        client = make_client(spool_enabled=False)
+        producer.produce_error = BufferError("queue full")
+        client.emit(EventType.OTHER, "x")
+        stats = client.stats()
+        assert (stats.shed, dict(stats.shed_by_cause)) == (1, {"spool_disabled": 1})
+
+    def test_emit_after_close_is_shed_not_raised(
         self, client: AuditClient, producer: FakeProducer
     ) -> None:
-        """A closed client still accepts calls, counting them as dropped."""
+        """A closed client still accepts calls, counting them as shed."""
         client.close()
         client.emit(EventType.OTHER, "late")
         assert producer.messages == []
-        assert client.stats().dropped == 1
+        assert dict(client.stats().shed_by_cause) == {"client_closed": 1}
         assert client.closed
+
+    def test_close_keeps_undelivered_events_in_the_spool(
+        self, client: AuditClient, producer: FakeProducer
+    ) -> None:
+        """Events the broker never acknowledged are purged into the spool at close."""
+        producer.down = True
+        client.emit(EventType.OTHER, "x")
+        assert client.close(0.2) == 0
+        assert client.stats().spooled == 1
 
 
 class TestArgumentErrors:
@@ -686,9 +685,12 @@ class TestHelpers:
 
 
 class TestLifecycle:
-    def test_context_manager_closes_the_client(self, producer: FakeProducer) -> None:
+    def test_context_manager_closes_the_client(
+        self, producer: FakeProducer, tmp_path: Path
+    ) -> None:
         """Leaving the with block flushes and closes."""
-        with AuditClient(ClientConfig(service_name="svc"), producer=producer) as client:
+        config = ClientConfig(service_name="svc", spool_dir=str(tmp_path), prometheus=False)
+        with AuditClient(config, producer=producer) as client:
             client.emit(EventType.OTHER, "x")
         assert client.closed
         assert client.stats().delivered == 1

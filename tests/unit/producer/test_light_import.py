@@ -17,6 +17,10 @@ HEAVY_MODULES = (
     "boto3",
     "spacy",
     "structlog",
+    # optional integrations: used when present, never imported by the SDK itself
+    "prometheus_client",
+    "opentelemetry",
+    "langchain_core",
 )
 
 PUBLIC_NAMES = [
@@ -30,11 +34,15 @@ PUBLIC_NAMES = [
     "ContentPolicy",
     "EventStatus",
     "EventType",
+    "FsyncPolicy",
     "ProducerError",
     "ProducerLike",
     "ScrubResult",
     "SecretPattern",
+    "ShedPolicy",
     "Span",
+    "SpoolUnavailableError",
+    "StatsCallback",
     "TraceContext",
     "TraceparentError",
     "continue_trace",

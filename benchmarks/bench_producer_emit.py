@@ -1,0 +1,340 @@
+"""``AuditClient.llm_request()`` against a bare loop doing the same work by hand.
+
+Question 1, throughput: the bare loop builds the same AuditEvent record (UUIDv7 event
+id, microsecond timestamp, span id, service fields), encodes it with
+``fastavro.schemaless_writer`` behind the Avro single-object header, and hands it to
+``confluent_kafka.Producer.produce`` (with a counting delivery callback and ``poll(0)``,
+the library's documented loop) on a running broker. The SDK additionally checks every
+argument, runs the secret scrub and keeps the spool ready. Rounds alternate which side
+goes first; the median of the per-round rate ratios is the figure (target >= 0.8).
+
+Question 2, latency: emit() p50/p99/max per call with the broker up, and with it down
+(a client whose bootstrap address has no listener, so events go to the disk spool).
+Target: p99 down within 3x of p99 up.
+
+Runs against the local stack (``eval "$(deploy/local/stack.sh env)"``), writing to a
+fresh topic; prints the ratios and stores JSON in ``benchmarks/results/``.
+
+    .venv/bin/python benchmarks/bench_producer_emit.py [--rounds 31] [--events 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import socket
+import statistics
+import tempfile
+import time
+import uuid
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import fastavro.schema
+from confluent_kafka import Producer
+
+from auditstream.producer import AuditClient, ClientConfig
+from auditstream.schemas import AuditEventDeserializer, new_event_id, new_span_id, new_trace_id
+
+THROUGHPUT_TARGET = 0.8
+LATENCY_TARGET = 3.0
+RESULTS = Path(__file__).resolve().parent / "results"
+SCHEMA = (
+    Path(__file__).resolve().parents[1] / "schemas/auditstream/schemas/avro/audit_event.v1.avsc"
+)
+
+PROMPT = (
+    "You are a support assistant for an online shop. Answer politely and briefly. "
+    "Customer question: my parcel for order ORD-10442 was due on Tuesday and the "
+    "tracking page has not changed for three days; can you tell me where it is and "
+    "whether I can still cancel the order and get a refund to my original payment "
+    "method? Context: order placed 2024-05-02, carrier DHL, warehouse Leipzig."
+)
+RESPONSE = (
+    "Your parcel left our Leipzig warehouse on Monday and is with DHL. Tracking updates "
+    "can lag; if it has not moved by Friday we will refund you in full."
+)
+SERVICE = {"name": "bench", "version": "1.0.0", "environment": "bench", "host": "bench-host"}
+
+
+def _header() -> tuple[Any, bytes]:
+    parsed = fastavro.parse_schema(json.loads(SCHEMA.read_text()))
+    canonical = fastavro.schema.to_parsing_canonical_form(parsed)
+    return parsed, b"\xc3\x01" + bytes.fromhex(
+        fastavro.schema.fingerprint(canonical, "CRC-64-AVRO")
+    )
+
+
+class BareLoop:
+    """The baseline: the same record, encoded and produced by hand."""
+
+    def __init__(self, bootstrap: str, topic: str, trace_id: str) -> None:
+        self.parsed, self.header = _header()
+        self.topic, self.trace_id, self.key = topic, trace_id, trace_id.encode()
+        self.delivered = 0
+        self.producer = Producer(
+            {
+                "bootstrap.servers": bootstrap,
+                "enable.idempotence": "true",
+                "acks": "all",
+                "compression.type": "zstd",
+                "linger.ms": "5",
+            }
+        )
+
+    def _on_delivery(self, err: Any, msg: Any) -> None:
+        if err is None:
+            self.delivered += 1
+
+    def record(self) -> dict[str, Any]:
+        """Build one event by hand, as the SDK's builder would."""
+        return {
+            "event_id": new_event_id(),
+            "timestamp": time.time_ns() // 1000,
+            "event_type": "LLM_REQUEST",
+            "action": "chat.completion",
+            "status": "SUCCESS",
+            "actor": {
+                "tenant_id": "acme",
+                "user_id": "u-42",
+                "session_id": "s-7",
+                "ip_address": None,
+                "user_agent": None,
+            },
+            "trace": {"trace_id": self.trace_id, "span_id": new_span_id(), "parent_span_id": None},
+            "service": dict(SERVICE),
+            "llm": {
+                "provider": "openai",
+                "model": "gpt-4o-mini",
+                "prompt": PROMPT,
+                "prompt_hash": None,
+                "response": RESPONSE,
+                "response_hash": None,
+                "tokens_input": 812,
+                "tokens_output": 96,
+                "prompt_template": None,
+                "prompt_version": None,
+            },
+            "rag_documents": [],
+            "tool": None,
+            "guardrails_triggered": [],
+            "latency_ms": 1240.0,
+            "error": None,
+            "attributes": {},
+            "processing": None,
+        }
+
+    def emit(self) -> None:
+        """Encode and produce one event, then serve delivery reports."""
+        buffer = io.BytesIO()
+        buffer.write(self.header)
+        fastavro.schemaless_writer(buffer, self.parsed, self.record())
+        self.producer.produce(
+            self.topic, buffer.getvalue(), self.key, on_delivery=self._on_delivery
+        )
+        self.producer.poll(0)
+
+
+def _client(bootstrap: str, topic: str, spool: str) -> AuditClient:
+    config = ClientConfig(
+        service_name=SERVICE["name"],
+        service_version=SERVICE["version"],
+        environment=SERVICE["environment"],
+        host=SERVICE["host"],
+        tenant_id="acme",
+        bootstrap_servers=bootstrap,
+        topic=topic,
+        spool_dir=spool,
+        prometheus=False,
+    )
+    return AuditClient(config)
+
+
+def _emit(client: AuditClient, trace_id: str) -> None:
+    client.llm_request(
+        provider="openai",
+        model="gpt-4o-mini",
+        prompt=PROMPT,
+        response=RESPONSE,
+        tokens_input=812,
+        tokens_output=96,
+        latency_ms=1240.0,
+        user_id="u-42",
+        session_id="s-7",
+        trace_id=trace_id,
+    )
+
+
+def _rate(emit: Any, events: int) -> float:
+    t0 = time.perf_counter_ns()
+    for _ in range(events):
+        emit()
+    return events / ((time.perf_counter_ns() - t0) / 1e9)
+
+
+def _samples(client: AuditClient, trace_id: str, events: int) -> list[int]:
+    samples = []
+    for _ in range(events):
+        t0 = time.perf_counter_ns()
+        _emit(client, trace_id)
+        samples.append(time.perf_counter_ns() - t0)
+    return samples
+
+
+def _summary(rounds: list[list[int]]) -> dict[str, float]:
+    """Median over rounds of each round's p50 and p99; max over all calls."""
+    p50s, p99s = [], []
+    for samples in rounds:
+        ordered = sorted(samples)
+        p50s.append(ordered[len(ordered) // 2] / 1e3)
+        p99s.append(ordered[len(ordered) * 99 // 100] / 1e3)
+    return {
+        "p50_us": statistics.median(p50s),
+        "p99_us": statistics.median(p99s),
+        "max_us": max(max(samples) for samples in rounds) / 1e3,
+        "events": sum(len(samples) for samples in rounds),
+    }
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _throughput(
+    bare: BareLoop, client: AuditClient, trace_id: str, args: argparse.Namespace
+) -> tuple[list[float], list[float], list[float]]:
+    """Alternate bare loop and SDK rounds; return both rates and their ratio per round."""
+    baseline_rates, candidate_rates, ratios = [], [], []
+    for index in range(args.rounds):
+        order = ("bare", "sdk") if index % 2 == 0 else ("sdk", "bare")
+        rates: dict[str, float] = {}
+        for side in order:
+            if side == "bare":
+                rates[side] = _rate(bare.emit, args.events)
+                bare.producer.flush(60)
+            else:
+                rates[side] = _rate(lambda: _emit(client, trace_id), args.events)
+                client.flush(60)
+        baseline_rates.append(rates["bare"])
+        candidate_rates.append(rates["sdk"])
+        ratios.append(rates["sdk"] / rates["bare"])
+    return baseline_rates, candidate_rates, ratios
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=31)
+    parser.add_argument("--events", type=int, default=2000)
+    args = parser.parse_args()
+    bootstrap = os.environ.get("AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:19092")
+    topic = f"bench.{uuid.uuid4().hex[:8]}.raw"
+    trace_id = new_trace_id()
+    workdir = tempfile.mkdtemp(prefix="bench-emit-")
+    bare = BareLoop(bootstrap, topic, trace_id)
+    client = _client(bootstrap, topic, f"{workdir}/up")
+
+    # Same bytes on both sides (apart from ids and time): the baseline decodes as an event.
+    sample = io.BytesIO()
+    sample.write(bare.header)
+    fastavro.schemaless_writer(sample, bare.parsed, bare.record())
+    AuditEventDeserializer()(sample.getvalue())
+
+    # Warm-up: connections, topic metadata, caches.
+    _rate(bare.emit, 2000)
+    _rate(lambda: _emit(client, trace_id), 2000)
+    bare.producer.flush(30)
+    client.flush(30)
+
+    baseline_rates, candidate_rates, ratios = _throughput(bare, client, trace_id, args)
+    ratio = statistics.median(ratios)
+
+    # Latency: a client on the running broker and one whose broker is away (spooling),
+    # measured in alternating rounds so both see the same machine load.
+    down_client = _client(f"127.0.0.1:{_closed_port()}", topic, f"{workdir}/down")
+    deadline = time.monotonic() + 30
+    while not down_client.stats().spooling and time.monotonic() < deadline:
+        time.sleep(0.05)  # wait until the client knows the broker is away
+    up_rounds: list[list[int]] = []
+    down_rounds: list[list[int]] = []
+    latency_ratios = []
+    for index in range(args.rounds):
+        sides = [(client, up_rounds), (down_client, down_rounds)]
+        for side_client, rounds in sides if index % 2 == 0 else sides[::-1]:
+            rounds.append(_samples(side_client, trace_id, args.events))
+        client.flush(60)
+        up_p99 = sorted(up_rounds[-1])[args.events * 99 // 100]
+        latency_ratios.append(sorted(down_rounds[-1])[args.events * 99 // 100] / up_p99)
+    up, down = _summary(up_rounds), _summary(down_rounds)
+    latency_ratio = statistics.median(latency_ratios)
+    stats_up, stats_down = client.stats(), down_client.stats()
+    client.close(30)
+    down_client.close(0)
+
+    result = {
+        "name": "producer_emit",
+        "baseline": {
+            "what": "record by hand + fastavro.schemaless_writer + Producer.produce + poll(0)",
+            "rate_per_s_median": statistics.median(baseline_rates),
+            "rates_per_s": baseline_rates,
+        },
+        "candidate": {
+            "what": "AuditClient.llm_request() (checks, scrub, encode, produce)",
+            "rate_per_s_median": statistics.median(candidate_rates),
+            "rates_per_s": candidate_rates,
+        },
+        "ratio": ratio,
+        "ratios": ratios,
+        "target": f"ratio >= {THROUGHPUT_TARGET}",
+        "met": ratio >= THROUGHPUT_TARGET,
+        "latency": {
+            "broker_up": up,
+            "broker_down_spooling": down,
+            "p99_down_over_up": latency_ratio,
+            "p99_ratios": latency_ratios,
+            "target": f"p99 down <= {LATENCY_TARGET} x p99 up",
+            "met": latency_ratio <= LATENCY_TARGET,
+            "spooled_while_down": stats_down.spooled,
+            "shed": stats_up.shed + stats_down.shed,
+        },
+        "rounds": args.rounds,
+        "inputs": {
+            "events_per_round": args.events,
+            "prompt_chars": len(PROMPT),
+            "response_chars": len(RESPONSE),
+            "bootstrap_servers": bootstrap,
+        },
+        "versions": {
+            "python": platform.python_version(),
+            "confluent_kafka": version("confluent-kafka"),
+            "librdkafka": __import__("confluent_kafka").libversion()[0],
+            "fastavro": version("fastavro"),
+            "auditstream": version("auditstream"),
+        },
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bench_producer_emit.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(
+        f"throughput: sdk {result['candidate']['rate_per_s_median']:,.0f}/s, bare loop "
+        f"{result['baseline']['rate_per_s_median']:,.0f}/s, median ratio {ratio:.2f} "
+        f"(target >= {THROUGHPUT_TARGET}): {'met' if result['met'] else 'NOT met'}"
+    )
+    for name, figures in (("broker up", up), ("broker down (spool)", down)):
+        print(
+            f"emit() latency, {name}: p50 {figures['p50_us']:.1f} us, "
+            f"p99 {figures['p99_us']:.1f} us (medians of rounds), max {figures['max_us']:.1f} us"
+        )
+    print(
+        f"p99 down / p99 up, median of rounds = {latency_ratio:.2f} (target <= {LATENCY_TARGET}): "
+        f"{'met' if result['latency']['met'] else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
