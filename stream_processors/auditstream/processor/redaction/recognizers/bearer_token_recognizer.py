@@ -1,0 +1,34 @@
+"""Tokens after an HTTP authorization scheme: ``Bearer <token>``, ``Basic <base64>``.
+
+The scheme word stays; only the credential is replaced, so an auditor still sees that a
+header carried one.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from presidio_analyzer import Pattern
+
+from auditstream.processor.redaction.recognizers.secret_recognizer import (
+    SecretPatternRecognizer,
+)
+
+
+class BearerTokenRecognizer(SecretPatternRecognizer):
+    """Find credentials that follow ``Bearer`` or ``Basic``."""
+
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "bearer_token",
+            r"(?<=(?<![A-Za-z])(?i:bearer)[ \t]{1,4})(?=[A-Za-z0-9._~+/-]{0,40}[0-9])"
+            r"[A-Za-z0-9._~+/-]{16,4000}={0,2}",
+            0.9,
+        ),
+        Pattern(
+            "basic_credentials",
+            r"(?<=(?<![A-Za-z])(?i:basic)[ \t]{1,4})(?=[A-Za-z0-9+/]{0,60}[A-Z])"
+            r"(?=[A-Za-z0-9+/]{0,60}[a-z0-9])[A-Za-z0-9+/]{12,1000}={0,2}(?![A-Za-z0-9+/=])",
+            0.85,
+        ),
+    ]

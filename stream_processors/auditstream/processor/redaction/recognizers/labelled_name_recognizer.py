@@ -1,0 +1,48 @@
+"""Names in structured text under a key that means a person.
+
+Shapes: ``"customer_name": "Aiko Khan"``, ``full_name: Aiko Khan``, ``cardholder=Aiko Khan``.
+
+Tool inputs and outputs are JSON, where NER sees no sentence and misses most names. Keys
+that hold other names (``file_name``, ``model_name``, ``company_name``) are not listed.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+from auditstream.processor.redaction.recognizers.name_shape import NAME, NAME_FLAGS
+
+_KEY = (
+    r"(?i:(?:customer|contact|recipient|display|patient|employee|holder|user|account_?holder|"
+    r"sender|passenger|guest|traveller|traveler|applicant|beneficiary)?_?(?:full_?)?name|"
+    r"first_?name|last_?name|given_?name|family_?name|surname|cardholder|card_?holder|"
+    r"account_?holder|author|assignee|reporter|customer|contact|recipient|beneficiary)"
+)
+
+
+class LabelledNameRecognizer(PatternRecognizer):
+    """Find ``PERSON`` values of person-name keys in JSON, YAML and key=value text."""
+
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "json_person_value",
+            rf"(?<=(?<![A-Za-z0-9])\"{_KEY}\"[ \t]{{0,3}}:[ \t]{{0,3}}\"){NAME}(?=\")",
+            0.8,
+        ),
+        Pattern(
+            "key_value_person",
+            rf"(?<=(?<![A-Za-z0-9\"]){_KEY}[ \t]{{0,3}}[:=][ \t]{{0,3}}){NAME}",
+            0.8,
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PERSON",
+            name="LabelledNameRecognizer",
+            patterns=self.PATTERNS,
+            supported_language="en",
+            global_regex_flags=NAME_FLAGS,
+        )

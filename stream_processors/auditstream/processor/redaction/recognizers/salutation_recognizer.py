@@ -1,0 +1,40 @@
+"""Names after a greeting or a thank-you: "Hi Maria,", "Dear Mr Okafor", "Thanks Sven!".
+
+Assistants address users by name ("Thanks Henrik! I found your order"), and the small
+spaCy model often misses a lone first name. Words that follow greetings but are not names
+("Hi Team", "Hello World") are removed by the precision rules.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+from auditstream.processor.redaction.recognizers.name_shape import NAME, NAME_FLAGS
+
+_GREETING = (
+    r"(?<![\p{L}])(?:[Hh]i|[Hh]ello|[Hh]ey|[Dd]ear|[Tt]hanks|[Tt]hank you|[Cc]heers|"
+    r"[Ww]elcome(?: back)?|[Gg]ood (?:morning|afternoon|evening)|[Ss]orry)"
+)
+_TITLES = r"(?:Mr|Mrs|Ms|Mx|Dr|Prof)"
+_TITLE = rf"(?:{_TITLES}\.?[ \t]{{1,2}})?"
+
+
+class SalutationRecognizer(PatternRecognizer):
+    """Find ``PERSON`` names right after a greeting, without the greeting."""
+
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "salutation", rf"(?<={_GREETING},?[ \t]{{1,3}}{_TITLE})(?!{_TITLES}\b){NAME}", 0.75
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="PERSON",
+            name="SalutationRecognizer",
+            patterns=self.PATTERNS,
+            supported_language="en",
+            global_regex_flags=NAME_FLAGS,
+        )

@@ -1,0 +1,42 @@
+"""The analyzer build: NER-only spaCy, windowed phones, context words still effective."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditstream.processor.redaction.analyzer import MIN_SCORE, SCAN_ENTITIES
+
+
+def _found(analyzers, text: str) -> list[tuple[str, str]]:
+    results = analyzers.engine.analyze(
+        text, language="en", entities=list(SCAN_ENTITIES), score_threshold=MIN_SCORE
+    )
+    return sorted((r.entity_type, text[r.start : r.end]) for r in results)
+
+
+class TestBuildAnalyzers:
+    def test_spacy_runs_ner_and_the_lower_case_lemma_step_only(self, analyzers) -> None:
+        """Tagger, parser and lemmatizer are disabled; NER and our lemma step remain."""
+        assert analyzers.nlp.nlp["en"].pipe_names == ["ner", "auditstream_lower_lemma"]
+
+    def test_lemmas_are_lower_cased_tokens(self, analyzers) -> None:
+        """Presidio's context words read lemmas; ours are the tokens in lower case."""
+        [(_, artifacts)] = list(analyzers.nlp.process_batch(["My SSN Cards"], language="en"))
+        assert artifacts.lemmas == ["my", "ssn", "cards"]
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("my ssn is 536221478 thanks", [("US_SSN", "536221478")]),
+            ("the number 536221478 is an order", []),
+        ],
+    )
+    def test_context_words_still_lift_weak_patterns(self, analyzers, text, expected) -> None:
+        """A bare nine-digit number is an SSN only with a context word near it."""
+        assert _found(analyzers, text) == expected
+
+    def test_presidio_phone_recognizer_is_replaced_by_the_windowed_one(self, analyzers) -> None:
+        """One phone recognizer is registered, and it is ours."""
+        names = [type(r).__name__ for r in analyzers.engine.registry.recognizers]
+        assert "PhoneRecognizer" not in names
+        assert names.count("WindowedPhoneRecognizer") == 1
