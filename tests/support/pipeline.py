@@ -27,6 +27,8 @@ from support.stack import Stack
 
 PARTITIONS = 3
 TEST_HMAC_KEY = "test-only-pseudonymization-key-0123456789abcdef"
+# Ed25519 private key (64 hex digits) that signs the test sinks' manifests.
+TEST_SIGNING_KEY = "746573742d6f6e6c792d7369676e696e672d6b65792d30313233343536373839"
 
 
 @dataclass
@@ -51,6 +53,8 @@ class PipelineUnderTest:
     run_id: str
     log_dir: Path
     workers: list[Worker] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    retired: list[Worker] = field(default_factory=list)
 
     @property
     def raw(self) -> str:
@@ -81,6 +85,8 @@ class PipelineUnderTest:
             "AUDITSTREAM_PROCESSOR__HMAC_KEY": TEST_HMAC_KEY,
             "AUDITSTREAM_SINK__GROUP_ID": f"test-sink-{self.run_id}",
             "AUDITSTREAM_SINK__MAX_AGE_S": "1.0",
+            "AUDITSTREAM_SINK__SIGNING_KEY": TEST_SIGNING_KEY,
+            **self.extra_env,
         }
 
     def create_topics(self) -> None:
@@ -93,7 +99,7 @@ class PipelineUnderTest:
 
     def start(self, command: str) -> Worker:
         """Start ``audit <command>`` with this pipeline's environment."""
-        log_path = self.log_dir / f"{command}-{len(self.workers)}.log"
+        log_path = self.log_dir / f"{command}-{len(self.workers) + len(self.retired)}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITSTREAM_")} | self.env
         with log_path.open("wb") as log:
             process = subprocess.Popen(
@@ -105,6 +111,11 @@ class PipelineUnderTest:
         worker = Worker(command, process, log_path)
         self.workers.append(worker)
         return worker
+
+    def retire(self, worker: Worker) -> None:
+        """Stop watching a worker a test stopped on purpose (its log is kept)."""
+        self.workers.remove(worker)
+        self.retired.append(worker)
 
     def assert_workers_running(self) -> None:
         """Fail at once, with the logs, when a worker died instead of waiting for a timeout."""

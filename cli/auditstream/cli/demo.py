@@ -52,6 +52,15 @@ def _demo_key(state: Path) -> str:
     return str(key_file)
 
 
+def _demo_signing_key(state: Path) -> str:
+    """An Ed25519 key (64 hex digits) that signs the demo sink's manifests, made once."""
+    key_file = state / "sink-signing.key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return str(key_file)
+
+
 def demo(
     requests: Annotated[
         int, typer.Option(min=1, max=100_000, help="User requests to simulate.")
@@ -68,6 +77,8 @@ def demo(
     state = _state_dir()
     env = {**os.environ, **stack_env()}
     env["AUDITSTREAM_PROCESSOR__HMAC_KEY_FILE"] = _demo_key(state)
+    if "AUDITSTREAM_SINK__SIGNING_KEY" not in env:
+        env.setdefault("AUDITSTREAM_SINK__SIGNING_KEY_FILE", _demo_signing_key(state))
     env.setdefault("AUDITSTREAM_SINK__MAX_AGE_S", "2")
     run_id = uuid.uuid4().hex[:8]
     environment = f"demo-{run_id}"

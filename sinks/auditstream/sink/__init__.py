@@ -18,7 +18,11 @@ from auditstream.sink.errors import (
     BucketNotLockedError,
     BucketUnreachableError,
     ConsumerError,
+    FencedError,
+    ManifestChainError,
+    ManifestFormatError,
     ObjectExistsError,
+    SigningKeyError,
     SinkConfigError,
     SinkError,
     UndecodableEventError,
@@ -32,11 +36,12 @@ from auditstream.sink.settings import (
 
 if TYPE_CHECKING:
     from auditstream.sink.runner import run_sink
-    from auditstream.sink.worker import SinkStats, SinkWorker
+    from auditstream.sink.worker import SinkWorker
+    from auditstream.sink.worker_state import SinkStats
 
 # name -> module; imported on first use, so importing the archive loads no consumer.
 _LAZY = {
-    "SinkStats": "auditstream.sink.worker",
+    "SinkStats": "auditstream.sink.worker_state",
     "SinkWorker": "auditstream.sink.worker",
     "run_sink": "auditstream.sink.runner",
 }
@@ -49,7 +54,11 @@ __all__ = [
     "BucketNotLockedError",
     "BucketUnreachableError",
     "ConsumerError",
+    "FencedError",
+    "ManifestChainError",
+    "ManifestFormatError",
     "ObjectExistsError",
+    "SigningKeyError",
     "SinkConfigError",
     "SinkError",
     "SinkSection",

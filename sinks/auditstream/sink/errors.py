@@ -14,7 +14,11 @@ Every class derives from :class:`SinkError`, itself an
         ├── ArchiveWriteError          the store refused a write for good
         │   └── ObjectExistsError      If-None-Match refused: the key is already taken
         ├── UndecodableEventError      a record on the redacted topic does not decode
-        └── ConsumerError              Kafka reported a fatal consumer error
+        ├── ConsumerError              Kafka reported a fatal consumer error
+        ├── SigningKeyError            the manifest signing key is missing or unreadable
+        ├── ManifestFormatError        a manifest or digest is not valid JSON of its format
+        ├── ManifestChainError         a partition's chain does not link where it must
+        └── FencedError                another worker wrote this chain sequence number first
 
 The archive subpackage (:mod:`auditstream.sink.archive`) raises the bucket and archive
 errors; the auditor reads the archive through the same code and sees the same classes.
@@ -212,3 +216,77 @@ class ConsumerError(SinkError):
         self.code = code
         self.reason = reason
         super().__init__(f"fatal Kafka consumer error {code}: {reason}")
+
+
+class SigningKeyError(SinkError):
+    """The Ed25519 key that signs manifests and digests is missing or unreadable.
+
+    Args:
+        detail: What is wrong and which variable to set; never the key material.
+    """
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"signing key: {detail}")
+
+
+class ManifestFormatError(SinkError):
+    """A manifest, digest or public key object does not parse as its format says.
+
+    Args:
+        key: The object key.
+        reason: What is wrong (field names, never payload text).
+    """
+
+    def __init__(self, key: str, *, reason: str) -> None:
+        self.key = key
+        self.reason = reason
+        super().__init__(f"archive object {key!r} is not a valid manifest or digest: {reason}")
+
+
+class ManifestChainError(SinkError):
+    """A partition's manifest chain does not continue where the sink expects it to.
+
+    The sink stops rather than write a manifest that would not link: the archive is the
+    source of truth, and a chain that does not link is evidence of tampering or of a
+    second archive writing under the same prefix. Run ``audit verify`` on the prefix.
+
+    Args:
+        partition: The Kafka partition of the chain.
+        seq: The sequence number where the chain breaks.
+        expected_hash: What the chain says should be there (SHA-256 hex, or a position).
+        found_hash: What was found instead.
+    """
+
+    def __init__(self, partition: int, seq: int, *, expected_hash: str, found_hash: str) -> None:
+        self.partition = partition
+        self.seq = seq
+        self.expected_hash = expected_hash
+        self.found_hash = found_hash
+        super().__init__(
+            f"manifest chain of partition {partition} breaks at seq {seq}: expected "
+            f"{expected_hash}, found {found_hash}; nothing more was written for this partition, "
+            "run `audit verify` on the archive prefix"
+        )
+
+
+class FencedError(SinkError):
+    """Another worker wrote the manifest with this sequence number first.
+
+    The manifest key is the fence: after a rebalance two workers may flush the same
+    partition, and ``If-None-Match: *`` lets only one manifest per sequence number
+    exist. The loser drops its batch (its data objects become orphans that verification
+    reports) and continues after the winner's chain head.
+
+    Args:
+        partition: The Kafka partition.
+        seq: The sequence number that was already taken.
+    """
+
+    def __init__(self, partition: int, seq: int) -> None:
+        self.partition = partition
+        self.seq = seq
+        super().__init__(
+            f"manifest {seq} of partition {partition} was written by another worker first; "
+            "this worker drops its batch and resumes after the new chain head"
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 # Flushes are one S3 put per (tenant, hour) group: tens of milliseconds on loopback,
 # seconds on a slow link, up to the botocore timeouts when the store struggles.
@@ -29,6 +29,11 @@ class SinkMetrics:
         flush_retries: Flushes postponed because the store was unavailable.
         batches_dropped: Batches given up uncommitted (partition revoked or lost during an
             outage, or shutdown); the partition's next owner re-reads them.
+        manifests_written: Manifests appended to a partition chain.
+        fenced: Flushes dropped because another worker wrote the manifest first.
+        digests_written: Signed digests of the chain heads written.
+        chain_head: Sequence number of each partition's chain head (label ``partition``).
+        paused: 1 while a partition is paused for a storage outage (label ``partition``).
     """
 
     events_archived: Counter
@@ -38,6 +43,11 @@ class SinkMetrics:
     decode_errors: Counter
     flush_retries: Counter
     batches_dropped: Counter
+    manifests_written: Counter
+    fenced: Counter
+    digests_written: Counter
+    chain_head: Gauge
+    paused: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> SinkMetrics:
@@ -81,6 +91,33 @@ class SinkMetrics:
             batches_dropped=Counter(
                 "auditstream_sink_batches_dropped",
                 "Batches released uncommitted; their records are re-read by the next owner.",
+                registry=registry,
+            ),
+            manifests_written=Counter(
+                "auditstream_sink_manifests_written",
+                "Manifests appended to a partition's chain.",
+                registry=registry,
+            ),
+            fenced=Counter(
+                "auditstream_sink_fenced",
+                "Flushes dropped because another worker wrote that manifest first.",
+                registry=registry,
+            ),
+            digests_written=Counter(
+                "auditstream_sink_digests_written",
+                "Signed digests of every partition's chain head.",
+                registry=registry,
+            ),
+            chain_head=Gauge(
+                "auditstream_sink_chain_head_seq",
+                "Sequence number of the partition's newest manifest.",
+                ["partition"],
+                registry=registry,
+            ),
+            paused=Gauge(
+                "auditstream_sink_partition_paused",
+                "1 while the partition is paused because the archive is unavailable.",
+                ["partition"],
                 registry=registry,
             ),
         )

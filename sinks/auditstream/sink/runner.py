@@ -20,7 +20,8 @@ from typing import Any
 import structlog
 
 from auditstream.sink.settings import SinkSettings
-from auditstream.sink.worker import SinkStats, SinkWorker
+from auditstream.sink.worker import SinkWorker
+from auditstream.sink.worker_state import SinkStats
 
 log = structlog.get_logger(__name__)
 

@@ -9,11 +9,13 @@ This module reads no environment at import; :func:`load_sink_settings` does, whe
 
 from __future__ import annotations
 
+import math
 import os
 import socket
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings
 
 from auditstream.schemas.settings import (
@@ -35,6 +37,18 @@ DEFAULT_RETENTION_DAYS = 2190
 # (one batch per assigned partition).
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
+# CloudTrail writes digests hourly; 15 minutes bounds how long a deletion of the newest
+# manifests could go unnoticed by a digest at little cost (one small object per interval).
+DEFAULT_DIGEST_INTERVAL_S = 900.0
+
+# A retention given in years is counted as 365.25 days a year (rounded up), so a period
+# never ends before the same calendar date, leap years included.
+_DAYS_PER_YEAR = 365.25
+
+CrashPoint = Literal["before_data", "after_data", "after_manifest"]
+"""Where the test-only crash hook kills the worker: before the first data PUT of a flush,
+between the data PUTs and the manifest PUT, or between the manifest PUT and the commit."""
+
 
 class SinkSection(BaseModel):
     """The sink's own knobs (``AUDITSTREAM_SINK__*``).
@@ -47,7 +61,17 @@ class SinkSection(BaseModel):
         retention_mode: Object Lock mode of every object; COMPLIANCE cannot be shortened
             by anyone, GOVERNANCE by principals with ``s3:BypassGovernanceRetention``.
         retention_days: Object Lock retention period, counted from the write.
+        retention_years: Retention in years instead of days (set one of the two).
+        legal_hold: Also put every object under an Object Lock legal hold.
         allow_unlocked_bucket: Accept a bucket without Object Lock (dev setups only).
+        signing_key_file: File with the Ed25519 key that signs manifests and digests
+            (PEM, 32 raw bytes, hex or base64).
+        signing_key: The same key as a value (PEM, hex or base64), when no file is used.
+        dev_generate_signing_key: With no key configured, generate one (and store it in
+            ``signing_key_file`` when that is set and missing); dev setups and tests only.
+        digest_interval_s: Write a signed digest of every partition's chain head this often.
+        test_crash_at: TEST ONLY: kill the worker with SIGKILL at this point of a flush.
+        test_crash_on_flush: TEST ONLY: which flush (1 = the first) ``test_crash_at`` hits.
         metrics_port: Serve Prometheus metrics on ``127.0.0.1:<port>``; None for none.
         log_level: Minimum log level.
     """
@@ -60,9 +84,24 @@ class SinkSection(BaseModel):
     max_age_s: float = Field(default=5.0, gt=0)
     retention_mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE"
     retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, gt=0)
+    retention_years: int | None = Field(default=None, gt=0)
+    legal_hold: bool = False
     allow_unlocked_bucket: bool = False
+    signing_key_file: Path | None = None
+    signing_key: SecretStr | None = None
+    dev_generate_signing_key: bool = False
+    digest_interval_s: float = Field(default=DEFAULT_DIGEST_INTERVAL_S, gt=0)
+    test_crash_at: CrashPoint | None = None
+    test_crash_on_flush: int = Field(default=1, gt=0)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     log_level: LogLevel = "INFO"
+
+    @property
+    def retention_period_days(self) -> int:
+        """The retention period in days, from ``retention_years`` when that is set."""
+        if self.retention_years is not None:
+            return math.ceil(self.retention_years * _DAYS_PER_YEAR)
+        return self.retention_days
 
 
 class SinkSettings(BaseSettings):
@@ -97,14 +136,36 @@ def load_sink_settings(**overrides: Any) -> SinkSettings:
         SinkConfigError: A value is invalid or a key unknown, naming the variable.
     """
     try:
-        return SinkSettings(**overrides)
+        settings = SinkSettings(**overrides)
     except ValidationError as exc:
         raise SinkConfigError(describe_validation_error(exc)) from exc
+    # Checked here, not in a model validator: its error would quote the whole section,
+    # signing key included.
+    section = settings.sink
+    if section.retention_years is not None and "retention_days" in section.model_fields_set:
+        raise SinkConfigError(
+            "AUDITSTREAM_SINK__RETENTION_DAYS and AUDITSTREAM_SINK__RETENTION_YEARS are both "
+            "set; set one of them"
+        )
+    if section.signing_key is not None and section.signing_key_file is not None:
+        raise SinkConfigError(
+            "AUDITSTREAM_SINK__SIGNING_KEY and AUDITSTREAM_SINK__SIGNING_KEY_FILE are both set; "
+            "set one of them"
+        )
+    return settings
 
 
 # librdkafka settings the delivery rule depends on; an override may not change them.
+# The rebalance callbacks assign whole assignments (eager protocol), so the assignment
+# strategy is fixed too.
 _OWNED_KEYS = frozenset(
-    {"group.id", "isolation.level", "enable.auto.commit", "enable.auto.offset.store"}
+    {
+        "group.id",
+        "isolation.level",
+        "enable.auto.commit",
+        "enable.auto.offset.store",
+        "partition.assignment.strategy",
+    }
 )
 
 
@@ -137,7 +198,7 @@ def consumer_config(settings: SinkSettings) -> dict[str, Any]:
     }
 
 
-_SECRET_HINTS = ("secret", "password", "key_file")
+_SECRET_HINTS = ("secret", "password", "key_file", "signing_key")
 
 
 def describe_validation_error(exc: ValidationError) -> str:

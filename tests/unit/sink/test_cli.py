@@ -33,3 +33,11 @@ class TestSinkCli:
         result = runner.invoke(app, ["--max-age-s", "0"], prog_name="audit sink")
         assert result.exit_code == 2
         assert "AUDITSTREAM_SINK__MAX_AGE_S" in result.stderr
+
+    def test_without_a_signing_key_the_sink_refuses_to_start_naming_the_variables(self):
+        """No key, no archive: the message says which variable to set (no store is asked)."""
+        result = runner.invoke(app, [], prog_name="audit sink")
+        assert result.exit_code == 2
+        last = result.stderr.splitlines()[-1]  # after the worker's JSON log lines
+        assert last.startswith("audit sink: error: signing key: no key configured")
+        assert "AUDITSTREAM_SINK__SIGNING_KEY_FILE" in last

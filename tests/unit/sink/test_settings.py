@@ -98,7 +98,10 @@ class TestConsumerConfig:
         assert config["enable.auto.commit"] is False
         assert config["auto.offset.reset"] == "earliest"
 
-    @pytest.mark.parametrize("key", ["isolation.level", "enable.auto.commit", "group.id"])
+    @pytest.mark.parametrize(
+        "key",
+        ["isolation.level", "enable.auto.commit", "group.id", "partition.assignment.strategy"],
+    )
     def test_overrides_may_not_change_what_delivery_depends_on(self, key):
         """A librdkafka override of an owned key is refused at start."""
         settings = load_sink_settings(kafka={"librdkafka_overrides": {key: "x"}})

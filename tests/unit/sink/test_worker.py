@@ -7,15 +7,25 @@ writes and commits that the delivery promise depends on.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import threading
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from botocore.exceptions import EndpointConnectionError
-from confluent_kafka import TopicPartition
+from botocore.exceptions import ClientError, EndpointConnectionError
+from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 from prometheus_client import CollectorRegistry
 
 from auditstream.schemas import AuditEventSerializer
-from auditstream.sink.errors import UndecodableEventError
+from auditstream.sink.archive import BucketLock, ChainReader, Signer
+from auditstream.sink.archive.layout import ObjectKey, PartitionPath
+from auditstream.sink.archive.writer import ArchiveWriter, StoredObject
+from auditstream.sink.batcher import PartitionId
+from auditstream.sink.chain_keeper import ChainKeeper
+from auditstream.sink.errors import ManifestChainError, UndecodableEventError
+from auditstream.sink.flush import FlushResult, WrittenObject
 from auditstream.sink.metrics import SinkMetrics
 from auditstream.sink.settings import load_sink_settings
 from auditstream.sink.worker import SinkWorker
@@ -51,13 +61,42 @@ class Message:
         return self._value
 
 
+def _missing(operation):
+    return ClientError(
+        {"Error": {"Code": "404"}, "ResponseMetadata": {"HTTPStatusCode": 404}}, operation
+    )
+
+
 class Store:
-    """The S3 calls the sink makes, in memory; ``down`` makes puts fail to connect."""
+    """The S3 calls the sink makes, in memory; ``down`` makes every call fail to connect.
+
+    The log records data puts as ``("put", key)`` and manifest puts as ``("manifest", seq)``.
+    """
 
     def __init__(self, log):
         self.log = log
         self.objects = {}
         self.down = False
+
+    def _check_up(self):
+        if self.down:
+            raise EndpointConnectionError(endpoint_url="http://store")
+
+    def head_object(self, **params):
+        self._check_up()
+        if params["Key"] not in self.objects:
+            raise _missing("HeadObject")
+        return {}
+
+    def list_object_versions(self, **params):
+        self._check_up()
+        return {}
+
+    def get_object(self, **params):
+        self._check_up()
+        if params["Key"] not in self.objects:
+            raise _missing("GetObject")
+        return {"Body": io.BytesIO(self.objects[params["Key"]])}
 
     def get_object_lock_configuration(self, **params):
         return {"ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled"}}
@@ -66,12 +105,23 @@ class Store:
         return {"Status": "Enabled"}
 
     def put_object(self, **params):
-        if self.down:
-            raise EndpointConnectionError(endpoint_url="http://store")
+        self._check_up()
         assert params["IfNoneMatch"] == "*"
         assert params["ObjectLockMode"] == "COMPLIANCE"
-        self.objects[params["Key"]] = params["Body"]
-        self.log.append(("put", params["Key"]))
+        key = params["Key"]
+        if key in self.objects:
+            raise ClientError(
+                {
+                    "Error": {"Code": "PreconditionFailed"},
+                    "ResponseMetadata": {"HTTPStatusCode": 412},
+                },
+                "PutObject",
+            )
+        self.objects[key] = params["Body"]
+        if "/manifests/" in f"/{key}":
+            self.log.append(("manifest", int(key.rsplit("/", 1)[1].split(".")[0])))
+        elif not key.startswith("keys/"):
+            self.log.append(("put", key))
         return {"VersionId": "v"}
 
 
@@ -86,9 +136,19 @@ class ScriptedConsumer:
         self.assigned = [TopicPartition(TOPIC, p) for p in (0, 1)]
         self.callbacks = {}
         self.started = False
+        self.high_watermark = 10**9
 
     def subscribe(self, topics, **callbacks):
         self.callbacks = callbacks
+
+    def get_watermark_offsets(self, tp, timeout):
+        return (0, self.high_watermark)
+
+    def assign(self, partitions):
+        self.log.extend(("assign", tp.partition, tp.offset) for tp in partitions)
+
+    def unassign(self):
+        pass
 
     def consume(self, num_messages, timeout):
         if not self.started:
@@ -130,10 +190,21 @@ def encode(full_event):
     return message
 
 
-def run(script, *, store_down_until_step=None, **sink):
-    log, clock, stop = [], Clock(), threading.Event()
-    store = Store(log)
-    settings = load_sink_settings(sink={"max_records": 100, "max_age_s": 5.0, **sink})
+class KilledError(Exception):
+    """Stands in for SIGKILL from the test-only crash hook."""
+
+
+def kill():
+    raise KilledError
+
+
+def run(script, *, store=None, log=None, **sink):
+    log = [] if log is None else log
+    clock, stop = Clock(), threading.Event()
+    store = store or Store(log)
+    settings = load_sink_settings(
+        sink={"max_records": 100, "max_age_s": 5.0, "dev_generate_signing_key": True, **sink}
+    )
     consumer = ScriptedConsumer(script, log=log, clock=clock, stop=stop)
     worker = SinkWorker(
         settings,
@@ -142,12 +213,40 @@ def run(script, *, store_down_until_step=None, **sink):
         s3_client=store,  # type: ignore[arg-type]
         metrics=SinkMetrics.create(CollectorRegistry()),
         clock=clock,
+        kill=kill,
     )
     return worker, store, log
 
 
+def other_worker_chain(store):
+    """Another worker's view of the same bucket (its own key), to write competing links."""
+    writer = ArchiveWriter(store, bucket="auditstream-archive", lock=BucketLock.LOCKED)
+    reader = ChainReader(store, bucket="auditstream-archive", prefix="")
+    chains = ChainKeeper(
+        writer,
+        reader,
+        Signer.generate(),
+        topic=TOPIC,
+        retain_until=lambda: datetime.now(UTC) + timedelta(days=1),
+    )
+    chains.publish_key()
+    return chains
+
+
+def flushed(store, partition, first, last):
+    """A flush result for offsets first..last whose object is in the store."""
+    key = ObjectKey(PartitionPath("acme", date(2026, 1, 1), 0), partition, first, last)
+    data = f"other-{partition}-{first}-{last}".encode()
+    store.objects[key.render("")] = data
+    stored = StoredObject(
+        key.render(""), len(data), hashlib.sha256(data).hexdigest(), None, None, True
+    )
+    written = WrittenObject(key, stored, last - first + 1, 0, 0)
+    return FlushResult(PartitionId(TOPIC, partition), first, last, last - first + 1, (written,))
+
+
 def kinds(log):
-    return [entry[0] for entry in log]
+    return [entry[0] for entry in log if entry[0] != "assign"]
 
 
 class TestSinkWorker:
@@ -155,15 +254,16 @@ class TestSinkWorker:
         """A full batch is written, then its next offset committed, in that order."""
         worker, _, log = run([[encode(0, o) for o in range(3)]], max_records=3)
         stats = worker.run()
-        assert kinds(log) == ["put", "commit", "close"]
-        assert log[1] == ("commit", 0, 3)
+        assert kinds(log) == ["put", "manifest", "commit", "close"]
+        assert ("commit", 0, 3) in log
         assert (stats.records, stats.objects) == (3, 1)
 
     def test_a_quiet_partition_is_flushed_when_its_batch_is_old_enough(self, encode):
         """Without more records, the age rule still archives and commits."""
         worker, _, log = run([[encode(1, 7)], [], [], []], max_age_s=0.5)
         worker.run()
-        assert log[:2] == [("put", log[0][1]), ("commit", 1, 8)]
+        flushed = [e for e in log if e[0] != "assign"]
+        assert flushed[:3] == [("put", flushed[0][1]), ("manifest", 0), ("commit", 1, 8)]
 
     def test_stopping_flushes_and_commits_what_is_batched(self, encode):
         """A graceful stop loses nothing and leaves nothing uncommitted."""
@@ -176,12 +276,16 @@ class TestSinkWorker:
         """The batch is kept, retried with backoff, and committed only once stored."""
         holder = {}
 
+        def store_goes_down():
+            holder["store"].down = True
+            return [encode(0, 0), encode(0, 1)]
+
         def store_comes_back():
             holder["store"].down = False
             return []
 
         script = [
-            [encode(0, 0), encode(0, 1)],  # the batch
+            store_goes_down,  # the batch
             [],  # due by age: the put fails, the partition pauses
             [encode(0, 2)],  # fetched before the pause took effect: skipped
             store_comes_back,
@@ -190,12 +294,12 @@ class TestSinkWorker:
         ]
         worker, store, log = run(script, max_age_s=0.5)
         holder["store"] = store
-        store.down = True
         stats = worker.run()
         first_commit = log.index(("commit", 0, 2))
         assert ("pause", 0) in log[:first_commit]
         assert kinds(log[:first_commit]).count("put") == 1
         assert log[first_commit + 1 : first_commit + 3] == [("resume", 0), ("seek", 0, 2)]
+        assert log[first_commit - 1] == ("manifest", 0)
         assert ("commit", 0, 3) in log
         assert stats.records == 3
 
@@ -208,3 +312,81 @@ class TestSinkWorker:
         assert (caught.value.partition, caught.value.offset) == (0, 2)
         assert [e for e in log if e[0] == "commit"] == [("commit", 0, 2)]
         assert kinds(log)[-1] == "close"
+
+
+class TestResumeAndFence:
+    def test_an_assignment_starts_each_partition_right_after_its_chain_head(self, encode):
+        """Kafka's committed offsets are not trusted: the bucket's chain head is."""
+        log = []
+        store = Store(log)
+        chains = other_worker_chain(store)
+        chains.append(flushed(store, 0, 0, 41))
+        worker, _, log = run([], store=store, log=log)
+        worker.run()
+        assert ("assign", 0, 42) in log
+        assert ("assign", 1, OFFSET_BEGINNING) in log
+
+    def test_a_topic_that_ends_before_the_chain_head_is_refused(self, encode):
+        """A recreated topic under the same prefix would otherwise be skipped silently."""
+        store = Store([])
+        other_worker_chain(store).append(flushed(store, 0, 0, 41))
+        worker, _, _ = run([], store=store)
+        worker._consumer_factory(None).high_watermark = 10
+        with pytest.raises(ManifestChainError, match="high watermark 10"):
+            worker.run()
+
+    def test_a_fenced_flush_drops_its_batch_and_continues_after_the_winners_head(self, encode):
+        """Only one manifest per sequence number exists; the loser re-reads and seeks."""
+        log = []
+        store = Store(log)
+        rival = other_worker_chain(store)
+
+        def rival_wins_first():
+            rival.append(flushed(store, 0, 0, 4))  # covers 0..4 before our flush of 0..2
+            return [encode(0, o) for o in range(3)]
+
+        script = [rival_wins_first, [encode(0, o) for o in range(5, 8)]]
+        worker, _, log = run(script, store=store, log=log, max_records=3)
+        stats = worker.run()
+        assert ("seek", 0, 5) in log
+        assert [e for e in log if e[0] == "commit"] == [("commit", 0, 8)]
+        assert [e for e in log if e[0] == "manifest"] == [("manifest", 0), ("manifest", 1)]
+        assert stats.records == 3
+
+    @pytest.mark.parametrize(
+        ("point", "expected"),
+        [
+            ("before_data", []),
+            ("after_data", ["put"]),
+            ("after_manifest", ["put", "manifest"]),
+        ],
+    )
+    def test_the_test_crash_hook_fires_at_exactly_its_point_of_the_chosen_flush(
+        self, encode, point, expected
+    ):
+        """Flush 2 is killed: flush 1 is complete, flush 2 got exactly as far as the point."""
+        script = [[encode(0, o) for o in range(4)]]
+        worker, _, log = run(script, max_records=2, test_crash_at=point, test_crash_on_flush=2)
+        with pytest.raises(KilledError):
+            worker.run()
+        first_flush = ["put", "manifest", "commit"]
+        assert kinds(log)[: len(first_flush)] == first_flush
+        assert kinds(log)[len(first_flush) :] == [*expected, "close"]
+
+    def test_records_fetched_before_a_lost_fence_are_not_batched_after_it(self, encode):
+        """After the seek to the winner's head, the rest of that poll is stale: no gap."""
+        log = []
+        store = Store(log)
+        rival = other_worker_chain(store)
+
+        def rival_wins_first():
+            rival.append(flushed(store, 0, 0, 1))  # the winner covers 0..1 only
+            return [encode(0, o) for o in range(4)]  # we flush 0..2 and hold 3
+
+        script = [rival_wins_first, [encode(0, o) for o in range(2, 6)]]
+        worker, _, log = run(script, store=store, log=log, max_records=3)
+        worker.run()
+        ours = json.loads(store.objects["manifests/v1/p0/00000000000000000001.json"])
+        assert (ours["position_before"], ours["position_after"]) == (2, 5)
+        assert ours["objects"][0]["first_offset"] == 2
+        assert [e for e in log if e[0] == "commit"] == [("commit", 0, 5), ("commit", 0, 6)]

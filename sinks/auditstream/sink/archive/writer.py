@@ -99,9 +99,11 @@ class ArchiveWriter:
             objects with :data:`UNLOCKED_METADATA`.
         retention_mode: Object Lock mode for every object.
         retry_after_s: The delay an :class:`ArchiveUnavailableError` suggests.
+        legal_hold: Also put every object under an Object Lock legal hold, which keeps
+            it past its retention until someone with ``s3:PutObjectLegalHold`` lifts it.
     """
 
-    __slots__ = ("_bucket", "_client", "_lock", "_mode", "_retry_after_s")
+    __slots__ = ("_bucket", "_client", "_legal_hold", "_lock", "_mode", "_retry_after_s")
 
     def __init__(
         self,
@@ -111,17 +113,29 @@ class ArchiveWriter:
         lock: BucketLock,
         retention_mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE",
         retry_after_s: float = DEFAULT_RETRY_AFTER_S,
+        legal_hold: bool = False,
     ) -> None:
         self._client = client
         self._bucket = bucket
         self._lock = lock
         self._mode: Literal["COMPLIANCE", "GOVERNANCE"] = retention_mode
         self._retry_after_s = retry_after_s
+        self._legal_hold = legal_hold
 
     @property
     def bucket(self) -> str:
         """The archive bucket."""
         return self._bucket
+
+    @property
+    def client(self) -> S3Client:
+        """The S3 client (for reads of the same bucket)."""
+        return self._client
+
+    @property
+    def locked(self) -> bool:
+        """Whether objects get Object Lock retention (False on an unlocked dev bucket)."""
+        return self._lock is BucketLock.LOCKED
 
     def put(self, key: str, data: bytes, *, retain_until: datetime) -> StoredObject:
         """Put one object, refusing to overwrite.
@@ -142,7 +156,19 @@ class ArchiveWriter:
         digest = hashlib.sha256(data).digest()
         locked = self._lock is BucketLock.LOCKED
         try:
-            if locked:
+            if locked and self._legal_hold:
+                answer = self._client.put_object(
+                    Bucket=self._bucket,
+                    Key=key,
+                    Body=data,
+                    ChecksumAlgorithm="SHA256",
+                    ChecksumSHA256=base64.b64encode(digest).decode(),
+                    IfNoneMatch="*",
+                    ObjectLockMode=self._mode,
+                    ObjectLockRetainUntilDate=retain_until,
+                    ObjectLockLegalHoldStatus="ON",
+                )
+            elif locked:
                 answer = self._client.put_object(
                     Bucket=self._bucket,
                     Key=key,

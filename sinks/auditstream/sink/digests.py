@@ -1,0 +1,135 @@
+"""Write the periodic signed digest of every partition's chain head (no Kafka here).
+
+Every worker of the group tries once per interval; the digest's key is the interval's
+start, so the first write wins and the others find the key taken, which is fine. The
+heads are read from the bucket, not from the worker's memory, so the digest covers the
+partitions other workers own too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import structlog
+
+from auditstream.sink.archive.chain import ChainReader
+from auditstream.sink.archive.digest import Digest, DigestHead, digest_key, interval_start
+from auditstream.sink.archive.signing import Signer
+from auditstream.sink.archive.writer import ArchiveWriter
+from auditstream.sink.errors import ArchiveUnavailableError, ObjectExistsError
+
+log = structlog.get_logger(__name__)
+
+
+class DigestWriter:
+    """Writes one digest per interval, when :meth:`maybe_write` is called after it is due.
+
+    Args:
+        writer: The archive writer.
+        reader: Reads every partition's head.
+        signer: Signs the digest.
+        topic: The topic of the chains.
+        interval_s: Digest interval in seconds.
+        retain_until: Returns the retention end for an object written now.
+        clock: Current aware UTC time.
+        monotonic: Monotonic clock in seconds.
+    """
+
+    __slots__ = (
+        "_clock",
+        "_due_at",
+        "_interval_s",
+        "_known",
+        "_monotonic",
+        "_reader",
+        "_retain_until",
+        "_signer",
+        "_topic",
+        "_writer",
+    )
+
+    def __init__(
+        self,
+        writer: ArchiveWriter,
+        reader: ChainReader,
+        signer: Signer,
+        *,
+        topic: str,
+        interval_s: float,
+        retain_until: Callable[[], datetime],
+        clock: Callable[[], datetime],
+        monotonic: Callable[[], float],
+    ) -> None:
+        self._writer = writer
+        self._reader = reader
+        self._signer = signer
+        self._topic = topic
+        self._interval_s = interval_s
+        self._retain_until = retain_until
+        self._clock = clock
+        self._monotonic = monotonic
+        self._due_at = monotonic() + interval_s
+        self._known: dict[int, int] = {}
+
+    def seconds_until_due(self) -> float:
+        """Return how long until the next digest is due (0 when it is)."""
+        return max(0.0, self._due_at - self._monotonic())
+
+    def maybe_write(self) -> bool:
+        """Write this interval's digest if one is due; an outage postpones it.
+
+        Returns:
+            True when this call wrote a digest.
+
+        Raises:
+            ArchiveWriteError: The store refused the write for good.
+        """
+        if self._monotonic() < self._due_at:
+            return False
+        self._due_at = self._monotonic() + self._interval_s
+        try:
+            return self.write()
+        except ArchiveUnavailableError as exc:
+            log.warning(
+                "digest_postponed",
+                reason=exc.reason,
+                consequence="the next interval's digest covers the heads",
+            )
+            return False
+
+    def write(self) -> bool:
+        """Read every partition's head and write this interval's signed digest now.
+
+        Returns:
+            True when written; False when another worker wrote this interval's digest.
+
+        Raises:
+            ArchiveUnavailableError: The store did not answer.
+            ArchiveWriteError: The store refused the write.
+        """
+        now = self._clock()
+        start = interval_start(now, self._interval_s)
+        heads = []
+        for partition in self._reader.partitions():
+            head = self._reader.head(partition, known=self._known.get(partition))
+            if head is None:
+                continue
+            self._known[partition] = head.seq
+            heads.append(DigestHead(partition, head.seq, head.sha256, head.position_after))
+        digest = Digest(
+            topic=self._topic,
+            interval_start=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            written_at=now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            heads=tuple(heads),
+            unlocked=not self._writer.locked,
+            signer_key_id=self._signer.key_id,
+        ).signed(self._signer)
+        key = digest_key(self._reader.prefix, start)
+        try:
+            self._writer.put(key, digest.to_bytes(), retain_until=self._retain_until())
+        except ObjectExistsError:
+            log.debug("digest_already_written", key=key)
+            return False
+        log.info("digest_written", key=key, partitions=len(heads))
+        return True

@@ -1,0 +1,87 @@
+"""An in-memory stand-in for the S3 calls the archive makes (unit tests only).
+
+Puts honour ``If-None-Match: *`` (412), heads and gets of missing keys answer 404,
+listings support ``Prefix``, ``Delimiter`` and ``StartAfter``. Integration tests use the
+real server; this exists so chain logic can be tested as tables, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+
+def client_error(status: int, code: str, operation: str) -> ClientError:
+    return ClientError(
+        {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation
+    )
+
+
+class MemoryS3:
+    """Objects by key, with the Object Lock fields each put asked for."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.params: dict[str, dict[str, Any]] = {}
+        self.markers: set[str] = set()
+
+    def put_object(self, **params: Any) -> dict[str, Any]:
+        key = params["Key"]
+        if params.get("IfNoneMatch") == "*" and key in self.objects:
+            raise client_error(412, "PreconditionFailed", "PutObject")
+        self.objects[key] = params["Body"]
+        self.params[key] = params
+        return {"VersionId": f"v{len(self.objects)}"}
+
+    def head_object(self, **params: Any) -> dict[str, Any]:
+        key = params["Key"]
+        if key not in self.objects:
+            raise client_error(404, "404", "HeadObject")
+        put = self.params.get(key, {})
+        return {
+            "ContentLength": len(self.objects[key]),
+            "ChecksumSHA256": base64.b64encode(hashlib.sha256(self.objects[key]).digest()).decode(),
+            "ObjectLockMode": put.get("ObjectLockMode"),
+            "ObjectLockRetainUntilDate": put.get("ObjectLockRetainUntilDate"),
+        }
+
+    def get_object(self, **params: Any) -> dict[str, Any]:
+        key = params["Key"]
+        if key not in self.objects:
+            raise client_error(404, "NoSuchKey", "GetObject")
+        return {"Body": io.BytesIO(self.objects[key])}
+
+    def list_object_versions(self, **params: Any) -> dict[str, Any]:
+        prefix = params.get("Prefix", "")
+        markers = [
+            {"Key": k, "IsLatest": True} for k in sorted(self.markers) if k.startswith(prefix)
+        ]
+        return {"DeleteMarkers": markers}
+
+    def delete_object(self, **params: Any) -> dict[str, Any]:
+        """A delete without a version id: hide the object behind a delete marker."""
+        self.objects.pop(params["Key"], None)
+        self.markers.add(params["Key"])
+        return {"DeleteMarker": True}
+
+    def get_paginator(self, name: str) -> MemoryS3:
+        assert name == "list_objects_v2"
+        return self
+
+    def paginate(self, **params: Any) -> list[dict[str, Any]]:
+        prefix, delimiter = params.get("Prefix", ""), params.get("Delimiter", "")
+        start_after = params.get("StartAfter", "")
+        contents, prefixes = [], set()
+        for key in sorted(self.objects):
+            if not key.startswith(prefix) or key <= start_after:
+                continue
+            rest = key[len(prefix) :]
+            if delimiter and delimiter in rest:
+                prefixes.add(prefix + rest.split(delimiter)[0] + delimiter)
+            else:
+                contents.append({"Key": key, "Size": len(self.objects[key])})
+        return [{"Contents": contents, "CommonPrefixes": [{"Prefix": p} for p in sorted(prefixes)]}]

@@ -1,0 +1,336 @@
+"""Chains in a bucket: resuming from the head, appending, fencing, and verifying.
+
+An in-memory bucket stands in for S3 here; the same rules run against the real server
+in ``tests/integration/sink/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from auditstream.sink.archive import (
+    BucketLock,
+    ChainReader,
+    FindingKind,
+    list_chained_objects,
+    verify_archive,
+)
+from auditstream.sink.archive.layout import ObjectKey, PartitionPath
+from auditstream.sink.archive.manifest import Manifest, manifest_key
+from auditstream.sink.archive.signing import Signer
+from auditstream.sink.archive.writer import ArchiveWriter, StoredObject
+from auditstream.sink.batcher import PartitionId
+from auditstream.sink.chain_keeper import ChainKeeper
+from auditstream.sink.digests import DigestWriter
+from auditstream.sink.errors import FencedError, ManifestChainError
+from auditstream.sink.flush import FlushResult, WrittenObject
+
+from .memory_s3 import MemoryS3
+
+PREFIX = "run/"
+BUCKET = "archive"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+LATER = NOW + timedelta(days=1)
+
+
+def keeper(s3: MemoryS3, signer: Signer | None = None, topic: str = "t") -> ChainKeeper:
+    writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
+    reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
+    chains = ChainKeeper(
+        writer,
+        reader,
+        signer or Signer.generate(),
+        topic=topic,
+        retain_until=lambda: NOW + timedelta(days=30),
+        clock=lambda: NOW,
+    )
+    chains.publish_key()
+    return chains
+
+
+def flush(s3: MemoryS3, partition: int, first: int, last: int, *, body: bytes = b"") -> FlushResult:
+    """Store one data object for offsets first..last and describe it as a flush would."""
+    key = ObjectKey(PartitionPath("a", NOW.date(), 0), partition, first, last)
+    data = body or f"{partition}-{first}-{last}".encode()
+    full = key.render(PREFIX)
+    s3.put_object(
+        Key=full,
+        Body=data,
+        ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=NOW + timedelta(days=30),
+    )
+    stored = StoredObject(full, len(data), hashlib.sha256(data).hexdigest(), "v", None, True)
+    written = WrittenObject(key, stored, last - first + 1, 1, 2)
+    return FlushResult(PartitionId("t", partition), first, last, last - first + 1, (written,))
+
+
+def verify(s3: MemoryS3, **options):
+    return verify_archive(s3, bucket=BUCKET, prefix=PREFIX, now=NOW, **options)  # type: ignore[arg-type]
+
+
+class TestChainKeeper:
+    def test_an_empty_partition_resumes_from_nothing_and_starts_at_seq_zero(self):
+        """The first manifest has no predecessor and starts at the batch's first offset."""
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        assert chains.resume(0) is None
+        head = chains.append(flush(s3, 0, 5, 9))
+        assert (head.seq, head.manifest.prev_sha256) == (0, None)
+        assert (head.manifest.position_before, head.position_after) == (5, 10)
+
+    def test_each_manifest_links_to_the_hash_of_the_previous_ones_bytes(self):
+        """prev_sha256 is the SHA-256 of the stored bytes of seq - 1."""
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        first = chains.append(flush(s3, 1, 0, 9))
+        second = chains.append(flush(s3, 1, 10, 19))
+        stored = s3.objects[manifest_key(PREFIX, 1, 0)]
+        assert second.manifest.prev_sha256 == hashlib.sha256(stored).hexdigest() == first.sha256
+        assert second.manifest.position_before == first.position_after
+
+    def test_a_new_worker_resumes_after_the_head_another_worker_wrote(self):
+        """The bucket, not Kafka, says where a partition continues."""
+        s3 = MemoryS3()
+        signer = Signer.generate()
+        chains = keeper(s3, signer)
+        for start in range(0, 50, 10):
+            chains.append(flush(s3, 0, start, start + 9))
+        head = keeper(s3, Signer.generate()).resume(0)
+        assert head is not None
+        assert (head.seq, head.position_after) == (4, 50)
+
+    @pytest.mark.parametrize("count", [1, 2, 3, 5, 8, 13, 33])
+    def test_the_head_is_found_by_search_for_any_chain_length(self, count):
+        """Galloping search finds the last sequence number, with or without a hint."""
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        for i in range(count):
+            chains.append(flush(s3, 0, i * 2, i * 2 + 1))
+        reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
+        assert reader.head_seq(0) == count - 1
+        assert reader.head_seq(0, known=count // 2) == count - 1
+
+    def test_a_second_writer_of_the_same_sequence_number_is_fenced(self):
+        """Two workers holding the same head: the second manifest for a seq is refused."""
+        s3 = MemoryS3()
+        winner, loser = keeper(s3), keeper(s3)
+        winner.resume(0)
+        loser.resume(0)
+        winner.append(flush(s3, 0, 0, 9))
+        with pytest.raises(FencedError) as caught:
+            loser.append(flush(s3, 0, 0, 4))
+        assert (caught.value.partition, caught.value.seq) == (0, 0)
+        assert loser.head(0) is None  # forgotten: the caller re-reads the head
+
+    def test_a_retry_of_a_manifest_that_landed_is_accepted_as_the_head(self):
+        """The store wrote it but the answer was lost: the same batch is not a fence."""
+        s3 = MemoryS3()
+        signer = Signer.generate()
+        first, retry = keeper(s3, signer), keeper(s3, signer)
+        retry.resume(0)
+        result = flush(s3, 0, 0, 9)
+        written = first.append(result)
+        assert retry.append(result).sha256 == written.sha256
+
+    def test_a_head_with_a_broken_signature_stops_the_worker(self):
+        """Resuming from a tampered head would build on forged history."""
+        s3 = MemoryS3()
+        keeper(s3).append(flush(s3, 0, 0, 9))
+        key = manifest_key(PREFIX, 0, 0)
+        body = json.loads(s3.objects[key])
+        body["position_after"] = 5
+        s3.objects[key] = json.dumps(body).encode()
+        with pytest.raises(ManifestChainError, match="signature"):
+            keeper(s3).resume(0)
+
+    def test_a_head_of_another_topic_stops_the_worker(self):
+        """Two archives under one prefix would interleave their chains."""
+        s3 = MemoryS3()
+        keeper(s3, topic="one").append(flush(s3, 0, 0, 9))
+        with pytest.raises(ManifestChainError, match="topic"):
+            keeper(s3, topic="two").resume(0)
+
+
+class TestVerifyArchive:
+    def build(self) -> MemoryS3:
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        for partition in (0, 1):
+            for start in range(0, 30, 10):
+                chains.append(flush(s3, partition, start, start + 9))
+        return s3
+
+    def test_an_intact_archive_verifies(self):
+        """Signatures, links, positions, objects and retention all check out."""
+        report = verify(self.build())
+        assert report.ok, report.failures
+        assert [(p.partition, p.manifests, p.records) for p in report.partitions] == [
+            (0, 3, 30),
+            (1, 3, 30),
+        ]
+        assert report.orphans == []
+        assert len(report.chained_objects()) == 6
+
+    def test_an_object_no_manifest_references_is_an_orphan_not_a_failure(self):
+        """A crash between data and manifest leaves one; it is reported, never counted."""
+        s3 = self.build()
+        flush(s3, 0, 30, 39)
+        chained = list_chained_objects(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
+        assert len(chained) == 6
+        assert not any("p0-30-39" in key for key in chained)
+        report = verify(s3)
+        assert report.ok
+        assert report.orphans == [
+            f"{PREFIX}events/v1/tenant=a/dt=2026-01-01/hour=00/p0-30-39.parquet"
+        ]
+
+    @pytest.mark.parametrize(
+        ("tamper", "kind"),
+        [
+            ("object_bytes", FindingKind.OBJECT),
+            ("object_deleted", FindingKind.OBJECT),
+            ("manifest_edited", FindingKind.SIGNATURE),
+            ("manifest_deleted_mid_chain", FindingKind.LINKAGE),
+            ("retention_expired", FindingKind.RETENTION),
+        ],
+    )
+    def test_each_kind_of_tampering_is_reported(self, tamper, kind):
+        """The report names the kind and the object."""
+        s3 = self.build()
+        data_key = next(k for k in s3.objects if "/p1-10-19" in k)
+        manifest = manifest_key(PREFIX, 1, 1)
+        if tamper == "object_bytes":
+            s3.objects[data_key] = b"tampered"
+        elif tamper == "object_deleted":
+            del s3.objects[data_key]
+        elif tamper == "manifest_edited":
+            body = json.loads(s3.objects[manifest])
+            body["records"] = 11
+            s3.objects[manifest] = json.dumps(body).encode()
+        elif tamper == "manifest_deleted_mid_chain":
+            del s3.objects[manifest]
+        else:
+            s3.params[data_key]["ObjectLockRetainUntilDate"] = NOW - timedelta(days=1)
+        report = verify(s3)
+        assert not report.ok
+        assert kind in {f.kind for f in report.failures}
+        assert any(data_key == f.key or manifest == f.key for f in report.failures)
+
+    def test_a_gap_in_positions_is_reported(self):
+        """Records between two manifests that no manifest covers are a gap."""
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        chains.append(flush(s3, 0, 0, 9))
+        head = chains.append(flush(s3, 0, 10, 19))
+        assert head.manifest.position_before == 10
+        # A forged manifest (signed, linked) that skips offsets 20..24.
+        forged = Manifest(
+            **{
+                **{n: getattr(head.manifest, n) for n in Manifest.__dataclass_fields__},
+                "seq": 2,
+                "position_before": 25,
+                "position_after": 35,
+                "prev_sha256": head.sha256,
+                "objects": (),
+                "records": 0,
+            }
+        ).signed(chains.signer)
+        s3.objects[manifest_key(PREFIX, 0, 2)] = forged.to_bytes()
+        s3.params[manifest_key(PREFIX, 0, 2)] = s3.params[manifest_key(PREFIX, 0, 1)]
+        report = verify(s3)
+        assert {f.kind for f in report.failures} == {FindingKind.POSITION}
+
+    def test_a_digest_catches_deleted_newest_manifests_and_rotation_keeps_old_ones_valid(self):
+        """After a key rotation both keys verify; deleting the head breaks the digest."""
+        s3 = MemoryS3()
+        old_key, new_key = Signer.generate(), Signer.generate()
+        keeper(s3, old_key).append(flush(s3, 0, 0, 9))
+        rotated = keeper(s3, new_key)
+        rotated.append(flush(s3, 0, 10, 19))
+        writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
+        reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
+        digests = DigestWriter(
+            writer,
+            reader,
+            new_key,
+            topic="t",
+            interval_s=60,
+            retain_until=lambda: NOW + timedelta(days=30),
+            clock=lambda: NOW,
+            monotonic=lambda: 0.0,
+        )
+        assert digests.write() is True
+        assert digests.write() is False  # same interval: the first digest stands
+        report = verify(s3)
+        assert report.ok, report.failures
+        assert report.digests == 1
+        signers = {
+            json.loads(s3.objects[manifest_key(PREFIX, 0, s)])["signer_key_id"] for s in (0, 1)
+        }
+        assert signers == {old_key.key_id, new_key.key_id}
+
+        del s3.objects[manifest_key(PREFIX, 0, 1)]
+        report = verify(s3)
+        assert [f.kind for f in report.failures] == [FindingKind.DIGEST]
+        assert "manifest 1 of partition 0" in report.failures[0].message
+
+    def test_only_trusted_keys_are_accepted_when_a_list_is_given(self):
+        """A key published by someone else does not make its manifests valid."""
+        s3 = self.build()
+        report = verify(s3, trusted_key_ids=frozenset({"0000000000000000"}))
+        assert {f.kind for f in report.failures} == {FindingKind.SIGNATURE}
+
+
+class TestDeletedHead:
+    def test_a_head_hidden_by_a_delete_marker_stops_the_worker_and_fails_verification(self):
+        """Resuming before a hidden manifest would re-archive its records; refuse instead."""
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        chains.append(flush(s3, 0, 0, 9))
+        chains.append(flush(s3, 0, 10, 19))
+        s3.delete_object(Bucket=BUCKET, Key=manifest_key(PREFIX, 0, 1))
+        with pytest.raises(ManifestChainError, match="delete marker"):
+            keeper(s3).resume(0)
+        report = verify(s3)
+        assert [f.kind for f in report.failures] == [FindingKind.LINKAGE]
+        assert report.failures[0].key == manifest_key(PREFIX, 0, 1)
+
+
+class TestDigestWriter:
+    def test_a_digest_is_written_once_per_interval_and_an_outage_postpones_it(self):
+        """Due after the interval; a store outage skips to the next interval, no crash."""
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        chains.append(flush(s3, 0, 0, 9))
+        now = {"t": 0.0}
+        writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
+        reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
+        digests = DigestWriter(
+            writer,
+            reader,
+            chains.signer,
+            topic="t",
+            interval_s=60,
+            retain_until=lambda: NOW + timedelta(days=30),
+            clock=lambda: NOW + timedelta(seconds=now["t"]),
+            monotonic=lambda: now["t"],
+        )
+        assert digests.maybe_write() is False  # not due yet
+        now["t"] = 60.0
+        s3.put_object = _unreachable  # type: ignore[method-assign]
+        assert digests.maybe_write() is False  # postponed, logged
+        del s3.put_object
+        now["t"] = 120.0
+        assert digests.maybe_write() is True
+        assert digests.seconds_until_due() == 60.0
+        assert verify(s3).digests == 1
+
+
+def _unreachable(**params):
+    from botocore.exceptions import EndpointConnectionError
+
+    raise EndpointConnectionError(endpoint_url="http://store")
