@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from auditstream.schemas.errors import InvalidEventError
@@ -19,15 +18,28 @@ _SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
 _ALL_ZERO_TRACE = "0" * 32
 
 
-def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:
+def _too_long(node: Any, limit: int) -> list[str] | None:
+    """Return the path (innermost first) of the first string over ``limit`` bytes, or None.
+
+    Runs on every event: paths are built only for the string that fails, and a string is
+    encoded only when its length could put it over the limit (4 bytes per character at most).
+    """
     if isinstance(node, str):
-        yield path, node
-    elif isinstance(node, dict):
+        return [] if len(node) * 4 > limit and len(node.encode()) > limit else None
+    if isinstance(node, dict):
         for key, value in node.items():
-            yield from _strings(value, f"{path}.{key}" if path else str(key))
+            if isinstance(value, str | dict | list):
+                found = _too_long(value, limit)
+                if found is not None:
+                    found.append(f".{key}")
+                    return found
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _strings(value, f"{path}[{index}]")
+            found = _too_long(value, limit)
+            if found is not None:
+                found.append(f"[{index}]")
+                return found
+    return None
 
 
 def validate_event(event: AuditEvent, *, max_field_bytes: int) -> None:
@@ -63,9 +75,7 @@ def validate_event(event: AuditEvent, *, max_field_bytes: int) -> None:
         raise InvalidEventError("service.name", "must not be empty")
     if event["timestamp"] < 0:
         raise InvalidEventError("timestamp", "must be microseconds since 1970, not negative")
-    for path, text in _strings(event, ""):
-        # len(text) is a cheap lower bound; encode only when it could be over the limit.
-        if len(text) * 4 > max_field_bytes and len(text.encode()) > max_field_bytes:
-            raise InvalidEventError(
-                path, f"longer than the {max_field_bytes}-byte limit ({len(text.encode())} bytes)"
-            )
+    long_field = _too_long(event, max_field_bytes)
+    if long_field is not None:
+        path = "".join(reversed(long_field)).lstrip(".")
+        raise InvalidEventError(path, f"longer than the {max_field_bytes}-byte limit")
