@@ -32,6 +32,7 @@ from auditstream.auditor.timerange import check_range
 from auditstream.schemas import EventType
 from auditstream.schemas.settings import S3Settings
 from auditstream.sink.archive.arrow_schema import event_schema
+from auditstream.sink.archive.chained import list_chained_objects
 from auditstream.sink.archive.layout import data_root
 from auditstream.sink.archive.reader import ArchivedObject, list_data_objects
 from auditstream.sink.archive.storage import make_s3_client
@@ -85,6 +86,8 @@ def run_query(
 ) -> pa.Table:
     """Run SQL over the archived events (the view ``events``) and return the rows.
 
+    Only data objects that a manifest of the chain references are read.
+
     Args:
         sql: DuckDB SQL; the table is ``events``, with every AuditEvent field as a column
             (structs such as ``actor.tenant_id``) plus ``tenant``, ``dt``, ``hour``.
@@ -123,6 +126,7 @@ def query_archive(
     until: datetime | None = None,
     user: str | None = None,
     event_type: str | None = None,
+    include_unchained: bool = False,
     s3_client: S3Client | None = None,
 ) -> QueryResult:
     """Like :func:`run_query`, and also report how many objects were scanned.
@@ -135,6 +139,8 @@ def query_archive(
         until: Aware datetime; only events before it.
         user: Only events of this user, as archived (the pseudonym).
         event_type: Only events of this type (an :class:`EventType` name).
+        include_unchained: Also read data objects no manifest references (orphans left
+            by a crash; their events may then be counted twice). For forensics only.
         s3_client: The S3 client for listing; built from ``settings.s3`` when None.
 
     Returns:
@@ -147,13 +153,14 @@ def query_archive(
     """
     check_range(since, until)
     s3 = settings.s3
-    client = s3_client if s3_client is not None else make_s3_client(s3)
-    try:
-        objects = list_data_objects(
-            client, bucket=s3.bucket, prefix=s3.prefix, tenant=tenant, since=since, until=until
-        )
-    except SinkError as exc:
-        raise ArchiveAccessError(s3.bucket, str(exc)) from exc
+    objects = select_objects(
+        settings,
+        client=s3_client,
+        tenant=tenant,
+        since=since,
+        until=until,
+        include_unchained=include_unchained,
+    )
     dataset = open_dataset(objects, s3)
     table = execute_sql(
         sql,
@@ -165,6 +172,47 @@ def query_archive(
         threads=settings.auditor.duckdb_threads,
     )
     return QueryResult(table, len(objects), sum(o.size for o in objects))
+
+
+def select_objects(
+    settings: AuditorSettings,
+    *,
+    client: S3Client | None = None,
+    tenant: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    include_unchained: bool = False,
+) -> list[ArchivedObject]:
+    """List the data objects a query reads: pruned by tenant and time, chained only.
+
+    Args:
+        settings: The auditor's settings.
+        client: The S3 client; built from ``settings.s3`` when None.
+        tenant: Only this tenant's objects.
+        since: Only objects of hours that end after this time.
+        until: Only objects of hours that start before this time.
+        include_unchained: Also objects no manifest references (crash orphans).
+
+    Returns:
+        The objects, in key order.
+
+    Raises:
+        ArchiveAccessError: The archive cannot be listed.
+    """
+    s3 = settings.s3
+    client = client if client is not None else make_s3_client(s3)
+    try:
+        objects = list_data_objects(
+            client, bucket=s3.bucket, prefix=s3.prefix, tenant=tenant, since=since, until=until
+        )
+        if not include_unchained:
+            # Only objects a manifest vouches for: a crash between a data PUT and its
+            # manifest leaves an orphan whose events are also in a later, chained object.
+            chained = list_chained_objects(client, bucket=s3.bucket, prefix=s3.prefix)
+            objects = [o for o in objects if o.key in chained]
+    except SinkError as exc:
+        raise ArchiveAccessError(s3.bucket, str(exc)) from exc
+    return objects
 
 
 def open_dataset(objects: list[ArchivedObject], s3: S3Settings) -> ds.Dataset:

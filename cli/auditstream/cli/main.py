@@ -33,6 +33,8 @@ _STAGE_COMMANDS = {
     "session": ("auditstream.auditor.cli.session", "auditor", "Show a session's traces."),
     "status": ("auditstream.auditor.cli.status", "auditor", "Show pipeline lag and the DLQ."),
     "report": ("auditstream.auditor.cli.report", "auditor", "Draw charts of the archive."),
+    "verify": ("auditstream.auditor.cli.verify", "auditor", "Verify the archive's integrity."),
+    "export": ("auditstream.auditor.cli.export", "auditor", "Write an evidence package."),
 }
 _FORWARD = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 

@@ -59,6 +59,13 @@ def query(
     event_type: Annotated[
         str | None, typer.Option("--type", help="Only events of this type, e.g. LLM_REQUEST.")
     ] = None,
+    include_unchained: Annotated[
+        bool,
+        typer.Option(
+            "--include-unchained",
+            help="Also read objects no manifest vouches for (crash orphans; may double count).",
+        ),
+    ] = False,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="table for people, jsonl or csv for tools.")
     ] = OutputFormat.TABLE,
@@ -77,6 +84,7 @@ def query(
             until=until_at,
             user=user,
             event_type=event_type,
+            include_unchained=include_unchained,
         )
     except AuditstreamError as exc:
         typer.echo("audit query: error: " + " ".join(str(exc).split()), err=True)

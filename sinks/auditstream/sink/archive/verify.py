@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -134,7 +135,7 @@ def verify_partition_chain(
     reader: ChainReader,
     partition: int,
     *,
-    check_objects: bool = True,
+    check_objects: bool | Callable[[str], bool] = True,
     check_retention: bool = True,
     trusted_key_ids: frozenset[str] | None = None,
     now: datetime | None = None,
@@ -150,7 +151,8 @@ def verify_partition_chain(
     Args:
         reader: Reads the archive prefix.
         partition: The Kafka partition.
-        check_objects: Download every object and compare size and SHA-256.
+        check_objects: Download every object and compare size and SHA-256; a predicate
+            on the object key checks only the objects it accepts.
         check_retention: Check Object Lock retention of manifests and objects.
         trusted_key_ids: Accept only these signer key ids; any published key when None.
         now: The time retention must outlast (the current time when None).
@@ -189,7 +191,7 @@ def verify_partition_chain(
             if obj.key in report.objects:
                 report.fail(FindingKind.LINKAGE, obj.key, f"object listed again by seq {seq}")
             report.objects[obj.key] = obj
-            if check_objects:
+            if check_objects is True or (callable(check_objects) and check_objects(obj.key)):
                 _check_object(reader, report, obj)
             if check_retention:
                 _check_retention(reader, report, obj.key, moment)
@@ -211,7 +213,7 @@ def verify_archive(
     *,
     bucket: str,
     prefix: str,
-    check_objects: bool = True,
+    check_objects: bool | Callable[[str], bool] = True,
     check_retention: bool = True,
     trusted_key_ids: frozenset[str] | None = None,
     now: datetime | None = None,
@@ -222,7 +224,8 @@ def verify_archive(
         client: The S3 client.
         bucket: The archive bucket.
         prefix: ``S3Settings.prefix`` the archive was written with.
-        check_objects: Download every object and compare size and SHA-256.
+        check_objects: Download every object and compare size and SHA-256; a predicate
+            on the object key checks only the objects it accepts.
         check_retention: Check Object Lock retention of manifests and objects.
         trusted_key_ids: Accept only these signer key ids; any published key when None.
         now: The time retention must outlast (the current time when None).

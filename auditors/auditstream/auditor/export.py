@@ -1,0 +1,273 @@
+"""``audit export``: an evidence package a third party can check without our systems.
+
+Layout of the package directory::
+
+    events.jsonl|csv|parquet   the selected events, as archived (redacted)
+    archive/                   a copy of the bucket's keys under the archive prefix:
+        events/v1/...            the data objects holding those events
+        manifests/v1/...         every manifest of the chains they belong to
+        digests/v1/...           every digest
+        keys/...                 the signers' public keys
+    package.json               what was selected, and which data objects are included
+    verification.json          the offline verification of this package at export time
+
+:func:`verify_package` checks a package offline: the chains verify (signatures, linkage,
+positions, digests), every included object's SHA-256 and size match its manifest, every
+object the package lists is present, and every exported event id is in those objects.
+Reads the archive, never writes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from auditstream.auditor.errors import ArchiveAccessError, AuditorError
+from auditstream.auditor.local_archive import LocalArchiveClient
+from auditstream.auditor.output import OutputFormat, writer_for
+from auditstream.auditor.query import query_archive, select_objects
+from auditstream.auditor.settings import AuditorSettings
+from auditstream.auditor.verify import OFFLINE_BUCKET
+from auditstream.sink.archive import make_s3_client, verify_archive
+from auditstream.sink.archive.digest import DIGEST_ROOT
+from auditstream.sink.archive.layout import normalize_prefix
+from auditstream.sink.archive.manifest import KEYS_ROOT, MANIFEST_ROOT
+from auditstream.sink.archive.reader import decode_parquet
+from auditstream.sink.archive.verify import Finding, FindingKind, VerificationReport
+from auditstream.sink.errors import SinkError
+
+PACKAGE_FORMAT = "auditstream.evidence/v1"
+
+
+class ExportFormat(enum.StrEnum):
+    """The events file's format."""
+
+    JSONL = "jsonl"
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+EVENTS_STEM = "events"
+
+
+class ExportError(AuditorError):
+    """The package cannot be written.
+
+    Args:
+        path: Where.
+        reason: What went wrong.
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write the evidence package at {path}: {reason}")
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What an export wrote.
+
+    Attributes:
+        root: The package directory.
+        events: Events exported.
+        objects: Data objects copied.
+        manifests: Manifests copied.
+        verified: Whether the package verified offline after writing.
+    """
+
+    root: Path
+    events: int
+    objects: int
+    manifests: int
+    verified: bool
+
+
+def _where(trace_id: str | None) -> str:
+    if trace_id is None:
+        return ""
+    literal = trace_id.replace("'", "''")
+    return f" WHERE trace.trace_id = '{literal}'"
+
+
+def export_evidence(
+    out: Path,
+    *,
+    settings: AuditorSettings,
+    output_format: ExportFormat = ExportFormat.JSONL,
+    tenant: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    user: str | None = None,
+    trace_id: str | None = None,
+) -> ExportSummary:
+    """Select events and write them with everything needed to verify them offline.
+
+    Steps: 1 select the events; 2 copy their data objects, the manifests of their
+    chains, the digests and the public keys; 3 write the events and ``package.json``;
+    4 verify the package offline and write ``verification.json``.
+
+    Args:
+        out: A new (or empty) directory.
+        settings: Where the archive is.
+        output_format: ``jsonl``, ``csv`` or ``parquet`` for the events file.
+        tenant: Only this tenant's events.
+        since: Only events at or after this time.
+        until: Only events before this time.
+        user: Only this user's events (the archived pseudonym).
+        trace_id: Only this trace's events.
+
+    Returns:
+        What was written.
+
+    Raises:
+        ExportError: The directory is not empty or cannot be written.
+        ArchiveAccessError: The archive cannot be read.
+        QueryError: The selection failed.
+    """
+    if out.exists() and any(out.iterdir()):
+        raise ExportError(out, "the directory is not empty")
+    scope: dict[str, Any] = {"tenant": tenant, "since": since, "until": until}
+    # 1. the events
+    table = query_archive(
+        f"SELECT * EXCLUDE (tenant, dt, hour) FROM events{_where(trace_id)} ORDER BY timestamp",  # noqa: S608
+        settings=settings,
+        user=user,
+        **scope,
+    ).table
+    # 2. the archive pieces that vouch for them
+    s3 = settings.s3
+    prefix = normalize_prefix(s3.prefix)
+    client = make_s3_client(s3)
+    objects = [o.key for o in select_objects(settings, client=client, **scope)]
+    archive = out / "archive"
+    try:
+        copied_manifests = 0
+        for key in objects:
+            _copy(client, s3.bucket, key, archive / key)
+        for root in (MANIFEST_ROOT, DIGEST_ROOT, KEYS_ROOT):
+            for key in _list(client, s3.bucket, prefix + root):
+                _copy(client, s3.bucket, key, archive / key)
+                copied_manifests += root == MANIFEST_ROOT
+        # 3. the events file and the package description
+        _write_events(table, out / f"{EVENTS_STEM}.{output_format.value}", output_format)
+        description = {
+            "format": PACKAGE_FORMAT,
+            "prefix": prefix,
+            "events_file": f"{EVENTS_STEM}.{output_format.value}",
+            "selection": {
+                "tenant": tenant,
+                "since": since.isoformat() if since else None,
+                "until": until.isoformat() if until else None,
+                "user": user,
+                "trace_id": trace_id,
+            },
+            "event_ids": table.column("event_id").to_pylist(),
+            "objects": objects,
+        }
+        (out / "package.json").write_text(json.dumps(description, indent=2))
+        # 4. verify what was written, as the recipient will
+        report = verify_package(out)
+        (out / "verification.json").write_text(_report_json(report))
+    except OSError as exc:
+        raise ExportError(out, exc.strerror or str(exc)) from exc
+    except SinkError as exc:
+        raise ArchiveAccessError(s3.bucket, str(exc)) from exc
+    return ExportSummary(out, table.num_rows, len(objects), copied_manifests, report.ok)
+
+
+def verify_package(root: Path, *, trusted: frozenset[str] | None = None) -> VerificationReport:
+    """Verify an evidence package offline.
+
+    Args:
+        root: The package directory.
+        trusted: Signer key ids to accept; the package's own keys when None.
+
+    Returns:
+        The report, with package-level failures (missing objects, events not found in
+        the included objects) added to its findings.
+
+    Raises:
+        ArchiveAccessError: The directory is not a package.
+    """
+    try:
+        description = json.loads((root / "package.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise ArchiveAccessError(
+            str(root), "no readable package.json: not an evidence package"
+        ) from exc
+    archive = root / "archive"
+    listed: list[str] = description["objects"]
+    report = verify_archive(
+        LocalArchiveClient(archive),  # type: ignore[arg-type]  # the subset verify uses
+        bucket=OFFLINE_BUCKET,
+        prefix=description["prefix"],
+        check_objects=lambda key: key in listed,
+        check_retention=False,
+        trusted_key_ids=trusted,
+    )
+    chained = report.chained_objects()
+    found_ids: set[str] = set()
+    for key in listed:
+        path = archive / key
+        if key not in chained:
+            report.findings.append(
+                Finding(FindingKind.LINKAGE, key, "listed by the package but in no manifest")
+            )
+        if not path.is_file():
+            report.findings.append(
+                Finding(FindingKind.OBJECT, key, "listed by the package but missing")
+            )
+            continue
+        try:
+            ids = decode_parquet(path.read_bytes()).column("event_id").to_pylist()
+            found_ids.update(str(i) for i in ids)
+        except (OSError, pa.ArrowException, SinkError):
+            report.findings.append(Finding(FindingKind.OBJECT, key, "not a readable Parquet file"))
+    missing = [e for e in description["event_ids"] if e not in found_ids]
+    if missing:
+        report.findings.append(
+            Finding(
+                FindingKind.OBJECT,
+                description["events_file"],
+                f"{len(missing)} exported events are in no included object (first: {missing[0]})",
+            )
+        )
+    # Orphans of the live bucket are not part of a package.
+    report.orphans = [o for o in report.orphans if o in listed]
+    return report
+
+
+def _report_json(report: VerificationReport) -> str:
+    data = dataclasses.asdict(report)
+    data["ok"] = report.ok
+    return json.dumps(data, indent=2, default=str)
+
+
+def _list(client: Any, bucket: str, prefix: str) -> list[str]:
+    keys: list[str] = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys.extend(entry["Key"] for entry in page.get("Contents", []))
+    return keys
+
+
+def _copy(client: Any, bucket: str, key: str, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def _write_events(table: pa.Table, path: Path, output_format: ExportFormat) -> None:
+    if output_format is ExportFormat.PARQUET:
+        pq.write_table(table, path, compression="zstd")
+        return
+    printed = OutputFormat.CSV if output_format is ExportFormat.CSV else OutputFormat.JSONL
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer_for(printed).write(table, handle)

@@ -1,0 +1,160 @@
+"""``audit verify``'s library: check an archive (or a downloaded copy) and say what failed.
+
+A thin layer over :func:`auditstream.sink.archive.verify_archive`, which owns the checks
+(signatures, chain linkage, consumer-position continuity, object SHA-256 and size,
+Object Lock retention, digests against chain heads, orphans). This module chooses what
+to check: the live bucket or an offline copy, which signer keys to trust, and which
+objects to download (all, or those of a tenant and time range). It never writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from auditstream.auditor.errors import ArchiveAccessError, AuditorError
+from auditstream.auditor.local_archive import LocalArchiveClient
+from auditstream.auditor.settings import AuditorSettings
+from auditstream.sink.archive import make_s3_client, verify_archive
+from auditstream.sink.archive.layout import encode_tenant, parse_object_key
+from auditstream.sink.archive.signing import key_id_of
+from auditstream.sink.archive.verify import VerificationReport
+from auditstream.sink.errors import SinkError
+
+OFFLINE_BUCKET = "offline-copy"
+
+
+class TrustedKeyError(AuditorError):
+    """A public key given with ``--key`` cannot be read.
+
+    Args:
+        path: The file.
+        reason: What is wrong with it.
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"public key {path}: {reason}; pass an Ed25519 public key in PEM form")
+
+
+def trusted_key_ids(paths: Iterable[Path]) -> frozenset[str] | None:
+    """Return the key ids of public key files, or None (trust published keys) when empty.
+
+    Args:
+        paths: PEM files of the signer public keys the auditor trusts.
+
+    Raises:
+        TrustedKeyError: A file cannot be read or is not an Ed25519 public key.
+    """
+    ids = set()
+    for path in paths:
+        try:
+            key = serialization.load_pem_public_key(path.read_bytes())
+        except OSError as exc:
+            raise TrustedKeyError(path, exc.strerror or "cannot read") from exc
+        except ValueError as exc:
+            raise TrustedKeyError(path, "not a PEM public key") from exc
+        if not isinstance(key, Ed25519PublicKey):
+            raise TrustedKeyError(path, "not an Ed25519 key")
+        ids.add(key_id_of(key))
+    return frozenset(ids) or None
+
+
+def object_scope(
+    prefix: str, *, tenant: str | None, since: datetime | None, until: datetime | None
+) -> Callable[[str], bool] | bool:
+    """Return which data objects to download and hash: all (True), or a key predicate.
+
+    Args:
+        prefix: The archive prefix.
+        tenant: Only this tenant's objects.
+        since: Only objects of hours that end after this time.
+        until: Only objects of hours that start before this time.
+    """
+    if tenant is None and since is None and until is None:
+        return True
+    wanted_tenant = encode_tenant(tenant) if tenant is not None else None
+    first = (since.date(), since.hour) if since else (date.min, 0)
+    last = (until.date(), until.hour) if until else (date.max, 23)
+
+    def accept(key: str) -> bool:
+        fields = parse_object_key(key, prefix)
+        if fields is None:
+            return False
+        path = fields.path
+        if wanted_tenant is not None and path.tenant != wanted_tenant:
+            return False
+        return first <= (path.day, path.hour) <= last
+
+    return accept
+
+
+def verify_bucket(
+    settings: AuditorSettings,
+    *,
+    tenant: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    trusted: frozenset[str] | None = None,
+) -> VerificationReport:
+    """Verify the live archive.
+
+    Every chain is walked whole (a chain cannot be verified in part); the objects of the
+    given tenant and time range are downloaded and hashed (all objects when none given).
+
+    Args:
+        settings: Where the archive is.
+        tenant: Only hash this tenant's objects.
+        since: Only hash objects from this time.
+        until: Only hash objects before this time.
+        trusted: Signer key ids to accept; any published key when None.
+
+    Raises:
+        ArchiveAccessError: The archive cannot be read.
+    """
+    s3 = settings.s3
+    try:
+        return verify_archive(
+            make_s3_client(s3),
+            bucket=s3.bucket,
+            prefix=s3.prefix,
+            check_objects=object_scope(s3.prefix, tenant=tenant, since=since, until=until),
+            trusted_key_ids=trusted,
+        )
+    except SinkError as exc:
+        raise ArchiveAccessError(s3.bucket, str(exc)) from exc
+
+
+def verify_copy(
+    root: Path, *, prefix: str = "", trusted: frozenset[str] | None = None
+) -> VerificationReport:
+    """Verify a downloaded copy of an archive with nothing but its files and public keys.
+
+    Retention cannot be checked (a copy has no Object Lock); every other check runs.
+
+    Args:
+        root: The directory mirroring the bucket's keys.
+        prefix: The archive prefix inside it.
+        trusted: Signer key ids to accept; the copy's own ``keys/`` when None (weaker:
+            whoever altered the copy could have altered its keys too).
+
+    Raises:
+        ArchiveAccessError: The directory does not exist.
+    """
+    if not root.is_dir():
+        raise ArchiveAccessError(str(root), "not a directory")
+    try:
+        return verify_archive(
+            LocalArchiveClient(root),  # type: ignore[arg-type]  # the subset verify uses
+            bucket=OFFLINE_BUCKET,
+            prefix=prefix,
+            check_retention=False,
+            trusted_key_ids=trusted,
+        )
+    except SinkError as exc:
+        raise ArchiveAccessError(str(root), str(exc)) from exc
