@@ -253,6 +253,12 @@ min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 num.partitions=$PARTITIONS
 auto.create.topics.enable=true
+# 8 MiB records (Kafka's default is about 1 MiB). The processor refuses fields over 1 MiB
+# (max_field_bytes) and dead-letters the whole raw message as it came, so a 5 MB prompt
+# must fit the raw topic and the DLQ; the processor produces up to the same limit
+# (AUDITSTREAM_PROCESSOR__MAX_MESSAGE_BYTES). Topics get the same limit in ensure_topics.
+message.max.bytes=8388608
+replica.fetch.max.bytes=8388608
 EOF
 
   # Broker log4j: everything to stdout, which start_kafka appends to logs/kafka.log.
@@ -351,7 +357,8 @@ ensure_topics() {
     fi
     log "kafka: creating topic $name ($PARTITIONS partitions, retention.ms=$retention)"
     topic_command --create --if-not-exists --topic "$name" --partitions "$PARTITIONS" \
-      --replication-factor 1 --config "retention.ms=$retention" >/dev/null ||
+      --replication-factor 1 --config "retention.ms=$retention" \
+      --config "max.message.bytes=8388608" >/dev/null ||
       die "could not create topic $name"
   done
 }

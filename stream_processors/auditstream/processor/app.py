@@ -1,8 +1,16 @@
 """The Faust application: raw topic in, redacted topic and DLQ out, exactly once.
 
-The agent only moves data (STYLE.md section 7): it takes a batch of events from the
-stream, runs the CPU work in the worker's executor so heartbeats and rebalances keep
-going, then sends every outcome inside the source partition's transaction.
+The agent only moves data (STYLE.md section 7). Per batch taken from the stream:
+
+0. skip messages Faust delivered twice within one assignment (:class:`DeliveryGuard`);
+1. decode, validate and redact in the worker's executor (:meth:`Pipeline.prepare`), so
+   heartbeats and rebalances keep going while spaCy runs;
+2. on the event loop, drop duplicates and enrich from the trace table
+   (:class:`TraceTracker`; pure dict work, no awaits, so no other task sees half a batch);
+3. encode in the executor (:meth:`Pipeline.finish`);
+4. under the commit gate: send every output, every changed trace state and every expired
+   trace's delete inside the source partition's transaction, wait for the broker's acks,
+   then ack the batch's events.
 
 Why sends name their transaction. Faust's ``Topic.send`` under exactly-once picks the
 transactional producer from the *destination* partition, and only for topics the app
@@ -11,41 +19,97 @@ non-transactional send and break exactly-once. We send through the producer of t
 *source* partition's transaction instead (the id Faust's ``TransactionManager.commit``
 uses for that partition's offsets), and to the same partition number downstream, so the
 output and the consumed offset commit or abort together.
+
+The trace table and exactly-once (what faust-streaming 0.15.3 does, read from its
+source). A table write (``table[k] = v``) sends the changelog record with
+``Topic.send_soon``: it goes into the producer's buffer and a background task publishes
+it through the ``TransactionManager``, whose transactional id for the changelog's
+partition p is the one raw partition p commits with (same copartitioned group, same
+partition number). So the record joins partition p's transaction, but only once the
+buffer is drained, and ``Consumer._commit_offsets`` under exactly-once commits without
+flushing that buffer: a write can land in the transaction *after* the one that commits
+its event's offset, and a crash in between loses it while the event counts as done.
+We therefore send the changelog records ourselves, awaited, next to the outputs (step 4),
+and keep uncommitted changes in an overlay that reaches the table's local store only once
+the partition's offsets committed past them; a revocation drops the overlay, since the
+partition's open transaction is aborted (:mod:`auditstream.processor.enrichment.tracker`).
+Recovery (a restart or a rebalance) reads the changelog with ``read_committed``, so aborted
+state never comes back; with
+transactions the changelog ends in a commit marker, and Faust notices that the highwater
+is unreachable after about 10 s of idle recovery (``detect_aborted_tx``), so each
+recovery takes at least that long.
+
+Why a commit gate. Faust's commit task picks the acked offsets, then commits every open
+transaction. If it ran between our first send and our acks, a transaction could carry
+part of a batch's outputs with older offsets, and a crash would replay them. The gate
+(an ``asyncio.Lock`` wrapped around ``Consumer.force_commit``) makes step 4 and a commit
+exclusive: a transaction holds whole batches, their state changes and their offsets.
+After each commit the gate tells the tracker which offsets are now committed.
+
+Five more faust-streaming behaviours are handled elsewhere: changelog highwaters unknown
+to the consumer at recovery, and commits that pass offsets the stream never delivered
+(:mod:`auditstream.processor.faust_patches`); a transactional producer kept after its
+partition moved away, then reused fenced when it comes back (:meth:`BatchHandler.on_revoked`
+drops them); a message delivered twice within one assignment
+(:mod:`auditstream.processor.delivery`); and raw partitions whose fetch or commit stalls
+after a restart or rebalance (:mod:`auditstream.processor.watchdog`).
+
+Failures. A poison message never raises here: the pipeline turns it into a dead letter.
+An exception in the agent means Kafka or a bug, and the worker stops at once without
+acking (``os._exit``): Faust's generator would otherwise ack the batch on the way out and
+the next commit would count unsent events as done. The group moves the partitions, the
+next owner's transactional producer fences ours, and the open transactions abort.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import os
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any
 
 import faust
 import structlog
 
-from auditstream.processor import metrics
-from auditstream.processor.pipeline import DeadLetter, Outcome, Pipeline, RawMessage, Redacted
+from auditstream.processor.agent import BatchHandler
+from auditstream.processor.enrichment import EnrichmentLimits
+from auditstream.processor.enrichment.tracker import TraceTracker
+from auditstream.processor.faust_patches import (
+    commit_only_contiguous_acks,
+    use_broker_highwaters,
+)
+from auditstream.processor.pipeline import Pipeline
 from auditstream.processor.settings import ProcessorSettings
+from auditstream.processor.topology import TRACE_TABLE
+from auditstream.processor.watchdog import WATCHDOG_INTERVAL_S, FetchWatchdog
 
 log = structlog.get_logger(__name__)
 
+FAIL_STOP_EXIT_CODE = 70  # EX_SOFTWARE: the supervisor restarts the worker
+
 
 def build_app(
-    settings: ProcessorSettings, pipeline: Pipeline, *, executor: Executor, datadir: str
+    settings: ProcessorSettings,
+    pipeline: Pipeline,
+    *,
+    executor: Executor,
+    datadir: str,
+    partitions: int,
 ) -> faust.App:
-    """Create the Faust app with its agent.
+    """Create the Faust app with its agent and trace table.
 
     Args:
         settings: The processor's settings.
         pipeline: The loaded pipeline (models load before the app starts).
         executor: Where the CPU work runs; owned and shut down by the caller.
         datadir: This worker's private directory for Faust's local files.
+        partitions: The raw topic's partition count (the trace table's).
 
     Returns:
         The app, ready for a ``faust.Worker``.
     """
     section = settings.processor
-    topics = settings.topics
     app = faust.App(
         section.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
@@ -53,74 +117,107 @@ def build_app(
         key_serializer="raw",
         value_serializer="raw",
         consumer_auto_offset_reset="earliest",
-        topic_allow_declare=False,  # the stack or the operator owns topic layout
+        # The operator owns the raw, redacted and DLQ topics; the trace changelog is
+        # created by ``topology.prepare_topics`` with the raw topic's partition count.
+        topic_allow_declare=False,
+        broker_commit_interval=section.commit_interval_s,
+        broker_session_timeout=section.session_timeout_s,
+        broker_heartbeat_interval=section.heartbeat_interval_s,
+        producer_max_request_size=section.max_message_bytes,
+        consumer_max_fetch_size=section.max_message_bytes,
         web_enabled=section.web_port is not None,
         web_port=section.web_port or 6066,
         web_bind="127.0.0.1",
         store="memory://",
         datadir=datadir,
     )
-    raw_topic = app.topic(topics.raw, key_type=bytes, value_type=bytes)
+    raw_topic = app.topic(settings.topics.raw, key_type=bytes, value_type=bytes)
+    table = app.Table(
+        TRACE_TABLE,
+        default=None,
+        partitions=partitions,
+        key_type=bytes,  # bytes types make Faust use the "raw" codec both ways
+        value_type=bytes,
+    )
+    tracker = TraceTracker(
+        table.data,
+        limits=EnrichmentLimits.from_seconds(
+            dedup_window_s=section.dedup_window_s, max_ids_per_trace=section.trace_max_ids
+        ),
+        ttl_s=section.trace_ttl_s,
+    )
+    handler = BatchHandler(
+        app,
+        settings,
+        pipeline,
+        executor=executor,
+        tracker=tracker,
+        changelog=table.changelog_topic.get_topic_name(),
+    )
 
-    def transactional_id(partition: int) -> str:
-        group = app.assignor.group_for_topic(topics.raw)
-        return f"{app.conf.id}-{group}-{partition}"
+    @table.on_recover
+    async def on_recovered() -> None:
+        handler.on_recovered()
 
-    async def send(outcome: Outcome) -> Awaitable[Any]:
-        partition = outcome.source.partition
-        destination: tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]] | None]
-        if isinstance(outcome, Redacted):
-            destination = (topics.redacted, outcome.key, outcome.value, None)
-        else:  # the DLQ keeps the bytes exactly as they came
-            destination = (topics.dlq, outcome.source.key, outcome.source.value, outcome.headers())
-        topic, key, value, headers = destination
-        future: Awaitable[Any] = await app.producer.send(
-            topic,
-            key,
-            value,
-            partition,
-            None,
-            headers,
-            transactional_id=transactional_id(partition),
-        )
-        return future
+    @app.on_partitions_revoked.connect
+    async def on_revoked(_sender: Any, /, *args: Any, signal: Any = None, **_kwargs: Any) -> None:
+        use_broker_highwaters(app)  # before the first recovery, too
+        await handler.on_revoked(args[0] if args else set())
+
+    watchdog = FetchWatchdog(app, settings.topics.raw, handler.processed_offset)
+
+    @app.timer(WATCHDOG_INTERVAL_S)  # type: ignore[untyped-decorator]  # faust's timer is untyped
+    async def resume_stuck_partitions() -> None:
+        await watchdog.check()
 
     @app.agent(raw_topic)
     async def redact(stream: faust.StreamT[bytes]) -> None:
-        loop = asyncio.get_running_loop()
+        _gate_commits(app, handler.gate, handler.after_commit)
+        use_broker_highwaters(app)
+        commit_only_contiguous_acks(app, settings.topics.raw)
         # take_events exists on faust's Stream; its StreamT interface does not declare it.
         batches = stream.take_events(  # type: ignore[attr-defined]
             section.batch_max, within=section.batch_within_s
         )
         async for events in batches:
-            messages = [
-                RawMessage(
-                    topic=e.message.topic,
-                    partition=e.message.partition,
-                    offset=e.message.offset,
-                    key=e.message.key,
-                    value=e.message.value,
-                )
-                for e in events
-            ]
-            metrics.EVENTS_IN.inc(len(messages))
-            metrics.BATCH_SIZE.observe(len(messages))
-            with metrics.ANALYSIS_SECONDS.time():
-                outcomes = await loop.run_in_executor(executor, pipeline.process, messages)
-            # Wait for every send to be acknowledged before the batch's offsets are acked;
-            # the transaction then commits outputs and offsets together.
-            await asyncio.gather(*[await send(o) for o in outcomes])
-            for outcome in outcomes:
-                if isinstance(outcome, DeadLetter):
-                    metrics.DLQ.labels(reason=outcome.error_class).inc()
-                    log.warning(
-                        "dead_lettered",
-                        partition=outcome.source.partition,
-                        offset=outcome.source.offset,
-                        error_class=outcome.error_class,
-                        reason=outcome.message,
-                    )
-                else:
-                    metrics.EVENTS_OUT.labels(event_type=outcome.event_type).inc()
+            try:
+                await handler.handle(stream, events)
+            except Exception as exc:  # noqa: BLE001 - fail-stop is the handling
+                _fail_stop(exc)
 
     return app
+
+
+def _gate_commits(app: faust.App, gate: asyncio.Lock, after: Callable[[], None]) -> None:
+    """Make Faust's offset commits wait for the batch being sent (see module docstring).
+
+    Args:
+        app: The app whose consumer commits.
+        gate: Held by the agent while it sends a batch and acks it.
+        after: Called after every commit, still under the gate.
+    """
+    consumer: Any = app.consumer  # the driver's Consumer; ConsumerT omits force_commit
+    if getattr(consumer, "_auditstream_gated", False):
+        return
+    original: Callable[..., Awaitable[bool]] = consumer.force_commit
+
+    async def force_commit(*args: Any, **kwargs: Any) -> bool:
+        async with gate:
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                after()
+
+    consumer.force_commit = force_commit
+    consumer._auditstream_gated = True
+
+
+def _fail_stop(exc: BaseException) -> None:
+    """Stop the process now, without acking: see "Failures" in the module docstring."""
+    log.error(
+        "worker_fail_stop",
+        error_class=type(exc).__name__,
+        reason=str(exc)[:500],
+        consequence="open transactions abort; the next owner reprocesses the batch",
+    )
+    os._exit(FAIL_STOP_EXIT_CODE)

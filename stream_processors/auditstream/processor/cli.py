@@ -65,7 +65,9 @@ def _run_worker(settings: ProcessorSettings, level: str) -> None:
 
     from auditstream.processor.app import build_app  # noqa: PLC0415
     from auditstream.processor.loader import load_pipeline  # noqa: PLC0415
+    from auditstream.processor.topology import prepare_topics  # noqa: PLC0415
 
+    partitions = prepare_topics(settings)
     pipeline = load_pipeline(settings)
     serve_metrics(settings.processor.metrics_port)
     with (
@@ -74,6 +76,8 @@ def _run_worker(settings: ProcessorSettings, level: str) -> None:
             settings.processor.executor_threads, thread_name_prefix="redact"
         ) as executor,
     ):
-        faust_app = build_app(settings, pipeline, executor=executor, datadir=datadir)
+        faust_app = build_app(
+            settings, pipeline, executor=executor, datadir=datadir, partitions=partitions
+        )
         worker = faust.Worker(faust_app, loglevel=level.lower(), quiet=True)
         worker.execute_from_commandline()

@@ -7,7 +7,10 @@
         ├── PolicyError            the redaction policy file is invalid (at start)
         ├── ModelNotInstalledError the spaCy model package is missing (at start)
         ├── KeyMaterialError       the pseudonymization key is missing or too short
-        └── TopologyError          topics are missing or partitioned incompatibly
+        ├── TopologyError          topics are missing or partitioned incompatibly
+        ├── OversizedEventError    a redacted event is too large to produce (to the DLQ)
+        └── TraceStateError        a trace table value cannot be decoded (logged, the
+                                   trace restarts; defined in enrichment/state.py)
 
 Decode and validation failures of single events are the codec's errors
 (:mod:`auditstream.schemas.errors`); they send the event to the DLQ and never stop a worker.
@@ -77,3 +80,20 @@ class TopologyError(ProcessorError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"topic layout: {reason}")
+
+
+class OversizedEventError(ProcessorError):
+    """A redacted event encodes larger than the worker may produce; it goes to the DLQ.
+
+    Args:
+        size: The encoded size, in bytes.
+        limit: The largest record the worker produces (``max_message_bytes``).
+    """
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"redacted event encodes to {size} bytes, over the {limit}-byte record limit; "
+            "lower max_field_bytes or raise max_message_bytes with the topics' limits"
+        )

@@ -9,7 +9,7 @@ from auditstream.processor.redaction.analyzer import build_analyzers
 from auditstream.processor.redaction.engine import RedactionEngine
 from auditstream.processor.redaction.policy import load_policy
 from auditstream.processor.redaction.tokens import Pseudonymizer
-from auditstream.processor.settings import ProcessorSettings
+from auditstream.processor.settings import DLQ_HEADROOM_BYTES, ProcessorSettings
 
 log = structlog.get_logger(__name__)
 
@@ -43,4 +43,9 @@ def load_pipeline(settings: ProcessorSettings) -> Pipeline:
         settings=settings.model_dump(mode="json"),
         policy_version=policy.version,
     )
-    return Pipeline(engine, max_field_bytes=section.max_field_bytes)
+    return Pipeline(
+        engine,
+        max_field_bytes=section.max_field_bytes,
+        # the DLQ headroom also covers the redacted topic's record overhead
+        max_output_bytes=section.max_message_bytes - DLQ_HEADROOM_BYTES,
+    )

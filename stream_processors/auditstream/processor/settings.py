@@ -5,13 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
 from auditstream.processor.errors import KeyMaterialError
 from auditstream.schemas.settings import KafkaSettings, TopicSettings, role_settings_config
 
 MIN_HMAC_KEY_BYTES = 32  # a 256-bit key: HMAC-SHA256 gains nothing from longer ones
+# The local stack's broker and topics take messages up to 8 MiB (deploy/local/stack.sh), so
+# a raw message over the 1 MiB field limit still fits the DLQ as it came.
+DEFAULT_MAX_MESSAGE_BYTES = 8 << 20
+# DLQ records carry ~300 bytes of headers; 64 KiB of headroom below the message limit
+# keeps a raw value of this size sendable with them.
+DLQ_HEADROOM_BYTES = 64 << 10
 
 
 class ProcessorSection(BaseModel):
@@ -28,6 +34,20 @@ class ProcessorSection(BaseModel):
         nlp_batch_size: Texts per ``nlp.pipe`` call.
         cache_entries: Size of the analysis cache keyed by text hash.
         max_field_bytes: Longest string an event field may hold before it goes to the DLQ.
+        max_message_bytes: Largest record the worker produces (the broker's and topics'
+            ``message.max.bytes`` must be at least this).
+        dlq_max_value_bytes: Largest raw value copied into the DLQ; a larger one is left
+            out and its size recorded in the ``auditstream.value_omitted_bytes`` header.
+        dedup_window_s: How long an event id is remembered to drop replays.
+        trace_ttl_s: Idle time after which a trace's state is deleted (at least the
+            dedup window, so a remembered id never outlives its trace).
+        trace_max_ids: Most event ids and span ids one trace's state keeps.
+        commit_interval_s: How often offsets and outputs commit (one transaction per
+            partition); the floor of the raw-to-redacted latency.
+        session_timeout_s: Consumer group session timeout: how long a killed worker's
+            partitions wait before the group moves them.
+        heartbeat_interval_s: Consumer heartbeat interval (a third of the session
+            timeout or less).
         web_port: Faust's web server port (None disables it).
         metrics_port: Prometheus port (None disables it).
         log_level: Worker log level.
@@ -45,9 +65,37 @@ class ProcessorSection(BaseModel):
     nlp_batch_size: int = Field(default=64, ge=1, le=4096)
     cache_entries: int = Field(default=50_000, ge=0)
     max_field_bytes: int = Field(default=1 << 20, ge=1024)
+    max_message_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES, ge=1 << 20)
+    dlq_max_value_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES - DLQ_HEADROOM_BYTES, ge=0)
+    dedup_window_s: float = Field(default=900.0, gt=0)
+    trace_ttl_s: float = Field(default=1800.0, gt=0)
+    trace_max_ids: int = Field(default=1000, ge=1, le=100_000)
+    commit_interval_s: float = Field(default=1.0, gt=0, le=60)
+    session_timeout_s: float = Field(default=30.0, ge=3, le=300)
+    heartbeat_interval_s: float = Field(default=3.0, gt=0, le=100)
     web_port: int | None = None
     metrics_port: int | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> ProcessorSection:
+        if self.trace_ttl_s < self.dedup_window_s:
+            raise ValueError(
+                f"trace_ttl_s ({self.trace_ttl_s}) must be at least dedup_window_s "
+                f"({self.dedup_window_s}): ids are kept in the trace's state"
+            )
+        if self.dlq_max_value_bytes > self.max_message_bytes - DLQ_HEADROOM_BYTES:
+            raise ValueError(
+                f"dlq_max_value_bytes ({self.dlq_max_value_bytes}) must leave "
+                f"{DLQ_HEADROOM_BYTES} bytes for headers below max_message_bytes "
+                f"({self.max_message_bytes})"
+            )
+        if self.heartbeat_interval_s * 3 > self.session_timeout_s:
+            raise ValueError(
+                f"heartbeat_interval_s ({self.heartbeat_interval_s}) must be at most a third "
+                f"of session_timeout_s ({self.session_timeout_s})"
+            )
+        return self
 
     def hmac_key_bytes(self) -> bytes:
         """Return the pseudonymization key from the file or the variable.

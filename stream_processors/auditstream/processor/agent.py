@@ -1,0 +1,271 @@
+"""One batch of the processor's agent, steps 0 to 4 of :mod:`auditstream.processor.app`.
+
+:class:`BatchHandler` owns the per-worker state the agent needs (delivery guard, trace
+tracker, commit gate) and the order of the steps; :mod:`auditstream.processor.app` builds
+the Faust app and wires Faust's hooks to it. Why each step is where it is, and what
+faust-streaming does underneath, is told in the app module's docstring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable
+from concurrent.futures import Executor
+from typing import Any
+
+import faust
+import structlog
+from faust.types import TP
+
+from auditstream.processor import metrics
+from auditstream.processor.delivery import DeliveryGuard
+from auditstream.processor.enrichment.tracker import Change, TraceTracker
+from auditstream.processor.pipeline import DeadLetter, Outcome, Pipeline, RawMessage, Redacted
+from auditstream.processor.settings import ProcessorSettings
+
+log = structlog.get_logger(__name__)
+
+
+class BatchHandler:
+    """Process batches taken from the raw stream, exactly once.
+
+    Args:
+        app: The Faust app (its producer sends, its consumer reports commits).
+        settings: The processor's settings.
+        pipeline: The loaded pipeline.
+        executor: Where the CPU work runs.
+        tracker: The trace tracker over the table's local store.
+        changelog: The trace table's changelog topic.
+    """
+
+    def __init__(
+        self,
+        app: faust.App,
+        settings: ProcessorSettings,
+        pipeline: Pipeline,
+        *,
+        executor: Executor,
+        tracker: TraceTracker,
+        changelog: str,
+    ) -> None:
+        self._app = app
+        self._raw = settings.topics.raw
+        self._pipeline = pipeline
+        self._executor = executor
+        self._tracker = tracker
+        self._sender = _Sender(app, settings, changelog=changelog)
+        self._guard = DeliveryGuard()
+        self._cache = _CacheDelta(pipeline)
+        #: Held while a batch is sent and acked, and while Faust commits.
+        self.gate = asyncio.Lock()
+
+    def processed_offset(self, partition: int) -> int | None:
+        """Highest offset of a raw partition processed since its assignment, or None."""
+        return self._guard.highest(partition)
+
+    def after_commit(self) -> None:
+        """Tell the tracker and the guard which offsets are committed (under the gate)."""
+        consumer: Any = self._app.consumer  # the base Consumer keeps committed offsets here
+        committed: dict[TP, int | None] = consumer._committed_offset
+        next_offsets = {
+            tp.partition: off for tp, off in committed.items() if tp.topic == self._raw and off
+        }
+        self._tracker.committed(next_offsets)
+        self._guard.committed(next_offsets)
+
+    async def on_revoked(self, revoked: set[TP]) -> None:
+        """Drop uncommitted state, delivery marks and producers of revoked partitions.
+
+        faust-streaming 0.15.3 does not always stop the transactional producer of a
+        partition that moves to another worker (``TransactionManager.on_rebalance`` sees
+        no revocation when the rebalance is eager); the other worker's producer then
+        fences it, and when the partition comes back Faust begins a transaction on the
+        fenced producer and the first send fails. Dropping them here makes Faust start
+        fresh producers on assignment, whose initialisation aborts whatever the old ones
+        left open; the overlay and delivery marks go with them, and Faust seeks the
+        partitions back to their committed offsets.
+        """
+        partitions = [tp.partition for tp in revoked if tp.topic == self._raw]
+        async with self.gate:  # let a commit in flight finish and report first
+            self._tracker.discard(partitions)
+            self._guard.forget(partitions)
+            await self._sender.drop_producers(partitions)
+
+    def on_recovered(self) -> None:
+        """Rebuild the expiry order after the table recovered from its changelog."""
+        traces = self._tracker.rebuild_index()
+        metrics.TRACES.set(traces)
+        log.info("trace_table_recovered", traces=traces)
+
+    async def handle(self, stream: faust.StreamT[bytes], events: list[Any]) -> None:
+        """Run steps 0 to 4 for one batch; acks the events only after their sends.
+
+        Args:
+            stream: The agent's stream (for acks).
+            events: The batch, in stream order.
+        """
+        # 0. redeliveries within this assignment are acked, not processed again
+        messages = []
+        for e in events:
+            partition, offset = e.message.partition, e.message.offset
+            if self._guard.is_redelivery(partition, offset):
+                metrics.REDELIVERED.inc()
+                continue
+            self._guard.processed(partition, offset)
+            messages.append(
+                RawMessage(e.message.topic, partition, offset, e.message.key, e.message.value)
+            )
+        if not messages:
+            for event in events:
+                await stream.ack(event)
+            return
+        metrics.EVENTS_IN.inc(len(messages))
+        metrics.BATCH_SIZE.observe(len(messages))
+        loop = asyncio.get_running_loop()
+        tracker = self._tracker
+        with metrics.ANALYSIS_SECONDS.time():
+            # 1. decode, validate, redact (CPU, executor)
+            steps = await loop.run_in_executor(self._executor, self._pipeline.prepare, messages)
+            # 2. duplicates, enrichment and expiry (trace table, event loop, no awaits)
+            now_us = time.time_ns() // 1000
+            result = tracker.apply(steps, now_us=now_us)
+            expired = tracker.expire({m.partition for m in messages}, now_us=now_us)
+            last_offsets = {m.partition: m.offset for m in messages}
+            # 3. encode (CPU, executor)
+            outcomes = await loop.run_in_executor(
+                self._executor, self._pipeline.finish, result.steps
+            )
+        # 4. outputs, state and offsets in one transaction per source partition
+        async with self.gate:
+            futures = [await self._sender.outcome(o) for o in outcomes]
+            futures += await self._sender.changes(result.changes)
+            futures += await self._sender.changes(expired)
+            await asyncio.gather(*futures)
+            tracker.sent(last_offsets)
+            for event in events:
+                await stream.ack(event)
+        _record(result.duplicates, result.unenriched, result.entities, len(expired), outcomes)
+        metrics.TRACES.set(len(tracker))
+        self._cache.record()
+        _record_lag(self._app, self._raw, last_offsets)
+
+
+class _Sender:
+    """Sends records inside the transaction of their source partition (module docstring)."""
+
+    __slots__ = ("_app", "_changelog", "_dlq", "_dlq_max_value_bytes", "_raw", "_redacted")
+
+    def __init__(self, app: faust.App, settings: ProcessorSettings, *, changelog: str) -> None:
+        self._app = app
+        self._raw = settings.topics.raw
+        self._redacted = settings.topics.redacted
+        self._dlq = settings.topics.dlq
+        self._dlq_max_value_bytes = settings.processor.dlq_max_value_bytes
+        self._changelog = changelog
+
+    async def outcome(self, outcome: Outcome) -> Awaitable[Any]:
+        """Send a redacted event, or a dead letter with its reason headers."""
+        partition = outcome.source.partition
+        if isinstance(outcome, Redacted):
+            return await self._send(self._redacted, partition, outcome.key, outcome.value)
+        value = outcome.source.value  # the DLQ keeps the bytes exactly as they came
+        omit = value is not None and len(value) > self._dlq_max_value_bytes
+        headers = outcome.headers(value_omitted=omit)
+        return await self._send(
+            self._dlq, partition, outcome.source.key, None if omit else value, headers
+        )
+
+    async def drop_producers(self, partitions: list[int]) -> None:
+        """Stop and forget the transactional producers of these source partitions."""
+        producers: dict[str, Any] = getattr(self._app.producer, "_transaction_producers", {})
+        for partition in partitions:
+            producer = producers.pop(self._transactional_id(partition), None)
+            if producer is not None:
+                await producer.stop()
+
+    async def changes(self, changes: dict[bytes, Change]) -> list[Awaitable[Any]]:
+        """Send trace-table changelog records (a None value deletes the trace)."""
+        return [
+            await self._send(self._changelog, c.partition, key, c.value)
+            for key, c in changes.items()
+        ]
+
+    async def _send(
+        self,
+        topic: str,
+        partition: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> Awaitable[Any]:
+        future: Awaitable[Any] = await self._app.producer.send(
+            topic,
+            key,
+            value,
+            partition,
+            None,
+            headers,
+            transactional_id=self._transactional_id(partition),
+        )
+        return future
+
+    def _transactional_id(self, partition: int) -> str:
+        """The id Faust's ``TransactionManager.commit`` uses for this source partition."""
+        group = self._app.assignor.group_for_topic(self._raw)
+        return f"{self._app.conf.id}-{group}-{partition}"
+
+
+def _record_lag(app: faust.App, raw: str, last_offsets: dict[int, int]) -> None:
+    """Set the lag gauge from the consumer's last known stable offsets."""
+    for partition, offset in last_offsets.items():
+        highwater = app.consumer.highwater(TP(raw, partition))
+        if highwater is not None:
+            metrics.LAG.labels(partition=str(partition)).set(max(0, highwater - offset - 1))
+
+
+def _record(
+    duplicates: int,
+    unenriched: dict[str, int],
+    entities: dict[str, int],
+    expired: int,
+    outcomes: list[Outcome],
+) -> None:
+    """Count every fork of a batch and log dead letters (fields, never payloads)."""
+    metrics.DUPLICATES.inc(duplicates)
+    metrics.TRACES_EXPIRED.inc(expired)
+    for reason, n in unenriched.items():
+        metrics.UNENRICHED.labels(reason=reason).inc(n)
+    for entity, n in entities.items():
+        metrics.ENTITIES.labels(entity_type=entity).inc(n)
+    for outcome in outcomes:
+        if isinstance(outcome, DeadLetter):
+            metrics.DLQ.labels(reason=outcome.error_class).inc()
+            log.warning(
+                "dead_lettered",
+                partition=outcome.source.partition,
+                offset=outcome.source.offset,
+                error_class=outcome.error_class,
+                reason=outcome.message,
+            )
+        else:
+            metrics.EVENTS_OUT.labels(event_type=outcome.event_type).inc()
+    if duplicates:
+        log.info("duplicates_dropped", count=duplicates)
+
+
+class _CacheDelta:
+    """Turn the engine's cumulative cache counters into Prometheus counter increments."""
+
+    __slots__ = ("_evictions", "_hits", "_misses", "_pipeline")
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
+        self._hits = self._misses = self._evictions = 0
+
+    def record(self) -> None:
+        stats = self._pipeline.cache_stats
+        metrics.CACHE_LOOKUPS.labels(result="hit").inc(stats.hits - self._hits)
+        metrics.CACHE_LOOKUPS.labels(result="miss").inc(stats.misses - self._misses)
+        metrics.CACHE_EVICTIONS.inc(stats.evictions - self._evictions)
+        self._hits, self._misses, self._evictions = stats.hits, stats.misses, stats.evictions

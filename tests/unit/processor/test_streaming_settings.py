@@ -1,0 +1,40 @@
+"""Processor settings for streaming: bounds that would break exactly-once fail at start."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from auditstream.processor.settings import ProcessorSection
+
+
+class TestStreamingSettings:
+    def test_defaults_are_consistent(self) -> None:
+        """The shipped defaults pass their own checks."""
+        section = ProcessorSection()
+        assert section.trace_ttl_s >= section.dedup_window_s
+        assert section.dlq_max_value_bytes < section.max_message_bytes
+
+    @pytest.mark.parametrize(
+        ("values", "named"),
+        [
+            ({"dedup_window_s": 600, "trace_ttl_s": 60}, "trace_ttl_s"),
+            ({"max_message_bytes": 2 << 20, "dlq_max_value_bytes": 2 << 20}, "dlq_max_value_bytes"),
+            ({"session_timeout_s": 6, "heartbeat_interval_s": 3}, "heartbeat_interval_s"),
+        ],
+    )
+    def test_inconsistent_bounds_fail_naming_the_field(
+        self, values: dict[str, float], named: str
+    ) -> None:
+        """A TTL shorter than the dedup window, a DLQ value without headroom, slow heartbeats."""
+        with pytest.raises(ValidationError) as info:
+            ProcessorSection(**values)
+        assert named in str(info.value)
+
+    def test_environment_sets_the_group_timeouts(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """AUDITSTREAM_PROCESSOR__SESSION_TIMEOUT_S reaches the section."""
+        from auditstream.processor.settings import ProcessorSettings
+
+        monkeypatch.setenv("AUDITSTREAM_PROCESSOR__SESSION_TIMEOUT_S", "9")
+        monkeypatch.setenv("AUDITSTREAM_PROCESSOR__HEARTBEAT_INTERVAL_S", "1")
+        assert ProcessorSettings().processor.session_timeout_s == 9
