@@ -13,6 +13,7 @@ from auditstream.processor.redaction.precision import (
     person_is_not_a_name,
     phone_is_not_a_phone,
 )
+from support.events import make_event
 
 
 @dataclass
@@ -131,3 +132,19 @@ class TestKeepFindings:
         started = time.monotonic()
         person_is_not_a_name(value, value, 0, len(value))
         assert time.monotonic() - started < 5
+
+
+class TestTokensFromUpstream:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "OPENAI_API_KEY=<SECRET:OPENAI_API_KEY> fails",
+            "write to <EMAIL_ADDRESS:9f2c1a4b7d3e> today",
+        ],
+    )
+    def test_text_inside_an_existing_token_is_not_redacted_again(self, engine, text: str) -> None:
+        """Tokens written by the SDK scrub or an earlier pass are never nested."""
+        event = make_event()
+        event["llm"]["prompt"] = text
+        [out] = engine.redact_batch([event], now_us=1)
+        assert out["llm"]["prompt"] == text

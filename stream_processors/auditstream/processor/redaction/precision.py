@@ -161,8 +161,20 @@ NER_RULES: dict[str, tuple[Rule, ...]] = {"PERSON": (person_is_a_place,)}
 """Further rules for findings of spaCy's NER alone (pattern recognizers had a cue)."""
 
 
+# A replacement token this pipeline or the SDK's local scrub already wrote, such as
+# <EMAIL_ADDRESS:9f2c1a4b7d3e> or <SECRET:OPENAI_API_KEY>. Its inside is never a finding:
+# rescanning it would nest tokens (<SECRET:<SECRET:...>>) and hide what was replaced.
+_TOKEN = re.compile(r"<[A-Z][A-Z0-9_]*:[A-Za-z0-9_]{1,64}>")
+
+
+def _inside_token(tokens: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return any(t_start <= start and end <= t_end for t_start, t_end in tokens)
+
+
 def keep_findings(text: str, findings: Sequence[F]) -> list[F]:
     """Return the findings that no precision rule drops.
+
+    Findings inside a replacement token (already redacted upstream) are always dropped.
 
     Args:
         text: The analyzed text.
@@ -171,8 +183,11 @@ def keep_findings(text: str, findings: Sequence[F]) -> list[F]:
     Returns:
         The findings to redact, in their original order.
     """
+    tokens = [m.span() for m in _TOKEN.finditer(text)] if "<" in text else []
     kept = []
     for finding in findings:
+        if tokens and _inside_token(tokens, finding.start, finding.end):
+            continue
         rules = RULES.get(finding.entity_type, ())
         metadata = finding.recognition_metadata or {}
         if metadata.get("recognizer_name") == _NER_RECOGNIZER:

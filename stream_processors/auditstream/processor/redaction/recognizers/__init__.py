@@ -36,7 +36,7 @@ from auditstream.processor.redaction.recognizers.self_introduction_recognizer im
     SelfIntroductionRecognizer,
 )
 
-RECOGNIZER_SET_VERSION = "2026-11-26.2"
+RECOGNIZER_SET_VERSION = "2026-11-26.3"
 """Bumped whenever a recognizer here changes what it finds; recorded on every event."""
 
 
