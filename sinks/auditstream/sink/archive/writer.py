@@ -12,7 +12,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -156,39 +156,24 @@ class ArchiveWriter:
         digest = hashlib.sha256(data).digest()
         locked = self._lock is BucketLock.LOCKED
         try:
+            # The lock fields and the dev marker differ by bucket; everything else is the
+            # same write-once, checksummed PUT.
+            extra: dict[str, Any] = (
+                {"ObjectLockMode": self._mode, "ObjectLockRetainUntilDate": retain_until}
+                if locked
+                else {"Metadata": UNLOCKED_METADATA}
+            )
             if locked and self._legal_hold:
-                answer = self._client.put_object(
-                    Bucket=self._bucket,
-                    Key=key,
-                    Body=data,
-                    ChecksumAlgorithm="SHA256",
-                    ChecksumSHA256=base64.b64encode(digest).decode(),
-                    IfNoneMatch="*",
-                    ObjectLockMode=self._mode,
-                    ObjectLockRetainUntilDate=retain_until,
-                    ObjectLockLegalHoldStatus="ON",
-                )
-            elif locked:
-                answer = self._client.put_object(
-                    Bucket=self._bucket,
-                    Key=key,
-                    Body=data,
-                    ChecksumAlgorithm="SHA256",
-                    ChecksumSHA256=base64.b64encode(digest).decode(),
-                    IfNoneMatch="*",
-                    ObjectLockMode=self._mode,
-                    ObjectLockRetainUntilDate=retain_until,
-                )
-            else:
-                answer = self._client.put_object(
-                    Bucket=self._bucket,
-                    Key=key,
-                    Body=data,
-                    ChecksumAlgorithm="SHA256",
-                    ChecksumSHA256=base64.b64encode(digest).decode(),
-                    IfNoneMatch="*",
-                    Metadata=UNLOCKED_METADATA,
-                )
+                extra["ObjectLockLegalHoldStatus"] = "ON"
+            answer = self._client.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=data,
+                ChecksumAlgorithm="SHA256",
+                ChecksumSHA256=base64.b64encode(digest).decode(),
+                IfNoneMatch="*",
+                **extra,
+            )
         except ClientError as exc:
             raise self._translate(key, exc) from exc
         except TRANSIENT_ERRORS as exc:
