@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pyarrow.parquet as pq
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -43,6 +42,19 @@ class Worker:
         """Return the end of the worker's log, for failure messages."""
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def stop_workers(workers: list[Worker], *, timeout_s: float) -> None:
+    """SIGTERM every running worker, then SIGKILL those still running after the timeout."""
+    for worker in workers:
+        if worker.process.poll() is None:
+            worker.process.terminate()
+    for worker in workers:
+        try:
+            worker.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait()
 
 
 @dataclass
@@ -130,27 +142,12 @@ class PipelineUnderTest:
         )
 
     def stop(self) -> None:
-        for worker in self.workers:
-            if worker.process.poll() is None:
-                worker.process.terminate()
-        for worker in self.workers:
-            try:
-                worker.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.process.kill()
-                worker.process.wait()
+        stop_workers(self.workers, timeout_s=30)
 
     # -- reading what came out -------------------------------------------------------
 
     def s3(self) -> Any:
-        env = self.stack.env
-        return boto3.client(
-            "s3",
-            endpoint_url=env["AUDITSTREAM_S3__ENDPOINT_URL"],
-            aws_access_key_id=env["AUDITSTREAM_S3__ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AUDITSTREAM_S3__SECRET_ACCESS_KEY"],
-            region_name=env.get("AUDITSTREAM_S3__REGION", "us-east-1"),
-        )
+        return self.stack.s3()
 
     def archived_keys(self) -> list[str]:
         """Keys of the data objects this pipeline's sink wrote."""

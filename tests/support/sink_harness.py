@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pyarrow.parquet as pq
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -26,7 +25,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from auditstream.schemas import AuditEventSerializer
 from auditstream.sink.archive import VerificationReport, list_chained_objects, verify_archive
 from support.events import make_event
-from support.pipeline import TEST_SIGNING_KEY, Worker
+from support.pipeline import TEST_SIGNING_KEY, Worker, stop_workers
 from support.stack import Stack
 
 PARTITIONS = 3
@@ -112,27 +111,12 @@ class SinkUnderTest:
         )
 
     def stop(self) -> None:
-        for worker in self.workers:
-            if worker.process.poll() is None:
-                worker.process.terminate()
-        for worker in self.workers:
-            try:
-                worker.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                worker.process.kill()
-                worker.process.wait()
+        stop_workers(self.workers, timeout_s=60)
 
     # -- reading back ----------------------------------------------------------------
 
     def s3(self) -> Any:
-        env = self.stack.env
-        return boto3.client(
-            "s3",
-            endpoint_url=env["AUDITSTREAM_S3__ENDPOINT_URL"],
-            aws_access_key_id=env["AUDITSTREAM_S3__ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AUDITSTREAM_S3__SECRET_ACCESS_KEY"],
-            region_name=env.get("AUDITSTREAM_S3__REGION", "us-east-1"),
-        )
+        return self.stack.s3()
 
     def verify(self, **options: Any) -> VerificationReport:
         return verify_archive(self.s3(), bucket=self.stack.bucket, prefix=self.prefix, **options)

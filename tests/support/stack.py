@@ -14,6 +14,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import boto3
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "deploy" / "local" / "stack.sh"
@@ -26,6 +29,16 @@ class Stack:
     bootstrap_servers: str
     s3_endpoint: str
     env: dict[str, str]
+
+    def s3(self) -> Any:
+        """A boto3 S3 client for the stack's server, with its credentials."""
+        return boto3.client(
+            "s3",
+            endpoint_url=self.env["AUDITSTREAM_S3__ENDPOINT_URL"],
+            aws_access_key_id=self.env["AUDITSTREAM_S3__ACCESS_KEY_ID"],
+            aws_secret_access_key=self.env["AUDITSTREAM_S3__SECRET_ACCESS_KEY"],
+            region_name=self.env.get("AUDITSTREAM_S3__REGION", "us-east-1"),
+        )
 
     @property
     def bucket(self) -> str:
