@@ -79,5 +79,10 @@ def _run_worker(settings: ProcessorSettings, level: str) -> None:
         faust_app = build_app(
             settings, pipeline, executor=executor, datadir=datadir, partitions=partitions
         )
-        worker = faust.Worker(faust_app, loglevel=level.lower(), quiet=True)
+        # Our JSON logging stays in charge: mode would replace it with coloured text,
+        # and at WARNING and above Faust adds a terminal spinner whose handler lowers
+        # the root logger to DEBUG, so every library's debug call (Presidio makes one
+        # per pattern per text) would build a log record for nothing.
+        worker = faust.Worker(faust_app, loglevel=level.lower(), quiet=True, override_logging=False)
+        worker.spinner = None
         worker.execute_from_commandline()

@@ -7,6 +7,7 @@ replays) and read back from the redacted topic and the DLQ with ``read_committed
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import fastavro
@@ -157,6 +158,30 @@ def _invalid_utf8() -> bytes:
     data = bytearray(encode(make_event(action="AAAAAAAA")))
     data[data.index(b"AAAAAAAA")] = 0xFF
     return bytes(data)
+
+
+class TestWorkerLogs:
+    def test_every_line_a_worker_writes_is_a_json_record_even_at_warning_level(
+        self, pipeline: PipelineUnderTest
+    ) -> None:
+        """Faust's worker must not swap our JSON logging for its coloured text.
+
+        At WARNING, faust-streaming would also keep its terminal spinner, whose handler
+        sets the root logger to DEBUG (every library debug call then builds a record).
+        """
+        pipeline.extra_env["AUDITSTREAM_PROCESSOR__LOG_LEVEL"] = "WARNING"
+        worker = pipeline.start("process")
+        producer = raw_producer(pipeline)
+        produce(producer, pipeline.raw, _trace_events())
+        assert producer.flush(30) == 0
+        _wait_for(pipeline, pipeline.redacted, 3)
+        pipeline.stop()
+
+        lines = worker.log_path.read_text().splitlines()
+        assert lines, "the worker logged nothing at all"
+        for line in lines:
+            record = json.loads(line)  # fails on coloured text or spinner escapes
+            assert record["level"] in {"warning", "error", "critical"}, line
 
 
 class TestUglyInput:

@@ -24,6 +24,16 @@ class TestBuildAnalyzers:
         [(_, artifacts)] = list(analyzers.nlp.process_batch(["My SSN Cards"], language="en"))
         assert artifacts.lemmas == ["my", "ssn", "cards"]
 
+    def test_ner_labels_scan_never_asks_for_are_dropped_without_a_warning(
+        self, analyzers, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Numbers, money and places are not findings, and cost no log record per text."""
+        text = "Maria Gonzalez paid $40 for 3 seats in Paris on the first day"
+        with caplog.at_level("WARNING"):
+            [(_, artifacts)] = list(analyzers.nlp.process_batch([text], language="en"))
+        assert [e.label_ for e in artifacts.entities] == ["PERSON"]
+        assert caplog.records == []
+
     @pytest.mark.parametrize(
         ("text", "expected"),
         [

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider, SpacyNlpEngine
 from spacy.language import Language
+from spacy.pipeline import EntityRecognizer as EntityRecognizerPipe
 from spacy.tokens import Doc
 
 from auditstream.processor.errors import ModelNotInstalledError
@@ -87,6 +88,22 @@ def _keep_only_ner(pipeline: Language) -> None:
         pipeline.add_pipe(_LOWER_LEMMA, last=True)
 
 
+def _ignore_unused_labels(nlp: SpacyNlpEngine, pipeline: Language) -> None:
+    """Drop NER labels that map to none of NER_ENTITIES as soon as a document is parsed.
+
+    Labels Presidio does not map (CARDINAL, MONEY, ...) would otherwise cost a warning
+    log per document, and the mapped ones `scan` never asks for (LOCATION, DATE_TIME,
+    NRP: see SCAN_ENTITIES) would be carried through every document for nothing.
+    """
+    config = nlp.ner_model_configuration
+    mapping = config.model_to_presidio_entity_mapping or {}
+    ner: EntityRecognizerPipe = pipeline.get_pipe("ner")
+    labels: tuple[str, ...] = ner.labels
+    config.labels_to_ignore = sorted(
+        label for label in labels if mapping.get(label) not in NER_ENTITIES
+    )
+
+
 def build_analyzers() -> Analyzers:
     """Load the spaCy model and build the analyzer.
 
@@ -107,6 +124,7 @@ def build_analyzers() -> Analyzers:
     ).create_engine()
     if isinstance(nlp, SpacyNlpEngine) and nlp.nlp:  # always, for nlp_engine_name "spacy"
         _keep_only_ner(nlp.nlp[LANGUAGE])
+        _ignore_unused_labels(nlp, nlp.nlp[LANGUAGE])
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp)
     # Same results, windowed: see recognizers/phone_recognizer.py.
