@@ -6,6 +6,7 @@ Reads the archive (and Kafka metadata for status); never writes either. Charts
 
 from __future__ import annotations
 
+from auditstream.auditor.archive_status import ArchiveStatus, read_archive_status
 from auditstream.auditor.errors import (
     ArchiveAccessError,
     AuditorConfigError,
@@ -24,6 +25,7 @@ from auditstream.auditor.verify import verify_bucket, verify_copy
 
 __all__ = [
     "ArchiveAccessError",
+    "ArchiveStatus",
     "AuditorConfigError",
     "AuditorError",
     "AuditorSection",
@@ -42,6 +44,7 @@ __all__ = [
     "load_trace",
     "parse_instant",
     "query_archive",
+    "read_archive_status",
     "read_status",
     "run_query",
     "select_objects",

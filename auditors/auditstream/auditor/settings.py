@@ -16,9 +16,9 @@ from auditstream.schemas.settings import (
     KafkaSettings,
     S3Settings,
     TopicSettings,
+    describe_validation_error,
     role_settings_config,
 )
-from auditstream.sink.settings import describe_validation_error
 
 
 class AuditorSection(BaseModel):

@@ -1,9 +1,10 @@
-"""The pipeline's health as an operator sees it: lag, throughput, the DLQ.
+"""The pipeline's health as an operator sees it: lag, throughput, the DLQ, the archive.
 
-Reads Kafka metadata only (watermarks, committed offsets, the DLQ's newest headers); it
+Reads Kafka metadata (watermarks, committed offsets, the DLQ's newest headers); it
 never joins a consumer group's rebalance and never commits. Lag counts transaction
 markers too, so an idle partition written by the transactional processor may show a
-lag of 1.
+lag of 1. The archive's chain heads and newest digest come from
+:mod:`auditstream.auditor.archive_status`, which reads the bucket and never writes.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
+from auditstream.auditor.archive_status import ArchiveStatus, read_archive_status
 from auditstream.auditor.errors import AuditorError
-from auditstream.schemas.settings import KafkaSettings, TopicSettings
+from auditstream.schemas.settings import KafkaSettings, S3Settings, TopicSettings
 
 _TIMEOUT_S = 10.0
 DLQ_SAMPLE = 5  # newest dead letters shown
@@ -115,6 +117,7 @@ class PipelineStatus:
         dlq_complete: False when the count stopped early (a very large DLQ); then
             ``dlq_total`` is a lower bound.
         dlq_newest: The newest dead letters, newest first.
+        archive: Chain heads and the newest digest; None when the archive was not read.
     """
 
     taken_at: float
@@ -122,18 +125,26 @@ class PipelineStatus:
     dlq_total: int
     dlq_complete: bool
     dlq_newest: list[DeadLetter] = field(default_factory=list)
+    archive: ArchiveStatus | None = None
 
 
 def read_status(
-    kafka: KafkaSettings, topics: TopicSettings, *, processor_group: str, sink_group: str
+    kafka: KafkaSettings,
+    topics: TopicSettings,
+    *,
+    processor_group: str,
+    sink_group: str,
+    s3: S3Settings | None = None,
 ) -> PipelineStatus:
-    """Take one snapshot of lag and the DLQ.
+    """Take one snapshot of lag and the DLQ, and of the archive when ``s3`` is given.
 
     Args:
         kafka: How to reach Kafka.
         topics: The pipeline's topics.
         processor_group: The processor's consumer group (its app id).
         sink_group: The sink's consumer group.
+        s3: Where the archive is; None skips it. An unreachable archive does not fail
+            the snapshot: ``archive.unavailable`` says why.
 
     Returns:
         The snapshot.
@@ -159,7 +170,10 @@ def read_status(
             watcher.close()
     except KafkaException as exc:
         raise KafkaUnavailableError(kafka.bootstrap_servers, str(exc.args[0])) from exc
-    return PipelineStatus(time.monotonic(), stages, dlq_total, dlq_complete, newest)
+    # Taken before the archive is read: throughput divides offsets by this clock.
+    taken_at = time.monotonic()
+    archive = None if s3 is None else read_archive_status(s3)
+    return PipelineStatus(taken_at, stages, dlq_total, dlq_complete, newest, archive)
 
 
 def _partitions(watcher: Consumer, topic: str) -> list[int]:

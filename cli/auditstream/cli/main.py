@@ -31,7 +31,7 @@ _STAGE_COMMANDS = {
     "query": ("auditstream.auditor.cli.query", "auditor", "Query the archive with SQL."),
     "trace": ("auditstream.auditor.cli.trace", "auditor", "Show one trace as a timeline tree."),
     "session": ("auditstream.auditor.cli.session", "auditor", "Show a session's traces."),
-    "status": ("auditstream.auditor.cli.status", "auditor", "Show pipeline lag and the DLQ."),
+    "status": ("auditstream.auditor.cli.status", "auditor", "Show lag, the DLQ and chain heads."),
     "report": ("auditstream.auditor.cli.report", "auditor", "Draw charts of the archive."),
     "verify": ("auditstream.auditor.cli.verify", "auditor", "Verify the archive's integrity."),
     "export": ("auditstream.auditor.cli.export", "auditor", "Write an evidence package."),

@@ -2,7 +2,8 @@
 
 Each role's ``settings.py`` nests these in its own pydantic-settings class, so the
 variables read ``AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS``, ``AUDITSTREAM_S3__BUCKET`` in
-every role. This module needs pydantic; the producer SDK never imports it (its
+every role; :func:`describe_validation_error` words every role's settings errors the
+same way. This module needs pydantic; the producer SDK never imports it (its
 ``ClientConfig`` reads the same names by hand).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import SettingsConfigDict
 
 DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:19092"
@@ -133,3 +134,34 @@ class S3Settings(_Section):
     secret_access_key: SecretStr | None = None
     bucket: str = Field(default="auditstream-archive", min_length=3, max_length=63)
     prefix: str = ""
+
+
+# Field names that hold secrets or point at them: their values never reach an error message.
+_SECRET_HINTS = ("secret", "password", "key_file", "signing_key")
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """Turn a settings ValidationError into one line naming variables, values and rules.
+
+    Values of fields whose name suggests a secret are masked.
+
+    Args:
+        exc: The error pydantic raised for a role's settings class.
+
+    Returns:
+        ``AUDITSTREAM_SINK__RETENTION_DAYS='0': Input should be greater than 0; ...``
+    """
+    parts = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        variable = "AUDITSTREAM_" + "__".join(loc).upper()
+        secret = any(hint in part.lower() for part in loc for hint in _SECRET_HINTS)
+        # Inputs can be whole sections; 80 characters identify a value without flooding.
+        shown = "'***'" if secret else repr(error.get("input"))[:80]
+        if error["type"] == "missing":
+            parts.append(f"{variable}: required, not set")
+        elif error["type"] == "extra_forbidden":
+            parts.append(f"{variable}: unknown setting (check the spelling)")
+        else:
+            parts.append(f"{variable}={shown}: {error['msg']}")
+    return "; ".join(parts)

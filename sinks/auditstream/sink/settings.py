@@ -22,6 +22,7 @@ from auditstream.schemas.settings import (
     KafkaSettings,
     S3Settings,
     TopicSettings,
+    describe_validation_error,
     role_settings_config,
 )
 from auditstream.sink.errors import SinkConfigError
@@ -196,33 +197,3 @@ def consumer_config(settings: SinkSettings) -> dict[str, Any]:
         "enable.auto.offset.store": False,
         "auto.offset.reset": "earliest",
     }
-
-
-_SECRET_HINTS = ("secret", "password", "key_file", "signing_key")
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """Turn a settings ValidationError into one line naming variables, values and rules.
-
-    Values of fields whose name suggests a secret are masked.
-
-    Args:
-        exc: The error pydantic raised for a role's settings class.
-
-    Returns:
-        ``AUDITSTREAM_SINK__RETENTION_DAYS='0': Input should be greater than 0; ...``
-    """
-    parts = []
-    for error in exc.errors():
-        loc = [str(part) for part in error["loc"]]
-        variable = "AUDITSTREAM_" + "__".join(loc).upper()
-        secret = any(hint in part.lower() for part in loc for hint in _SECRET_HINTS)
-        # Inputs can be whole sections; 80 characters identify a value without flooding.
-        shown = "'***'" if secret else repr(error.get("input"))[:80]
-        if error["type"] == "missing":
-            parts.append(f"{variable}: required, not set")
-        elif error["type"] == "extra_forbidden":
-            parts.append(f"{variable}: unknown setting (check the spelling)")
-        else:
-            parts.append(f"{variable}={shown}: {error['msg']}")
-    return "; ".join(parts)

@@ -51,6 +51,7 @@ class TestAuditorExports:
         """The demo and the e2e tests use these; change the list deliberately."""
         assert auditstream.auditor.__all__ == [
             "ArchiveAccessError",
+            "ArchiveStatus",
             "AuditorConfigError",
             "AuditorError",
             "AuditorSection",
@@ -69,6 +70,7 @@ class TestAuditorExports:
             "load_trace",
             "parse_instant",
             "query_archive",
+            "read_archive_status",
             "read_status",
             "run_query",
             "select_objects",
