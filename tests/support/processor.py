@@ -7,7 +7,10 @@ raw topic (so tests control keys, bytes and replays), and outputs are read back 
 
 from __future__ import annotations
 
+import socket
+import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +21,7 @@ from confluent_kafka.admin import (
     ConfigEntry,
     ConfigResource,
 )
+from prometheus_client.parser import text_string_to_metric_families
 
 from auditstream.schemas import AuditEvent, AuditEventDeserializer, AuditEventSerializer
 from support.pipeline import PipelineUnderTest
@@ -166,3 +170,23 @@ PROMPTS = [
         ["Maria Gonzalez", "James Whitaker", "Aiko Tanaka", "Lukas Schmidt", "Priya Raman"] * 8
     )
 ]
+
+
+def free_loopback_port() -> int:
+    """A TCP port nothing listens on right now, for a worker's metrics endpoint."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def scrape_counters(port: int) -> Counter[str]:
+    """Totals of every ``*_total`` counter a worker serves, summed over labels."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    totals: Counter[str] = Counter()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name.endswith("_total"):
+                totals[sample.name] += sample.value
+    return totals

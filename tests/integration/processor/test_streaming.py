@@ -16,7 +16,15 @@ import pytest
 from auditstream.schemas import AuditEventSerializer, new_span_id, new_trace_id
 from support.events import make_event
 from support.pipeline import PipelineUnderTest
-from support.processor import allow_big_messages, decoded, headers_of, produce, raw_producer
+from support.processor import (
+    allow_big_messages,
+    decoded,
+    free_loopback_port,
+    headers_of,
+    produce,
+    raw_producer,
+    scrape_counters,
+)
 from support.wait import wait_until
 
 pytestmark = pytest.mark.integration
@@ -188,8 +196,15 @@ class TestUglyInput:
     def test_bad_messages_go_to_the_dlq_with_reasons_and_good_ones_keep_flowing(
         self, pipeline: PipelineUnderTest
     ) -> None:
-        """Truncated, unknown fingerprint, wrong types, bad UTF-8, 5 MB prompt, empty, no key."""
+        """Truncated, unknown fingerprint, wrong types, bad UTF-8, 5 MB prompt, empty, no key.
+
+        The worker's counters balance too: every message read is redacted, dead-lettered
+        or dropped as a duplicate (one replay is sent), so ``in = out + dlq + duplicates``
+        can be read from the metrics alone.
+        """
         allow_big_messages(pipeline)
+        metrics_port = free_loopback_port()
+        pipeline.extra_env["AUDITSTREAM_PROCESSOR__METRICS_PORT"] = str(metrics_port)
         pipeline.start("process")
         huge = make_event()
         huge["llm"]["prompt"] = "a" * (5 << 20)
@@ -216,6 +231,28 @@ class TestUglyInput:
 
         dlq = _wait_for(pipeline, pipeline.dlq, len(bad))
         redacted = decoded(_wait_for(pipeline, pipeline.redacted, 11))
+        produce(producer, pipeline.raw, [good_before[0]])  # an SDK replay, in a later batch
+        assert producer.flush(30) == 0
+        sent = len(good_before) + len(bad) + 1 + len(good_after) + 1
+        counters = wait_until(
+            lambda: (
+                (c := scrape_counters(metrics_port))
+                and c["auditstream_processor_events_in_total"] == sent
+                and c["auditstream_processor_duplicates_total"] == 1
+                and c
+            ),
+            timeout_s=60,
+            interval_s=0.5,
+            what=f"{sent} events counted in, one of them a duplicate",
+            describe=pipeline.logs,
+        )
+        assert counters["auditstream_processor_events_out_total"] == len(redacted) == 11
+        assert counters["auditstream_processor_dlq_total"] == len(dlq) == len(bad)
+        assert counters["auditstream_processor_events_in_total"] == (
+            counters["auditstream_processor_events_out_total"]
+            + counters["auditstream_processor_dlq_total"]
+            + counters["auditstream_processor_duplicates_total"]
+        )
         by_key = {m.key(): m for m in dlq}
         assert sorted(by_key) == sorted(name.encode() for name in bad)
         classes = {k.decode(): headers_of(m)["auditstream.error_class"] for k, m in by_key.items()}
