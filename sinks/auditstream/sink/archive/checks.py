@@ -1,0 +1,224 @@
+"""The checks verification applies to one manifest, signature, object, lock state or digest.
+
+Each records failures as :class:`~auditstream.sink.archive.findings.Finding` objects and
+never raises for what it finds; :mod:`auditstream.sink.archive.verify` walks the chains
+and decides what to read. Reads published keys and digests; never writes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from auditstream.sink.archive.chain import ChainHead, ChainReader
+from auditstream.sink.archive.digest import Digest
+from auditstream.sink.archive.fetch import LockState, lock_in_force
+from auditstream.sink.archive.findings import (
+    Finding,
+    FindingKind,
+    PartitionReport,
+    VerificationReport,
+)
+from auditstream.sink.archive.manifest import Manifest, ManifestObject
+from auditstream.sink.archive.signing import verify_signature
+from auditstream.sink.errors import ManifestFormatError, SigningKeyError
+
+
+def check_manifest(
+    reader: ChainReader,
+    report: PartitionReport,
+    link: ChainHead,
+    previous: ChainHead | None,
+    *,
+    key: str,
+    trusted: frozenset[str] | None,
+) -> None:
+    """Check one manifest's name, signature, link to its predecessor and positions.
+
+    Args:
+        reader: Reads published keys.
+        report: The chain's report, where failures are recorded.
+        link: The manifest with the hash of its bytes.
+        previous: The manifest before it; None for seq 0.
+        key: Its object key.
+        trusted: Signer key ids to accept; any published key when None.
+
+    Raises:
+        ArchiveUnavailableError: The store did not answer.
+        BucketUnreachableError: The store refused a read.
+    """
+    manifest = link.manifest
+    if (manifest.partition, manifest.seq) != (report.partition, int(key[-25:-5])):
+        report.fail(FindingKind.FORMAT, key, f"names p{manifest.partition} seq {manifest.seq}")
+    check_signature(reader, report, manifest, key=key, trusted=trusted)
+    expected_prev = previous.sha256 if previous else None
+    if manifest.prev_sha256 != expected_prev:
+        report.fail(
+            FindingKind.LINKAGE,
+            key,
+            f"prev_sha256 is {manifest.prev_sha256}, the previous manifest hashes to "
+            f"{expected_prev}",
+        )
+    if previous is None:
+        report.position_first = manifest.position_before
+    elif manifest.position_before != previous.position_after:
+        report.fail(
+            FindingKind.POSITION,
+            key,
+            f"position_before {manifest.position_before} does not continue the previous "
+            f"position_after {previous.position_after}",
+        )
+    if previous is not None and manifest.topic != previous.manifest.topic:
+        report.fail(FindingKind.FORMAT, key, f"topic {manifest.topic!r} changes mid-chain")
+    span = manifest.position_after - manifest.position_before
+    counted = sum(o.records for o in manifest.objects)
+    if span <= 0 or counted != manifest.records or counted > span:
+        report.fail(
+            FindingKind.POSITION,
+            key,
+            f"{counted} records in objects, {manifest.records} declared, positions "
+            f"[{manifest.position_before}, {manifest.position_after})",
+        )
+    for obj in manifest.objects:
+        inside = manifest.position_before <= obj.first_offset <= obj.last_offset
+        if not inside or obj.last_offset >= manifest.position_after:
+            report.fail(
+                FindingKind.POSITION,
+                obj.key,
+                f"offsets {obj.first_offset}-{obj.last_offset} outside the manifest's positions",
+            )
+
+
+def check_signature(
+    reader: ChainReader,
+    report: PartitionReport | VerificationReport,
+    signed: Manifest | Digest,
+    *,
+    key: str,
+    trusted: frozenset[str] | None,
+) -> None:
+    """Check that a manifest or digest is signed by a published (and trusted) key.
+
+    Args:
+        reader: Reads published keys.
+        report: Where a failure is recorded.
+        signed: The manifest or digest.
+        key: Its object key.
+        trusted: Signer key ids to accept; any published key when None.
+
+    Raises:
+        ArchiveUnavailableError: The store did not answer.
+        BucketUnreachableError: The store refused a read.
+    """
+    key_id = signed.signer_key_id
+    findings = report.findings
+    if trusted is not None and key_id not in trusted:
+        findings.append(Finding(FindingKind.SIGNATURE, key, f"signer {key_id} is not trusted"))
+        return
+    try:
+        public_key = reader.public_key(key_id)
+    except SigningKeyError as exc:
+        findings.append(Finding(FindingKind.SIGNATURE, key, exc.detail))
+        return
+    if not verify_signature(public_key, signed.signature, signed.signed_payload()):
+        findings.append(
+            Finding(FindingKind.SIGNATURE, key, f"signature by {key_id} does not verify")
+        )
+
+
+def check_object(
+    findings: list[Finding], obj: ManifestObject, *, size: int | None, sha256: str | None
+) -> None:
+    """Check an object's size and SHA-256 as read against its manifest entry.
+
+    Args:
+        findings: Where a failure is recorded.
+        obj: The manifest's entry.
+        size: The size read; None when the object is missing.
+        sha256: The SHA-256 of the bytes read.
+    """
+    if size is None:
+        findings.append(Finding(FindingKind.OBJECT, obj.key, "object is missing"))
+        return
+    if size != obj.size:
+        findings.append(
+            Finding(FindingKind.OBJECT, obj.key, f"size {size}, manifest says {obj.size}")
+        )
+    if sha256 != obj.sha256:
+        findings.append(
+            Finding(FindingKind.OBJECT, obj.key, f"SHA-256 {sha256}, manifest says {obj.sha256}")
+        )
+
+
+def check_retention(
+    findings: list[Finding], key: str, found: LockState | None, now: datetime
+) -> None:
+    """Check that an object's Object Lock retention (or legal hold) holds at ``now``.
+
+    Args:
+        findings: Where a failure is recorded.
+        key: The object key.
+        found: Its lock state; None when it is missing (the object check reports that).
+        now: The moment retention must outlast.
+    """
+    if found is None:
+        return  # a missing object is reported by the object check
+    if not lock_in_force(found, now):
+        mode, until, _ = found
+        findings.append(
+            Finding(
+                FindingKind.RETENTION,
+                key,
+                f"no Object Lock retention in force (mode {mode}, retain until {until})",
+            )
+        )
+
+
+def check_digest(
+    reader: ChainReader,
+    report: VerificationReport,
+    key: str,
+    hashes: dict[int, dict[int, str]],
+    trusted: frozenset[str] | None,
+) -> None:
+    """Check a digest's signature and that each chain head it names is in the chains.
+
+    Args:
+        reader: Reads the digest and published keys.
+        report: Where failures are recorded.
+        key: The digest's object key.
+        hashes: Each walked manifest's SHA-256, by partition and sequence number.
+        trusted: Signer key ids to accept; any published key when None.
+
+    Raises:
+        ArchiveUnavailableError: The store did not answer.
+        BucketUnreachableError: The store refused a read.
+    """
+    data = reader.get(key)
+    if data is None:
+        return
+    try:
+        digest = Digest.from_bytes(data, key=key)
+    except ManifestFormatError as exc:
+        report.findings.append(Finding(FindingKind.FORMAT, key, exc.reason))
+        return
+    check_signature(reader, report, digest, key=key, trusted=trusted)
+    for head in digest.heads:
+        found = hashes.get(head.partition, {}).get(head.seq)
+        if found is None:
+            report.findings.append(
+                Finding(
+                    FindingKind.DIGEST,
+                    key,
+                    f"names manifest {head.seq} of partition {head.partition}, which is "
+                    "missing: newer manifests were deleted or the chain was cut",
+                )
+            )
+        elif found != head.sha256:
+            report.findings.append(
+                Finding(
+                    FindingKind.DIGEST,
+                    key,
+                    f"manifest {head.seq} of partition {head.partition} hashes to {found}, "
+                    f"the digest says {head.sha256}",
+                )
+            )

@@ -1,0 +1,180 @@
+"""Read an object's bytes and its Object Lock state for verification (reads only).
+
+Verification needs, for every manifest and data object, its bytes and proof that its
+retention is still in force. S3 and MinIO send ``x-amz-object-lock-mode`` and
+``x-amz-object-lock-retain-until-date`` with a GET; versitygw v1.8.0 does not (its posix
+backend fills the lock fields in HeadObject, never in GetObject), so there a HEAD follows.
+Lock headers are used only when they show retention in force: when they are missing or
+show none, :meth:`ChainReader.retention` decides, so every retention finding still rests
+on the HEAD it always rested on, and a faster path can only confirm what the store said.
+
+Bytes are read, in order, by the :class:`~auditstream.sink.archive.direct.DirectReader`
+when there is one, by the boto3 client, and by :class:`ChainReader`. The first two answer
+only when they read cleanly; on anything else the next one asks again, and the last one
+owns what a failure means (None for a missing object, a typed error for a refusal or an
+outage), as it did before this module existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from auditstream.sink.archive.chain import ChainReader
+from auditstream.sink.archive.direct import DirectReader
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+LockState = tuple[str | None, datetime | None, bool]
+"""``(mode, retain_until, legal_hold)`` of an object, as :meth:`ChainReader.retention` says."""
+
+_LOCK_MODES = frozenset({"COMPLIANCE", "GOVERNANCE"})
+
+
+def lock_in_force(lock: LockState, now: datetime) -> bool:
+    """Return whether an object may not be deleted or overwritten at ``now``.
+
+    Args:
+        lock: The object's lock state.
+        now: The moment retention must outlast.
+    """
+    mode, until, legal_hold = lock
+    return legal_hold or (mode is not None and until is not None and until > now)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What reading one object found.
+
+    Attributes:
+        data: The bytes; None when not asked for or when the object is missing.
+        lock: The lock state; None when not asked for or when the object is missing.
+    """
+
+    data: bytes | None
+    lock: LockState | None
+
+
+class ObjectFetcher:
+    """Reads objects of one archive for verification, with the fewest requests it can.
+
+    Thread-safe when its client is (boto3 clients are).
+
+    Args:
+        reader: The chain reader; its answers decide every unusual case.
+        client: The S3 client to GET through (its answer may carry lock headers); None
+            reads through ``reader`` only.
+        bucket: The bucket ``client`` reads, the reader's bucket.
+        direct: Signed HTTP reads of that bucket that skip boto3's per-request work.
+    """
+
+    __slots__ = ("_bucket", "_client", "_direct", "_reader")
+
+    def __init__(
+        self,
+        reader: ChainReader,
+        client: S3Client | None = None,
+        *,
+        bucket: str = "",
+        direct: DirectReader | None = None,
+    ) -> None:
+        self._reader = reader
+        self._client = client
+        self._bucket = bucket
+        self._direct = direct
+
+    def fetch(self, key: str, *, download: bool, lock_at: datetime | None) -> Fetched:
+        """Read an object's bytes, its lock state, or both.
+
+        Args:
+            key: The object key.
+            download: Read the bytes.
+            lock_at: Read the lock state, which must hold at this moment; None to skip it.
+
+        Returns:
+            What was found. When the bytes were asked for and the object is missing,
+            nothing else is read.
+
+        Raises:
+            ArchiveUnavailableError: The store did not answer.
+            BucketUnreachableError: The store refused a read.
+        """
+        data: bytes | None = None
+        lock: LockState | None = None
+        if download:
+            found = self._get(key)
+            if found is None:
+                return Fetched(None, None)
+            data, lock = found
+        if lock_at is None:
+            return Fetched(data, None)
+        if lock is None or not lock_in_force(lock, lock_at):
+            lock = self._head_lock(key, lock_at)
+        return Fetched(data, lock)
+
+    def _get(self, key: str) -> tuple[bytes, LockState | None] | None:
+        if self._direct is not None:
+            answer = self._direct.get(key)
+            if answer is not None:
+                return answer[0], lock_from_headers(answer[1])
+        if self._client is not None:
+            try:
+                response = self._client.get_object(Bucket=self._bucket, Key=key)
+                data = response["Body"].read()
+            except (BotoCoreError, ClientError):
+                pass  # the reader asks again and says what the failure means
+            else:
+                return data, _lock_from_response(response)
+        checked = self._reader.get(key)
+        return None if checked is None else (checked, None)
+
+    def _head_lock(self, key: str, now: datetime) -> LockState | None:
+        if self._direct is not None:
+            headers = self._direct.head(key)
+            lock = lock_from_headers(headers) if headers is not None else None
+            if lock is not None and lock_in_force(lock, now):
+                return lock
+        return self._reader.retention(key)
+
+
+def lock_from_headers(headers: Mapping[str, str]) -> LockState | None:
+    """Return the lock state an S3 response's headers state, or None if they state none.
+
+    A mode other than COMPLIANCE or GOVERNANCE, or a retain-until date that does not
+    parse as an aware ISO 8601 instant, counts as not stated (the HEAD then decides).
+
+    Args:
+        headers: Response headers, looked up case-insensitively by the caller's mapping.
+    """
+    mode = headers.get("x-amz-object-lock-mode")
+    until = _instant(headers.get("x-amz-object-lock-retain-until-date"))
+    legal_hold = headers.get("x-amz-object-lock-legal-hold") == "ON"
+    if not legal_hold and (mode not in _LOCK_MODES or until is None):
+        return None
+    return mode, until, legal_hold
+
+
+def _lock_from_response(response: Mapping[str, Any]) -> LockState | None:
+    mode = response.get("ObjectLockMode")
+    until = response.get("ObjectLockRetainUntilDate")
+    legal_hold = response.get("ObjectLockLegalHoldStatus") == "ON"
+    if not isinstance(until, datetime) or until.tzinfo is None:
+        until = None
+    if not legal_hold and (mode not in _LOCK_MODES or until is None):
+        return None
+    return mode, until, legal_hold
+
+
+def _instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
