@@ -137,7 +137,7 @@ class S3Settings(_Section):
 
 
 # Field names that hold secrets or point at them: their values never reach an error message.
-_SECRET_HINTS = ("secret", "password", "key_file", "signing_key")
+_SECRET_HINTS = ("secret", "password", "key_file", "signing_key", "hmac_key")
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -9,17 +9,24 @@ from auditstream.processor.errors import (
     KeyMaterialError,
     ModelNotInstalledError,
     PolicyError,
+    ProcessorConfigError,
     ProcessorError,
     TopologyError,
 )
-from auditstream.processor.settings import ProcessorSection, ProcessorSettings
+from auditstream.processor.settings import (
+    ProcessorSection,
+    ProcessorSettings,
+    load_processor_settings,
+)
 
 __all__ = [
     "KeyMaterialError",
     "ModelNotInstalledError",
     "PolicyError",
+    "ProcessorConfigError",
     "ProcessorError",
     "ProcessorSection",
     "ProcessorSettings",
     "TopologyError",
+    "load_processor_settings",
 ]

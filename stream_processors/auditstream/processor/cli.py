@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from auditstream.processor.settings import ProcessorSettings
+from auditstream.processor.settings import ProcessorSettings, load_processor_settings
 from auditstream.schemas.errors import AuditstreamError
 from auditstream.schemas.observability import configure_logging, serve_metrics
 
@@ -35,7 +35,7 @@ def process(
     if workers > 1:
         raise typer.Exit(_run_many(workers))
     try:
-        settings = ProcessorSettings()
+        settings = load_processor_settings()
         level = log_level or settings.processor.log_level
         configure_logging(level=level, fmt="json", stage="processor")
         _run_worker(settings, level)

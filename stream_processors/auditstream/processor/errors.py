@@ -4,6 +4,7 @@
 
     AuditstreamError
     └── ProcessorError
+        ├── ProcessorConfigError   a setting is invalid or unknown (at start)
         ├── PolicyError            the redaction policy file is invalid (at start)
         ├── ModelNotInstalledError the spaCy model package is missing (at start)
         ├── KeyMaterialError       the pseudonymization key is missing or too short
@@ -23,6 +24,18 @@ from auditstream.schemas.errors import AuditstreamError
 
 class ProcessorError(AuditstreamError):
     """Base class of the processor's errors."""
+
+
+class ProcessorConfigError(ProcessorError):
+    """The processor's settings are invalid.
+
+    Args:
+        detail: Which variable is wrong, what it holds (masked if secret) and what is allowed.
+    """
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"invalid processor settings: {detail}")
 
 
 class PolicyError(ProcessorError):

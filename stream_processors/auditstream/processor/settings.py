@@ -1,15 +1,20 @@
-"""Settings of the processor role, built once by ``audit process``."""
+"""Settings of the processor role, built once by `audit process` (load_processor_settings)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings
 
-from auditstream.processor.errors import KeyMaterialError
-from auditstream.schemas.settings import KafkaSettings, TopicSettings, role_settings_config
+from auditstream.processor.errors import KeyMaterialError, ProcessorConfigError
+from auditstream.schemas.settings import (
+    KafkaSettings,
+    TopicSettings,
+    describe_validation_error,
+    role_settings_config,
+)
 
 MIN_HMAC_KEY_BYTES = 32  # a 256-bit key: HMAC-SHA256 gains nothing from longer ones
 # The local stack's broker and topics take messages up to 8 MiB (deploy/local/stack.sh), so
@@ -130,3 +135,22 @@ class ProcessorSettings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     topics: TopicSettings = TopicSettings()
     processor: ProcessorSection = ProcessorSection()
+
+
+def load_processor_settings(**overrides: Any) -> ProcessorSettings:
+    """Read the processor's settings from the environment, once, at the entry point.
+
+    Args:
+        **overrides: Sections as dicts, e.g. ``processor={"batch_max": 50}``; merged into
+            what the environment sets for the same section.
+
+    Returns:
+        The validated, frozen settings.
+
+    Raises:
+        ProcessorConfigError: A value is invalid or a variable unknown, naming the variable.
+    """
+    try:
+        return ProcessorSettings(**overrides)
+    except ValidationError as exc:
+        raise ProcessorConfigError(describe_validation_error(exc)) from exc

@@ -38,3 +38,42 @@ class TestStreamingSettings:
         monkeypatch.setenv("AUDITSTREAM_PROCESSOR__SESSION_TIMEOUT_S", "9")
         monkeypatch.setenv("AUDITSTREAM_PROCESSOR__HEARTBEAT_INTERVAL_S", "1")
         assert ProcessorSettings().processor.session_timeout_s == 9
+
+
+class TestLoadProcessorSettings:
+    def test_a_misspelt_variable_fails_at_start_naming_it(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A typo must not leave a setting silently at its default."""
+        from auditstream.processor import ProcessorConfigError, load_processor_settings
+
+        monkeypatch.setenv("AUDITSTREAM_PROCESSOR__BATCH_MAXX", "50")
+        with pytest.raises(ProcessorConfigError) as info:
+            load_processor_settings()
+        assert str(info.value) == (
+            "invalid processor settings: AUDITSTREAM_PROCESSOR__BATCH_MAXX: "
+            "unknown setting (check the spelling)"
+        )
+
+    def test_an_invalid_key_is_named_but_never_shown(self) -> None:
+        """The pseudonymization key's value stays out of the message."""
+        from auditstream.processor import ProcessorConfigError, load_processor_settings
+
+        with pytest.raises(ProcessorConfigError) as info:
+            load_processor_settings(processor={"hmac_key": 4242424242})
+        assert "AUDITSTREAM_PROCESSOR__HMAC_KEY='***'" in str(info.value)
+        assert "4242424242" not in str(info.value)
+
+    def test_audit_process_prints_one_line_and_exits_2(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """No traceback for an operator's typo."""
+        from typer.testing import CliRunner
+
+        from auditstream.processor.cli import app
+
+        monkeypatch.setenv("AUDITSTREAM_PROCESSOR__BATCH_MAXX", "50")
+        result = CliRunner().invoke(app, [])
+        assert result.exit_code == 2
+        assert "AUDITSTREAM_PROCESSOR__BATCH_MAXX: unknown setting" in result.output
+        assert "Traceback" not in result.output
