@@ -15,7 +15,8 @@ Parquet bytes would compare a compressor with a plain PUT; the JSON keeps both s
 
 For context the JSON also holds a second baseline, a plain consumer of the same topic
 that PUTs each 5000-record batch of raw payloads as one object ("topic to S3" with no
-decoding, no Parquet, no manifests).
+decoding, no Parquet, no manifests). Both baselines connect their clients before their
+clock starts, as the sink's are connected when its clock starts.
 
 Event counts are whole batches per partition (``--events`` is rounded to a multiple of
 3 x 5000), so no batch waits for its age limit inside the timed window.
@@ -23,18 +24,26 @@ Event counts are whole batches per partition (``--events`` is rounded to a multi
 Runs against the local stack (``eval "$(deploy/local/stack.sh env)"``) with fresh
 topics and prefixes; objects are retained for one day only (the bucket is shared).
 
-    .venv/bin/python benchmarks/bench_sink_throughput.py [--rounds 5] [--events 20000]
+``--breakdown`` adds one more sink round, untimed for the ratio, that wraps the worker's
+steps (librdkafka's consume, the Python consume loop, decoding, grouping, Parquet, PUTs,
+manifest, commit) in timers and stores where the worker thread spent the round's window
+(``breakdown`` in the JSON). It reaches into the sink's modules, unlike the rest of this
+script, and its timers cost about a microsecond per wrapped call.
+
+    .venv/bin/python benchmarks/bench_sink_throughput.py [--rounds 5] [--events 20000] [--breakdown]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import statistics
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -47,8 +56,16 @@ from prometheus_client import CollectorRegistry
 
 from auditstream.schemas import AuditEventSerializer
 from auditstream.schemas.observability import configure_logging
-from auditstream.sink import SinkWorker, load_sink_settings
-from auditstream.sink.archive import make_s3_client, verify_archive
+from auditstream.sink import (
+    SinkWorker,
+    chain_keeper,
+    columns,
+    decoding,
+    flush,
+    load_sink_settings,
+    worker,
+)
+from auditstream.sink.archive import ArchiveWriter, make_s3_client, verify_archive
 from auditstream.sink.metrics import SinkMetrics
 
 TARGET = 0.8
@@ -149,6 +166,7 @@ def _bare_round(blobs: list[bytes], bucket: str) -> float:
     """PUT the same bytes as the same number of objects with plain boto3; return seconds."""
     client = make_s3_client(load_sink_settings().s3)
     prefix = f"bench/bare-{uuid.uuid4().hex[:10]}/"
+    client.head_bucket(Bucket=bucket)  # connected, as the sink's client is
     t0 = time.perf_counter_ns()
     for index, blob in enumerate(blobs):
         client.put_object(Bucket=bucket, Key=f"{prefix}{index}.parquet", Body=blob)
@@ -181,6 +199,11 @@ def _consume_put_round(topic: str, events: int, bucket: str) -> float:
     prefix = f"bench/bare-consume-{uuid.uuid4().hex[:10]}/"
     buffers: dict[int, list[bytes]] = {p: [] for p in range(PARTITIONS)}
     keys, seen = [], 0
+    # Connect both clients first, as the sink's are when its clock starts (its consumer
+    # has joined the group, its S3 client has checked the bucket): a cold librdkafka
+    # client spends about half a second connecting before its first fetch.
+    consumer.list_topics(topic, timeout=30)
+    client.head_bucket(Bucket=bucket)
     t0 = time.perf_counter_ns()
     consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(PARTITIONS)])
     while seen < events:
@@ -206,11 +229,103 @@ def _consume_put_round(topic: str, events: int, bucket: str) -> float:
     return seconds
 
 
+class _Breakdown:
+    """Exclusive wall time per worker step, clipped to the window the benchmark times."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.window = [0, 0]  # assigned, all committed (perf_counter_ns)
+        self._open: list[int] = []  # per nesting level: time spent in wrapped callees
+
+    def wrap(self, owner: Any, name: str, label: str) -> None:
+        """Replace ``owner.name`` with a timed version that books its time under label."""
+        original: Callable[..., Any] = getattr(owner, name)
+
+        @functools.wraps(original)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is threading.main_thread():
+                return original(*args, **kwargs)  # the benchmark's own calls
+            start = time.perf_counter_ns()
+            self._open.append(0)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                end = time.perf_counter_ns()
+                lo, hi = self.window
+                inside = max(0, min(end, hi or end) - max(start, lo or end))
+                callees = self._open.pop()
+                self.seconds[label] = self.seconds.get(label, 0.0) + (inside - callees) / 1e9
+                if self._open:
+                    self._open[-1] += inside
+
+        setattr(owner, name, timed)
+
+
+def _breakdown_round(events: int) -> dict[str, Any]:
+    """One sink round with every step timed; return seconds and shares per step."""
+    timing = _Breakdown()
+    steps = [
+        (_TimedConsumer, "consume", "consume (librdkafka)"),
+        (worker.SinkWorker, "_poll_once", "consume loop (Python: checks, batching)"),
+        (columns.ColumnDecoder, "decode", "decode (column decoder + rule checks)"),
+        (decoding.BatchDecoder, "decode", "decode (codec fallback and glue)"),
+        (flush, "plan_objects", "group by tenant and hour"),
+        (flush, "encode_parquet", "Parquet encode (zstd)"),
+        (ArchiveWriter, "put", "PUT (boto3, data objects and manifests)"),
+        (chain_keeper.ChainKeeper, "append", "manifest build and sign"),
+        (_TimedConsumer, "commit", "commit"),
+        (worker.SinkWorker, "_flush", "flush bookkeeping"),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in steps]
+    done = worker.record_flush
+
+    def record_flush(metrics: Any, stats: Any, *args: Any, **kwargs: Any) -> None:
+        done(metrics, stats, *args, **kwargs)
+        if stats.records >= events:
+            timing.window[1] = time.perf_counter_ns()
+
+    assign = _TimedConsumer.assign
+
+    def assigned(consumer: _TimedConsumer, partitions: list[TopicPartition]) -> None:
+        assign(consumer, partitions)
+        timing.window[0] = time.perf_counter_ns()
+
+    try:
+        for owner, name, label in steps:
+            timing.wrap(owner, name, label)
+        worker.record_flush = record_flush  # type: ignore[assignment]
+        _TimedConsumer.assign = assigned  # type: ignore[method-assign]
+        sink = _sink_round(events)
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+        worker.record_flush = done
+        _TimedConsumer.assign = assign  # type: ignore[method-assign]
+    window_s = sink["seconds"]
+    steps_out = {
+        label: {
+            "seconds": round(seconds, 4),
+            "share_of_window": round(seconds / window_s, 3),
+            "us_per_record": round(seconds / events * 1e6, 2),
+        }
+        for label, seconds in sorted(timing.seconds.items(), key=lambda kv: -kv[1])
+    }
+    unattributed = window_s - sum(timing.seconds.values())
+    return {
+        "events": events,
+        "window_s": window_s,
+        "records_per_s": events / window_s,
+        "steps": steps_out,
+        "unattributed_s": round(unattributed, 4),
+    }
+
+
 def main() -> None:
     """Run the rounds, print the ratio against the target, store JSON."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--events", type=int, default=30_000)
+    parser.add_argument("--breakdown", action="store_true", help="time the worker's steps")
     args = parser.parse_args()
     whole = PARTITIONS * BATCH
     args.events = max(whole, args.events // whole * whole)
@@ -263,6 +378,8 @@ def main() -> None:
             "auditstream": version("auditstream"),
         },
     }
+    if args.breakdown:
+        result["breakdown"] = _breakdown_round(args.events)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bench_sink_throughput.json").write_text(json.dumps(result, indent=2) + "\n")
     verdict = "meets" if ratio >= TARGET else "MISSES"
@@ -278,6 +395,11 @@ def main() -> None:
         f"against a bare consume + PUT loop: ratio {result['ratio_vs_consume_put']:.2f} "
         "(for context; not the issue's target)"
     )
+    if args.breakdown:
+        for label, step in result["breakdown"]["steps"].items():
+            print(
+                f"  {step['share_of_window']:6.1%}  {step['us_per_record']:6.2f} us/record  {label}"
+            )
 
 
 if __name__ == "__main__":

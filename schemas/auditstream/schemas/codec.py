@@ -97,7 +97,7 @@ class AuditEventDeserializer:
             :func:`~auditstream.schemas.validation.validate_event`).
     """
 
-    __slots__ = ("_max_field_bytes", "_reader", "_registry_lookup")
+    __slots__ = ("_max_field_bytes", "_reader", "_reader_string_bytes", "_registry_lookup")
 
     def __init__(
         self,
@@ -105,7 +105,11 @@ class AuditEventDeserializer:
         registry_lookup: RegistrySchemaLookup | None = None,
         max_field_bytes: int = 1 << 20,
     ) -> None:
-        self._reader = catalog.current().parsed
+        reader = catalog.current()
+        self._reader = reader.parsed
+        # Strings that are not read from the payload come from the reader schema
+        # (defaults, enum symbols): with the payload size, they bound every string.
+        self._reader_string_bytes = _longest_string_bytes(reader.source)
         self._registry_lookup = registry_lookup
         self._max_field_bytes = max_field_bytes
 
@@ -155,7 +159,13 @@ class AuditEventDeserializer:
                 offset_in_payload=buffer.tell(),
                 size=len(data),
             )
-        validate_event(event, max_field_bytes=self._max_field_bytes)
+        validate_event(
+            event,
+            max_field_bytes=self._max_field_bytes,
+            # A decoded string is UTF-8 read from the payload, or a literal of the reader
+            # schema: neither is longer than this.
+            longest_string_bytes=len(data) + self._reader_string_bytes,
+        )
         return event
 
     def _writer_schema(self, wire_format: WireFormat, schema_ref: str, size: int) -> Any:
@@ -174,3 +184,14 @@ class AuditEventDeserializer:
         if schema is None:
             raise UnknownSchemaError(f"registry id {schema_ref}", size=size)
         return schema
+
+
+def _longest_string_bytes(node: object) -> int:
+    """Return the UTF-8 length of the longest string anywhere in a schema's JSON."""
+    if isinstance(node, str):
+        return len(node.encode())
+    if isinstance(node, dict):
+        node = [*node.keys(), *node.values()]
+    if isinstance(node, list):
+        return max((_longest_string_bytes(item) for item in node), default=0)
+    return 0

@@ -1,7 +1,7 @@
 """The sink stage: archive the redacted topic as write-once Parquet objects in S3.
 
 The worker (and with it the Kafka client) is imported lazily, on first use of
-``run_sink``, ``SinkWorker`` or ``SinkStats``: the auditor imports
+``run_sink``, ``SinkWorker``, ``SinkStats`` or ``BatchDecoder``: the auditor imports
 :mod:`auditstream.sink.archive` and must not pull in Kafka through this package.
 """
 
@@ -35,12 +35,14 @@ from auditstream.sink.settings import (
 )
 
 if TYPE_CHECKING:
+    from auditstream.sink.decoding import BatchDecoder
     from auditstream.sink.runner import run_sink
     from auditstream.sink.worker import SinkWorker
     from auditstream.sink.worker_state import SinkStats
 
 # name -> module; imported on first use, so importing the archive loads no consumer.
 _LAZY = {
+    "BatchDecoder": "auditstream.sink.decoding",
     "SinkStats": "auditstream.sink.worker_state",
     "SinkWorker": "auditstream.sink.worker",
     "run_sink": "auditstream.sink.runner",
@@ -50,6 +52,7 @@ __all__ = [
     "ArchiveEncodeError",
     "ArchiveUnavailableError",
     "ArchiveWriteError",
+    "BatchDecoder",
     "BucketError",
     "BucketNotLockedError",
     "BucketUnreachableError",

@@ -1,19 +1,22 @@
-"""Per-partition batches of decoded events and the rules that say when to flush them.
+"""Per-partition batches of encoded records and the rules that say when to flush them.
 
 One :class:`PartitionBatch` per assigned ``(topic, partition)``, as quix-streams keeps one
 ``SinkBatch`` per partition: offsets inside a batch are contiguous in consumption order,
 so committing ``last_offset + 1`` after a flush covers exactly the flushed records.
-Pure logic: no Kafka, no S3, and the clock is injectable for tests.
+Batches hold the records' values as the topic has them; the flush decodes a whole batch
+at once (see :mod:`auditstream.sink.columns`). Pure logic: no Kafka, no S3, and the
+clock is injectable for tests.
 """
 
 from __future__ import annotations
 
+import bisect
 import enum
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from auditstream.schemas.model import AuditEvent
 from auditstream.sink.settings import SinkSection
 
 
@@ -51,9 +54,11 @@ class FlushPolicy:
         return cls(section.max_records, section.max_bytes, section.max_age_s)
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class PartitionId:
+class PartitionId(NamedTuple):
     """A Kafka topic partition.
+
+    A named tuple rather than a dataclass: the worker looks partitions up in dicts
+    several times per record, and a tuple hashes and compares in C.
 
     Attributes:
         topic: The topic name.
@@ -72,29 +77,42 @@ class PartitionBatch:
         started_at: Clock reading when the first record arrived.
     """
 
-    __slots__ = ("_events", "_offsets", "pid", "size_bytes", "started_at")
+    __slots__ = ("_offsets", "_payloads", "pid", "size_bytes", "started_at")
 
     def __init__(self, pid: PartitionId, started_at: float) -> None:
         self.pid = pid
         self.started_at = started_at
         self.size_bytes = 0
         self._offsets: list[int] = []
-        self._events: list[AuditEvent] = []
+        self._payloads: list[bytes | None] = []
 
     def __len__(self) -> int:
         return len(self._offsets)
 
-    def add(self, offset: int, event: AuditEvent, size: int) -> None:
+    def add(self, offset: int, payload: bytes | None) -> None:
         """Append one record.
 
         Args:
             offset: The record's offset, greater than every offset already in the batch.
-            event: The decoded event.
-            size: Size of the record's encoded value, in bytes.
+            payload: The record's value as the topic holds it (None for a tombstone).
         """
         self._offsets.append(offset)
-        self._events.append(event)
-        self.size_bytes += size
+        self._payloads.append(payload)
+        self.size_bytes += len(payload or b"")
+
+    def truncate(self, offset: int) -> int:
+        """Drop the records from ``offset`` on (the batch then ends right before it).
+
+        Args:
+            offset: The first offset to drop.
+
+        Returns:
+            The number of records kept.
+        """
+        kept = bisect.bisect_left(self._offsets, offset)
+        del self._offsets[kept:], self._payloads[kept:]
+        self.size_bytes = sum(len(p or b"") for p in self._payloads)
+        return kept
 
     @property
     def first_offset(self) -> int:
@@ -106,9 +124,15 @@ class PartitionBatch:
         """Offset of the last record."""
         return self._offsets[-1]
 
-    def records(self) -> list[tuple[int, AuditEvent]]:
-        """Return ``(offset, event)`` pairs in offset order."""
-        return list(zip(self._offsets, self._events, strict=True))
+    @property
+    def offsets(self) -> Sequence[int]:
+        """The records' offsets, in order (a view: do not change it)."""
+        return self._offsets
+
+    @property
+    def payloads(self) -> Sequence[bytes | None]:
+        """The records' values, in offset order (a view: do not change it)."""
+        return self._payloads
 
 
 class Batcher:
@@ -126,16 +150,13 @@ class Batcher:
         self._clock = clock
         self._batches: dict[PartitionId, PartitionBatch] = {}
 
-    def add(
-        self, pid: PartitionId, offset: int, event: AuditEvent, size: int
-    ) -> FlushReason | None:
+    def add(self, pid: PartitionId, offset: int, payload: bytes | None) -> FlushReason | None:
         """Add a record to its partition's batch.
 
         Args:
             pid: The record's partition.
             offset: The record's offset.
-            event: The decoded event.
-            size: Size of the record's encoded value, in bytes.
+            payload: The record's value as the topic holds it.
 
         Returns:
             ``RECORDS`` or ``BYTES`` when the batch has reached that limit and should be
@@ -144,7 +165,7 @@ class Batcher:
         batch = self._batches.get(pid)
         if batch is None:
             batch = self._batches[pid] = PartitionBatch(pid, self._clock())
-        batch.add(offset, event, size)
+        batch.add(offset, payload)
         return self._size_reason(batch)
 
     def due(self) -> list[tuple[PartitionId, FlushReason]]:

@@ -1,10 +1,10 @@
-"""Turn one partition's batch into archive objects: group, encode, write once.
+"""Turn one partition's batch into archive objects: decode, group, encode, write once.
 
-A batch is split by Hive partition ``(tenant, dt, hour)`` of each event; each group
-becomes one Parquet object named by its own first and last offsets. The result lists
-every object with its hash, size, record count and time range: what a manifest of the
-flush needs. No Kafka here; the worker commits offsets after :meth:`PartitionFlusher.flush`
-returns.
+A batch is decoded into one Arrow table (see :mod:`auditstream.sink.columns`), then split
+by Hive partition ``(tenant, dt, hour)`` of each event; each group becomes one Parquet
+object named by its own first and last offsets. The result lists every object with its
+hash, size, record count and time range: what a manifest of the flush needs. No Kafka
+here; the worker commits offsets after :meth:`PartitionFlusher.flush` returns.
 """
 
 from __future__ import annotations
@@ -12,12 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from auditstream.schemas.model import AuditEvent
-from auditstream.sink.archive.arrow_schema import events_to_table
+import pyarrow as pa
+
 from auditstream.sink.archive.layout import ObjectKey, PartitionPath
 from auditstream.sink.archive.writer import ArchiveWriter, StoredObject, encode_parquet
 from auditstream.sink.batcher import PartitionBatch, PartitionId
+from auditstream.sink.decoding import BatchDecoder
+
+# Microseconds per hour. Events are grouped by (tenant id, hour since the epoch), which
+# names the same groups as their PartitionPath (tenant encoding is one-to-one, and the
+# hour since the epoch fixes both the UTC day and hour), so each group's path is built
+# once instead of once per event.
+_HOUR_US = 3_600_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +34,15 @@ class PlannedObject:
 
     Attributes:
         key: The key's fields (partition path and offsets).
-        events: The events, in offset order.
+        rows: The events, in offset order.
+        min_timestamp: Earliest event ``timestamp`` among the rows (microseconds).
+        max_timestamp: Latest event ``timestamp`` among the rows (microseconds).
     """
 
     key: ObjectKey
-    events: tuple[AuditEvent, ...]
+    rows: pa.Table
+    min_timestamp: int
+    max_timestamp: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,28 +88,48 @@ class FlushResult:
         return self.last_offset + 1
 
 
-def plan_objects(batch: PartitionBatch) -> list[PlannedObject]:
-    """Split a batch into one object per Hive partition, named by its offsets.
+def plan_objects(batch: PartitionBatch, table: pa.Table) -> list[PlannedObject]:
+    """Split a decoded batch into one object per Hive partition, named by its offsets.
 
     Args:
         batch: A non-empty partition batch.
+        table: The batch decoded, one row per record in offset order.
 
     Returns:
         The planned objects, sorted by partition path.
     """
-    groups: dict[PartitionPath, list[tuple[int, AuditEvent]]] = {}
-    for offset, event in batch.records():
-        groups.setdefault(PartitionPath.of_event(event), []).append((offset, event))
-    planned = []
-    for path in sorted(groups):
-        records = groups[path]
-        key = ObjectKey(
-            path=path,
-            partition=batch.pid.partition,
-            first_offset=records[0][0],
-            last_offset=records[-1][0],
+    offsets = batch.offsets
+    actor = cast("pa.StructArray", table.column("actor").combine_chunks())
+    tenants: list[str | None] = actor.field("tenant_id").to_pylist()
+    # A required field: no nulls.
+    stamps = cast("list[int]", table.column("timestamp").cast(pa.int64()).to_pylist())
+    groups: dict[tuple[str | None, int], list[int]] = {}
+    for index, (tenant, stamp) in enumerate(zip(tenants, stamps, strict=True)):
+        # None and "" both mean "no tenant" (PartitionPath.of_event files them together).
+        group = (tenant or None, stamp // _HOUR_US)
+        members = groups.get(group)
+        if members is None:
+            groups[group] = [index]
+        else:
+            members.append(index)
+    paths = {
+        group: PartitionPath.of_event(
+            {"actor": {"tenant_id": group[0]}, "timestamp": stamps[members[0]]}
         )
-        planned.append(PlannedObject(key, tuple(event for _, event in records)))
+        for group, members in groups.items()
+    }
+    planned = []
+    for group in sorted(groups, key=paths.__getitem__):
+        members = groups[group]
+        key = ObjectKey(
+            path=paths[group],
+            partition=batch.pid.partition,
+            first_offset=offsets[members[0]],
+            last_offset=offsets[members[-1]],
+        )
+        rows = table if len(groups) == 1 else table.take(members)
+        times = [stamps[index] for index in members]
+        planned.append(PlannedObject(key, rows, min(times), max(times)))
     return planned
 
 
@@ -109,9 +141,10 @@ class PartitionFlusher:
         prefix: ``S3Settings.prefix``.
         retention_days: Object Lock retention, counted from the flush.
         clock: Returns the current aware UTC time (``datetime.now(UTC)`` unless testing).
+        decoder: Decodes batches; one with the codec's default field limit when None.
     """
 
-    __slots__ = ("_clock", "_prefix", "_retention", "_writer")
+    __slots__ = ("_clock", "_decoder", "_prefix", "_retention", "_writer")
 
     def __init__(
         self,
@@ -120,18 +153,21 @@ class PartitionFlusher:
         prefix: str,
         retention_days: int,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        decoder: BatchDecoder | None = None,
     ) -> None:
         self._writer = writer
         self._prefix = prefix
         self._retention = timedelta(days=retention_days)
         self._clock = clock
+        self._decoder = decoder or BatchDecoder()
 
     def flush(self, batch: PartitionBatch) -> FlushResult:
         """Write every object of a batch; return only when all of them are stored.
 
-        Steps: 1. plan one object per Hive partition; 2. encode each as Parquet;
-        3. put each write-once. A retry of a partly written batch finds its earlier
-        objects by checksum and counts them as stored.
+        Steps: 1. decode the batch; 2. plan one object per Hive partition; 3. encode
+        each as Parquet; 4. put each write-once. Nothing is written when a record does
+        not decode. A retry of a partly written batch finds its earlier objects by
+        checksum and counts them as stored.
 
         Args:
             batch: A non-empty partition batch.
@@ -140,29 +176,34 @@ class PartitionFlusher:
             What was written.
 
         Raises:
+            UndecodableEventError: A record does not decode (nothing was written).
             ArchiveEncodeError: Events do not fit the archive schema.
             ArchiveUnavailableError: The store did not answer; nothing may be committed.
             ObjectExistsError: A key holds different bytes than this flush produced.
             ArchiveWriteError: The store refused a write.
         """
+        # 1. Decode the whole batch into one table.
+        pid = batch.pid
+        table = self._decoder.decode(
+            batch.payloads, offsets=batch.offsets, topic=pid.topic, partition=pid.partition
+        )
         retain_until = self._clock() + self._retention
         written = []
-        # 1. Plan one object per (tenant, dt, hour).
-        for planned in plan_objects(batch):
-            # 2. Encode as Parquet.
-            data = encode_parquet(events_to_table(planned.events))
-            # 3. Put write-once.
+        # 2. Plan one object per (tenant, dt, hour).
+        for planned in plan_objects(batch, table):
+            # 3. Encode as Parquet.
+            data = encode_parquet(planned.rows)
+            # 4. Put write-once.
             stored = self._writer.put_idempotent(
                 planned.key.render(self._prefix), data, retain_until=retain_until
             )
-            timestamps = [event["timestamp"] for event in planned.events]
             written.append(
                 WrittenObject(
                     key=planned.key,
                     stored=stored,
-                    records=len(planned.events),
-                    min_timestamp=min(timestamps),
-                    max_timestamp=max(timestamps),
+                    records=planned.rows.num_rows,
+                    min_timestamp=planned.min_timestamp,
+                    max_timestamp=planned.max_timestamp,
                 )
             )
         return FlushResult(

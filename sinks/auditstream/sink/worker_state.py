@@ -13,6 +13,7 @@ import structlog
 
 from auditstream.sink.archive.chain import ChainHead
 from auditstream.sink.batcher import FlushReason, PartitionId
+from auditstream.sink.errors import UndecodableEventError
 from auditstream.sink.flush import FlushResult
 from auditstream.sink.metrics import SinkMetrics
 
@@ -67,6 +68,7 @@ class WorkerState:
             poll returned were fetched before the seek and are skipped.
         failed: The run is ending with an error; revokes flush nothing more.
         flushes_started: Flush attempts so far (the test crash hook counts them).
+        undecodable: The first bad record a flush found; the worker stops with it.
     """
 
     positions: dict[PartitionId, int] = field(default_factory=dict)
@@ -77,6 +79,7 @@ class WorkerState:
     sought: set[PartitionId] = field(default_factory=set)
     failed: bool = False
     flushes_started: int = 0
+    undecodable: UndecodableEventError | None = None
 
 
 def backoff(retry_after_s: float, attempt: int) -> float:

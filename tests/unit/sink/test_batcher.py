@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from auditstream.schemas import AuditEventSerializer
+from auditstream.sink.archive import encode_parquet, events_to_table
 from auditstream.sink.archive.writer import StoredObject
 from auditstream.sink.batcher import (
     Batcher,
@@ -15,12 +17,14 @@ from auditstream.sink.batcher import (
     PartitionBatch,
     PartitionId,
 )
+from auditstream.sink.decoding import BatchDecoder
 from auditstream.sink.flush import PartitionFlusher, plan_objects
 from auditstream.sink.settings import SinkSection
 
 P0 = PartitionId("audit.events.redacted", 0)
 P1 = PartitionId("audit.events.redacted", 1)
 HOUR_US = 3600 * 1_000_000
+ENCODE = AuditEventSerializer()
 
 
 class FakeClock:
@@ -48,76 +52,88 @@ class TestFlushPolicy:
 
 
 class TestBatcher:
-    def test_a_batch_under_every_limit_is_not_due(self, clock, minimal_event):
+    def test_a_batch_under_every_limit_is_not_due(self, clock):
         """Two records, few bytes, no time passed: nothing to flush."""
         b = batcher(clock)
-        assert b.add(P0, 0, minimal_event, 10) is None
-        assert b.add(P0, 1, minimal_event, 10) is None
+        assert b.add(P0, 0, b"x" * 10) is None
+        assert b.add(P0, 1, b"x" * 10) is None
         assert b.due() == []
 
-    def test_reaching_max_records_asks_for_a_flush(self, clock, minimal_event):
+    def test_reaching_max_records_asks_for_a_flush(self, clock):
         """The third record of a 3-record policy returns RECORDS."""
         b = batcher(clock, records=3)
-        results = [b.add(P0, offset, minimal_event, 10) for offset in range(3)]
+        results = [b.add(P0, offset, b"x" * 10) for offset in range(3)]
         assert results == [None, None, FlushReason.RECORDS]
         assert b.due() == [(P0, FlushReason.RECORDS)]
 
-    def test_reaching_max_bytes_asks_for_a_flush(self, clock, minimal_event):
+    def test_reaching_max_bytes_asks_for_a_flush(self, clock):
         """Encoded sizes add up; reaching the limit returns BYTES."""
         b = batcher(clock, records=100, size=1000)
-        assert b.add(P0, 0, minimal_event, 600) is None
-        assert b.add(P0, 1, minimal_event, 400) is FlushReason.BYTES
+        assert b.add(P0, 0, b"x" * 600) is None
+        assert b.add(P0, 1, b"x" * 400) is FlushReason.BYTES
 
-    def test_a_batch_is_due_when_its_first_record_is_max_age_old(self, clock, minimal_event):
+    def test_a_batch_is_due_when_its_first_record_is_max_age_old(self, clock):
         """Age counts from the first record, not the last."""
         b = batcher(clock, age=5.0)
-        b.add(P0, 0, minimal_event, 10)
+        b.add(P0, 0, b"x" * 10)
         clock.now += 4.0
-        b.add(P0, 1, minimal_event, 10)
+        b.add(P0, 1, b"x" * 10)
         assert b.due() == []
         clock.now += 1.0
         assert b.due() == [(P0, FlushReason.AGE)]
 
-    def test_partitions_are_batched_and_aged_independently(self, clock, minimal_event):
+    def test_partitions_are_batched_and_aged_independently(self, clock):
         """Only the partition whose batch is old enough is due."""
         b = batcher(clock, age=5.0)
-        b.add(P0, 0, minimal_event, 10)
+        b.add(P0, 0, b"x" * 10)
         clock.now += 3.0
-        b.add(P1, 7, minimal_event, 10)
+        b.add(P1, 7, b"x" * 10)
         clock.now += 2.0
         assert b.due() == [(P0, FlushReason.AGE)]
         assert b.partitions() == [P0, P1]
 
-    def test_the_wait_until_due_is_that_of_the_oldest_batch(self, clock, minimal_event):
+    def test_the_wait_until_due_is_that_of_the_oldest_batch(self, clock):
         """The worker polls no longer than this, so age flushes are on time."""
         b = batcher(clock, age=5.0)
         assert b.seconds_until_due() is None
-        b.add(P0, 0, minimal_event, 10)
+        b.add(P0, 0, b"x" * 10)
         clock.now += 2.0
-        b.add(P1, 0, minimal_event, 10)
+        b.add(P1, 0, b"x" * 10)
         assert b.seconds_until_due() == pytest.approx(3.0)
         assert b.seconds_until_due(exclude=[P0]) == pytest.approx(5.0)
         clock.now += 10.0
         assert b.seconds_until_due() == 0.0
 
-    def test_a_batch_remembers_its_first_and_last_offsets(self, clock, minimal_event):
+    def test_a_batch_remembers_its_first_and_last_offsets(self, clock):
         """Offsets may have gaps (transaction markers); first and last are real records."""
         b = batcher(clock, records=100)
         for offset in (10, 11, 13):
-            b.add(P0, offset, minimal_event, 10)
+            b.add(P0, offset, b"x" * 10)
         batch = b.get(P0)
         assert batch is not None
         assert (batch.first_offset, batch.last_offset, len(batch)) == (10, 13, 3)
 
-    def test_a_removed_batch_starts_afresh(self, clock, minimal_event):
+    def test_a_removed_batch_starts_afresh(self, clock):
         """After a flush the next record opens a new batch with a new age."""
         b = batcher(clock, age=5.0)
-        b.add(P0, 0, minimal_event, 10)
+        b.add(P0, 0, b"x" * 10)
         clock.now += 6.0
         assert b.remove(P0) is not None
-        b.add(P0, 1, minimal_event, 10)
+        b.add(P0, 1, b"x" * 10)
         assert b.due() == []
         assert b.get(P0).first_offset == 1
+
+    def test_truncating_a_batch_keeps_only_the_records_before_the_offset(self, clock):
+        """A batch cut before a bad record keeps the earlier records and their bytes."""
+        b = batcher(clock, records=100)
+        for offset, size in ((10, 5), (11, 7), (13, 9)):
+            b.add(P0, offset, b"x" * size)
+        batch = b.get(P0)
+        assert batch is not None
+        assert batch.truncate(13) == 2
+        assert (batch.last_offset, len(batch), batch.size_bytes) == (11, 2, 12)
+        assert batch.truncate(10) == 0
+        assert (len(batch), batch.size_bytes) == (0, 0)
 
 
 def event_at(base, *, tenant, hour_offset):
@@ -130,8 +146,19 @@ def event_at(base, *, tenant, hour_offset):
 def batch_of(events, first_offset=100):
     batch = PartitionBatch(P1, started_at=0.0)
     for index, event in enumerate(events):
-        batch.add(first_offset + index, event, 100)
+        batch.add(first_offset + index, ENCODE(event))
     return batch
+
+
+def decode_batch(batch):
+    pid = batch.pid
+    return BatchDecoder().decode(
+        batch.payloads, offsets=batch.offsets, topic=pid.topic, partition=pid.partition
+    )
+
+
+def planned_of(batch):
+    return plan_objects(batch, decode_batch(batch))
 
 
 class TestPlanObjects:
@@ -143,14 +170,14 @@ class TestPlanObjects:
             event_at(minimal_event, tenant="acme", hour_offset=1),  # 102, next day 00h
             event_at(minimal_event, tenant="acme", hour_offset=0),  # 103
         ]
-        planned = plan_objects(batch_of(events))
+        planned = planned_of(batch_of(events))
         keys = [p.key.render("") for p in planned]
         assert keys == [
             "events/v1/tenant=acme/dt=2026-03-01/hour=23/p1-100-103.parquet",
             "events/v1/tenant=acme/dt=2026-03-02/hour=00/p1-102-102.parquet",
             "events/v1/tenant=globex/dt=2026-03-01/hour=23/p1-101-101.parquet",
         ]
-        assert [len(p.events) for p in planned] == [2, 1, 1]
+        assert [p.rows.num_rows for p in planned] == [2, 1, 1]
 
     def test_every_record_lands_in_exactly_one_object(self, minimal_event):
         """Splitting neither loses nor duplicates events."""
@@ -159,9 +186,28 @@ class TestPlanObjects:
             for t in ("a", "b", None)
             for h in (0, 1, 2)
         ]
-        planned = plan_objects(batch_of(events))
-        assert sum(len(p.events) for p in planned) == len(events)
+        planned = planned_of(batch_of(events))
+        assert sum(p.rows.num_rows for p in planned) == len(events)
         assert len({p.key.render("") for p in planned}) == len(planned) == 9
+
+    def test_each_object_is_the_parquet_file_of_its_own_events(self, minimal_event):
+        """A group cut from the batch's table encodes exactly as its events alone would."""
+        events = [
+            event_at(minimal_event, tenant=t, hour_offset=h) for h in (0, 1) for t in ("a", "")
+        ] * 60  # 240 records: the column decoder's path
+        batch = batch_of(events)
+        planned = plan_objects(
+            batch,
+            BatchDecoder(min_column_rows=1).decode(
+                batch.payloads, offsets=batch.offsets, topic=P1.topic, partition=P1.partition
+            ),
+        )
+        assert len(planned) == 4
+        for p in planned:
+            first = p.key.first_offset - 100
+            own = events[first::4]
+            assert encode_parquet(p.rows) == encode_parquet(events_to_table(own))
+            assert (p.min_timestamp, p.max_timestamp) == (own[0]["timestamp"],) * 2
 
 
 class RecordingWriter:

@@ -16,6 +16,7 @@ class TestExports:
             "ArchiveEncodeError",
             "ArchiveUnavailableError",
             "ArchiveWriteError",
+            "BatchDecoder",
             "BucketError",
             "BucketNotLockedError",
             "BucketUnreachableError",

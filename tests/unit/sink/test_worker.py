@@ -313,6 +313,31 @@ class TestSinkWorker:
         assert [e for e in log if e[0] == "commit"] == [("commit", 0, 2)]
         assert kinds(log)[-1] == "close"
 
+    def test_a_bad_record_in_a_full_batch_stops_the_worker_at_it_and_nothing_past_it(self, encode):
+        """Found when its batch is flushed: the records before it and other partitions'
+        batches are archived and committed, the rest of the poll is not read."""
+        bad = Message(0, 2, b"\xc3\x01 truncated")
+        script = [[encode(1, 0), encode(0, 0), encode(0, 1), bad, encode(0, 3), encode(0, 4)]]
+        worker, store, log = run(script, max_records=4)
+        with pytest.raises(UndecodableEventError) as caught:
+            worker.run()
+        assert (caught.value.partition, caught.value.offset) == (0, 2)
+        assert sorted(e for e in log if e[0] == "commit") == [("commit", 0, 2), ("commit", 1, 1)]
+        data_keys = [key for key in store.objects if key.endswith(".parquet")]
+        assert sorted(key.rsplit("/", 1)[1] for key in data_keys) == [
+            "p0-0-1.parquet",
+            "p1-0-0.parquet",
+        ]
+
+    def test_a_batch_whose_first_record_is_bad_archives_nothing_of_its_partition(self, encode):
+        """Nothing before the bad record: no object, no manifest, no commit for it."""
+        bad = Message(0, 0, None)
+        worker, _, log = run([[bad, encode(0, 1)], [encode(1, 5)]])
+        with pytest.raises(UndecodableEventError) as caught:
+            worker.run()
+        assert (caught.value.partition, caught.value.offset) == (0, 0)
+        assert [e for e in log if e[0] == "commit"] == [("commit", 1, 6)]
+
 
 class TestResumeAndFence:
     def test_an_assignment_starts_each_partition_right_after_its_chain_head(self, encode):
