@@ -22,7 +22,7 @@ cores shared with other work, so absolute figures mean little.
 Writes ``benchmarks/results/bench_processor_faust.json`` and ``.png``.
 
 Usage: ``eval "$(bash deploy/local/stack.sh env)"; .venv/bin/python
-benchmarks/bench_processor_faust.py [--rounds 3] [--events 2000] [--latency-s 30]``
+benchmarks/bench_processor_faust.py [--rounds 5] [--events 4000] [--latency-s 30]``
 """
 
 from __future__ import annotations
@@ -382,8 +382,8 @@ def plot(results: dict[str, Any], latencies: list[float], path: Path) -> None:
 def main() -> int:
     """Run the rounds, print and store the ratios; exit 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--events", type=int, default=2000, help="events per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--events", type=int, default=4000, help="events per round")
     parser.add_argument("--latency-s", type=float, default=30.0)
     args = parser.parse_args()
     bootstrap = os.environ.get("AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:19092")
