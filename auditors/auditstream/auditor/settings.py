@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings
 
 from auditstream.auditor.errors import AuditorConfigError
@@ -16,7 +16,7 @@ from auditstream.schemas.settings import (
     KafkaSettings,
     S3Settings,
     TopicSettings,
-    describe_validation_error,
+    build_role_settings,
     role_settings_config,
 )
 
@@ -69,7 +69,4 @@ def load_auditor_settings(**overrides: Any) -> AuditorSettings:
     Raises:
         AuditorConfigError: A value is invalid or a key unknown, naming the variable.
     """
-    try:
-        return AuditorSettings(**overrides)
-    except ValidationError as exc:
-        raise AuditorConfigError(describe_validation_error(exc)) from exc
+    return build_role_settings(AuditorSettings, AuditorConfigError, overrides)

@@ -9,10 +9,15 @@ same way. This module needs pydantic; the producer SDK never imports it (its
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from auditstream.schemas.errors import AuditstreamError
+
+RoleSettings = TypeVar("RoleSettings", bound=BaseSettings)
 
 DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:19092"
 DEFAULT_S3_ENDPOINT = "http://127.0.0.1:19000"
@@ -165,3 +170,28 @@ def describe_validation_error(exc: ValidationError) -> str:
         else:
             parts.append(f"{variable}={shown}: {error['msg']}")
     return "; ".join(parts)
+
+
+def build_role_settings(
+    settings_class: type[RoleSettings],
+    config_error: Callable[[str], AuditstreamError],
+    overrides: Mapping[str, Any],
+) -> RoleSettings:
+    """Build a role's settings from the environment and overrides, once, at its entry point.
+
+    Args:
+        settings_class: The role's pydantic-settings class.
+        config_error: The role's settings error, built from a one-line description.
+        overrides: Sections as dicts; merged into what the environment sets.
+
+    Returns:
+        The validated, frozen settings.
+
+    Raises:
+        AuditstreamError: ``config_error``'s class, naming every wrong variable (secrets
+            masked) instead of pydantic's multi-line report.
+    """
+    try:
+        return settings_class(**overrides)
+    except ValidationError as exc:
+        raise config_error(describe_validation_error(exc)) from exc

@@ -15,14 +15,14 @@ import socket
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings
 
 from auditstream.schemas.settings import (
     KafkaSettings,
     S3Settings,
     TopicSettings,
-    describe_validation_error,
+    build_role_settings,
     role_settings_config,
 )
 from auditstream.sink.errors import SinkConfigError
@@ -136,10 +136,7 @@ def load_sink_settings(**overrides: Any) -> SinkSettings:
     Raises:
         SinkConfigError: A value is invalid or a key unknown, naming the variable.
     """
-    try:
-        settings = SinkSettings(**overrides)
-    except ValidationError as exc:
-        raise SinkConfigError(describe_validation_error(exc)) from exc
+    settings = build_role_settings(SinkSettings, SinkConfigError, overrides)
     # Checked here, not in a model validator: its error would quote the whole section,
     # signing key included.
     section = settings.sink

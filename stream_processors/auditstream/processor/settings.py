@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
 from auditstream.processor.errors import KeyMaterialError, ProcessorConfigError
 from auditstream.schemas.settings import (
     KafkaSettings,
     TopicSettings,
-    describe_validation_error,
+    build_role_settings,
     role_settings_config,
 )
 
@@ -150,7 +150,4 @@ def load_processor_settings(**overrides: Any) -> ProcessorSettings:
     Raises:
         ProcessorConfigError: A value is invalid or a variable unknown, naming the variable.
     """
-    try:
-        return ProcessorSettings(**overrides)
-    except ValidationError as exc:
-        raise ProcessorConfigError(describe_validation_error(exc)) from exc
+    return build_role_settings(ProcessorSettings, ProcessorConfigError, overrides)
