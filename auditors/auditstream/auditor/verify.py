@@ -23,7 +23,7 @@ from auditstream.sink.archive import make_s3_client, verify_archive
 from auditstream.sink.archive.direct import DirectReader
 from auditstream.sink.archive.layout import encode_tenant, parse_object_key
 from auditstream.sink.archive.signing import key_id_of
-from auditstream.sink.archive.verify import VerificationReport
+from auditstream.sink.archive.verify import VerificationReport, VerifyProgress
 from auditstream.sink.errors import SinkError
 
 OFFLINE_BUCKET = "offline-copy"
@@ -102,6 +102,7 @@ def verify_bucket(
     since: datetime | None = None,
     until: datetime | None = None,
     trusted: frozenset[str] | None = None,
+    progress: Callable[[VerifyProgress], None] | None = None,
 ) -> VerificationReport:
     """Verify the live archive.
 
@@ -117,6 +118,7 @@ def verify_bucket(
         since: Only hash objects from this time.
         until: Only hash objects before this time.
         trusted: Signer key ids to accept; any published key when None.
+        progress: Called with the counts so far while it runs (a progress display).
 
     Raises:
         ArchiveAccessError: The archive cannot be read.
@@ -130,6 +132,7 @@ def verify_bucket(
             check_objects=object_scope(s3.prefix, tenant=tenant, since=since, until=until),
             trusted_key_ids=trusted,
             direct=DirectReader.for_settings(s3),
+            progress=progress,
         )
     except SinkError as exc:
         raise ArchiveAccessError(s3.bucket, str(exc)) from exc

@@ -64,6 +64,7 @@ class TestExports:
             "Signer",
             "StoredObject",
             "VerificationReport",
+            "VerifyProgress",
             "canonical_json",
             "check_bucket",
             "data_root",

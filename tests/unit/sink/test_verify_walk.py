@@ -7,6 +7,7 @@ queued at once, so every path of the read queue runs. The in-memory bucket stand
 from __future__ import annotations
 
 import hashlib
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 from auditstream.sink.archive import FindingKind, verify_archive
@@ -18,7 +19,7 @@ from auditstream.sink.archive.manifest import (
     public_key_key,
 )
 from auditstream.sink.archive.signing import Signer, public_key_pem
-from auditstream.sink.archive.verify import OBJECT_CHECK_THREADS
+from auditstream.sink.archive.verify import OBJECT_CHECK_THREADS, VerifyProgress
 
 from .memory_s3 import MemoryS3
 
@@ -135,3 +136,30 @@ class TestLongChains:
         ]
         assert [p.manifests for p in report.partitions] == [gap, MANIFESTS]
         assert report.partitions[0].head_seq == gap - 1
+
+
+class TestProgress:
+    def test_progress_counts_grow_and_end_at_everything_checked(self):
+        """A long run reports as it goes; the last report covers every manifest and byte."""
+        s3 = MemoryS3()
+        chains = build(s3)
+        seen: list[VerifyProgress] = []
+        report = verify_archive(
+            s3,  # type: ignore[arg-type]
+            bucket=BUCKET,
+            prefix=PREFIX,
+            now=NOW,
+            progress=seen.append,
+        )
+        assert report.ok, report.failures
+        objects = [k for keys in chains for k in keys]
+        assert seen[-1] == VerifyProgress(
+            manifests=2 * MANIFESTS,
+            manifests_total=2 * MANIFESTS,
+            objects=len(objects),
+            bytes=sum(len(s3.objects[k]) for k in objects),
+        )
+        for earlier, later in itertools.pairwise(seen):
+            assert earlier.manifests <= later.manifests
+            assert earlier.objects <= later.objects
+            assert earlier.bytes <= later.bytes

@@ -5,7 +5,8 @@ keys, linkage, consumer-position continuity), every object's SHA-256 and size (o
 of ``--tenant``/``--since``/``--until``), Object Lock retention, and digests against the
 chain heads; orphans are reported. ``--offline DIR`` verifies a downloaded copy or an
 evidence package without the bucket. The report goes to stdout (``--json`` for
-machines), a progress line to stderr. Exit codes: 0 verified, 1 any check failed, 2 errors.
+machines), a progress bar over the manifests to stderr on a terminal. Exit codes:
+0 verified, 1 any check failed, 2 errors.
 """
 
 from __future__ import annotations
@@ -13,11 +14,21 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from auditstream.auditor.export import verify_package
@@ -25,12 +36,48 @@ from auditstream.auditor.settings import load_auditor_settings
 from auditstream.auditor.timerange import parse_instant
 from auditstream.auditor.verify import trusted_key_ids, verify_bucket, verify_copy
 from auditstream.schemas.errors import AuditstreamError
-from auditstream.sink.archive.verify import VerificationReport
+from auditstream.sink.archive.verify import VerificationReport, VerifyProgress
 
 EXIT_FAILED = 1
 EXIT_ERROR = 2
 
 app = typer.Typer(name="verify", add_completion=False, help="Verify the archive's integrity.")
+
+
+@contextmanager
+def progress_display(console: Console) -> Iterator[Callable[[VerifyProgress], None]]:
+    """A progress bar over the manifests, with objects and bytes hashed, while it runs.
+
+    On a terminal the bar is redrawn in place and cleared at the end; elsewhere (a log,
+    a pipe) one line says what is running, so a long run is not silent.
+
+    Yields:
+        The callback to hand to the verification.
+    """
+    if not console.is_terminal:
+        console.print("audit verify: reading manifests and hashing objects...")
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("manifests"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def show(done: VerifyProgress) -> None:
+            bar.update(
+                task,
+                completed=done.manifests,
+                total=done.manifests_total,
+                description=f"{done.objects:,} objects, {done.bytes / 1e6:,.1f} MB hashed",
+            )
+
+        yield show
 
 
 def render(report: VerificationReport, console: Console, *, offline: bool) -> None:
@@ -110,19 +157,21 @@ def verify(
     """Verify signatures, chain continuity, object hashes, retention and digests."""
     try:
         trusted = trusted_key_ids(keys or [])
-        typer.echo("audit verify: reading manifests and hashing objects...", err=True)
         if offline is not None and (offline / "package.json").is_file():
             report = verify_package(offline, trusted=trusted)
         elif offline is not None:
             report = verify_copy(offline, prefix=prefix, trusted=trusted)
         else:
-            report = verify_bucket(
-                load_auditor_settings(),
-                tenant=tenant,
-                since=parse_instant(since, option="--since") if since else None,
-                until=parse_instant(until, option="--until") if until else None,
-                trusted=trusted,
-            )
+            settings = load_auditor_settings()
+            with progress_display(Console(stderr=True)) as show:
+                report = verify_bucket(
+                    settings,
+                    tenant=tenant,
+                    since=parse_instant(since, option="--since") if since else None,
+                    until=parse_instant(until, option="--until") if until else None,
+                    trusted=trusted,
+                    progress=show,
+                )
     except AuditstreamError as exc:
         typer.echo("audit verify: error: " + " ".join(str(exc).split()), err=True)
         raise typer.Exit(EXIT_ERROR) from exc

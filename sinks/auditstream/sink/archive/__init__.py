@@ -43,6 +43,7 @@ from auditstream.sink.archive.verify import (
     FindingKind,
     PartitionReport,
     VerificationReport,
+    VerifyProgress,
     verify_archive,
     verify_partition_chain,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "Signer",
     "StoredObject",
     "VerificationReport",
+    "VerifyProgress",
     "canonical_json",
     "check_bucket",
     "data_root",

@@ -12,6 +12,7 @@ the checks themselves are in :mod:`~auditstream.sink.archive.checks`.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,6 +51,7 @@ __all__ = [
     "FindingKind",
     "PartitionReport",
     "VerificationReport",
+    "VerifyProgress",
     "verify_archive",
     "verify_partition_chain",
 ]
@@ -65,6 +67,27 @@ OBJECT_CHECK_THREADS = 8
 _READS_AHEAD = 4 * OBJECT_CHECK_THREADS
 # Manifests read ahead of the one being checked (a manifest is a few KiB).
 _MANIFESTS_AHEAD = OBJECT_CHECK_THREADS
+# Progress callbacks at most this often: a terminal redraw per object would cost more
+# than the object's check on a fast store.
+_PROGRESS_INTERVAL_S = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyProgress:
+    """How far a verification has come; reported while it runs, for a progress display.
+
+    Attributes:
+        manifests: Manifests checked so far.
+        manifests_total: Manifests listed in the chains walked so far (grows as each
+            partition's walk starts).
+        objects: Data objects whose checks are done.
+        bytes: Bytes of those objects that were downloaded and hashed.
+    """
+
+    manifests: int
+    manifests_total: int
+    objects: int
+    bytes: int
 
 
 def verify_partition_chain(
@@ -118,6 +141,7 @@ def verify_archive(
     trusted_key_ids: frozenset[str] | None = None,
     now: datetime | None = None,
     direct: DirectReader | None = None,
+    progress: Callable[[VerifyProgress], None] | None = None,
 ) -> VerificationReport:
     """Verify every partition chain of an archive prefix, its digests, and find orphans.
 
@@ -136,6 +160,8 @@ def verify_archive(
         direct: Reads manifests and objects of ``bucket`` with less CPU per request
             than ``client`` (:meth:`DirectReader.for_settings`); None reads through
             ``client``. Either way every check runs on every object.
+        progress: Called with the counts so far, at most every 0.1 s and once at the
+            end, on the calling thread.
 
     Returns:
         The report; ``report.ok`` is False when anything failed.
@@ -148,13 +174,14 @@ def verify_archive(
     fetcher = ObjectFetcher(reader, client, bucket=bucket, direct=direct)
     options = _Options(check_objects, check_retention, trusted_key_ids, now or datetime.now(UTC))
     report = VerificationReport(bucket=bucket, prefix=prefix)
-    with _Run(reader, fetcher, options) as run:
+    with _Run(reader, fetcher, options, progress) as run:
         # Orphans are the listed data objects no manifest names; listing while the chains
         # are walked keeps the threads busy (a sink running meanwhile makes orphans of its
         # unfinished flushes either way: they are reported, never failures).
         listing = run.submit(list_data_objects, client, bucket=bucket, prefix=prefix)
         walks = [run.walk(partition) for partition in reader.partitions()]
         run.drain()
+        run.report_progress(final=True)
         listed = listing.result()
     hashes: dict[int, dict[int, str]] = {}
     for walk in walks:
@@ -209,10 +236,19 @@ class _Run:
     are still recorded in chain order: object results are applied in queue order.
     """
 
-    def __init__(self, reader: ChainReader, fetcher: ObjectFetcher, options: _Options) -> None:
+    def __init__(
+        self,
+        reader: ChainReader,
+        fetcher: ObjectFetcher,
+        options: _Options,
+        progress: Callable[[VerifyProgress], None] | None = None,
+    ) -> None:
         self._reader = reader
         self._fetcher = fetcher
         self._options = options
+        self._progress = progress
+        self._counts = [0, 0, 0, 0]  # manifests, manifests listed, objects, bytes
+        self._reported_at = 0.0
         self._lock_at = options.now if options.check_retention else None
         self._pool = ThreadPoolExecutor(OBJECT_CHECK_THREADS, thread_name_prefix="verify")
         self._queued: deque[tuple[_Walk, ManifestObject, bool, Future[_ObjectRead]]] = deque()
@@ -227,6 +263,7 @@ class _Run:
         """Check a partition's manifests in order and queue its objects' reads."""
         walk = _Walk(PartitionReport(partition))
         seqs = self._reader.manifest_seqs(partition)
+        self._counts[1] += len(seqs)
         keys = [manifest_key(self._reader.prefix, partition, seq) for seq in seqs]
         ahead = deque(self._read_manifest(key) for key in keys[:_MANIFESTS_AHEAD])
         try:
@@ -258,6 +295,15 @@ class _Run:
         """Wait for every queued object read and record what it found."""
         while self._queued:
             self._apply_oldest()
+
+    def report_progress(self, *, final: bool = False) -> None:
+        """Pass the counts to the progress callback, if one is due (always when final)."""
+        if self._progress is None:
+            return
+        now = time.monotonic()
+        if final or now - self._reported_at >= _PROGRESS_INTERVAL_S:
+            self._reported_at = now
+            self._progress(VerifyProgress(*self._counts))
 
     def _read_manifest(self, key: str) -> Future[Fetched]:
         return self._pool.submit(self._fetcher.fetch, key, download=True, lock_at=self._lock_at)
@@ -291,6 +337,8 @@ class _Run:
         report.records += manifest.records
         report.unlocked += manifest.unlocked
         walk.head = link
+        self._counts[0] += 1
+        self.report_progress()
         return True
 
     def _queue(self, walk: _Walk, obj: ManifestObject, download: bool) -> None:
@@ -316,6 +364,9 @@ class _Run:
             check_object(findings, obj, size=read.size, sha256=read.sha256)
         if self._options.check_retention and (read.size is not None or not download):
             check_retention(findings, obj.key, read.lock, self._options.now)
+        self._counts[2] += 1
+        self._counts[3] += read.size if download and read.size is not None else 0
+        self.report_progress()
 
 
 def _finish(reader: ChainReader, walk: _Walk) -> None:
