@@ -16,8 +16,8 @@ from typing import Any
 from auditstream.schemas.errors import InvalidEventError
 from auditstream.schemas.model import AuditEvent
 
-_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
-_SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
+_TRACE_ID = re.compile(r"[0-9a-f]{32}")
+_SPAN_ID = re.compile(r"[0-9a-f]{16}")
 _ALL_ZERO_TRACE = "0" * 32
 # The form every UUID writer produces (the SDK's UUIDv7 included). uuid.UUID accepts
 # every string of this form; it also accepts others (braces, "urn:uuid:", hyphens
@@ -80,14 +80,14 @@ def validate_event(
             raise InvalidEventError("event_id", "must be a UUID (the SDK writes UUIDv7)") from None
     trace = event["trace"]
     trace_id = trace["trace_id"]
-    if not _TRACE_ID.match(trace_id) or trace_id == _ALL_ZERO_TRACE:
+    if not _TRACE_ID.fullmatch(trace_id) or trace_id == _ALL_ZERO_TRACE:
         raise InvalidEventError(
             "trace.trace_id",
             f"must be 32 lowercase hex digits, not all zero (found {len(trace_id)} characters)",
         )
     for name in ("span_id", "parent_span_id"):
         span = trace.get(name)
-        if span is not None and not _SPAN_ID.match(span):
+        if span is not None and not _SPAN_ID.fullmatch(span):
             raise InvalidEventError(f"trace.{name}", "must be 16 lowercase hex digits")
     if not event["service"]["name"]:
         raise InvalidEventError("service.name", "must not be empty")

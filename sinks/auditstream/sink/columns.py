@@ -44,9 +44,9 @@ match, so values stay untyped inside this module; its public methods return ``pa
 _MAX_VARINT_BYTES = 9
 # String offsets of Arrow's ``string`` type are int32.
 _MAX_BUFFER_BYTES = 2**31 - 1
-# validate_event's patterns, in RE2 syntax (Arrow's regex engine). RE2's ``$`` matches
-# only at the very end, so these accept a subset of what Python's ``re`` accepts there;
-# a batch with anything else goes to the codec, which decides.
+# validate_event's patterns, in RE2 syntax (Arrow's regex engine; its ``$`` matches only
+# at the very end, as validate_event's fullmatch does). The UUID pattern is the canonical
+# form only: a batch with another form uuid.UUID accepts goes to the codec, which decides.
 _UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _TRACE_ID = "^[0-9a-f]{32}$"
 _SPAN_ID = "^[0-9a-f]{16}$"

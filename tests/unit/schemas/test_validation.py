@@ -45,6 +45,24 @@ class TestEventId:
         assert info.value.field == "event_id"
 
 
+class TestTraceIds:
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736\n"),
+            ("span_id", "00f067aa0ba902b7\n"),
+            ("parent_span_id", "00f067aa0ba902b7\n"),
+        ],
+    )
+    def test_a_trailing_newline_is_refused(self, field: str, value: str) -> None:
+        """Ids are exactly their hex digits; ``$`` would let a newline through."""
+        event = make_event()
+        event["trace"][field] = value
+        with pytest.raises(InvalidEventError) as info:
+            validate_event(event, max_field_bytes=1 << 20)
+        assert info.value.field == f"trace.{field}"
+
+
 class TestFieldLength:
     def test_a_bound_over_the_limit_still_finds_the_long_field(self) -> None:
         """The walk is skipped only when the bound proves no string is too long."""
