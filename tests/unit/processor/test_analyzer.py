@@ -24,6 +24,14 @@ class TestBuildAnalyzers:
         [(_, artifacts)] = list(analyzers.nlp.process_batch(["My SSN Cards"], language="en"))
         assert artifacts.lemmas == ["my", "ssn", "cards"]
 
+    def test_a_build_logs_no_warning(self, caplog: pytest.LogCaptureFixture) -> None:
+        """Presidio's notes about recognizers of other languages are not an operator's concern."""
+        from auditstream.processor.redaction.analyzer import build_analyzers
+
+        with caplog.at_level("WARNING"):
+            build_analyzers()
+        assert [r.getMessage() for r in caplog.records] == []
+
     def test_ner_labels_scan_never_asks_for_are_dropped_without_a_warning(
         self, analyzers, caplog: pytest.LogCaptureFixture
     ) -> None:

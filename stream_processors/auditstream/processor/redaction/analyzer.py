@@ -7,6 +7,9 @@ the pip command; nothing is ever downloaded (presidio's spaCy engine would try).
 from __future__ import annotations
 
 import importlib.util
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
@@ -104,6 +107,17 @@ def _ignore_unused_labels(nlp: SpacyNlpEngine, pipeline: Language) -> None:
     )
 
 
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """Let only errors of ``logger`` through while the block runs."""
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def build_analyzers() -> Analyzers:
     """Load the spaCy model and build the analyzer.
 
@@ -126,7 +140,10 @@ def build_analyzers() -> Analyzers:
         _keep_only_ner(nlp.nlp[LANGUAGE])
         _ignore_unused_labels(nlp, nlp.nlp[LANGUAGE])
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-    registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp)
+    with _quiet(logging.getLogger("presidio-analyzer")):
+        # Presidio's predefined set includes es/it/pl recognizers; it warns once per
+        # recognizer it leaves out for the language we load, at every start.
+        registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp)
     # Same results, windowed: see recognizers/phone_recognizer.py.
     registry.remove_recognizer("PhoneRecognizer")
     registry.add_recognizer(WindowedPhoneRecognizer())
