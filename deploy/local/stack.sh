@@ -125,7 +125,7 @@ pid_of() {
   [[ -f $pidfile ]] || return 1
   pid="$(<"$pidfile")"
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  args="$(ps -o args= -p "$pid" 2>/dev/null)" || return 1
+  args="$(ps -ww -o args= -p "$pid" 2>/dev/null)" || return 1
   [[ $args == *"$(signature "$1")"* ]] || return 1
   echo "$pid"
 }

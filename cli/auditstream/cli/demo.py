@@ -3,7 +3,9 @@
 Steps: 1 start the stack; 2 start a processor and a sink worker; 3 emit a realistic mix
 of events from simulated services plus a few malformed messages; 4 wait, with progress,
 until every event is archived or dead-lettered; 5 print what happened, read back from the
-archive; 6 stop the workers (the stack keeps running: ``audit stack down`` stops it).
+archive; 6 verify the archive as ``audit verify`` does; then stop the workers (the stack
+keeps running: ``audit stack down`` stops it). Exit code 1 when the counts do not add up
+or verification fails.
 """
 
 from __future__ import annotations
@@ -115,6 +117,10 @@ def demo(
             dlq=dead,
             trace_ids=trace_ids,
         )
+        # 6. verify
+        console.rule("[bold]6. verifying the archive (audit verify)")
+        verified = _verify(env)
+        balanced = emitted + malformed == archived + dead.count
     finally:
         if not keep_workers:
             for worker in workers:
@@ -125,6 +131,8 @@ def demo(
         "\nThe stack is still running: [bold]audit stack status[/], [bold]audit query[/], "
         "[bold]audit stack down[/]."
     )
+    if not (verified and balanced):
+        raise typer.Exit(1)
 
 
 def _start_worker(command: str, env: dict[str, str], state: Path) -> subprocess.Popen[bytes]:
@@ -227,6 +235,17 @@ def _auditor_settings(env: dict[str, str]) -> Any:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _verify(env: dict[str, str]) -> bool:
+    """Verify the whole archive (every demo run so far); print the report; True if it passed."""
+    from auditstream.auditor.cli.verify import progress_display, render  # noqa: PLC0415
+    from auditstream.auditor.verify import verify_bucket  # noqa: PLC0415
+
+    with progress_display(console) as show:
+        report = verify_bucket(_auditor_settings(env), progress=show)
+    render(report, out, offline=False)
+    return report.ok
 
 
 def _query(env: dict[str, str], sql: str) -> Any:
