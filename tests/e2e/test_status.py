@@ -19,6 +19,19 @@ from support.wait import wait_until
 pytestmark = pytest.mark.integration
 
 
+def pipeline_status(pipeline: PipelineUnderTest, *, s3: S3Settings | None = None) -> PipelineStatus:
+    """One status snapshot of the pipeline under test (the archive part when s3 is given)."""
+    pipeline.assert_workers_running()
+    env = pipeline.env
+    return read_status(
+        KafkaSettings(bootstrap_servers=pipeline.stack.bootstrap_servers),
+        TopicSettings(raw=pipeline.raw, redacted=pipeline.redacted, dlq=pipeline.dlq),
+        processor_group=env["AUDITSTREAM_PROCESSOR__APP_ID"],
+        sink_group=env["AUDITSTREAM_SINK__GROUP_ID"],
+        s3=s3,
+    )
+
+
 class TestStatus:
     def test_status_shows_caught_up_stages_and_the_dead_letters_with_their_reasons(
         self, pipeline: PipelineUnderTest
@@ -41,20 +54,10 @@ class TestStatus:
             client.auth("login", tenant_id="acme", user_id=f"u{i}")
         assert client.flush(30) == 0
         client.close()
-        env = pipeline.env
-        kafka = KafkaSettings(bootstrap_servers=pipeline.stack.bootstrap_servers)
-        topics = TopicSettings(raw=pipeline.raw, redacted=pipeline.redacted, dlq=pipeline.dlq)
-
         last: list[object] = []
 
         def drained() -> object:
-            pipeline.assert_workers_running()
-            status = read_status(
-                kafka,
-                topics,
-                processor_group=env["AUDITSTREAM_PROCESSOR__APP_ID"],
-                sink_group=env["AUDITSTREAM_SINK__GROUP_ID"],
-            )
+            status = pipeline_status(pipeline)
             last[:] = [status]
             processor, sink = status.stages
             caught_up = processor.lag == 0 and all(p.lag <= 1 for p in sink.partitions)
@@ -174,19 +177,10 @@ class TestArchiveStatus:
             bucket=env["AUDITSTREAM_S3__BUCKET"],
             prefix=pipeline.prefix,
         )
-        kafka = KafkaSettings(bootstrap_servers=pipeline.stack.bootstrap_servers)
-        topics = TopicSettings(raw=pipeline.raw, redacted=pipeline.redacted, dlq=pipeline.dlq)
         last: list[object] = []
 
         def snapshot() -> PipelineStatus:
-            pipeline.assert_workers_running()
-            status = read_status(
-                kafka,
-                topics,
-                processor_group=env["AUDITSTREAM_PROCESSOR__APP_ID"],
-                sink_group=env["AUDITSTREAM_SINK__GROUP_ID"],
-                s3=s3,
-            )
+            status = pipeline_status(pipeline, s3=s3)
             last[:] = [status.archive]
             return status
 
