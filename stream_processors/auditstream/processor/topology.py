@@ -16,6 +16,9 @@ starts. It must not run on the event loop.
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
@@ -54,7 +57,10 @@ def prepare_topics(settings: ProcessorSettings) -> int:
         TopologyError: A topic is missing, too small, or the changelog exists with a
             different partition count.
     """
-    conf: dict[str, str | int | float | bool] = dict(settings.kafka.to_librdkafka())
+    conf: dict[str, Any] = dict(settings.kafka.to_librdkafka())
+    # librdkafka's own lines (it logs to stderr by default, even at exit) go through
+    # Python logging, so the worker's log stays one JSON record per line.
+    conf["logger"] = logging.getLogger(f"{__name__}.librdkafka")
     admin = AdminClient(conf)
     topics = settings.topics
     changelog = changelog_topic(settings.processor.app_id)
