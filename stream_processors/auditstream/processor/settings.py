@@ -47,8 +47,9 @@ class ProcessorSection(BaseModel):
         trace_ttl_s: Idle time after which a trace's state is deleted (at least the
             dedup window, so a remembered id never outlives its trace).
         trace_max_ids: Most event ids and span ids one trace's state keeps.
-        commit_interval_s: How often offsets and outputs commit (one transaction per
-            partition); the floor of the raw-to-redacted latency.
+        commit_interval_s: How often offsets and outputs commit under load (one
+            transaction per partition); a worker that has caught up commits after each
+            batch instead.
         session_timeout_s: Consumer group session timeout: how long a killed worker's
             partitions wait before the group moves them.
         heartbeat_interval_s: Consumer heartbeat interval (a third of the session

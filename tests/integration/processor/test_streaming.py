@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 
 import fastavro
 import pytest
@@ -134,6 +135,28 @@ class TestTraceEnrichment:
         )
         ids = [e["event_id"] for e in decoded(pipeline.read_topic(pipeline.redacted, idle_s=2.0))]
         assert sorted(ids) == sorted([e["event_id"] for e in events] + [marker["event_id"]])
+
+
+class TestCommits:
+    def test_a_worker_that_has_caught_up_commits_without_waiting_for_the_interval(
+        self, pipeline: PipelineUnderTest
+    ) -> None:
+        """With a 60 s commit interval, a lone event is visible to read_committed readers
+        well before the interval: a batch smaller than batch_max commits at once."""
+        interval_s = 60
+        pipeline.extra_env["AUDITSTREAM_PROCESSOR__COMMIT_INTERVAL_S"] = str(interval_s)
+        pipeline.start("process")
+        producer = raw_producer(pipeline)
+        # The first event also waits for the worker to start (spaCy, group join).
+        produce(producer, pipeline.raw, [make_event()])
+        assert producer.flush(30) == 0
+        _wait_for(pipeline, pipeline.redacted, 1, timeout_s=2 * interval_s + 60)
+
+        started = time.monotonic()
+        produce(producer, pipeline.raw, [make_event()])
+        assert producer.flush(30) == 0
+        _wait_for(pipeline, pipeline.redacted, 2, timeout_s=2 * interval_s)
+        assert time.monotonic() - started < interval_s / 2
 
 
 def _duplicates_logged(pipeline: PipelineUnderTest) -> int:
