@@ -23,6 +23,7 @@ from auditstream.schemas.framing import (
     read_frame,
     single_object_header,
 )
+from auditstream.schemas.indexes import IndexOutOfRangeError, Skip, index_checker
 from auditstream.schemas.model import AuditEvent
 from auditstream.schemas.validation import validate_event
 
@@ -97,7 +98,13 @@ class AuditEventDeserializer:
             :func:`~auditstream.schemas.validation.validate_event`).
     """
 
-    __slots__ = ("_max_field_bytes", "_reader", "_reader_string_bytes", "_registry_lookup")
+    __slots__ = (
+        "_index_checkers",
+        "_max_field_bytes",
+        "_reader",
+        "_reader_string_bytes",
+        "_registry_lookup",
+    )
 
     def __init__(
         self,
@@ -112,6 +119,8 @@ class AuditEventDeserializer:
         self._reader_string_bytes = _longest_string_bytes(reader.source)
         self._registry_lookup = registry_lookup
         self._max_field_bytes = max_field_bytes
+        # Per writer schema (fingerprint or registry id): see auditstream.schemas.indexes.
+        self._index_checkers: dict[str, Skip] = {}
 
     def __call__(self, data: bytes | None, ctx: SerializationContext | None = None) -> AuditEvent:
         """Decode and validate one payload.
@@ -159,6 +168,18 @@ class AuditEventDeserializer:
                 offset_in_payload=buffer.tell(),
                 size=len(data),
             )
+        check = self._index_checkers.get(frame.schema_ref)
+        if check is None:
+            check = self._index_checkers[frame.schema_ref] = index_checker(writer)
+        try:
+            check(data, frame.body_offset)
+        except IndexOutOfRangeError as exc:
+            # fastavro read a negative index from the end of its list (see indexes.py).
+            raise DecodeError(
+                f"{exc.what} index {exc.index} is out of range (corrupt Avro body)",
+                offset_in_payload=exc.offset,
+                size=len(data),
+            ) from None
         validate_event(
             event,
             max_field_bytes=self._max_field_bytes,

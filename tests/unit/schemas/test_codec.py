@@ -120,6 +120,28 @@ class TestDecodeErrors:
         with pytest.raises(DecodeError, match="UTF-8"):
             decode(bytes(data))
 
+    def test_a_negative_enum_index_raises_decode_error_not_the_last_symbol(self) -> None:
+        """fastavro alone reads index -1 as the last symbol (OTHER); the codec refuses it."""
+        data = bytearray(encode(make_event(timestamp=0)))
+        at = 10 + 1 + 36 + 1  # header, event_id (length byte + 36), timestamp 0
+        symbols = current().source["fields"][2]["type"]["symbols"]
+        assert data[at] == 2 * symbols.index("LLM_REQUEST")  # zigzag
+        data[at] = 0x01  # zigzag -1
+        with pytest.raises(DecodeError, match="enum symbol index -1") as info:
+            decode(bytes(data))
+        assert info.value.offset_in_payload == at
+
+    def test_a_negative_union_index_raises_decode_error_not_the_last_branch(self) -> None:
+        """fastavro alone reads a -1 union index as the last branch of ["null", "string"]:
+        here the same branch as the real index 1, so the corrupt body decodes unchanged."""
+        event = make_event(timestamp=0, action="a", status="SUCCESS")
+        data = bytearray(encode(event))
+        at = 10 + 1 + 36 + 1 + 1 + 2 + 1  # ..., event_type, action "a", status
+        assert data[at] == 2  # actor.tenant_id: index 1, the string "acme" follows
+        data[at] = 0x01
+        with pytest.raises(DecodeError, match="union branch index -1"):
+            decode(bytes(data))
+
     def test_random_bytes_after_a_valid_header_raise_decode_error(self) -> None:
         """Garbage behind a valid header never crashes the decoder."""
         header = _good()[:10]
