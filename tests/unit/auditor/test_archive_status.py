@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
-from unit.sink.memory_s3 import MemoryS3, client_error
 
 from auditstream.auditor.archive_status import (
     ArchiveStatus,
@@ -26,6 +25,7 @@ from auditstream.schemas.settings import S3Settings
 from auditstream.sink.archive.digest import Digest, DigestHead, digest_key
 from auditstream.sink.archive.manifest import Manifest, manifest_key
 from auditstream.sink.archive.signing import Signer
+from support.memory_s3 import MemoryS3, client_error
 
 BUCKET = "archive"
 PREFIX = "run/"

@@ -28,8 +28,7 @@ from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.digests import DigestWriter
 from auditstream.sink.errors import FencedError, ManifestChainError
 from auditstream.sink.flush import FlushResult, WrittenObject
-
-from .memory_s3 import MemoryS3
+from support.memory_s3 import MemoryS3
 
 PREFIX = "run/"
 BUCKET = "archive"

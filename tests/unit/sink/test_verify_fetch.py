@@ -22,8 +22,7 @@ from auditstream.sink.archive.fetch import (
     lock_from_headers,
     lock_in_force,
 )
-
-from .memory_s3 import MemoryS3
+from support.memory_s3 import MemoryS3
 
 BUCKET = "archive"
 KEY = "run/events/v1/tenant=a/dt=2026-01-01/hour=00/p0-0-9.parquet"

@@ -20,8 +20,7 @@ from auditstream.sink.archive.manifest import (
 )
 from auditstream.sink.archive.signing import Signer, public_key_pem
 from auditstream.sink.archive.verify import OBJECT_CHECK_THREADS, VerifyProgress
-
-from .memory_s3 import MemoryS3
+from support.memory_s3 import MemoryS3
 
 PREFIX = "run/"
 BUCKET = "archive"
