@@ -36,7 +36,8 @@ class ProcessorSection(BaseModel):
         batch_max: Most events taken from the stream per batch.
         batch_within_s: Longest wait to fill a batch, so a quiet partition never stalls.
         executor_threads: Threads for CPU work; we scale by processes, so 1.
-        nlp_batch_size: Texts per ``nlp.pipe`` call.
+        nlp_batch_size: Texts per ``nlp.pipe`` call; a batch is also redacted in chunks
+            of about this many events, each sent while the next is redacted.
         cache_entries: Size of the analysis cache keyed by text hash.
         max_field_bytes: Longest string an event field may hold before it goes to the DLQ.
         max_message_bytes: Largest record the worker produces (the broker's and topics'
