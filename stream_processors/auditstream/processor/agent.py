@@ -128,10 +128,13 @@ class BatchHandler:
         inputs = [self._fresh(chunk) for chunk in chunks]
         metrics.EVENTS_IN.inc(sum(len(messages) for messages in inputs))
         metrics.BATCH_SIZE.observe(len(events))
-        prepared = self._prepare(loop, inputs[0])
+        # The analysis child takes every chunk at once and works through them in order;
+        # the executor thread, which also encodes, gets the next one behind each encoding.
+        ahead = len(chunks) if self._analysis is not None else 1
+        prepared = [self._prepare(loop, messages) for messages in inputs[:ahead]]
         for index, chunk in enumerate(chunks):
-            # 1. decode, validate, redact (CPU, executor)
-            steps, prepare_s, cache = await prepared
+            # 1. decode, validate, redact (CPU, analysis child or executor)
+            steps, prepare_s, cache = await prepared[index]
             messages = inputs[index]
             # 2. duplicates, enrichment and expiry (trace table, event loop, no awaits)
             now_us = time.time_ns() // 1000
@@ -139,8 +142,8 @@ class BatchHandler:
             expired = self._tracker.expire({m.partition for m in messages}, now_us=now_us)
             # 3. encode (CPU, executor), then the next chunk's step 1 behind it
             finished = loop.run_in_executor(self._executor, self._timed_finish, result.steps)
-            if index + 1 < len(chunks):
-                prepared = self._prepare(loop, inputs[index + 1])
+            if len(prepared) == index + 1 < len(chunks):
+                prepared.append(self._prepare(loop, inputs[index + 1]))
             outcomes, finish_s = await finished
             if messages:
                 metrics.ANALYSIS_SECONDS.observe(prepare_s + finish_s)
