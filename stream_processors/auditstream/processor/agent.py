@@ -18,7 +18,7 @@ import faust
 import structlog
 from faust.types import TP
 
-from auditstream.processor import metrics
+from auditstream.processor import analysis, metrics
 from auditstream.processor.delivery import DeliveryGuard
 from auditstream.processor.enrichment.tracker import Change, TraceTracker
 from auditstream.processor.pipeline import (
@@ -29,6 +29,7 @@ from auditstream.processor.pipeline import (
     Redacted,
     Step,
 )
+from auditstream.processor.redaction.engine import CacheStats
 from auditstream.processor.settings import ProcessorSettings
 
 log = structlog.get_logger(__name__)
@@ -41,7 +42,8 @@ class BatchHandler:
         app: The Faust app (its producer sends, its consumer reports commits).
         settings: The processor's settings.
         pipeline: The loaded pipeline.
-        executor: Where the CPU work runs.
+        executor: Where the CPU work runs (encoding, and redaction without ``analysis``).
+        analysis: Where redaction runs: :func:`auditstream.processor.analysis.analysis_process`.
         tracker: The trace tracker over the table's local store.
         changelog: The trace table's changelog topic.
     """
@@ -55,15 +57,17 @@ class BatchHandler:
         executor: Executor,
         tracker: TraceTracker,
         changelog: str,
+        analysis: Executor | None = None,
     ) -> None:
         self._app = app
         self._raw = settings.topics.raw
         self._pipeline = pipeline
         self._executor = executor
+        self._analysis = analysis
         self._tracker = tracker
         self._sender = _Sender(app, settings, changelog=changelog)
         self._guard = DeliveryGuard()
-        self._cache = _CacheDelta(pipeline)
+        self._cache = _CacheDelta()
         self._chunk_size = settings.processor.nlp_batch_size
         #: Held while a batch is sent and acked, and while Faust commits.
         self.gate = asyncio.Lock()
@@ -124,10 +128,13 @@ class BatchHandler:
         inputs = [self._fresh(chunk) for chunk in chunks]
         metrics.EVENTS_IN.inc(sum(len(messages) for messages in inputs))
         metrics.BATCH_SIZE.observe(len(events))
-        prepared = loop.run_in_executor(self._executor, self._timed_prepare, inputs[0])
+        # The analysis child takes every chunk at once and works through them in order;
+        # the executor thread, which also encodes, gets the next one behind each encoding.
+        ahead = len(chunks) if self._analysis is not None else 1
+        prepared = [self._prepare(loop, messages) for messages in inputs[:ahead]]
         for index, chunk in enumerate(chunks):
-            # 1. decode, validate, redact (CPU, executor)
-            steps, prepare_s = await prepared
+            # 1. decode, validate, redact (CPU, analysis child or executor)
+            steps, prepare_s, cache = await prepared[index]
             messages = inputs[index]
             # 2. duplicates, enrichment and expiry (trace table, event loop, no awaits)
             now_us = time.time_ns() // 1000
@@ -135,10 +142,8 @@ class BatchHandler:
             expired = self._tracker.expire({m.partition for m in messages}, now_us=now_us)
             # 3. encode (CPU, executor), then the next chunk's step 1 behind it
             finished = loop.run_in_executor(self._executor, self._timed_finish, result.steps)
-            if index + 1 < len(chunks):
-                prepared = loop.run_in_executor(
-                    self._executor, self._timed_prepare, inputs[index + 1]
-                )
+            if len(prepared) == index + 1 < len(chunks):
+                prepared.append(self._prepare(loop, inputs[index + 1]))
             outcomes, finish_s = await finished
             if messages:
                 metrics.ANALYSIS_SECONDS.observe(prepare_s + finish_s)
@@ -153,7 +158,7 @@ class BatchHandler:
                     await stream.ack(event)
             _record(result.duplicates, result.unenriched, result.entities, len(expired), outcomes)
         metrics.TRACES.set(len(self._tracker))
-        self._cache.record()
+        self._cache.record(cache)
         last_offsets = {e.message.partition: e.message.offset for e in events}
         _record_lag(self._app, self._raw, last_offsets)
 
@@ -171,10 +176,18 @@ class BatchHandler:
             )
         return messages
 
-    def _timed_prepare(self, messages: list[RawMessage]) -> tuple[list[Step], float]:
+    def _prepare(
+        self, loop: asyncio.AbstractEventLoop, messages: list[RawMessage]
+    ) -> asyncio.Future[tuple[list[Step], float, CacheStats]]:
+        """Step 1 of a chunk, in the analysis child (or, without one, the executor)."""
+        if self._analysis is not None:
+            return loop.run_in_executor(self._analysis, analysis.prepare, messages)
+        return loop.run_in_executor(self._executor, self._timed_prepare, messages)
+
+    def _timed_prepare(self, messages: list[RawMessage]) -> tuple[list[Step], float, CacheStats]:
         started = time.perf_counter()
         steps = self._pipeline.prepare(messages) if messages else []
-        return steps, time.perf_counter() - started
+        return steps, time.perf_counter() - started, self._pipeline.cache_stats
 
     def _timed_finish(self, steps: list[Step]) -> tuple[list[Outcome], float]:
         started = time.perf_counter()
@@ -295,14 +308,12 @@ def _record(
 class _CacheDelta:
     """Turn the engine's cumulative cache counters into Prometheus counter increments."""
 
-    __slots__ = ("_evictions", "_hits", "_misses", "_pipeline")
+    __slots__ = ("_evictions", "_hits", "_misses")
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        self._pipeline = pipeline
+    def __init__(self) -> None:
         self._hits = self._misses = self._evictions = 0
 
-    def record(self) -> None:
-        stats = self._pipeline.cache_stats
+    def record(self, stats: CacheStats) -> None:
         metrics.CACHE_LOOKUPS.labels(result="hit").inc(stats.hits - self._hits)
         metrics.CACHE_LOOKUPS.labels(result="miss").inc(stats.misses - self._misses)
         metrics.CACHE_EVICTIONS.inc(stats.evictions - self._evictions)

@@ -1,16 +1,18 @@
 """The Faust application: raw topic in, redacted topic and DLQ out, exactly once.
 
-The agent only moves data (STYLE.md section 7). Per batch taken from the stream:
+The agent only moves data (STYLE.md section 7). Per batch taken from the stream, step 0,
+then steps 1 to 4 per chunk of it (the next chunk's step 1 overlaps this one's step 4):
 
 0. skip messages Faust delivered twice within one assignment (:class:`DeliveryGuard`);
-1. decode, validate and redact in the worker's executor (:meth:`Pipeline.prepare`), so
-   heartbeats and rebalances keep going while spaCy runs;
+1. decode, validate and redact in the worker's analysis child process
+   (:mod:`auditstream.processor.analysis`, :meth:`Pipeline.prepare`), so heartbeats and
+   rebalances keep going while spaCy runs, and spaCy shares no GIL with the Kafka client;
 2. on the event loop, drop duplicates and enrich from the trace table
-   (:class:`TraceTracker`; pure dict work, no awaits, so no other task sees half a batch);
+   (:class:`TraceTracker`; pure dict work, no awaits, so no other task sees half a chunk);
 3. encode in the executor (:meth:`Pipeline.finish`);
 4. under the commit gate: send every output, every changed trace state and every expired
    trace's delete inside the source partition's transaction, wait for the broker's acks,
-   then ack the batch's events.
+   then ack the chunk's events.
 
 Why sends name their transaction. Faust's ``Topic.send`` under exactly-once picks the
 transactional producer from the *destination* partition, and only for topics the app
@@ -41,9 +43,9 @@ recovery takes at least that long.
 
 Why a commit gate. Faust's commit task picks the acked offsets, then commits every open
 transaction. If it ran between our first send and our acks, a transaction could carry
-part of a batch's outputs with older offsets, and a crash would replay them. The gate
+part of a chunk's outputs with older offsets, and a crash would replay them. The gate
 (an ``asyncio.Lock`` wrapped around ``Consumer.force_commit``) makes step 4 and a commit
-exclusive: a transaction holds whole batches, their state changes and their offsets.
+exclusive: a transaction holds whole chunks, their state changes and their offsets.
 After each commit the gate tells the tracker which offsets are now committed.
 
 When outputs commit. Faust commits every ``commit_interval_s``; ``read_committed``
@@ -104,6 +106,7 @@ def build_app(
     executor: Executor,
     datadir: str,
     partitions: int,
+    analysis: Executor | None = None,
 ) -> faust.App:
     """Create the Faust app with its agent and trace table.
 
@@ -113,6 +116,7 @@ def build_app(
         executor: Where the CPU work runs; owned and shut down by the caller.
         datadir: This worker's private directory for Faust's local files.
         partitions: The raw topic's partition count (the trace table's).
+        analysis: Where redaction runs (a child process); None runs it in ``executor``.
 
     Returns:
         The app, ready for a ``faust.Worker``.
@@ -161,6 +165,7 @@ def build_app(
         executor=executor,
         tracker=tracker,
         changelog=table.changelog_topic.get_topic_name(),
+        analysis=analysis,
     )
 
     @table.on_recover

@@ -7,6 +7,7 @@ share the raw topic's partitions.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,7 @@ def _run_worker(settings: ProcessorSettings, level: str) -> None:
     prepare_offline()
     import faust  # noqa: PLC0415
 
+    from auditstream.processor.analysis import analysis_process  # noqa: PLC0415
     from auditstream.processor.app import build_app  # noqa: PLC0415
     from auditstream.processor.loader import load_pipeline  # noqa: PLC0415
     from auditstream.processor.topology import prepare_topics  # noqa: PLC0415
@@ -70,14 +72,21 @@ def _run_worker(settings: ProcessorSettings, level: str) -> None:
     partitions = prepare_topics(settings)
     pipeline = load_pipeline(settings)
     serve_metrics(settings.processor.metrics_port)
-    with (
-        tempfile.TemporaryDirectory(prefix="auditstream-processor-") as datadir,
-        ThreadPoolExecutor(
-            settings.processor.executor_threads, thread_name_prefix="redact"
-        ) as executor,
-    ):
+    with contextlib.ExitStack() as stack:
+        datadir = stack.enter_context(tempfile.TemporaryDirectory(prefix="auditstream-processor-"))
+        executor = stack.enter_context(
+            ThreadPoolExecutor(settings.processor.executor_threads, thread_name_prefix="redact")
+        )
+        analysis = None
+        if settings.processor.analysis_process:
+            analysis = stack.enter_context(analysis_process(settings, level))
         faust_app = build_app(
-            settings, pipeline, executor=executor, datadir=datadir, partitions=partitions
+            settings,
+            pipeline,
+            executor=executor,
+            datadir=datadir,
+            partitions=partitions,
+            analysis=analysis,
         )
         # Our JSON logging stays in charge: mode would replace it with coloured text,
         # and at WARNING and above Faust adds a terminal spinner whose handler lowers

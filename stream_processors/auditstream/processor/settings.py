@@ -36,6 +36,9 @@ class ProcessorSection(BaseModel):
         batch_max: Most events taken from the stream per batch.
         batch_within_s: Longest wait to fill a batch, so a quiet partition never stalls.
         executor_threads: Threads for CPU work; we scale by processes, so 1.
+        analysis_process: Redact in a child process of the worker, so spaCy and
+            Presidio do not share a GIL with the Kafka client (costs the memory of a
+            second copy of the models); False redacts in the executor thread.
         nlp_batch_size: Texts per ``nlp.pipe`` call; a batch is also redacted in chunks
             of about this many events, each sent while the next is redacted.
         cache_entries: Size of the analysis cache keyed by text hash.
@@ -69,6 +72,7 @@ class ProcessorSection(BaseModel):
     batch_max: int = Field(default=200, ge=1, le=10_000)
     batch_within_s: float = Field(default=0.5, gt=0, le=60)
     executor_threads: int = Field(default=1, ge=1, le=64)
+    analysis_process: bool = True
     nlp_batch_size: int = Field(default=64, ge=1, le=4096)
     cache_entries: int = Field(default=50_000, ge=0)
     max_field_bytes: int = Field(default=1 << 20, ge=1024)
