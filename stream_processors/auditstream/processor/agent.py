@@ -197,9 +197,11 @@ class BatchHandler:
 
 def _chunks(events: list[Any], size: int) -> list[list[Any]]:
     """Cut a batch into near-equal chunks of at most ``size`` events (200 by 64: 4 x 50)."""
-    count = max(1, -(-len(events) // size))
+    if not events:
+        return [[]]
+    count = -(-len(events) // size)
     step = -(-len(events) // count)
-    return [events[i : i + step] for i in range(0, len(events), step)] or [[]]
+    return [events[i : i + step] for i in range(0, len(events), step)]
 
 
 class _Sender:

@@ -38,7 +38,8 @@ BATCH_SIZE = Histogram(
     buckets=(1, 5, 10, 25, 50, 100, 200, 500, 1000, 5000),
 )
 ANALYSIS_SECONDS = Histogram(
-    "auditstream_processor_analysis_seconds", "Time to decode, redact and encode one batch."
+    "auditstream_processor_analysis_seconds",
+    "Time to decode, redact and encode one chunk of a batch.",
 )
 CACHE_LOOKUPS = Counter(
     "auditstream_processor_cache_lookups_total",
