@@ -71,6 +71,7 @@ class BatchHandler:
         self._chunk_size = settings.processor.nlp_batch_size
         #: Held while a batch is sent and acked, and while Faust commits.
         self.gate = asyncio.Lock()
+        self._revocations = 0
 
     def processed_offset(self, partition: int) -> int | None:
         """Highest offset of a raw partition processed since its assignment, or None."""
@@ -100,6 +101,7 @@ class BatchHandler:
         """
         partitions = [tp.partition for tp in revoked if tp.topic == self._raw]
         async with self.gate:  # let a commit in flight finish and report first
+            self._revocations += 1  # a batch in progress stops at its next step
             self._tracker.discard(partitions)
             self._guard.forget(partitions)
             await self._sender.drop_producers(partitions)
@@ -118,6 +120,13 @@ class BatchHandler:
         already redacts the next one (step 1). Each chunk is a whole unit under the
         commit gate, as a batch was, so a commit between two chunks is safe.
 
+        A rebalance can revoke partitions while the batch waits for the executor. Their
+        uncommitted trace state is then gone (:meth:`on_revoked`), and the rest of the
+        batch is left unsent and unacked: enriching it would put its events' ids back in
+        the trace state while their outputs die with the aborted transaction, and the
+        redelivered events would then be dropped as duplicates. Faust seeks every
+        assigned partition back to its committed offset, so they come again.
+
         Args:
             stream: The agent's stream (for acks).
             events: The batch, in stream order.
@@ -126,16 +135,20 @@ class BatchHandler:
         chunks = _chunks(events, self._chunk_size)
         # 0. redeliveries within this assignment are acked, not processed again
         inputs = [self._fresh(chunk) for chunk in chunks]
-        metrics.EVENTS_IN.inc(sum(len(messages) for messages in inputs))
         metrics.BATCH_SIZE.observe(len(events))
         # The analysis child takes every chunk at once and works through them in order;
         # the executor thread, which also encodes, gets the next one behind each encoding.
         ahead = len(chunks) if self._analysis is not None else 1
         prepared = [self._prepare(loop, messages) for messages in inputs[:ahead]]
+        revocations = self._revocations
         for index, chunk in enumerate(chunks):
             # 1. decode, validate, redact (CPU, analysis child or executor)
             steps, prepare_s, cache = await prepared[index]
+            if self._revocations != revocations:
+                _abandoned(chunks[index:])
+                return
             messages = inputs[index]
+            metrics.EVENTS_IN.inc(len(messages))
             # 2. duplicates, enrichment and expiry (trace table, event loop, no awaits)
             now_us = time.time_ns() // 1000
             result = self._tracker.apply(steps, now_us=now_us)
@@ -149,6 +162,9 @@ class BatchHandler:
                 metrics.ANALYSIS_SECONDS.observe(prepare_s + finish_s)
             # 4. outputs, state and offsets in one transaction per source partition
             async with self.gate:
+                if self._revocations != revocations:  # during the encoding or at the gate
+                    _abandoned(chunks[index:])
+                    return
                 futures = [await self._sender.outcome(o) for o in outcomes]
                 futures += await self._sender.changes(result.changes)
                 futures += await self._sender.changes(expired)
@@ -193,6 +209,16 @@ class BatchHandler:
         started = time.perf_counter()
         outcomes = self._pipeline.finish(steps) if steps else []
         return outcomes, time.perf_counter() - started
+
+
+def _abandoned(chunks: list[list[Any]]) -> None:
+    count = sum(len(chunk) for chunk in chunks)
+    metrics.ABANDONED.inc(count)
+    log.info(
+        "batch_rest_abandoned",
+        events=count,
+        consequence="a rebalance revoked partitions mid-batch; the events come again",
+    )
 
 
 def _chunks(events: list[Any], size: int) -> list[list[Any]]:

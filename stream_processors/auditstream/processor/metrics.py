@@ -58,3 +58,8 @@ LAG = Gauge(
     "Messages between the last one processed and the partition's end.",
     ["partition"],
 )
+ABANDONED = Counter(
+    "auditstream_processor_abandoned_total",
+    "Events of a batch left unsent after a rebalance revoked partitions mid-batch "
+    "(delivered again from the committed offset; not counted in events_in).",
+)
