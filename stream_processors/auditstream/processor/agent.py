@@ -198,12 +198,9 @@ class BatchHandler:
         """Step 1 of a chunk, in the analysis child (or, without one, the executor)."""
         if self._analysis is not None:
             return loop.run_in_executor(self._analysis, analysis.prepare, messages)
-        return loop.run_in_executor(self._executor, self._timed_prepare, messages)
-
-    def _timed_prepare(self, messages: list[RawMessage]) -> tuple[list[Step], float, CacheStats]:
-        started = time.perf_counter()
-        steps = self._pipeline.prepare(messages) if messages else []
-        return steps, time.perf_counter() - started, self._pipeline.cache_stats
+        return loop.run_in_executor(
+            self._executor, analysis.timed_prepare, self._pipeline, messages
+        )
 
     def _timed_finish(self, steps: list[Step]) -> tuple[list[Outcome], float]:
         started = time.perf_counter()

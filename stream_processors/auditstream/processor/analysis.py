@@ -49,13 +49,20 @@ def _exit_with(parent: int) -> None:
     os._exit(0)
 
 
+def timed_prepare(
+    pipeline: Pipeline, messages: list[RawMessage]
+) -> tuple[list[Step], float, CacheStats]:
+    """:meth:`Pipeline.prepare`, its duration, and the cache's counters (child or thread)."""
+    started = time.perf_counter()
+    steps = pipeline.prepare(messages) if messages else []
+    return steps, time.perf_counter() - started, pipeline.cache_stats
+
+
 def prepare(messages: list[RawMessage]) -> tuple[list[Step], float, CacheStats]:
-    """In the child: :meth:`Pipeline.prepare`, its duration, and the cache's counters."""
+    """In the child: :func:`timed_prepare` with the child's own pipeline."""
     if _pipeline is None:
         raise RuntimeError("the analysis child has no pipeline")  # _start did not run: a bug
-    started = time.perf_counter()
-    steps = _pipeline.prepare(messages) if messages else []
-    return steps, time.perf_counter() - started, _pipeline.cache_stats
+    return timed_prepare(_pipeline, messages)
 
 
 def analysis_process(settings: ProcessorSettings, log_level: str) -> Executor:
