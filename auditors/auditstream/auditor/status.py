@@ -17,6 +17,7 @@ from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 from auditstream.auditor.archive_status import ArchiveStatus, read_archive_status
 from auditstream.auditor.errors import AuditorError
+from auditstream.schemas import dead_letters
 from auditstream.schemas.settings import KafkaSettings, S3Settings, TopicSettings
 
 _TIMEOUT_S = 10.0
@@ -254,11 +255,11 @@ def _dead_letter(message: Message) -> DeadLetter:
         partition=message.partition() or 0,
         offset=message.offset() or 0,
         timestamp_ms=message.timestamp()[1],
-        error_class=headers.get("auditstream.error_class", "?"),
-        message=headers.get("auditstream.error_message", ""),
+        error_class=headers.get(dead_letters.ERROR_CLASS, "?"),
+        message=headers.get(dead_letters.ERROR_MESSAGE, ""),
         source=(
-            f"{headers.get('auditstream.source_topic', '?')}/"
-            f"{headers.get('auditstream.source_partition', '?')}@"
-            f"{headers.get('auditstream.source_offset', '?')}"
+            f"{headers.get(dead_letters.SOURCE_TOPIC, '?')}/"
+            f"{headers.get(dead_letters.SOURCE_PARTITION, '?')}@"
+            f"{headers.get(dead_letters.SOURCE_OFFSET, '?')}"
         ),
     )

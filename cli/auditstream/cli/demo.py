@@ -28,6 +28,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from auditstream.cli.stack import run_stack, stack_env
+from auditstream.schemas import dead_letters
 
 console = Console(stderr=True)
 out = Console()
@@ -208,7 +209,7 @@ class _DlqCounter:
                 continue
             self.count += 1
             headers = dict(message.headers() or [])
-            value = headers.get("auditstream.error_class")
+            value = headers.get(dead_letters.ERROR_CLASS)
             reason = value.decode() if isinstance(value, bytes) else "?"
             self.reasons[reason] = self.reasons.get(reason, 0) + 1
         return self.count

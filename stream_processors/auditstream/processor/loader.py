@@ -9,7 +9,8 @@ from auditstream.processor.redaction.analyzer import build_analyzers
 from auditstream.processor.redaction.engine import RedactionEngine
 from auditstream.processor.redaction.policy import load_policy
 from auditstream.processor.redaction.tokens import Pseudonymizer
-from auditstream.processor.settings import DLQ_HEADROOM_BYTES, ProcessorSettings
+from auditstream.processor.settings import ProcessorSettings
+from auditstream.schemas.dead_letters import DLQ_HEADROOM_BYTES
 
 log = structlog.get_logger(__name__)
 

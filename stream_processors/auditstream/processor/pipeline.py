@@ -22,6 +22,7 @@ from auditstream.schemas import (
     CodecError,
     message_key,
 )
+from auditstream.schemas.dead_letters import dead_letter_headers
 
 STAGE = "processor"
 
@@ -86,18 +87,15 @@ class DeadLetter:
         Returns:
             The headers, in a fixed order.
         """
-        headers = [
-            ("auditstream.stage", STAGE.encode()),
-            ("auditstream.error_class", self.error_class.encode()),
-            ("auditstream.error_message", self.message.encode()),
-            ("auditstream.source_topic", self.source.topic.encode()),
-            ("auditstream.source_partition", str(self.source.partition).encode()),
-            ("auditstream.source_offset", str(self.source.offset).encode()),
-        ]
-        if value_omitted:
-            size = len(self.source.value or b"")
-            headers.append(("auditstream.value_omitted_bytes", str(size).encode()))
-        return headers
+        return dead_letter_headers(
+            stage=STAGE,
+            error_class=self.error_class,
+            message=self.message,
+            topic=self.source.topic,
+            partition=self.source.partition,
+            offset=self.source.offset,
+            omitted_bytes=len(self.source.value or b"") if value_omitted else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
 from auditstream.processor.errors import KeyMaterialError, ProcessorConfigError
+from auditstream.schemas.dead_letters import DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADROOM_BYTES
 from auditstream.schemas.settings import (
     KafkaSettings,
     TopicSettings,
@@ -17,12 +18,6 @@ from auditstream.schemas.settings import (
 )
 
 MIN_HMAC_KEY_BYTES = 32  # a 256-bit key: HMAC-SHA256 gains nothing from longer ones
-# The local stack's broker and topics take messages up to 8 MiB (deploy/local/stack.sh), so
-# a raw message over the 1 MiB field limit still fits the DLQ as it came.
-DEFAULT_MAX_MESSAGE_BYTES = 8 << 20
-# DLQ records carry ~300 bytes of headers; 64 KiB of headroom below the message limit
-# keeps a raw value of this size sendable with them.
-DLQ_HEADROOM_BYTES = 64 << 10
 
 
 class ProcessorSection(BaseModel):
