@@ -99,10 +99,8 @@ def _payloads(count: int) -> list[bytes]:
 
 
 def _candidate(payloads: list[bytes]) -> bytes:
-    table = BatchDecoder().decode(
-        payloads, offsets=range(len(payloads)), topic="bench", partition=0
-    )
-    return encode_parquet(table)
+    decoded = BatchDecoder().decode(payloads, offsets=range(len(payloads)), topic="bench")
+    return encode_parquet(decoded.table)
 
 
 def _baseline(payloads: list[bytes]) -> bytes:

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from confluent_kafka import Producer
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    Message,
+    Producer,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from auditstream.schemas import AuditEventSerializer
@@ -49,6 +56,10 @@ class SinkUnderTest:
         return f"test.{self.run_id}.redacted"
 
     @property
+    def dlq(self) -> str:
+        return f"test.{self.run_id}.dlq"
+
+    @property
     def prefix(self) -> str:
         return f"tests/{self.run_id}/"
 
@@ -59,6 +70,7 @@ class SinkUnderTest:
             **base,
             **self.stack.env,
             "AUDITSTREAM_TOPICS__REDACTED": self.topic,
+            "AUDITSTREAM_TOPICS__DLQ": self.dlq,
             "AUDITSTREAM_S3__PREFIX": self.prefix,
             "AUDITSTREAM_SINK__GROUP_ID": f"test-sink-{self.run_id}",
             "AUDITSTREAM_SINK__MAX_AGE_S": "0.5",
@@ -69,7 +81,9 @@ class SinkUnderTest:
 
     def create_topic(self) -> None:
         admin = AdminClient({"bootstrap.servers": self.stack.bootstrap_servers})
-        futures = admin.create_topics([NewTopic(self.topic, self.partitions, 1)])
+        futures = admin.create_topics(
+            [NewTopic(self.topic, self.partitions, 1), NewTopic(self.dlq, 1, 1)]
+        )
         for future in futures.values():
             future.result(timeout=30)
 
@@ -89,6 +103,57 @@ class SinkUnderTest:
                 producer.flush(30)
         assert producer.flush(30) == 0, "events not acknowledged by the broker"
         return ids
+
+    def produce_values(self, values: list[bytes | None], *, partition: int) -> None:
+        """Produce records exactly as given (ugly input) to one partition, in order."""
+        producer = Producer(
+            {
+                "bootstrap.servers": self.stack.bootstrap_servers,
+                "enable.idempotence": True,
+                "message.max.bytes": 8 << 20,  # the local stack's topics take 8 MiB
+            }
+        )
+        for value in values:
+            producer.produce(self.topic, value, partition=partition)
+        assert producer.flush(30) == 0, "records not acknowledged by the broker"
+
+    def end_offsets(self) -> dict[int, int]:
+        """The high watermark of each partition of the redacted topic."""
+        consumer = Consumer(
+            {"bootstrap.servers": self.stack.bootstrap_servers, "group.id": "test-watermarks"}
+        )
+        try:
+            return {
+                p: consumer.get_watermark_offsets(TopicPartition(self.topic, p), timeout=10)[1]
+                for p in range(self.partitions)
+            }
+        finally:
+            consumer.close()
+
+    def dead_letters(self) -> list[Message]:
+        """Every record of this test's DLQ topic, in order."""
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.stack.bootstrap_servers,
+                "group.id": f"test-dlq-reader-{uuid.uuid4().hex[:8]}",
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+                "enable.partition.eof": True,
+            }
+        )
+        consumer.assign([TopicPartition(self.dlq, 0, OFFSET_BEGINNING)])
+        letters: list[Message] = []
+        try:
+            while True:
+                message = consumer.poll(10)
+                assert message is not None, "the DLQ topic did not answer"
+                error = message.error()
+                if error is not None and error.code() == KafkaError._PARTITION_EOF:
+                    return letters
+                assert error is None, error
+                letters.append(message)
+        finally:
+            consumer.close()
 
     def start(self, **extra: str) -> Worker:
         """Start ``audit sink`` with this test's environment plus ``extra`` sink knobs."""
@@ -120,6 +185,14 @@ class SinkUnderTest:
 
     def verify(self, **options: Any) -> VerificationReport:
         return verify_archive(self.s3(), bucket=self.stack.bucket, prefix=self.prefix, **options)
+
+    def chained_dead_letters(self) -> list[tuple[int, int]]:
+        """``(partition, offset)`` of every record a manifest names as sent to the DLQ."""
+        report = self.verify(check_objects=False, check_retention=False)
+        letters = []
+        for partition in report.partitions:
+            letters.extend((partition.partition, d.offset) for d in partition.dead_letters)
+        return letters
 
     def chained_records(self) -> int:
         """Records the manifest chains vouch for (cheap: manifests only, no object reads)."""

@@ -18,6 +18,7 @@ from auditstream.sink.errors import (
     BucketNotLockedError,
     BucketUnreachableError,
     ConsumerError,
+    DeadLetterQueueUnavailableError,
     FencedError,
     ManifestChainError,
     ManifestFormatError,
@@ -25,7 +26,6 @@ from auditstream.sink.errors import (
     SigningKeyError,
     SinkConfigError,
     SinkError,
-    UndecodableEventError,
 )
 from auditstream.sink.settings import (
     SinkSection,
@@ -57,6 +57,7 @@ __all__ = [
     "BucketNotLockedError",
     "BucketUnreachableError",
     "ConsumerError",
+    "DeadLetterQueueUnavailableError",
     "FencedError",
     "ManifestChainError",
     "ManifestFormatError",
@@ -68,7 +69,6 @@ __all__ = [
     "SinkSettings",
     "SinkStats",
     "SinkWorker",
-    "UndecodableEventError",
     "consumer_config",
     "load_sink_settings",
     "run_sink",

@@ -10,7 +10,6 @@ clock is injectable for tests.
 
 from __future__ import annotations
 
-import bisect
 import enum
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -99,20 +98,6 @@ class PartitionBatch:
         self._offsets.append(offset)
         self._payloads.append(payload)
         self.size_bytes += len(payload or b"")
-
-    def truncate(self, offset: int) -> int:
-        """Drop the records from ``offset`` on (the batch then ends right before it).
-
-        Args:
-            offset: The first offset to drop.
-
-        Returns:
-            The number of records kept.
-        """
-        kept = bisect.bisect_left(self._offsets, offset)
-        del self._offsets[kept:], self._payloads[kept:]
-        self.size_bytes = sum(len(p or b"") for p in self._payloads)
-        return kept
 
     @property
     def first_offset(self) -> int:

@@ -17,6 +17,7 @@ import structlog
 from auditstream.sink.archive.chain import ChainHead, ChainReader
 from auditstream.sink.archive.manifest import (
     Manifest,
+    ManifestDeadLetter,
     ManifestObject,
     manifest_key,
     public_key_key,
@@ -180,6 +181,9 @@ class ChainKeeper:
             written_at=self._clock().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             unlocked=not self._writer.locked,
             signer_key_id=self._signer.key_id,
+            dead_letters=tuple(
+                ManifestDeadLetter(r.offset, r.error_class, r.reason) for r in result.rejected
+            ),
         ).signed(self._signer)
         key = manifest_key(self._reader.prefix, partition, seq)
         data = manifest.to_bytes()
@@ -223,4 +227,5 @@ def _same_batch(theirs: Manifest, ours: Manifest) -> bool:
         and theirs.position_after == ours.position_after
         and theirs.prev_sha256 == ours.prev_sha256
         and theirs.objects == ours.objects
+        and theirs.dead_letters == ours.dead_letters
     )

@@ -2,14 +2,15 @@
 
 The column decoder (:mod:`auditstream.sink.columns`) takes every batch it can; a batch it
 declines is decoded record by record with the contract's codec,
-:class:`~auditstream.schemas.codec.AuditEventDeserializer`, whose verdict stands: the
-first record it refuses stops the batch with :class:`UndecodableEventError`. No Kafka
-client and no S3 here.
+:class:`~auditstream.schemas.codec.AuditEventDeserializer`, whose verdict stands: every
+record it refuses is returned as a :class:`RejectedRecord`, bytes untouched, for the
+DLQ, and the others make the table. No Kafka client and no S3 here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pyarrow as pa
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -18,7 +19,6 @@ from auditstream.schemas.codec import AuditEventDeserializer
 from auditstream.schemas.errors import CodecError
 from auditstream.sink.archive.arrow_schema import events_to_table
 from auditstream.sink.columns import ColumnDecoder, FastPathDeclined
-from auditstream.sink.errors import UndecodableEventError
 
 MIN_COLUMN_ROWS = 100
 """Batches with fewer records go straight to the codec. The column decoder costs about
@@ -27,6 +27,38 @@ per record: measured on 2 shared cores they break even between 100 and 200 recor
 (at 100 the column decoder took 9 ms, the codec 6 ms; at 1000, 9 ms against 38 ms).
 The low end is taken, so every batch of a busy partition takes the column decoder;
 quiet partitions flush small batches on age, where either cost is small."""
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRecord:
+    """A record of the redacted topic that is not a valid AuditEvent.
+
+    Attributes:
+        offset: Its offset.
+        value: Its bytes exactly as the topic held them (None for a tombstone).
+        error_class: The codec's error class, e.g. ``DecodeError``.
+        reason: The codec's message (sizes and offsets, never payload text).
+    """
+
+    offset: int
+    value: bytes | None
+    error_class: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedBatch:
+    """A batch decoded: the archive's rows and the records refused.
+
+    Attributes:
+        table: One row per valid record, in offset order.
+        offsets: The offset of each row.
+        rejected: The records refused, in offset order.
+    """
+
+    table: pa.Table
+    offsets: Sequence[int]
+    rejected: tuple[RejectedRecord, ...] = ()
 
 
 class BatchDecoder:
@@ -55,34 +87,34 @@ class BatchDecoder:
         *,
         offsets: Sequence[int],
         topic: str,
-        partition: int,
-    ) -> pa.Table:
-        """Return one row per record, in order.
+    ) -> DecodedBatch:
+        """Return one row per valid record, in order, and the records refused.
 
         Args:
             payloads: The records' values as the topic holds them, in offset order.
-            offsets: The records' offsets (named by the error when one does not decode).
-            topic: The records' topic.
-            partition: The records' partition.
+            offsets: The records' offsets, in the same order.
+            topic: The records' topic (the codec's context).
 
         Returns:
-            A table of :func:`~auditstream.sink.archive.arrow_schema.event_schema`.
+            The rows, as a table of
+            :func:`~auditstream.sink.archive.arrow_schema.event_schema`, and every
+            record that does not decode or breaks a contract rule.
 
         Raises:
-            UndecodableEventError: A record does not decode or breaks a contract rule
-                (the first such record; its cause is the codec's error).
             ArchiveEncodeError: Decoded events do not fit the archive schema (a bug).
         """
         if len(payloads) >= self._min_column_rows:
             try:
-                return self._columns.decode(payloads)
+                return DecodedBatch(self._columns.decode(payloads), offsets)
             except FastPathDeclined:
                 pass
         ctx = SerializationContext(topic, MessageField.VALUE)
-        events = []
+        events, kept, rejected = [], [], []
         for offset, payload in zip(offsets, payloads, strict=True):
             try:
                 events.append(self._codec(payload, ctx))
             except CodecError as exc:
-                raise UndecodableEventError(topic, partition, offset, reason=str(exc)) from exc
-        return events_to_table(events)
+                rejected.append(RejectedRecord(offset, payload, type(exc).__name__, str(exc)))
+            else:
+                kept.append(offset)
+        return DecodedBatch(events_to_table(events), kept, tuple(rejected))

@@ -11,9 +11,9 @@ Every class derives from :class:`SinkError`, itself an
         │   └── BucketUnreachableError the bucket cannot be reached, found or read
         ├── ArchiveEncodeError         events do not fit the archive's Arrow schema
         ├── ArchiveUnavailableError    a transient storage outage; retry after a delay
+        │   └── DeadLetterQueueUnavailableError  the DLQ topic did not take a flush's dead letters
         ├── ArchiveWriteError          the store refused a write for good
         │   └── ObjectExistsError      If-None-Match refused: the key is already taken
-        ├── UndecodableEventError      a record on the redacted topic does not decode
         ├── ConsumerError              Kafka reported a fatal consumer error
         ├── SigningKeyError            the manifest signing key is missing or unreadable
         ├── ManifestFormatError        a manifest or digest is not valid JSON of its format
@@ -140,6 +140,34 @@ class ArchiveUnavailableError(SinkError):
         )
 
 
+class DeadLetterQueueUnavailableError(ArchiveUnavailableError):
+    """The DLQ topic did not confirm every dead letter of a flush.
+
+    A flush cannot be chained before its dead letters are durable, so the sink treats
+    this as it treats a storage outage: the partition pauses, nothing is committed, and
+    the whole flush is retried after ``retry_after_s`` (objects already stored are found
+    by checksum; dead letters already delivered may be sent a second time, with the same
+    source headers).
+
+    Args:
+        retry_after_s: Seconds to wait before the next attempt.
+        topic: The DLQ topic.
+        reason: librdkafka's error name, or how many letters were still unconfirmed.
+    """
+
+    def __init__(self, retry_after_s: float, *, topic: str, reason: str) -> None:
+        self.retry_after_s = retry_after_s
+        self.reason = f"DLQ topic {topic!r}: {reason}"
+        self.key = None
+        self.topic = topic
+        SinkError.__init__(
+            self,
+            f"the DLQ topic {topic!r} did not confirm a flush's dead letters ({reason}); "
+            f"check the brokers and the sink's write access to the topic; retrying in "
+            f"{retry_after_s:g} s",
+        )
+
+
 class ArchiveWriteError(SinkError):
     """The object store refused a write, and retrying the same request will not help.
 
@@ -176,31 +204,6 @@ class ObjectExistsError(ArchiveWriteError):
         return (
             f"object {self.key!r} already exists in the archive and was not overwritten "
             "(If-None-Match refused the write)"
-        )
-
-
-class UndecodableEventError(SinkError):
-    """A record on the redacted topic does not decode as an AuditEvent.
-
-    Only our processor writes that topic, so this is a bug or a foreign producer. The
-    sink stops without committing the record, so it is neither lost nor archived; fix
-    the producer (or move the record aside) and restart.
-
-    Args:
-        topic: The topic.
-        partition: The partition.
-        offset: The record's offset.
-        reason: The decoder's message (sizes and offsets, never payload text).
-    """
-
-    def __init__(self, topic: str, partition: int, offset: int, *, reason: str) -> None:
-        self.topic = topic
-        self.partition = partition
-        self.offset = offset
-        self.reason = reason
-        super().__init__(
-            f"record {topic}[{partition}]@{offset} is not a valid AuditEvent ({reason}); "
-            "the sink stopped before it and committed nothing past it"
         )
 
 

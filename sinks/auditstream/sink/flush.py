@@ -3,13 +3,14 @@
 A batch is decoded into one Arrow table (see :mod:`auditstream.sink.columns`), then split
 by Hive partition ``(tenant, dt, hour)`` of each event; each group becomes one Parquet
 object named by its own first and last offsets. The result lists every object with its
-hash, size, record count and time range: what a manifest of the flush needs. No Kafka
-here; the worker commits offsets after :meth:`PartitionFlusher.flush` returns.
+hash, size, record count and time range, and every record that did not decode: what a
+manifest of the flush needs, and what the DLQ gets. No Kafka here; the worker sends the
+dead letters and commits offsets after :meth:`PartitionFlusher.flush` returns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -19,7 +20,7 @@ import pyarrow as pa
 from auditstream.sink.archive.layout import ObjectKey, PartitionPath
 from auditstream.sink.archive.writer import ArchiveWriter, StoredObject, encode_parquet
 from auditstream.sink.batcher import PartitionBatch, PartitionId
-from auditstream.sink.decoding import BatchDecoder
+from auditstream.sink.decoding import BatchDecoder, RejectedRecord
 
 # Microseconds per hour. Events are grouped by (tenant id, hour since the epoch), which
 # names the same groups as their PartitionPath (tenant encoding is one-to-one, and the
@@ -72,8 +73,10 @@ class FlushResult:
         pid: The partition.
         first_offset: Offset of the batch's first record.
         last_offset: Offset of the batch's last record.
-        records: Number of records flushed.
+        records: Number of records archived (in ``objects``).
         objects: The objects, in key order.
+        rejected: The batch's records that are not valid AuditEvents, in offset order:
+            not archived; the worker sends them to the DLQ before the manifest names them.
     """
 
     pid: PartitionId
@@ -81,6 +84,7 @@ class FlushResult:
     last_offset: int
     records: int
     objects: tuple[WrittenObject, ...]
+    rejected: tuple[RejectedRecord, ...] = ()
 
     @property
     def next_offset(self) -> int:
@@ -88,17 +92,17 @@ class FlushResult:
         return self.last_offset + 1
 
 
-def plan_objects(batch: PartitionBatch, table: pa.Table) -> list[PlannedObject]:
+def plan_objects(partition: int, offsets: Sequence[int], table: pa.Table) -> list[PlannedObject]:
     """Split a decoded batch into one object per Hive partition, named by its offsets.
 
     Args:
-        batch: A non-empty partition batch.
-        table: The batch decoded, one row per record in offset order.
+        partition: The Kafka partition of the batch.
+        offsets: The offset of each row of ``table``.
+        table: The batch's valid records decoded, one row per record in offset order.
 
     Returns:
-        The planned objects, sorted by partition path.
+        The planned objects, sorted by partition path (none for an empty table).
     """
-    offsets = batch.offsets
     actor = cast("pa.StructArray", table.column("actor").combine_chunks())
     tenants: list[str | None] = actor.field("tenant_id").to_pylist()
     # A required field: no nulls.
@@ -123,7 +127,7 @@ def plan_objects(batch: PartitionBatch, table: pa.Table) -> list[PlannedObject]:
         members = groups[group]
         key = ObjectKey(
             path=paths[group],
-            partition=batch.pid.partition,
+            partition=partition,
             first_offset=offsets[members[0]],
             last_offset=offsets[members[-1]],
         )
@@ -165,9 +169,9 @@ class PartitionFlusher:
         """Write every object of a batch; return only when all of them are stored.
 
         Steps: 1. decode the batch; 2. plan one object per Hive partition; 3. encode
-        each as Parquet; 4. put each write-once. Nothing is written when a record does
-        not decode. A retry of a partly written batch finds its earlier objects by
-        checksum and counts them as stored.
+        each as Parquet; 4. put each write-once. Records that do not decode are left
+        out of the objects and listed in the result. A retry of a partly written batch
+        finds its earlier objects by checksum and counts them as stored.
 
         Args:
             batch: A non-empty partition batch.
@@ -176,7 +180,6 @@ class PartitionFlusher:
             What was written.
 
         Raises:
-            UndecodableEventError: A record does not decode (nothing was written).
             ArchiveEncodeError: Events do not fit the archive schema.
             ArchiveUnavailableError: The store did not answer; nothing may be committed.
             ObjectExistsError: A key holds different bytes than this flush produced.
@@ -184,13 +187,11 @@ class PartitionFlusher:
         """
         # 1. Decode the whole batch into one table.
         pid = batch.pid
-        table = self._decoder.decode(
-            batch.payloads, offsets=batch.offsets, topic=pid.topic, partition=pid.partition
-        )
+        decoded = self._decoder.decode(batch.payloads, offsets=batch.offsets, topic=pid.topic)
         retain_until = self._clock() + self._retention
         written = []
         # 2. Plan one object per (tenant, dt, hour).
-        for planned in plan_objects(batch, table):
+        for planned in plan_objects(pid.partition, decoded.offsets, decoded.table):
             # 3. Encode as Parquet.
             data = encode_parquet(planned.rows)
             # 4. Put write-once.
@@ -210,6 +211,7 @@ class PartitionFlusher:
             pid=batch.pid,
             first_offset=batch.first_offset,
             last_offset=batch.last_offset,
-            records=len(batch),
+            records=decoded.table.num_rows,
             objects=tuple(written),
+            rejected=decoded.rejected,
         )

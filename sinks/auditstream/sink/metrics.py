@@ -1,7 +1,8 @@
 """Prometheus metrics of the sink: one counter at every fork a record can take.
 
-``auditstream_sink_events_archived_total`` is the sink's side of the pipeline's
-``in = archived + dlq`` balance. Labels never hold tenant or user ids.
+``auditstream_sink_events_archived_total`` and ``auditstream_sink_dead_lettered_total``
+are the sink's side of the pipeline's ``in = archived + dlq`` balance (both count at
+commit, so their sum is what the sink committed). Labels never hold tenant or user ids.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ class SinkMetrics:
         objects_written: Objects created in the archive.
         bytes_written: Bytes of the objects created.
         flush_seconds: Time from the start of a flush to its commit.
-        decode_errors: Records on the redacted topic that did not decode.
+        dead_lettered: Records on the redacted topic that were not valid AuditEvents, sent
+            to the DLQ (and then committed).
         flush_retries: Flushes postponed because the store was unavailable.
         batches_dropped: Batches given up uncommitted (partition revoked or lost during an
             outage, or shutdown); the partition's next owner re-reads them.
@@ -40,7 +42,7 @@ class SinkMetrics:
     objects_written: Counter
     bytes_written: Counter
     flush_seconds: Histogram
-    decode_errors: Counter
+    dead_lettered: Counter
     flush_retries: Counter
     batches_dropped: Counter
     manifests_written: Counter
@@ -78,9 +80,10 @@ class SinkMetrics:
                 buckets=_FLUSH_BUCKETS,
                 registry=registry,
             ),
-            decode_errors=Counter(
-                "auditstream_sink_decode_errors",
-                "Records on the redacted topic that are not valid AuditEvents.",
+            dead_lettered=Counter(
+                "auditstream_sink_dead_lettered",
+                "Records of the redacted topic that are not valid AuditEvents, sent to the "
+                "DLQ and committed.",
                 registry=registry,
             ),
             flush_retries=Counter(

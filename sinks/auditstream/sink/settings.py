@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings
 
+from auditstream.schemas.dead_letters import DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADROOM_BYTES
 from auditstream.schemas.settings import (
     KafkaSettings,
     S3Settings,
@@ -46,7 +47,7 @@ DEFAULT_DIGEST_INTERVAL_S = 900.0
 # never ends before the same calendar date, leap years included.
 _DAYS_PER_YEAR = 365.25
 
-CrashPoint = Literal["before_data", "after_data", "after_manifest"]
+CrashPoint = Literal["before_data", "after_data", "after_dead_letters", "after_manifest"]
 """Where the test-only crash hook kills the worker: before the first data PUT of a flush,
 between the data PUTs and the manifest PUT, or between the manifest PUT and the commit."""
 
@@ -71,6 +72,10 @@ class SinkSection(BaseModel):
         dev_generate_signing_key: With no key configured, generate one (and store it in
             ``signing_key_file`` when that is set and missing); dev setups and tests only.
         digest_interval_s: Write a signed digest of every partition's chain head this often.
+        dlq_max_value_bytes: Largest record copied into the DLQ; a larger one is left out
+            and its size recorded in the ``auditstream.value_omitted_bytes`` header.
+        dlq_timeout_s: How long a flush waits for the DLQ topic to confirm its dead
+            letters before it pauses the partition and retries.
         test_crash_at: TEST ONLY: kill the worker with SIGKILL at this point of a flush.
         test_crash_on_flush: TEST ONLY: which flush (1 = the first) ``test_crash_at`` hits.
         metrics_port: Serve Prometheus metrics on ``127.0.0.1:<port>``; None for none.
@@ -92,6 +97,8 @@ class SinkSection(BaseModel):
     signing_key: SecretStr | None = None
     dev_generate_signing_key: bool = False
     digest_interval_s: float = Field(default=DEFAULT_DIGEST_INTERVAL_S, gt=0)
+    dlq_max_value_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES - DLQ_HEADROOM_BYTES, ge=0)
+    dlq_timeout_s: float = Field(default=15.0, gt=0)
     test_crash_at: CrashPoint | None = None
     test_crash_on_flush: int = Field(default=1, gt=0)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
@@ -193,4 +200,24 @@ def consumer_config(settings: SinkSettings) -> dict[str, Any]:
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
         "auto.offset.reset": "earliest",
+    }
+
+
+def dead_letter_producer_config(settings: SinkSettings) -> dict[str, Any]:
+    """Return the librdkafka configuration of the producer that writes the sink's DLQ.
+
+    Args:
+        settings: The sink's settings.
+    """
+    section = settings.sink
+    return {
+        **settings.kafka.to_librdkafka(),
+        "client.id": f"auditstream-sink-dlq-{socket.gethostname()}-{os.getpid()}",
+        # A dead letter must be durable before the manifest says it was sent.
+        "enable.idempotence": True,
+        "acks": "all",
+        "message.max.bytes": section.dlq_max_value_bytes + DLQ_HEADROOM_BYTES,
+        # Give up within the flush's wait, so an undelivered letter is not sent later
+        # behind the retry's copy.
+        "message.timeout.ms": int(section.dlq_timeout_s * 1000),
     }

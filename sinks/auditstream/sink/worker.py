@@ -9,12 +9,12 @@ manifest (``If-None-Match: *``: the manifest key fences out a second writer); 3.
 archive is unavailable the partition is paused, its batch kept, nothing committed, and
 the flush retried with backoff and jitter.
 
-A record that does not decode stops the worker (see :class:`UndecodableEventError`):
-only our processor writes the redacted topic, so it is a bug, and skipping the record
-would break the promise that every event is archived or sent to the DLQ. Batches hold
-encoded records and are decoded whole when flushed, so a bad record is found then: the
-records before it are archived and committed, every other batch is flushed, and the
-worker stops before reading further.
+A record that is not a valid AuditEvent (only a bug or a foreign producer puts one on
+the redacted topic) is not archived and does not stop the sink: between steps 1 and 2
+the flush sends it to the DLQ as it came, with the reason in its headers, waits until
+Kafka confirms it (see :mod:`auditstream.sink.dead_letters`), and the manifest then
+names its offset and reason. So every offset of the topic is either in a chained object
+or named by a manifest as dead-lettered, and ``in = archived + dlq`` holds.
 """
 
 from __future__ import annotations
@@ -23,27 +23,28 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
 
 from auditstream.sink.archive.storage import make_s3_client
 from auditstream.sink.assembly import ArchiveParts, open_archive
-from auditstream.sink.batcher import Batcher, FlushPolicy, FlushReason, PartitionBatch, PartitionId
-from auditstream.sink.errors import (
-    ArchiveUnavailableError,
-    ConsumerError,
-    FencedError,
-    UndecodableEventError,
-)
+from auditstream.sink.batcher import Batcher, FlushPolicy, FlushReason, PartitionId
+from auditstream.sink.dead_letters import DeadLetterSender
+from auditstream.sink.errors import ArchiveUnavailableError, ConsumerError, FencedError
 from auditstream.sink.flush import FlushResult
 from auditstream.sink.metrics import SinkMetrics, default_metrics
 from auditstream.sink.partition_control import PartitionControl
-from auditstream.sink.settings import SinkSettings, consumer_config
+from auditstream.sink.settings import (
+    SinkSettings,
+    consumer_config,
+    dead_letter_producer_config,
+)
 from auditstream.sink.worker_state import (
     SinkStats,
     WorkerState,
@@ -63,6 +64,8 @@ _CONSUME_BATCH = 500
 # Poll at least once a second, so a stop request or a due retry waits at most that long.
 _MAX_POLL_S = 1.0
 _MIN_POLL_S = 0.05
+# Offsets of dead letters named in the log line of a flush (all are in its manifest).
+_LOGGED_OFFSETS = 20
 
 
 def _sigkill() -> None:
@@ -76,6 +79,7 @@ class SinkWorker(PartitionControl):
         settings: The sink's settings.
         stop: Set it to stop the loop; the worker then flushes, commits and closes.
         consumer_factory: Builds the consumer from a librdkafka config (tests pass fakes).
+        producer_factory: Builds the DLQ producer from a librdkafka config.
         s3_client: The S3 client; built from ``settings.s3`` when None.
         metrics: Where to count; the process-wide metrics when None.
         clock: Monotonic clock for retry timing.
@@ -89,6 +93,7 @@ class SinkWorker(PartitionControl):
         *,
         stop: threading.Event,
         consumer_factory: Callable[[dict[str, Any]], Consumer] = Consumer,
+        producer_factory: Callable[[dict[str, Any]], Producer] = Producer,
         s3_client: S3Client | None = None,
         metrics: SinkMetrics | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -104,6 +109,13 @@ class SinkWorker(PartitionControl):
         self._wall_clock = wall_clock
         self._kill = kill
         self._batcher = Batcher(FlushPolicy.from_settings(settings.sink), clock=clock)
+        self._dead_letters = DeadLetterSender(
+            dead_letter_producer_config(settings),
+            topic=settings.topics.dlq,
+            max_value_bytes=settings.sink.dlq_max_value_bytes,
+            timeout_s=settings.sink.dlq_timeout_s,
+            producer_factory=producer_factory,
+        )
         self._state = WorkerState()
         self._consumer: Consumer | None = None
         self._archive: ArchiveParts | None = None
@@ -132,7 +144,6 @@ class SinkWorker(PartitionControl):
             BucketUnreachableError: The bucket cannot be reached (checked before joining).
             SigningKeyError: No usable signing key (checked before joining).
             SinkConfigError: Kafka overrides clash with the sink's own settings.
-            UndecodableEventError: A record does not decode; nothing past it is committed.
             ManifestChainError: A chain head does not verify or does not link.
             ArchiveEncodeError, ArchiveWriteError: A batch cannot be stored.
             ConsumerError: Kafka reported a fatal error.
@@ -159,10 +170,8 @@ class SinkWorker(PartitionControl):
                 self._poll_once()
                 self._flush_due()
                 self._retry_paused()
-                self._stop_if_undecodable()
                 self._parts.digests.maybe_write()
             self._flush_all(FlushReason.SHUTDOWN)
-            self._stop_if_undecodable()
         except BaseException:
             self._state.failed = True
             raise
@@ -182,8 +191,6 @@ class SinkWorker(PartitionControl):
         # One PartitionId per partition and poll, not one per record.
         pids: dict[tuple[str | None, int | None], PartitionId] = {}
         for message in self._kafka.consume(num_messages=_CONSUME_BATCH, timeout=timeout):
-            if state.undecodable is not None:
-                return  # a flush (or a revoke) found a bad record: read nothing past it
             error = message.error()
             if error is not None:
                 if error.fatal():
@@ -223,13 +230,6 @@ class SinkWorker(PartitionControl):
 
     # -- flushing --------------------------------------------------------------------
 
-    def _stop_if_undecodable(self) -> None:
-        """After a bad record: flush every other batch, then raise its error."""
-        error = self._state.undecodable
-        if error is not None:
-            self._flush_all(FlushReason.SHUTDOWN)
-            raise error
-
     def _flush_due(self) -> None:
         for pid, reason in self._batcher.due():
             if pid not in self._state.paused:
@@ -252,11 +252,12 @@ class SinkWorker(PartitionControl):
             try:
                 self._crash_point("before_data")
                 # 1. Write every object of the batch (write-once, retained).
-                result = self._write_objects(batch)
-                if result is None:  # its first record does not decode: nothing to archive
-                    self._batcher.remove(pid)
-                    return True
+                result = self._archive.flusher.flush(batch)
                 self._crash_point("after_data")
+                # 1b. Send the records that did not decode to the DLQ, confirmed.
+                if result.rejected:
+                    self._dead_letter(result)
+                    self._crash_point("after_dead_letters")
                 # 2. Write the signed manifest; its key fences out any other writer.
                 head = self._archive.chains.append(result)
                 self._crash_point("after_manifest")
@@ -280,28 +281,17 @@ class SinkWorker(PartitionControl):
             )
         return True
 
-    def _write_objects(self, batch: PartitionBatch) -> FlushResult | None:
-        """Flush step 1; a batch with a bad record is cut before it and written without it."""
-        try:
-            return self._parts.flusher.flush(batch)
-        except UndecodableEventError as exc:
-            cause = exc.__cause__
-            self._metrics.decode_errors.inc()
-            log.error(
-                "undecodable_record",
-                topic=exc.topic,
-                partition=exc.partition,
-                offset=exc.offset,
-                error=type(cause).__name__ if cause else type(exc).__name__,
-                reason=exc.reason,
-                consequence="the records before it are archived; the sink then stops",
-            )
-            if self._state.undecodable is None:
-                self._state.undecodable = exc
-            if not batch.truncate(exc.offset):
-                return None
-            # The records before the bad one decode (the codec took them in order).
-            return self._parts.flusher.flush(batch)
+    def _dead_letter(self, result: FlushResult) -> None:
+        rejected = result.rejected
+        log.error(
+            "records_dead_lettered",
+            letters=len(rejected),
+            errors=dict(Counter(r.error_class for r in rejected)),
+            offsets=[r.offset for r in rejected[:_LOGGED_OFFSETS]],
+            consequence="not archived; sent to the DLQ as they came (reasons in their "
+            "headers) and named in the manifest",
+        )
+        self._dead_letters.send(result)
 
     def _crash_point(self, point: str) -> None:
         sink = self._settings.sink

@@ -13,7 +13,6 @@ import structlog
 
 from auditstream.sink.archive.chain import ChainHead
 from auditstream.sink.batcher import FlushReason, PartitionId
-from auditstream.sink.errors import UndecodableEventError
 from auditstream.sink.flush import FlushResult
 from auditstream.sink.metrics import SinkMetrics
 
@@ -32,11 +31,13 @@ class SinkStats:
 
     Attributes:
         records: Records archived and committed.
+        dead_letters: Records sent to the DLQ instead, and committed.
         objects: Objects created.
         flushes: Partition flushes committed.
     """
 
     records: int = 0
+    dead_letters: int = 0
     objects: int = 0
     flushes: int = 0
 
@@ -68,7 +69,6 @@ class WorkerState:
             poll returned were fetched before the seek and are skipped.
         failed: The run is ending with an error; revokes flush nothing more.
         flushes_started: Flush attempts so far (the test crash hook counts them).
-        undecodable: The first bad record a flush found; the worker stops with it.
     """
 
     positions: dict[PartitionId, int] = field(default_factory=dict)
@@ -79,7 +79,6 @@ class WorkerState:
     sought: set[PartitionId] = field(default_factory=set)
     failed: bool = False
     flushes_started: int = 0
-    undecodable: UndecodableEventError | None = None
 
 
 def backoff(retry_after_s: float, attempt: int) -> float:
@@ -114,12 +113,14 @@ def record_flush(
     """
     created = [o for o in result.objects if o.stored.created]
     metrics.events_archived.inc(result.records)
+    metrics.dead_lettered.inc(len(result.rejected))
     metrics.objects_written.inc(len(created))
     metrics.bytes_written.inc(sum(o.stored.size for o in created))
     metrics.flush_seconds.observe(seconds)
     metrics.manifests_written.inc()
     metrics.chain_head.labels(partition=str(result.pid.partition)).set(head.seq)
     stats.records += result.records
+    stats.dead_letters += len(result.rejected)
     stats.objects += len(created)
     stats.flushes += 1
     for obj in result.objects:
@@ -137,6 +138,7 @@ def record_flush(
         reason=reason.value,
         seq=head.seq,
         records=result.records,
+        dead_letters=len(result.rejected),
         objects=len(result.objects),
         position_before=head.manifest.position_before,
         position_after=head.position_after,
@@ -150,4 +152,9 @@ def stats_fields(stats: SinkStats) -> dict[str, int]:
     Args:
         stats: The run's stats.
     """
-    return {"records": stats.records, "objects": stats.objects, "flushes": stats.flushes}
+    return {
+        "records": stats.records,
+        "dead_letters": stats.dead_letters,
+        "objects": stats.objects,
+        "flushes": stats.flushes,
+    }

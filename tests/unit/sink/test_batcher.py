@@ -123,18 +123,6 @@ class TestBatcher:
         assert b.due() == []
         assert b.get(P0).first_offset == 1
 
-    def test_truncating_a_batch_keeps_only_the_records_before_the_offset(self, clock):
-        """A batch cut before a bad record keeps the earlier records and their bytes."""
-        b = batcher(clock, records=100)
-        for offset, size in ((10, 5), (11, 7), (13, 9)):
-            b.add(P0, offset, b"x" * size)
-        batch = b.get(P0)
-        assert batch is not None
-        assert batch.truncate(13) == 2
-        assert (batch.last_offset, len(batch), batch.size_bytes) == (11, 2, 12)
-        assert batch.truncate(10) == 0
-        assert (len(batch), batch.size_bytes) == (0, 0)
-
 
 def event_at(base, *, tenant, hour_offset):
     event = copy.deepcopy(base)
@@ -150,15 +138,11 @@ def batch_of(events, first_offset=100):
     return batch
 
 
-def decode_batch(batch):
-    pid = batch.pid
-    return BatchDecoder().decode(
-        batch.payloads, offsets=batch.offsets, topic=pid.topic, partition=pid.partition
+def planned_of(batch, decoder=None):
+    decoded = (decoder or BatchDecoder()).decode(
+        batch.payloads, offsets=batch.offsets, topic=batch.pid.topic
     )
-
-
-def planned_of(batch):
-    return plan_objects(batch, decode_batch(batch))
+    return plan_objects(batch.pid.partition, decoded.offsets, decoded.table)
 
 
 class TestPlanObjects:
@@ -195,13 +179,7 @@ class TestPlanObjects:
         events = [
             event_at(minimal_event, tenant=t, hour_offset=h) for h in (0, 1) for t in ("a", "")
         ] * 60  # 240 records: the column decoder's path
-        batch = batch_of(events)
-        planned = plan_objects(
-            batch,
-            BatchDecoder(min_column_rows=1).decode(
-                batch.payloads, offsets=batch.offsets, topic=P1.topic, partition=P1.partition
-            ),
-        )
+        planned = planned_of(batch_of(events), BatchDecoder(min_column_rows=1))
         assert len(planned) == 4
         for p in planned:
             first = p.key.first_offset - 100
@@ -236,3 +214,30 @@ class TestPartitionFlusher:
         assert (result.first_offset, result.last_offset, result.next_offset) == (100, 102, 103)
         assert [o.records for o in result.objects] == [2, 1]
         assert result.objects[1].min_timestamp == events[2]["timestamp"]
+
+    def test_records_that_do_not_decode_are_left_out_and_listed_for_the_dlq(self, minimal_event):
+        """The objects hold the valid records only; the batch's positions still cover all."""
+        writer = RecordingWriter()
+        flusher = PartitionFlusher(writer, prefix="", retention_days=1)
+        event = event_at(minimal_event, tenant="acme", hour_offset=0)
+        truncated = ENCODE(event)[:20]
+        batch = batch_of([event] * 2)
+        batch.add(102, truncated)
+        batch.add(103, ENCODE(event))
+        result = flusher.flush(batch)
+        assert [key.rsplit("/", 1)[1] for key, _, _ in writer.puts] == ["p1-100-103.parquet"]
+        assert (result.records, result.first_offset, result.last_offset) == (3, 100, 103)
+        assert [(r.offset, r.value, r.error_class) for r in result.rejected] == [
+            (102, truncated, "DecodeError")
+        ]
+
+    def test_a_batch_of_bad_records_writes_no_object_and_lists_them_all(self):
+        """Nothing to archive, but the flush still accounts for every offset."""
+        writer = RecordingWriter()
+        batch = PartitionBatch(P1, started_at=0.0)
+        batch.add(7, None)
+        batch.add(9, b"not avro")
+        result = PartitionFlusher(writer, prefix="", retention_days=1).flush(batch)
+        assert (writer.puts, result.objects, result.records) == ([], (), 0)
+        assert [r.offset for r in result.rejected] == [7, 9]
+        assert result.next_offset == 10

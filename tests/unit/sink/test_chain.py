@@ -25,6 +25,7 @@ from auditstream.sink.archive.signing import Signer
 from auditstream.sink.archive.writer import ArchiveWriter, StoredObject
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
+from auditstream.sink.decoding import RejectedRecord
 from auditstream.sink.digests import DigestWriter
 from auditstream.sink.errors import FencedError, ManifestChainError
 from auditstream.sink.flush import FlushResult, WrittenObject
@@ -65,6 +66,18 @@ def flush(s3: MemoryS3, partition: int, first: int, last: int, *, body: bytes = 
     stored = StoredObject(full, len(data), hashlib.sha256(data).hexdigest(), "v", None, True)
     written = WrittenObject(key, stored, last - first + 1, 1, 2)
     return FlushResult(PartitionId("t", partition), first, last, last - first + 1, (written,))
+
+
+def _rejected(*offsets: int) -> tuple[RejectedRecord, ...]:
+    return tuple(RejectedRecord(o, b"junk", "DecodeError", "truncated") for o in offsets)
+
+
+def with_dead_letters(result: FlushResult, *offsets: int) -> FlushResult:
+    """The same flush, its batch extended by refused records at these offsets."""
+    last = max(result.last_offset, *offsets)
+    return FlushResult(
+        result.pid, result.first_offset, last, result.records, result.objects, _rejected(*offsets)
+    )
 
 
 def verify(s3: MemoryS3, **options):
@@ -240,6 +253,44 @@ class TestVerifyArchive:
         ).signed(chains.signer)
         s3.objects[manifest_key(PREFIX, 0, 2)] = forged.to_bytes()
         s3.params[manifest_key(PREFIX, 0, 2)] = s3.params[manifest_key(PREFIX, 0, 1)]
+        report = verify(s3)
+        assert {f.kind for f in report.failures} == {FindingKind.POSITION}
+
+    def test_dead_letters_inside_the_positions_verify_and_are_counted(self):
+        """A flush with refused records chains them; verification reports how many."""
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        chains.append(with_dead_letters(flush(s3, 0, 0, 9), 10, 11))
+        head = chains.append(flush(s3, 0, 12, 19))
+        assert head.manifest.position_before == 12
+        report = verify(s3)
+        assert report.ok, report.failures
+        [chain] = report.partitions
+        assert chain.records == 18
+        assert [(d.offset, d.error_class) for d in chain.dead_letters] == [
+            (10, "DecodeError"),
+            (11, "DecodeError"),
+        ]
+
+    @pytest.mark.parametrize(
+        "offsets",
+        [(12,), (5, 5), (9, 8), (-1,)],
+        ids=["past_positions", "twice", "out_of_order", "before_positions"],
+    )
+    def test_dead_letters_that_do_not_fit_the_positions_are_reported(self, offsets):
+        """Each must lie inside the manifest's positions, once, in offset order."""
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        result = flush(s3, 0, 0, 3)
+        forged = FlushResult(result.pid, 0, 11, result.records, result.objects, _rejected(*offsets))
+        chains.append(forged)
+        report = verify(s3)
+        assert {f.kind for f in report.failures} == {FindingKind.POSITION}
+
+    def test_more_records_and_dead_letters_than_offsets_are_reported(self):
+        """Ten offsets cannot hold ten records and a dead letter."""
+        s3 = MemoryS3()
+        keeper(s3).append(with_dead_letters(flush(s3, 0, 0, 9), 9))
         report = verify(s3)
         assert {f.kind for f in report.failures} == {FindingKind.POSITION}
 

@@ -20,8 +20,7 @@ from auditstream.schemas.framing import confluent_header
 from auditstream.sink.archive import encode_parquet, events_to_table
 from auditstream.sink.batcher import PartitionBatch, PartitionId
 from auditstream.sink.columns import ColumnDecoder, FastPathDeclined
-from auditstream.sink.decoding import BatchDecoder
-from auditstream.sink.errors import UndecodableEventError
+from auditstream.sink.decoding import BatchDecoder, DecodedBatch
 
 from .sample_events import full_event_dict, minimal_event_dict, through_codec
 
@@ -84,8 +83,16 @@ def batch_of(payloads: list[bytes | None], first_offset: int = 100) -> Partition
 
 
 def decode_batch(batch: PartitionBatch) -> pa.Table:
+    """The table of a batch every record of which decodes."""
+    decoded = decode_all(batch)
+    assert decoded.rejected == ()
+    assert list(decoded.offsets) == batch.offsets
+    return decoded.table
+
+
+def decode_all(batch: PartitionBatch) -> DecodedBatch:
     return BatchDecoder(min_column_rows=1).decode(
-        batch.payloads, offsets=batch.offsets, topic=PID.topic, partition=PID.partition
+        batch.payloads, offsets=batch.offsets, topic=PID.topic
     )
 
 
@@ -185,10 +192,11 @@ class TestColumnDecoder:
                 assert table.equals(events_to_table(verdict))
                 outcomes.add("accepted")
             else:
-                with pytest.raises(UndecodableEventError) as caught:
-                    decode_batch(batch_of(payloads))
-                assert caught.value.offset == 104
-                assert type(caught.value.__cause__) is verdict
+                decoded = decode_all(batch_of(payloads))
+                assert decoded.table.equals(codec_table(events + events))
+                assert [(r.offset, r.error_class) for r in decoded.rejected] == [
+                    (104, verdict.__name__)
+                ]
                 outcomes.add("refused")
         assert outcomes == {"accepted", "refused"}
 
@@ -214,11 +222,11 @@ class TestBatchDecoder:
         monkeypatch.setattr(ColumnDecoder, "decode", counted)
         events = varied_events(rows, 5)
         batch = batch_of([ENCODE(e) for e in events])
-        table = BatchDecoder(min_column_rows=3).decode(
-            batch.payloads, offsets=batch.offsets, topic=PID.topic, partition=PID.partition
+        decoded = BatchDecoder(min_column_rows=3).decode(
+            batch.payloads, offsets=batch.offsets, topic=PID.topic
         )
         assert len(calls) == column_calls
-        assert table.equals(codec_table(events))
+        assert decoded.table.equals(codec_table(events))
 
     def test_a_declined_batch_that_the_codec_accepts_gets_the_codecs_table(self):
         """A UUID in braces is valid to the codec but not to the fast path's pattern."""
@@ -246,13 +254,16 @@ class TestBatchDecoder:
         ],
         ids=["enum_index", "zero_trace", "confluent_framing", "tombstone"],
     )
-    def test_the_first_bad_record_stops_the_batch_with_its_offset_and_the_codecs_error(
+    def test_every_bad_record_is_refused_with_its_offset_bytes_and_the_codecs_error(
         self, bad, cause
     ):
-        """The error names the record's offset; its cause is what the codec raised."""
+        """The valid records make the table; each bad one is returned as it came."""
         good = ENCODE(full_event_dict())
-        batch = batch_of([good, good, bad, good, copy.copy(bad)], first_offset=40)
-        with pytest.raises(UndecodableEventError) as caught:
-            decode_batch(batch)
-        assert (caught.value.partition, caught.value.offset) == (4, 42)
-        assert isinstance(caught.value.__cause__, cause)
+        decoded = decode_all(batch_of([good, good, bad, good, copy.copy(bad)], first_offset=40))
+        assert list(decoded.offsets) == [40, 41, 43]
+        assert decoded.table.equals(codec_table([full_event_dict()] * 3))
+        assert [(r.offset, r.value, r.error_class) for r in decoded.rejected] == [
+            (42, bad, cause.__name__),
+            (44, bad, cause.__name__),
+        ]
+        assert all(r.reason for r in decoded.rejected)

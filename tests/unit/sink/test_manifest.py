@@ -9,6 +9,7 @@ import pytest
 
 from auditstream.sink.archive.manifest import (
     Manifest,
+    ManifestDeadLetter,
     ManifestObject,
     manifest_key,
     parse_manifest_key,
@@ -99,6 +100,33 @@ class TestManifest:
                 SIGNER.public_key, tampered.signature, tampered.signed_payload()
             ), name
 
+    def test_a_manifest_without_dead_letters_has_no_such_field(self):
+        """So manifests written before the sink had a DLQ keep their bytes and signatures."""
+        assert "dead_letters" not in json.loads(make_manifest().to_bytes())
+
+    def test_dead_letters_round_trip_and_are_covered_by_the_signature(self):
+        """Dropping or editing a dead letter after signing breaks the signature."""
+        letters = (
+            ManifestDeadLetter(120, "DecodeError", "truncated body"),
+            ManifestDeadLetter(130, "InvalidEventError", "trace_id is all zeros"),
+        )
+        manifest = make_manifest(records=48, dead_letters=letters)
+        data = manifest.to_bytes()
+        assert Manifest.from_bytes(data, key="k") == manifest
+        body = json.loads(data)
+        assert body["dead_letters"][1] == {
+            "offset": 130,
+            "error_class": "InvalidEventError",
+            "reason": "trace_id is all zeros",
+        }
+        edited = {**body, "dead_letters": [{**body["dead_letters"][0], "reason": "fine"}]}
+        dropped = {k: v for k, v in body.items() if k != "dead_letters"}
+        for tampered_body in (edited, dropped):
+            tampered = Manifest.from_bytes(json.dumps(tampered_body).encode(), key="k")
+            assert not verify_signature(
+                SIGNER.public_key, tampered.signature, tampered.signed_payload()
+            )
+
     @pytest.mark.parametrize(
         ("data", "reason"),
         [
@@ -114,7 +142,15 @@ class TestManifest:
             Manifest.from_bytes(data, key="some/key.json")
 
     @pytest.mark.parametrize(
-        ("field", "value"), [("seq", "7"), ("seq", True), ("unlocked", 1), ("objects", [{}])]
+        ("field", "value"),
+        [
+            ("seq", "7"),
+            ("seq", True),
+            ("unlocked", 1),
+            ("objects", [{}]),
+            ("dead_letters", [{"offset": "1", "error_class": "DecodeError", "reason": ""}]),
+            ("dead_letters", [{"offset": 1}]),
+        ],
     )
     def test_mistyped_fields_are_refused(self, field, value):
         """A number as text, a boolean as a number, an object missing its fields."""

@@ -19,12 +19,20 @@ from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 from prometheus_client import CollectorRegistry
 
 from auditstream.schemas import AuditEventSerializer
+from auditstream.schemas.dead_letters import (
+    ERROR_CLASS,
+    SOURCE_OFFSET,
+    SOURCE_PARTITION,
+    SOURCE_TOPIC,
+    STAGE,
+)
 from auditstream.sink.archive import BucketLock, ChainReader, Signer
 from auditstream.sink.archive.layout import ObjectKey, PartitionPath
+from auditstream.sink.archive.manifest import manifest_key
 from auditstream.sink.archive.writer import ArchiveWriter, StoredObject
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
-from auditstream.sink.errors import ManifestChainError, UndecodableEventError
+from auditstream.sink.errors import ManifestChainError
 from auditstream.sink.flush import FlushResult, WrittenObject
 from auditstream.sink.metrics import SinkMetrics
 from auditstream.sink.settings import load_sink_settings
@@ -76,6 +84,7 @@ class Store:
     def __init__(self, log):
         self.log = log
         self.objects = {}
+        self.checksums = {}
         self.down = False
 
     def _check_up(self):
@@ -86,7 +95,7 @@ class Store:
         self._check_up()
         if params["Key"] not in self.objects:
             raise _missing("HeadObject")
-        return {}
+        return {"ChecksumSHA256": self.checksums.get(params["Key"])}
 
     def list_object_versions(self, **params):
         self._check_up()
@@ -118,11 +127,39 @@ class Store:
                 "PutObject",
             )
         self.objects[key] = params["Body"]
+        self.checksums[key] = params.get("ChecksumSHA256")
         if "/manifests/" in f"/{key}":
             self.log.append(("manifest", int(key.rsplit("/", 1)[1].split(".")[0])))
         elif not key.startswith("keys/"):
             self.log.append(("put", key))
         return {"VersionId": "v"}
+
+
+class RecordingProducer:
+    """The DLQ producer: logs ``("dead_letter", partition, offset)`` per confirmed letter.
+
+    While ``down``, flush() confirms nothing (the letters time out, as librdkafka's would).
+    """
+
+    def __init__(self, log):
+        self.log = log
+        self.down = False
+        self.pending = []
+        self.letters = []
+
+    def produce(self, topic, value, key, *, headers, on_delivery):
+        self.pending.append((topic, value, key, dict(headers), on_delivery))
+
+    def flush(self, timeout):
+        pending, self.pending = self.pending, []
+        if self.down:
+            return len(pending)
+        for topic, value, key, headers, on_delivery in pending:
+            source = (int(headers[SOURCE_PARTITION]), int(headers[SOURCE_OFFSET]))
+            self.log.append(("dead_letter", *source))
+            self.letters.append((topic, value, key, headers))
+            on_delivery(None, None)
+        return 0
 
 
 class ScriptedConsumer:
@@ -206,15 +243,18 @@ def run(script, *, store=None, log=None, **sink):
         sink={"max_records": 100, "max_age_s": 5.0, "dev_generate_signing_key": True, **sink}
     )
     consumer = ScriptedConsumer(script, log=log, clock=clock, stop=stop)
+    producer = RecordingProducer(log)
     worker = SinkWorker(
         settings,
         stop=stop,
         consumer_factory=lambda config: consumer,
+        producer_factory=lambda config: producer,
         s3_client=store,  # type: ignore[arg-type]
         metrics=SinkMetrics.create(CollectorRegistry()),
         clock=clock,
         kill=kill,
     )
+    worker.dlq = producer  # what the tests look at
     return worker, store, log
 
 
@@ -303,40 +343,63 @@ class TestSinkWorker:
         assert ("commit", 0, 3) in log
         assert stats.records == 3
 
-    def test_an_undecodable_record_stops_the_worker_before_it(self, encode):
-        """Records before it are archived and committed; its own offset never is."""
+    def test_a_record_that_does_not_decode_goes_to_the_dlq_before_the_manifest_names_it(
+        self, encode
+    ):
+        """The worker keeps running; the manifest, written after the letter is confirmed,
+        names its offset and reason; the commit covers it."""
         bad = Message(0, 2, b"\x00\x00\x00\x00\x07 not avro")
-        worker, _, log = run([[encode(0, 0), encode(0, 1), bad, encode(0, 3)]])
-        with pytest.raises(UndecodableEventError) as caught:
-            worker.run()
-        assert (caught.value.partition, caught.value.offset) == (0, 2)
-        assert [e for e in log if e[0] == "commit"] == [("commit", 0, 2)]
-        assert kinds(log)[-1] == "close"
-
-    def test_a_bad_record_in_a_full_batch_stops_the_worker_at_it_and_nothing_past_it(self, encode):
-        """Found when its batch is flushed: the records before it and other partitions'
-        batches are archived and committed, the rest of the poll is not read."""
-        bad = Message(0, 2, b"\xc3\x01 truncated")
-        script = [[encode(1, 0), encode(0, 0), encode(0, 1), bad, encode(0, 3), encode(0, 4)]]
-        worker, store, log = run(script, max_records=4)
-        with pytest.raises(UndecodableEventError) as caught:
-            worker.run()
-        assert (caught.value.partition, caught.value.offset) == (0, 2)
-        assert sorted(e for e in log if e[0] == "commit") == [("commit", 0, 2), ("commit", 1, 1)]
-        data_keys = [key for key in store.objects if key.endswith(".parquet")]
-        assert sorted(key.rsplit("/", 1)[1] for key in data_keys) == [
-            "p0-0-1.parquet",
-            "p1-0-0.parquet",
+        worker, store, log = run([[encode(0, 0), encode(0, 1), bad], [encode(0, 3)]])
+        stats = worker.run()
+        assert kinds(log) == ["put", "dead_letter", "manifest", "commit", "close"]
+        assert ("dead_letter", 0, 2) in log
+        assert ("commit", 0, 4) in log
+        assert (stats.records, stats.dead_letters) == (3, 1)
+        [(topic, value, key, headers)] = worker.dlq.letters
+        assert (topic, value, key) == ("audit.events.dlq", bad.value(), f"{TOPIC}/0".encode())
+        assert headers[STAGE] == b"sink"
+        assert headers[ERROR_CLASS] == b"UnknownSchemaError"
+        assert headers[SOURCE_TOPIC] == TOPIC.encode()
+        manifest = json.loads(store.objects[manifest_key("", 0, 0)])
+        assert [(d["offset"], d["error_class"]) for d in manifest["dead_letters"]] == [
+            (2, "UnknownSchemaError")
         ]
+        assert (manifest["records"], manifest["position_after"]) == (3, 4)
 
-    def test_a_batch_whose_first_record_is_bad_archives_nothing_of_its_partition(self, encode):
-        """Nothing before the bad record: no object, no manifest, no commit for it."""
-        bad = Message(0, 0, None)
-        worker, _, log = run([[bad, encode(0, 1)], [encode(1, 5)]])
-        with pytest.raises(UndecodableEventError) as caught:
-            worker.run()
-        assert (caught.value.partition, caught.value.offset) == (0, 0)
-        assert [e for e in log if e[0] == "commit"] == [("commit", 1, 6)]
+    def test_a_batch_of_bad_records_only_is_chained_with_no_object(self, encode):
+        """The chain still moves past them, so no offset is left unaccounted for."""
+        worker, store, log = run([[Message(1, 5, None), Message(1, 6, b"")]])
+        worker.run()
+        assert kinds(log) == ["dead_letter", "dead_letter", "manifest", "commit", "close"]
+        manifest = json.loads(store.objects[manifest_key("", 1, 0)])
+        assert (manifest["objects"], manifest["records"]) == ([], 0)
+        assert [d["offset"] for d in manifest["dead_letters"]] == [5, 6]
+
+    def test_while_the_dlq_does_not_confirm_the_partition_pauses_and_nothing_is_chained(
+        self, encode
+    ):
+        """An unconfirmed letter is treated as an outage: retried, then chained once."""
+        holder = {}
+
+        def dlq_goes_down():
+            holder["worker"].dlq.down = True
+            return [encode(0, 0), Message(0, 1, None)]
+
+        def dlq_comes_back():
+            holder["worker"].dlq.down = False
+            return []
+
+        script = [dlq_goes_down, [], dlq_comes_back, *[[] for _ in range(8)]]
+        worker, _, log = run(script, max_age_s=0.5)
+        holder["worker"] = worker
+        stats = worker.run()
+        first_manifest = log.index(("manifest", 0))
+        assert ("pause", 0) in log[:first_manifest]
+        assert log[first_manifest - 1] == ("dead_letter", 0, 1)
+        assert log.count(("dead_letter", 0, 1)) == 1
+        assert kinds(log).count("manifest") == 1
+        assert ("commit", 0, 2) in log
+        assert (stats.records, stats.dead_letters) == (1, 1)
 
 
 class TestResumeAndFence:

@@ -89,6 +89,7 @@ def render(report: VerificationReport, console: Console, *, offline: bool) -> No
         "head seq",
         "positions",
         "records",
+        "dead letters",
         "objects",
         "failures",
     ):
@@ -101,6 +102,7 @@ def render(report: VerificationReport, console: Console, *, offline: bool) -> No
             str(p.head_seq if p.head_seq is not None else "-"),
             positions,
             str(p.records),
+            str(len(p.dead_letters)),
             str(len(p.objects)),
             f"[{'red' if p.findings else 'green'}]{len(p.findings)}[/]",
         )

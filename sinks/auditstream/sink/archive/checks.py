@@ -71,13 +71,17 @@ def check_manifest(
         report.fail(FindingKind.FORMAT, key, f"topic {manifest.topic!r} changes mid-chain")
     span = manifest.position_after - manifest.position_before
     counted = sum(o.records for o in manifest.objects)
-    if span <= 0 or counted != manifest.records or counted > span:
+    # Offsets may be fewer than the span (transaction markers take offsets), never more.
+    taken = counted + len(manifest.dead_letters)
+    if span <= 0 or counted != manifest.records or taken > span:
         report.fail(
             FindingKind.POSITION,
             key,
-            f"{counted} records in objects, {manifest.records} declared, positions "
+            f"{counted} records in objects, {manifest.records} declared, "
+            f"{len(manifest.dead_letters)} dead letters, positions "
             f"[{manifest.position_before}, {manifest.position_after})",
         )
+    _check_dead_letters(report, manifest, key=key)
     for obj in manifest.objects:
         inside = manifest.position_before <= obj.first_offset <= obj.last_offset
         if not inside or obj.last_offset >= manifest.position_after:
@@ -86,6 +90,20 @@ def check_manifest(
                 obj.key,
                 f"offsets {obj.first_offset}-{obj.last_offset} outside the manifest's positions",
             )
+
+
+def _check_dead_letters(report: PartitionReport, manifest: Manifest, *, key: str) -> None:
+    """Dead letters lie inside the manifest's positions, once each, in offset order."""
+    previous = manifest.position_before - 1
+    for letter in manifest.dead_letters:
+        if not previous < letter.offset < manifest.position_after:
+            report.fail(
+                FindingKind.POSITION,
+                key,
+                f"dead letter at offset {letter.offset} is out of order or outside the "
+                "manifest's positions",
+            )
+        previous = max(previous, letter.offset)
 
 
 def check_signature(

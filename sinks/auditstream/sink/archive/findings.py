@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from auditstream.sink.archive.manifest import ManifestObject
+from auditstream.sink.archive.manifest import ManifestDeadLetter, ManifestObject
 
 
 class FindingKind(enum.StrEnum):
@@ -54,6 +54,7 @@ class PartitionReport:
         position_first: ``position_before`` of manifest 0.
         position_after: ``position_after`` of the head.
         records: Records in all chained objects.
+        dead_letters: Records the chain names as sent to the DLQ instead, in chain order.
         objects: Chained data objects, by key.
         unlocked: Manifests that say they were written to an unlocked dev bucket.
         findings: The failures.
@@ -66,6 +67,7 @@ class PartitionReport:
     position_first: int | None = None
     position_after: int | None = None
     records: int = 0
+    dead_letters: list[ManifestDeadLetter] = field(default_factory=list)
     objects: dict[str, ManifestObject] = field(default_factory=dict)
     unlocked: int = 0
     findings: list[Finding] = field(default_factory=list)

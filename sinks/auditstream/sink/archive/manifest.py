@@ -6,10 +6,12 @@ One manifest per flush and Kafka partition, under::
 
 Sequence numbers start at 0 and are zero-padded so that keys sort in chain order. A
 manifest lists the flush's objects (key, SHA-256, size, record count, offsets, time
-range), the consumer position before and after the batch, the SHA-256 of the previous
-manifest's bytes, the signer's key id, and an Ed25519 signature over the canonical JSON
-of every other field. The stored bytes are the canonical JSON of all fields, signature
-included; their SHA-256 is what the next manifest names as ``prev_sha256``.
+range), the records of the batch sent to the DLQ instead (offset, error class, reason;
+the field is left out when there are none, so manifests without dead letters read as
+they always did), the consumer position before and after the batch, the SHA-256 of the
+previous manifest's bytes, the signer's key id, and an Ed25519 signature over the
+canonical JSON of every other field. The stored bytes are the canonical JSON of all
+fields, signature included; their SHA-256 is what the next manifest names as ``prev_sha256``.
 
 This module is pure: no I/O, no clients.
 """
@@ -110,6 +112,21 @@ class ManifestObject:
 
 
 @dataclass(frozen=True, slots=True)
+class ManifestDeadLetter:
+    """One record of a batch that went to the DLQ instead of the archive.
+
+    Attributes:
+        offset: The record's offset.
+        error_class: Why it was refused: the codec's error class.
+        reason: The codec's message (sizes and offsets, never payload text).
+    """
+
+    offset: int
+    error_class: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
     """One link of a partition's chain.
 
@@ -120,13 +137,14 @@ class Manifest:
         position_before: The consumer position before the batch (the previous
             manifest's ``position_after``; for seq 0, the first offset read).
         position_after: The consumer position after the batch (last offset + 1).
-        records: Records in the batch.
+        records: Records archived: the sum of the objects' records.
         objects: The data objects, in key order.
         prev_sha256: SHA-256 of the previous manifest's bytes; None for seq 0.
         written_at: UTC time of writing, ISO 8601 with ``Z``.
         unlocked: True when written to a bucket without Object Lock (dev setups).
         signer_key_id: Id of the key that signed it.
         signature: Base64 Ed25519 signature over :meth:`signed_payload`.
+        dead_letters: The batch's records sent to the DLQ, in offset order.
     """
 
     topic: str
@@ -141,10 +159,11 @@ class Manifest:
     unlocked: bool
     signer_key_id: str
     signature: str = ""
+    dead_letters: tuple[ManifestDeadLetter, ...] = ()
 
     def body(self) -> dict[str, Any]:
         """Return every field but the signature, as a JSON-able dict."""
-        return {
+        body: dict[str, Any] = {
             "format": MANIFEST_FORMAT,
             "topic": self.topic,
             "partition": self.partition,
@@ -152,12 +171,15 @@ class Manifest:
             "position_before": self.position_before,
             "position_after": self.position_after,
             "records": self.records,
-            "objects": [_object_dict(o) for o in self.objects],
+            "objects": [_fields_dict(o) for o in self.objects],
             "prev_sha256": self.prev_sha256,
             "written_at": self.written_at,
             "unlocked": self.unlocked,
             "signer_key_id": self.signer_key_id,
         }
+        if self.dead_letters:
+            body["dead_letters"] = [_fields_dict(d) for d in self.dead_letters]
+        return body
 
     def signed_payload(self) -> bytes:
         """Return the bytes the signature covers: canonical JSON of :meth:`body`."""
@@ -197,6 +219,9 @@ class Manifest:
         raw = load_format_object(data, key=key, expected_format=MANIFEST_FORMAT)
         try:
             objects = tuple(ManifestObject(**_object_fields(o)) for o in raw["objects"])
+            dead_letters = tuple(
+                ManifestDeadLetter(**_dead_letter_fields(d)) for d in raw.get("dead_letters", ())
+            )
             prev = raw["prev_sha256"]
             manifest = cls(
                 topic=typed_field(raw["topic"], str),
@@ -211,6 +236,7 @@ class Manifest:
                 unlocked=typed_field(raw["unlocked"], bool),
                 signer_key_id=typed_field(raw["signer_key_id"], str),
                 signature=typed_field(raw["signature"], str),
+                dead_letters=dead_letters,
             )
         except (KeyError, TypeError) as exc:
             raise ManifestFormatError(key, reason=f"missing or mistyped field ({exc})") from exc
@@ -222,8 +248,8 @@ def _replace(manifest: Manifest, **changes: Any) -> Manifest:
     return Manifest(**(fields | changes))
 
 
-def _object_dict(obj: ManifestObject) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in ManifestObject.__dataclass_fields__}
+def _fields_dict(entry: ManifestObject | ManifestDeadLetter) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in type(entry).__dataclass_fields__}
 
 
 def _object_fields(raw: Any) -> dict[str, Any]:
@@ -231,6 +257,14 @@ def _object_fields(raw: Any) -> dict[str, Any]:
         raise TypeError("an object entry has other fields than a manifest object")
     for name, value in raw.items():
         typed_field(value, str if name in ("key", "sha256") else int)
+    return raw
+
+
+def _dead_letter_fields(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict) or set(raw) != set(ManifestDeadLetter.__dataclass_fields__):
+        raise TypeError("a dead-letter entry has other fields than a manifest dead letter")
+    for name, value in raw.items():
+        typed_field(value, int if name == "offset" else str)
     return raw
 
 

@@ -335,6 +335,7 @@ class _Run:
                 self._queue(walk, obj, download)
         report.manifests += 1
         report.records += manifest.records
+        report.dead_letters.extend(manifest.dead_letters)
         report.unlocked += manifest.unlocked
         walk.head = link
         self._counts[0] += 1
