@@ -10,7 +10,9 @@ The storage holds committed state only. Changes wait in a per-partition overlay
 (reads see them) until the agent reports that the partition's offsets committed past
 them (:meth:`TraceTracker.committed`); on revocation the overlay is dropped
 (:meth:`TraceTracker.discard`), because that partition's open transaction, which carried
-the same changes to the changelog, is aborted. Without the overlay a rebalance would
+the same changes to the changelog, is aborted, and so are the keys this worker moved
+into the storage since the last recovery, which recovery restores from the committed
+changelog. Without that a rebalance would
 leave aborted state in memory, and the replayed events would be taken for duplicates.
 """
 
@@ -94,6 +96,8 @@ class TraceTracker:
         self._pending: dict[int, dict[bytes, bytes | None]] = {}
         # partition -> highest source offset whose changes are in the overlay
         self._pending_offset: dict[int, int] = {}
+        # partition -> keys this worker moved into the storage since the last recovery
+        self._settled: dict[int, set[bytes]] = {}
 
     def __len__(self) -> int:
         return len(self._data)
@@ -118,15 +122,27 @@ class TraceTracker:
             sent = self._pending_offset.get(partition)
             if sent is None or next_offsets.get(partition, -1) <= sent:
                 continue
+            settled = self._settled.setdefault(partition, set())
             for key, value in self._pending.pop(partition).items():
                 if value is None:
                     self._data.pop(key, None)
                 else:
                     self._data[key] = value
+                    settled.add(key)
             del self._pending_offset[partition]
 
     def discard(self, partitions: Iterable[int]) -> None:
-        """Drop uncommitted changes of revoked partitions and stop sweeping them.
+        """Forget what this worker wrote for revoked partitions; trust their changelog.
+
+        The overlay goes, and so does every key this worker moved into the storage since
+        the table last recovered. The move happens when Faust reports the partition's
+        offsets committed, and faust-streaming 0.15.3 can report a commit its transaction
+        did not make durable (a CI run lost 34 events that way: their new traces' state
+        stayed in memory while their outputs were aborted, and the replay was dropped as
+        duplicates). Nothing true is lost: on the next assignment Faust's recovery reads
+        the changelog (``read_committed``) from where its last recovery stopped, or from
+        the start for a partition new to this worker, so every committed write of this
+        worker comes back and no aborted one does.
 
         Args:
             partitions: The revoked partitions.
@@ -135,6 +151,8 @@ class TraceTracker:
         for partition in partitions:
             self._pending.pop(partition, None)
             self._pending_offset.pop(partition, None)
+            for key in self._settled.pop(partition, ()):
+                self._data.pop(key, None)
         self._index.drop_partitions(partitions)
 
     def apply(self, steps: Sequence[Step], *, now_us: int) -> BatchResult:
@@ -217,6 +235,7 @@ class TraceTracker:
         Returns:
             How many traces the storage holds.
         """
+        self._settled.clear()  # the storage is the changelog's again
         entries = []
         for key in list(self._data):
             state = self._load(key, None)

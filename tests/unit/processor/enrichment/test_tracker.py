@@ -171,6 +171,38 @@ class TestTraceTracker:
         assert len(replay.steps) == 1
         assert data == {}
 
+    def test_revocation_forgets_the_stored_state_of_its_partitions_only(self) -> None:
+        """Faust may report a commit its transaction did not carry, so after a revocation
+        only the changelog (recovered on reassignment) says what a partition's traces
+        hold: a replay of an event whose commit was reported is processed again."""
+        data: dict[bytes, bytes] = {}
+        tracker = TraceTracker(data, limits=LIMITS, ttl_s=120)
+        revoked = _trace_event(new_trace_id())
+        kept = _trace_event(new_trace_id())
+        tracker.apply([_prepared(revoked, partition=2), _prepared(kept, partition=0)], now_us=S)
+        _commit(tracker, {2: 0, 0: 0})
+        assert len(data) == 2
+        tracker.discard([2])
+        assert list(data) == [kept["trace"]["trace_id"].encode()]
+        replay = tracker.apply([_prepared(dict(revoked), partition=2)], now_us=2 * S)
+        assert (replay.duplicates, len(replay.steps)) == (0, 1)
+
+    def test_state_recovered_from_the_changelog_is_kept_on_revocation(self) -> None:
+        """Faust re-reads a kept partition's changelog only from where it stopped, so
+        what it recovered stays; what this worker wrote after is forgotten."""
+        data: dict[bytes, bytes] = {}
+        other = TraceTracker(data, limits=LIMITS, ttl_s=120)
+        other.apply([_prepared(_trace_event(new_trace_id()), partition=1)], now_us=S)
+        _commit(other, {1: 0})
+        recovered = dict(data)
+        tracker = TraceTracker(data, limits=LIMITS, ttl_s=120)
+        assert tracker.rebuild_index() == 1
+        tracker.apply([_prepared(_trace_event(new_trace_id()), partition=1, offset=1)], now_us=S)
+        _commit(tracker, {1: 1})
+        assert len(data) == 2
+        tracker.discard([1])
+        assert data == recovered
+
 
 def _commit(tracker: TraceTracker, last_offsets: dict[int, int]) -> None:
     tracker.sent(last_offsets)
