@@ -155,12 +155,12 @@ class SinkUnderTest:
         finally:
             consumer.close()
 
-    def start(self, **extra: str) -> Worker:
-        """Start ``audit sink`` with this test's environment plus ``extra`` sink knobs."""
+    def start(self, *args: str, **extra: str) -> Worker:
+        """Start ``audit sink *args`` with this test's environment plus ``extra`` sink knobs."""
         log_path = self.log_dir / f"sink-{len(self.workers)}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "auditstream.cli.main", "sink"],
+                [sys.executable, "-m", "auditstream.cli.main", "sink", *args],
                 env=self.env(**extra),
                 stdout=log,
                 stderr=subprocess.STDOUT,

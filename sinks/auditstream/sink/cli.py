@@ -1,20 +1,24 @@
-"""``audit sink``: run one sink worker (a thin front over :func:`run_sink`).
+"""``audit sink``: run sink workers (a thin front over :func:`run_sink`).
 
 The Typer app has exactly one command, so ``app(args=[...])`` runs it directly; the
 root CLI mounts it as ``audit sink``. Settings come from ``AUDITSTREAM_*`` variables;
 the options here override single fields. Typed errors print one line on stderr and
-exit with code 2.
+exit with code 2. ``--workers N`` checks the settings once, then starts N worker
+processes in the same consumer group (see :mod:`auditstream.schemas.workers`).
 """
 
 from __future__ import annotations
 
 import enum
+import os
+import sys
 from typing import Annotated, Any
 
 import typer
 
 from auditstream.schemas.errors import AuditstreamError
 from auditstream.schemas.observability import configure_logging, serve_metrics
+from auditstream.schemas.workers import run_worker_processes, worker_environments
 from auditstream.sink.runner import run_sink
 from auditstream.sink.settings import load_sink_settings
 
@@ -53,6 +57,15 @@ app = typer.Typer(
 )
 def sink(
     *,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes to start (one per core); worker i serves metrics on "
+            "--metrics-port + i.",
+        ),
+    ] = 1,
     max_age_s: Annotated[
         float | None,
         typer.Option("--max-age-s", help="Flush a partition's batch this many seconds old."),
@@ -74,7 +87,7 @@ def sink(
         LogFormatOption, typer.Option("--log-format", help="json for machines, console for people.")
     ] = LogFormatOption.JSON,
 ) -> None:
-    """Run one sink worker with settings from the environment and these options."""
+    """Run sink workers with settings from the environment and these options."""
     overrides: dict[str, Any] = {
         "max_age_s": max_age_s,
         "max_records": max_records,
@@ -86,6 +99,8 @@ def sink(
     try:
         settings = load_sink_settings(sink=section) if section else load_sink_settings()
         configure_logging(level=settings.sink.log_level, fmt=log_format.value, stage="sink")
+        if workers > 1:
+            raise typer.Exit(_run_workers(workers, section, settings.sink.metrics_port, log_format))
         serve_metrics(settings.sink.metrics_port)
         run_sink(settings)
     except AuditstreamError as exc:
@@ -95,6 +110,21 @@ def sink(
         # The metrics port is taken, or similar: an operator problem, not a crash.
         _fail(f"cannot start: {exc.strerror or type(exc).__name__}")
         raise typer.Exit(EXIT_ERROR) from exc
+
+
+def _run_workers(
+    workers: int, section: dict[str, Any], metrics_port: int | None, log_format: LogFormatOption
+) -> int:
+    """Start ``workers`` single-worker processes with the options as variables; wait."""
+    options = {f"AUDITSTREAM_SINK__{name.upper()}": str(v) for name, v in section.items()}
+    environments = worker_environments(
+        workers,
+        metrics_port_variable="AUDITSTREAM_SINK__METRICS_PORT",
+        metrics_port=metrics_port,
+        environ=os.environ | options,
+    )
+    argv = [sys.executable, "-m", "auditstream.cli.main", "sink", "--log-format", log_format.value]
+    return run_worker_processes(argv, environments)
 
 
 def _fail(message: str) -> None:

@@ -1,14 +1,14 @@
 """``audit process``: run processor workers.
 
 Builds :class:`ProcessorSettings` once, loads the models, then runs a Faust worker. With
-``--workers N`` it starts N worker processes of the same app id (one per core), which
-share the raw topic's partitions.
+``--workers N`` it checks the settings, then starts N worker processes of the same app
+id (one per core), which share the raw topic's partitions; worker i serves metrics on
+the configured port + i (see :mod:`auditstream.schemas.workers`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +19,7 @@ import typer
 from auditstream.processor.settings import ProcessorSettings, load_processor_settings
 from auditstream.schemas.errors import AuditstreamError
 from auditstream.schemas.observability import configure_logging, serve_metrics
+from auditstream.schemas.workers import run_worker_processes, worker_environments
 
 app = typer.Typer(add_completion=False, help="Run the redaction processor (Faust workers).")
 
@@ -33,28 +34,27 @@ def process(
     ] = None,
 ) -> None:
     """Consume the raw topic, redact, write the redacted topic and the DLQ."""
-    if workers > 1:
-        raise typer.Exit(_run_many(workers))
     try:
         settings = load_processor_settings()
         level = log_level or settings.processor.log_level
         configure_logging(level=level, fmt="json", stage="processor")
+        if workers > 1:
+            raise typer.Exit(_run_many(workers, settings.processor.metrics_port, level))
         _run_worker(settings, level)
     except AuditstreamError as exc:
         typer.echo(f"audit process: {exc}", err=True)
         raise typer.Exit(2) from exc
 
 
-def _run_many(workers: int) -> int:
+def _run_many(workers: int, metrics_port: int | None, level: str) -> int:
     """Start ``workers`` single-worker processes and wait for them; return the worst exit."""
-    command = [sys.executable, "-m", "auditstream.cli.main", "process", "--workers", "1"]
-    children = [subprocess.Popen(command) for _ in range(workers)]  # noqa: S603 - our own argv
-    try:
-        return max(child.wait() for child in children)
-    except KeyboardInterrupt:
-        for child in children:
-            child.terminate()
-        return max(child.wait() for child in children)
+    command = [sys.executable, "-m", "auditstream.cli.main", "process", "--log-level", level]
+    environments = worker_environments(
+        workers,
+        metrics_port_variable="AUDITSTREAM_PROCESSOR__METRICS_PORT",
+        metrics_port=metrics_port,
+    )
+    return run_worker_processes(command, environments)
 
 
 def _run_worker(settings: ProcessorSettings, level: str) -> None:
