@@ -9,6 +9,7 @@ This module reads no environment at import; :func:`load_sink_settings` does, whe
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import socket
@@ -174,6 +175,9 @@ _OWNED_KEYS = frozenset(
 )
 
 
+_LIBRDKAFKA_LOG = logging.getLogger("auditstream.sink.librdkafka")
+
+
 def consumer_config(settings: SinkSettings) -> dict[str, Any]:
     """Return the librdkafka configuration of the sink's consumer.
 
@@ -200,6 +204,9 @@ def consumer_config(settings: SinkSettings) -> dict[str, Any]:
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
         "auto.offset.reset": "earliest",
+        # librdkafka's own lines (broker down, group coordinator moves) as JSON log lines
+        # among ours, not raw text on stderr; they are served by consume().
+        "logger": _LIBRDKAFKA_LOG,
     }
 
 
@@ -220,4 +227,5 @@ def dead_letter_producer_config(settings: SinkSettings) -> dict[str, Any]:
         # Give up within the flush's wait, so an undelivered letter is not sent later
         # behind the retry's copy.
         "message.timeout.ms": int(section.dlq_timeout_s * 1000),
+        "logger": _LIBRDKAFKA_LOG,
     }

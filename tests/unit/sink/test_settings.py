@@ -6,7 +6,12 @@ import pydantic
 import pytest
 
 from auditstream.sink.errors import SinkConfigError
-from auditstream.sink.settings import SinkSettings, consumer_config, load_sink_settings
+from auditstream.sink.settings import (
+    SinkSettings,
+    consumer_config,
+    dead_letter_producer_config,
+    load_sink_settings,
+)
 
 
 class TestSinkSettings:
@@ -97,6 +102,19 @@ class TestConsumerConfig:
         assert config["isolation.level"] == "read_committed"
         assert config["enable.auto.commit"] is False
         assert config["auto.offset.reset"] == "earliest"
+
+    def test_librdkafka_logs_through_our_loggers(self):
+        """Its lines become JSON log lines like ours, for the consumer and the DLQ producer."""
+        settings = load_sink_settings()
+        for config in (consumer_config(settings), dead_letter_producer_config(settings)):
+            assert config["logger"].name == "auditstream.sink.librdkafka"
+
+    def test_the_dlq_producer_waits_for_every_replica_and_never_longer_than_a_flush(self):
+        """A dead letter is durable before the manifest names it; a late one is not
+        delivered behind the retry's copy."""
+        config = dead_letter_producer_config(load_sink_settings(sink={"dlq_timeout_s": 7}))
+        assert (config["acks"], config["enable.idempotence"]) == ("all", True)
+        assert config["message.timeout.ms"] == 7000
 
     @pytest.mark.parametrize(
         "key",
