@@ -10,9 +10,9 @@ The storage holds committed state only. Changes wait in a per-partition overlay
 (reads see them) until the agent reports that the partition's offsets committed past
 them (:meth:`TraceTracker.committed`); on revocation the overlay is dropped
 (:meth:`TraceTracker.discard`), because that partition's open transaction, which carried
-the same changes to the changelog, is aborted, and so are the keys this worker moved
-into the storage since the last recovery, which recovery restores from the committed
-changelog. Without that a rebalance would
+the same changes to the changelog, is aborted, and the keys this worker changed in the
+storage since the last recovery go back to what that recovery left; the next recovery
+replays the committed changelog from there. Without that a rebalance would
 leave aborted state in memory, and the replayed events would be taken for duplicates.
 """
 
@@ -96,8 +96,9 @@ class TraceTracker:
         self._pending: dict[int, dict[bytes, bytes | None]] = {}
         # partition -> highest source offset whose changes are in the overlay
         self._pending_offset: dict[int, int] = {}
-        # partition -> keys this worker moved into the storage since the last recovery
-        self._settled: dict[int, set[bytes]] = {}
+        # partition -> key -> what the storage held before this worker first changed the
+        # key since the last recovery (None: nothing), so a revocation can put it back
+        self._settled: dict[int, dict[bytes, bytes | None]] = {}
 
     def __len__(self) -> int:
         return len(self._data)
@@ -122,27 +123,32 @@ class TraceTracker:
             sent = self._pending_offset.get(partition)
             if sent is None or next_offsets.get(partition, -1) <= sent:
                 continue
-            settled = self._settled.setdefault(partition, set())
+            settled = self._settled.setdefault(partition, {})
             for key, value in self._pending.pop(partition).items():
-                if value is None:
-                    self._data.pop(key, None)
-                else:
+                before = settled.setdefault(key, self._data.get(key))
+                if value is not None:
                     self._data[key] = value
-                    settled.add(key)
+                    continue
+                self._data.pop(key, None)
+                if before is None:
+                    # Created and deleted since the recovery: the changelog has both,
+                    # so there is nothing to put back (and nothing to keep in memory).
+                    del settled[key]
             del self._pending_offset[partition]
 
     def discard(self, partitions: Iterable[int]) -> None:
         """Forget what this worker wrote for revoked partitions; trust their changelog.
 
-        The overlay goes, and so does every key this worker moved into the storage since
-        the table last recovered. The move happens when Faust reports the partition's
-        offsets committed, and faust-streaming 0.15.3 can report a commit its transaction
-        did not make durable (a CI run lost 34 events that way: their new traces' state
-        stayed in memory while their outputs were aborted, and the replay was dropped as
-        duplicates). Nothing true is lost: on the next assignment Faust's recovery reads
-        the changelog (``read_committed``) from where its last recovery stopped, or from
-        the start for a partition new to this worker, so every committed write of this
-        worker comes back and no aborted one does.
+        The overlay goes, and every key this worker changed in the storage since the
+        table last recovered goes back to what the recovery left there (written keys are
+        removed or restored, deleted ones restored). Changes reach the storage when Faust
+        reports the partition's offsets committed, and faust-streaming 0.15.3 can report
+        a commit its transaction did not make durable (a CI run lost 34 events that way:
+        their new traces' state stayed in memory while their outputs were aborted, and
+        the replay was dropped as duplicates). Nothing true is lost: on the next
+        assignment Faust's recovery reads the changelog (``read_committed``) from where
+        its last recovery stopped, or from the start for a partition new to this worker,
+        so every committed change of this worker comes back and no aborted one does.
 
         Args:
             partitions: The revoked partitions.
@@ -151,8 +157,11 @@ class TraceTracker:
         for partition in partitions:
             self._pending.pop(partition, None)
             self._pending_offset.pop(partition, None)
-            for key in self._settled.pop(partition, ()):
-                self._data.pop(key, None)
+            for key, before in self._settled.pop(partition, {}).items():
+                if before is None:
+                    self._data.pop(key, None)
+                else:
+                    self._data[key] = before
         self._index.drop_partitions(partitions)
 
     def apply(self, steps: Sequence[Step], *, now_us: int) -> BatchResult:

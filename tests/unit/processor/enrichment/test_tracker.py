@@ -203,6 +203,22 @@ class TestTraceTracker:
         tracker.discard([1])
         assert data == recovered
 
+    def test_a_recovered_trace_deleted_since_comes_back_on_revocation(self) -> None:
+        """An expiry delete whose commit Faust reported is undone like a write: the
+        changelog, replayed from the last recovery, decides."""
+        data: dict[bytes, bytes] = {}
+        other = TraceTracker(data, limits=LIMITS, ttl_s=120)
+        other.apply([_prepared(_trace_event(new_trace_id()), partition=1)], now_us=S)
+        _commit(other, {1: 0})
+        recovered = dict(data)
+        tracker = TraceTracker(data, limits=LIMITS, ttl_s=1)
+        tracker.rebuild_index()
+        assert list(tracker.expire([1], now_us=10 * S)) == list(recovered)
+        _commit(tracker, {1: 1})
+        assert data == {}
+        tracker.discard([1])
+        assert data == recovered
+
 
 def _commit(tracker: TraceTracker, last_offsets: dict[int, int]) -> None:
     tracker.sent(last_offsets)
