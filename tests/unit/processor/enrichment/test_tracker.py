@@ -190,10 +190,7 @@ class TestTraceTracker:
     def test_state_recovered_from_the_changelog_is_kept_on_revocation(self) -> None:
         """Faust re-reads a kept partition's changelog only from where it stopped, so
         what it recovered stays; what this worker wrote after is forgotten."""
-        data: dict[bytes, bytes] = {}
-        other = TraceTracker(data, limits=LIMITS, ttl_s=120)
-        other.apply([_prepared(_trace_event(new_trace_id()), partition=1)], now_us=S)
-        _commit(other, {1: 0})
+        data = _recovered_table(partition=1)
         recovered = dict(data)
         tracker = TraceTracker(data, limits=LIMITS, ttl_s=120)
         assert tracker.rebuild_index() == 1
@@ -206,10 +203,7 @@ class TestTraceTracker:
     def test_a_recovered_trace_deleted_since_comes_back_on_revocation(self) -> None:
         """An expiry delete whose commit Faust reported is undone like a write: the
         changelog, replayed from the last recovery, decides."""
-        data: dict[bytes, bytes] = {}
-        other = TraceTracker(data, limits=LIMITS, ttl_s=120)
-        other.apply([_prepared(_trace_event(new_trace_id()), partition=1)], now_us=S)
-        _commit(other, {1: 0})
+        data = _recovered_table(partition=1)
         recovered = dict(data)
         tracker = TraceTracker(data, limits=LIMITS, ttl_s=1)
         tracker.rebuild_index()
@@ -218,6 +212,15 @@ class TestTraceTracker:
         assert data == {}
         tracker.discard([1])
         assert data == recovered
+
+
+def _recovered_table(*, partition: int) -> dict[bytes, bytes]:
+    """A table holding one trace of ``partition``, as Faust's recovery leaves it."""
+    data: dict[bytes, bytes] = {}
+    writer = TraceTracker(data, limits=LIMITS, ttl_s=120)
+    writer.apply([_prepared(_trace_event(new_trace_id()), partition=partition)], now_us=S)
+    _commit(writer, {partition: 0})
+    return data
 
 
 def _commit(tracker: TraceTracker, last_offsets: dict[int, int]) -> None:
