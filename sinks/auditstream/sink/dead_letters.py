@@ -27,6 +27,9 @@ STAGE = "sink"
 
 # First retry after this long; the worker's backoff doubles it from there.
 _RETRY_AFTER_S = 1.0
+# The flush waits this much longer than the producer's message timeout (the same
+# setting), so every letter has failed or been confirmed before a retry sends it again.
+_SETTLE_S = 1.0
 
 
 class DeadLetterSender:
@@ -40,7 +43,8 @@ class DeadLetterSender:
         topic: The DLQ topic.
         max_value_bytes: Largest record copied into a letter; larger ones are left out
             and their size put in a header.
-        timeout_s: How long :meth:`send` waits for Kafka to confirm the letters.
+        timeout_s: The producer's ``message.timeout.ms``, in seconds: how long a letter
+            may wait for Kafka's confirmation before it fails.
         producer_factory: Builds the producer from ``config`` (tests pass fakes).
     """
 
@@ -104,12 +108,12 @@ class DeadLetterSender:
                 producer.produce(self._topic, value, key, headers=headers, on_delivery=delivered)
             except (BufferError, KafkaException) as exc:
                 raise self._unavailable(type(exc).__name__) from exc
-        unconfirmed = producer.flush(self._timeout_s)
+        wait_s = self._timeout_s + _SETTLE_S
+        unconfirmed = producer.flush(wait_s)
         if errors:
             raise self._unavailable(errors[0].name())
         if unconfirmed:
-            waited = f"{unconfirmed} letters unconfirmed after {self._timeout_s:g} s"
-            raise self._unavailable(waited)
+            raise self._unavailable(f"{unconfirmed} letters unconfirmed after {wait_s:g} s")
         log.info("dead_letters_sent", topic=self._topic, letters=len(result.rejected))
 
     def _unavailable(self, reason: str) -> DeadLetterQueueUnavailableError:
