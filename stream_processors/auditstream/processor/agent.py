@@ -20,7 +20,7 @@ from faust.types import TP
 
 from auditstream.processor import analysis, metrics
 from auditstream.processor.delivery import DeliveryGuard
-from auditstream.processor.enrichment.tracker import Change, TraceTracker
+from auditstream.processor.enrichment.tracker import BatchResult, Change, TraceTracker
 from auditstream.processor.pipeline import (
     DeadLetter,
     Outcome,
@@ -172,7 +172,7 @@ class BatchHandler:
                 self._tracker.sent({m.partition: m.offset for m in messages})
                 for event in chunk:
                     await stream.ack(event)
-            _record(result.duplicates, result.unenriched, result.entities, len(expired), outcomes)
+            _record(result, len(expired), outcomes)
         metrics.TRACES.set(len(self._tracker))
         self._cache.record(cache)
         last_offsets = {e.message.partition: e.message.offset for e in events}
@@ -300,20 +300,17 @@ def _record_lag(app: faust.App, raw: str, last_offsets: dict[int, int]) -> None:
             metrics.LAG.labels(partition=str(partition)).set(max(0, highwater - offset - 1))
 
 
-def _record(
-    duplicates: int,
-    unenriched: dict[str, int],
-    entities: dict[str, int],
-    expired: int,
-    outcomes: list[Outcome],
-) -> None:
+def _record(result: BatchResult, expired: int, outcomes: list[Outcome]) -> None:
     """Count every fork of a batch and log dead letters (fields, never payloads)."""
+    duplicates = result.duplicates
     metrics.DUPLICATES.inc(duplicates)
     metrics.TRACES_EXPIRED.inc(expired)
-    for reason, n in unenriched.items():
+    for reason, n in result.unenriched.items():
         metrics.UNENRICHED.labels(reason=reason).inc(n)
-    for entity, n in entities.items():
+    for entity, n in result.entities.items():
         metrics.ENTITIES.labels(entity_type=entity).inc(n)
+    for path, n in result.unscanned.items():
+        metrics.UNSCANNED.labels(field=path).inc(n)
     for outcome in outcomes:
         if isinstance(outcome, DeadLetter):
             metrics.DLQ.labels(reason=outcome.error_class).inc()

@@ -8,6 +8,7 @@ from auditstream.processor.pipeline import Pipeline
 from auditstream.processor.redaction.analyzer import build_analyzers
 from auditstream.processor.redaction.engine import RedactionEngine
 from auditstream.processor.redaction.policy import load_policy
+from auditstream.processor.redaction.scanning import ScanBudget
 from auditstream.processor.redaction.tokens import Pseudonymizer
 from auditstream.processor.settings import ProcessorSettings
 from auditstream.schemas.dead_letters import DLQ_HEADROOM_BYTES
@@ -38,6 +39,7 @@ def load_pipeline(settings: ProcessorSettings) -> Pipeline:
         pseudonymizer,
         nlp_batch_size=section.nlp_batch_size,
         cache_entries=section.cache_entries,
+        scan_budget=scan_budget(settings),
     )
     log.info(
         "processor_configured",
@@ -49,4 +51,22 @@ def load_pipeline(settings: ProcessorSettings) -> Pipeline:
         max_field_bytes=section.max_field_bytes,
         # the DLQ headroom also covers the redacted topic's record overhead
         max_output_bytes=section.max_message_bytes - DLQ_HEADROOM_BYTES,
+    )
+
+
+def scan_budget(settings: ProcessorSettings) -> ScanBudget:
+    """The analysis limits the processor's settings name.
+
+    Args:
+        settings: The processor's settings.
+
+    Returns:
+        The scan budget for the redaction engine.
+    """
+    section = settings.processor
+    return ScanBudget(
+        field_ms=section.scan_field_budget_ms,
+        batch_ms=section.scan_batch_budget_ms,
+        max_field_chars=section.scan_max_field_chars,
+        regex_timeout_ms=section.scan_regex_timeout_ms,
     )

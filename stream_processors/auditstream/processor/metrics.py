@@ -32,6 +32,12 @@ ENTITIES = Counter(
     "Redactions made, by entity type.",
     ["entity_type"],
 )
+UNSCANNED = Counter(
+    "auditstream_processor_unscanned_total",
+    "Texts (or their remainders) replaced by an <UNSCANNED:n> token because analysis ran "
+    "out of its time or size budget, by policy path (also in entities_total as UNSCANNED).",
+    ["field"],
+)
 BATCH_SIZE = Histogram(
     "auditstream_processor_batch_size_events",
     "Events per batch taken from the stream.",

@@ -37,6 +37,17 @@ class ProcessorSection(BaseModel):
         nlp_batch_size: Texts per ``nlp.pipe`` call; a batch is also redacted in chunks
             of about this many events, each sent while the next is redacted.
         cache_entries: Size of the analysis cache keyed by text hash.
+        scan_field_budget_ms: Time the analysis of one free text (``scan``,
+            ``scan_patterns``) may take; a long text is analyzed in pieces and the rest of
+            it, once the budget is spent, is replaced by an ``<UNSCANNED:n>`` token.
+        scan_batch_budget_ms: Time the analysis of one chunk of ``nlp_batch_size`` events
+            may take; texts not analyzed by then are replaced whole. It keeps a chunk well
+            inside the fetch watchdog's 10-15 s stall window.
+        scan_max_field_chars: Characters of one text analyzed at most; the rest is
+            replaced without being tried.
+        scan_regex_timeout_ms: Timeout of each regular expression search of Presidio's
+            pattern recognizers; a piece of text whose recognizers take this long is
+            treated as not analyzed.
         max_field_bytes: Longest string an event field may hold before it goes to the DLQ.
         max_message_bytes: Largest record the worker produces (the broker's and topics'
             ``message.max.bytes`` must be at least this).
@@ -70,6 +81,10 @@ class ProcessorSection(BaseModel):
     analysis_process: bool = True
     nlp_batch_size: int = Field(default=64, ge=1, le=4096)
     cache_entries: int = Field(default=50_000, ge=0)
+    scan_field_budget_ms: int = Field(default=4_000, ge=1, le=600_000)
+    scan_batch_budget_ms: int = Field(default=8_000, ge=1, le=600_000)
+    scan_max_field_chars: int = Field(default=262_144, ge=1)
+    scan_regex_timeout_ms: int = Field(default=1_000, ge=1, le=60_000)
     max_field_bytes: int = Field(default=1 << 20, ge=1024)
     max_message_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES, ge=1 << 20)
     dlq_max_value_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES - DLQ_HEADROOM_BYTES, ge=0)

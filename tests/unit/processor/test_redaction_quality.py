@@ -1,77 +1,202 @@
-"""The quality gate: our engine on the labelled evaluation set (tests/data/redaction_eval.jsonl)."""
+"""The quality gates: our engine on both labelled sets of our own, and the peer set's build.
+
+Gated sets (``tests/data``): ``redaction_eval.jsonl``, written together with the
+recognizers, and ``redaction_eval_faker.jsonl``, built from Faker's locales by
+``make_faker_eval.py`` without looking at them. The peer set (presidio-research's templates,
+``data/peer_set.py``) is only checked to build as pinned; the benchmark reports its figures.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from auditstream.processor.redaction.evaluation import (
     EvalRecord,
+    KeepLabel,
+    PiiLabel,
     Report,
     evaluate,
     field_value,
     load_records,
     occurs,
+    render,
     score,
 )
 
-DATASET = Path(__file__).parents[2] / "data" / "redaction_eval.jsonl"
-# Entity types that may never leak, not even once (issue #5).
-ZERO_LEAK = ("SECRET", "CREDIT_CARD", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "IBAN_CODE")
-MAX_LEAK_RATE = 0.02
-MIN_KEEP_RATE = 0.95
+DATA = Path(__file__).parents[2] / "data"
+SETS = {
+    "first": DATA / "redaction_eval.jsonl",
+    "faker": DATA / "redaction_eval_faker.jsonl",
+}
+# Entity types that may never leak, not even once (issue #5), where a set plants them.
+ZERO_LEAK = (
+    "SECRET",
+    "CREDIT_CARD",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "US_SSN",
+    "IBAN_CODE",
+    "DATE_OF_BIRTH",
+    "PASSPORT",
+)
+# Issue 14's targets are <= 1% leaked and >= 97% kept on both sets. The first set meets
+# them. The Faker set does not yet (14.4% leaked, 96.4% kept on 2026-12-07, with names,
+# ages and national ids leaking most): it is gated at today's figures so nothing slips
+# back, and the issue stays open until its gate reads the targets too.
+MAX_LEAK_RATE = {"first": 0.01, "faker": 0.15}
+MIN_KEEP_RATE = {"first": 0.97, "faker": 0.96}
+# Zero-leak types the Faker set still leaks (phone: 1, passport: 3, secret: 3 of 33).
+NOT_YET_ZERO = {("faker", "PHONE_NUMBER"), ("faker", "PASSPORT"), ("faker", "SECRET")}
+FAKER_TYPES = {
+    "PERSON",
+    "STREET_ADDRESS",
+    "DATE_OF_BIRTH",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "PASSPORT",
+    "DRIVER_LICENSE",
+    "NATIONAL_ID",
+    "EMAIL_ADDRESS",
+    "IP_ADDRESS",
+    "AGE",
+    "SECRET",
+}
+
+
+def _planted_types(path: Path) -> set[str]:
+    return {p.entity_type for r in load_records(path) for p in r.pii}
+
+
+# (set, type) pairs of the zero-leak gate: only the types a set plants.
+ZERO_LEAK_CASES = [
+    (name, t)
+    for name, path in SETS.items()
+    for t in ZERO_LEAK
+    if t in _planted_types(path) and (name, t) not in NOT_YET_ZERO
+]
 
 
 @pytest.fixture(scope="module")
-def records() -> list[EvalRecord]:
-    return load_records(DATASET)
+def sets() -> dict[str, list[EvalRecord]]:
+    return {name: load_records(path) for name, path in SETS.items()}
 
 
 @pytest.fixture(scope="module")
-def report(analyzers, records) -> Report:
+def reports(analyzers, sets):
+    """Our engine's report per set, computed on first use."""
     from auditstream.processor.redaction.engine import RedactionEngine
     from auditstream.processor.redaction.policy import load_policy
     from auditstream.processor.redaction.tokens import Pseudonymizer
 
-    engine = RedactionEngine(analyzers, load_policy(), Pseudonymizer(b"q" * 32))
-    return evaluate(records, lambda events: engine.redact_batch(events, now_us=1))
+    done: dict[str, Report] = {}
+
+    def report(name: str) -> Report:
+        if name not in done:
+            engine = RedactionEngine(analyzers, load_policy(), Pseudonymizer(b"q" * 32))
+            done[name] = evaluate(sets[name], lambda events: engine.redact_batch(events, now_us=1))
+        return done[name]
+
+    return report
 
 
-class TestEvaluationSet:
-    def test_the_set_is_large_and_covers_every_gated_type(self, records) -> None:
-        """At least 300 events, and each zero-leak type is planted at least 20 times."""
-        planted: dict[str, int] = {}
-        for record in records:
-            for pii in record.pii:
-                planted[pii.entity_type] = planted.get(pii.entity_type, 0) + 1
-        assert len(records) >= 300
-        assert all(planted.get(t, 0) >= 20 for t in ZERO_LEAK), planted
+class TestEvaluationSets:
+    @pytest.mark.parametrize("name", SETS)
+    def test_the_set_is_large_and_covers_every_gated_type_it_plants(self, sets, name) -> None:
+        """At least 300 events, and each zero-leak type the set plants, at least 20 times."""
+        planted = Counter(p.entity_type for r in sets[name] for p in r.pii)
+        assert len(sets[name]) >= 300
+        assert all(planted[t] >= 20 for t in ZERO_LEAK if t in planted), planted
 
-    def test_every_label_is_in_the_unredacted_event(self, records) -> None:
+    @pytest.mark.parametrize("name", SETS)
+    def test_every_label_is_in_the_unredacted_event(self, sets, name) -> None:
         """A planted or kept value that is not in its field would measure nothing."""
-        for record in records:
+        for record in sets[name]:
             for label in (*record.pii, *record.keep):
                 text = field_value(record.event, label.field)
                 assert text is not None, (record.id, label.field)
                 assert occurs(label.value, text), (record.id, label.field)
 
+    @pytest.mark.parametrize("name", SETS)
+    def test_every_event_is_a_valid_audit_event(self, sets, name) -> None:
+        """Each event survives the codec unchanged, so the engine sees what the worker sees."""
+        from auditstream.schemas import AuditEventDeserializer, AuditEventSerializer
+
+        encode, decode = AuditEventSerializer(), AuditEventDeserializer()
+        for record in sets[name]:
+            assert decode(encode(record.event)) == record.event, record.id
+
+    def test_the_faker_set_plants_every_category_and_many_look_alikes(self, sets) -> None:
+        """All 14 entity types, each gated one 20 times, and 300 look-alikes, each of a kind."""
+        records = sets["faker"]
+        planted = Counter(p.entity_type for r in records for p in r.pii)
+        kinds = Counter(k.kind for r in records for k in r.keep)
+        assert set(planted) == FAKER_TYPES, planted
+        assert all(planted[t] >= 20 for t in ZERO_LEAK), planted
+        assert sum(kinds.values()) >= 300
+        assert "other" not in kinds, kinds
+
+    def test_the_committed_faker_set_is_what_its_generator_writes(self) -> None:
+        """The JSONL is reproducible from the pinned Faker: regenerating changes no byte."""
+        from data.make_faker_eval import build, to_jsonl
+
+        committed = SETS["faker"].read_text(encoding="utf-8")
+        assert to_jsonl(build()) == committed, "run tests/data/make_faker_eval.py and commit"
+
 
 class TestRedactionQualityGate:
-    @pytest.mark.parametrize("entity_type", ZERO_LEAK)
-    def test_no_value_of_a_zero_leak_type_survives(self, report: Report, entity_type) -> None:
-        """Secrets, cards, e-mails, phones, SSNs and IBANs never leak."""
+    @pytest.mark.parametrize(("name", "entity_type"), ZERO_LEAK_CASES)
+    def test_no_value_of_a_zero_leak_type_survives(self, reports, name, entity_type) -> None:
+        """Secrets, cards, e-mails, phones, SSNs, IBANs, birth dates and passports never leak."""
+        report = reports(name)
         leaks = [m.record_id for m in report.misses if m.kind == entity_type]
         assert report.leaked.get(entity_type, 0) == 0, leaks
 
-    def test_overall_leak_rate_is_at_most_two_percent(self, report: Report) -> None:
-        """All planted values together leak at most 2%."""
-        assert report.leak_rate <= MAX_LEAK_RATE, report.as_dict()
+    @pytest.mark.parametrize("name", SETS)
+    def test_overall_leak_rate_is_within_the_sets_gate(self, reports, name) -> None:
+        """All planted values together leak at most the set's gate (1% on the first set)."""
+        report = reports(name)
+        assert report.leak_rate <= MAX_LEAK_RATE[name], report.as_dict()
 
-    def test_keep_rate_is_at_least_95_percent(self, report: Report) -> None:
-        """Order ids, versions, hashes, UUIDs, model names, numbers and cities survive."""
-        assert report.keep_rate >= MIN_KEEP_RATE, report.as_dict()
+    @pytest.mark.parametrize("name", SETS)
+    def test_keep_rate_is_within_the_sets_gate(self, reports, name) -> None:
+        """Order ids, versions, hashes, UUIDs, business dates, models, amounts, places survive."""
+        report = reports(name)
+        assert report.keep_rate >= MIN_KEEP_RATE[name], report.as_dict()
+
+
+@pytest.fixture(scope="module")
+def peer() -> list[EvalRecord]:
+    from data.peer_set import build_peer_set
+
+    return build_peer_set()
+
+
+class TestPeerSet:
+    """presidio-research's sentences as events: built as pinned, reported by the benchmark."""
+
+    def test_the_peer_set_builds_with_the_pinned_counts_per_type(self, peer) -> None:
+        """1,500 sentences and 1,901 values of the headline types, as pinned (a new
+        presidio-evaluator or Faker shows up here)."""
+        from data.peer_set import EXPECTED_COUNTS, HEADLINE_TYPES
+
+        planted = Counter(p.entity_type for r in peer for p in r.pii)
+        assert len(peer) == 1500
+        assert dict(planted) == EXPECTED_COUNTS
+        assert set(planted) <= set(HEADLINE_TYPES)
+        assert sum(planted.values()) == 1901
+
+    def test_every_peer_label_is_in_its_sentence(self, peer) -> None:
+        """Each labelled value occurs in the prompt, so a surviving value counts as a leak."""
+        for record in peer:
+            text = field_value(record.event, "llm.prompt")
+            assert text is not None
+            assert all(occurs(p.value, text) for p in record.pii), record.id
 
 
 class TestScoring:
@@ -84,6 +209,9 @@ class TestScoring:
             ("5432", "port 54321", False),
             ("<EMAIL_ADDRESS:1>", "x<EMAIL_ADDRESS:1>y", True),
             ("4111 1111 1111 1111", "card 4111 1111 1111 1111.", True),
+            ("Chen", "Dear\\nChen, hi", True),
+            ("Chen", "Dear\\nChennai", False),
+            ("Chen", "\\tChen", True),
         ],
     )
     def test_a_value_occurs_only_outside_longer_words_and_numbers(
@@ -101,8 +229,6 @@ class TestScoring:
             "pii": [{"field": "llm.prompt", "value": "bob@x.org", "entity_type": "EMAIL_ADDRESS"}],
             "keep": [{"field": "llm.prompt", "value": "ORD-1"}],
         }
-        from auditstream.processor.redaction.evaluation import KeepLabel, PiiLabel
-
         record = EvalRecord(
             raw["id"], raw["category"], raw["event"],
             (PiiLabel(**raw["pii"][0]),), (KeepLabel(**raw["keep"][0]),),
@@ -115,12 +241,37 @@ class TestScoring:
         assert result.leaked == {"EMAIL_ADDRESS": 1}
         assert (result.keep_kept, result.keep_total) == (0, 1)
 
+    def test_keep_is_counted_per_kind_and_unnamed_kinds_are_other(self) -> None:
+        """Each look-alike kind has its own keep rate; a label without a kind is "other"."""
+        keep = (
+            KeepLabel("llm.prompt", "2026-03-14", "business_date"),
+            KeepLabel("llm.prompt", "Austin", "place"),
+            KeepLabel("llm.prompt", "ORD-7"),
+        )
+        record = EvalRecord("r1", "t", {}, (), keep)
+        redacted = {"llm": {"prompt": "ship ORD-7 to <LOCATION:1> by 2026-03-14"}}
+        result = score([record], [redacted]).as_dict()
+        assert result["keep_by_kind"] == {
+            "business_date": {"total": 1, "kept": 1, "keep_rate": 1.0},
+            "other": {"total": 1, "kept": 1, "keep_rate": 1.0},
+            "place": {"total": 1, "kept": 0, "keep_rate": 0.0},
+        }
+
+    def test_keep_labels_load_with_and_without_a_kind(self, tmp_path: Path) -> None:
+        """Both sets' formats load: keep labels with a kind and without one."""
+        line = (
+            '{"id": "r1", "category": "t", "event": {}, "pii": [], "keep": ['
+            '{"field": "llm.prompt", "value": "v1"}, '
+            '{"field": "llm.prompt", "value": "v2", "kind": "version"}]}\n'
+        )
+        (tmp_path / "set.jsonl").write_text(line)
+        (record,) = load_records(tmp_path / "set.jsonl")
+        assert [k.kind for k in record.keep] == ["other", "version"]
+
 
 class TestRender:
     def test_table_has_a_row_per_type_and_a_column_per_redactor(self) -> None:
         """The CLI table names each entity type, the overall leak and the keep rate."""
-        from auditstream.processor.redaction.evaluation import render
-
         ours = Report(planted={"EMAIL_ADDRESS": 4, "PERSON": 2}, leaked={"PERSON": 1})
         ours.keep_total, ours.keep_kept = 10, 9
         theirs = Report(planted={"EMAIL_ADDRESS": 4, "PERSON": 2}, leaked={"EMAIL_ADDRESS": 2})
@@ -134,3 +285,20 @@ class TestRender:
         assert "(16.7%)" in lines[5]
         assert "(90.0%)" in lines[6]
         assert "(50.0%)" in lines[6]
+
+    def test_table_adds_a_keep_row_per_kind_when_the_set_names_kinds(self) -> None:
+        """Below the totals, one row per look-alike kind with each redactor's keep rate."""
+        ours = Report(planted={"PERSON": 2}, keep_total=4, keep_kept=3)
+        ours.keep_total_by_kind = {"place": 3, "version": 1}
+        ours.keep_kept_by_kind = {"place": 2, "version": 1}
+        table = render({"auditstream": ours})
+        lines = [re.sub(r"\(\s+", "(", line) for line in table.splitlines()]
+        assert lines[-2].split() == ["place", "3", "2", "(66.7%)"]
+        assert lines[-1].split() == ["version", "1", "1", "(100.0%)"]
+
+    def test_table_has_no_kind_rows_when_every_keep_is_other(self) -> None:
+        """A set without kinds renders as before: totals last."""
+        ours = Report(planted={"PERSON": 2}, keep_total=4, keep_kept=4)
+        ours.keep_total_by_kind = {"other": 4}
+        ours.keep_kept_by_kind = {"other": 4}
+        assert render({"auditstream": ours}).splitlines()[-1].startswith("keep (kept)")

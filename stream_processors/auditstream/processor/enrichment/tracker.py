@@ -32,6 +32,7 @@ from auditstream.processor.enrichment.enrich import (
 from auditstream.processor.enrichment.expiry import ExpiryIndex
 from auditstream.processor.enrichment.state import TraceState, TraceStateError
 from auditstream.processor.pipeline import Prepared, Step
+from auditstream.processor.redaction.scanning import UNSCANNED
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +60,8 @@ class BatchResult:
         unenriched: Events forwarded without trace enrichment, by reason.
         changes: Changelog records, one per touched trace (the last state wins).
         entities: Redactions in the kept events, by entity type.
+        unscanned: Texts of the kept events replaced by an ``<UNSCANNED:n>`` token (not
+            analyzed in time), by policy path.
     """
 
     steps: list[Step] = field(default_factory=list)
@@ -66,6 +69,7 @@ class BatchResult:
     unenriched: dict[str, int] = field(default_factory=dict)
     changes: dict[bytes, Change] = field(default_factory=dict)
     entities: dict[str, int] = field(default_factory=dict)
+    unscanned: dict[str, int] = field(default_factory=dict)
 
 
 class TraceTracker:
@@ -272,5 +276,8 @@ class TraceTracker:
         if not isinstance(processing, dict):
             return
         for redaction in processing.get("redactions", []):
-            entity = redaction["entity_type"]
-            result.entities[entity] = result.entities.get(entity, 0) + redaction["count"]
+            entity, n = redaction["entity_type"], redaction["count"]
+            result.entities[entity] = result.entities.get(entity, 0) + n
+            if entity == UNSCANNED:
+                path = redaction["field"]
+                result.unscanned[path] = result.unscanned.get(path, 0) + n

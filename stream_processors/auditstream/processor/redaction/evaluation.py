@@ -1,11 +1,14 @@
-"""Measure redaction quality on a labelled set: leak rate per entity type, and keep rate.
+r"""Measure redaction quality on a labelled set: leak rate per entity type, and keep rate.
 
-The set is JSONL (``tests/data/redaction_eval.jsonl``): each record holds an event, the
-planted values that must not survive (``pii``: field, value, entity type) and the values
-that must survive verbatim (``keep``: field, value). A *leak* is a planted value that still
-occurs anywhere in the redacted event; a *keep* is a value still present in its field.
+The set is JSONL (``tests/data/redaction_eval.jsonl``, ``redaction_eval_faker.jsonl``):
+each record holds an event, the planted values that must not survive (``pii``: field, value,
+entity type) and the values that must survive verbatim (``keep``: field, value and, where
+the set says, the kind of look-alike: ``order_id``, ``business_date``, ``place`` ...). A
+*leak* is a planted value that still occurs anywhere in the redacted event; a *keep* is a
+value still present in its field, counted overall and per kind.
 "Occurs" means verbatim and not inside a longer word or number: ``Chen`` does not occur in
-``Chennai``, ``5432`` does in ``:5432/``.
+``Chennai``, ``5432`` does in ``:5432/``, and ``Chen`` does in ``Dear\\nChen`` (an escaped
+line break, as JSON payloads and presidio-research's templates write it, separates words).
 
 Pure functions over events and labels, plus a thin CLI::
 
@@ -34,6 +37,8 @@ Redactor = Callable[[Sequence[AuditEvent]], list[AuditEvent]]
 BATCH = 64
 """Events per call, as the worker batches a partition's stream."""
 
+_ESCAPES = "ntr"  # after a backslash: an escaped line break or tab, a word separator
+
 
 @dataclass(frozen=True, slots=True)
 class PiiLabel:
@@ -44,12 +49,22 @@ class PiiLabel:
     entity_type: str
 
 
+KEEP_KIND_DEFAULT = "other"  # the kind of a keep label whose set names none
+
+
 @dataclass(frozen=True, slots=True)
 class KeepLabel:
-    """A value that must survive verbatim in its field."""
+    """A value that must survive verbatim in its field.
+
+    Attributes:
+        field: Where it must survive, e.g. ``llm.prompt``.
+        value: The look-alike value.
+        kind: What it looks like it is not, e.g. ``order_id`` or ``business_date``.
+    """
 
     field: str
     value: str
+    kind: str = KEEP_KIND_DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +86,7 @@ class Miss:
     field: str
     kind: str  # the entity type of a leak, "KEEP" for a lost value
     value: str
+    keep_kind: str | None = None  # the look-alike kind of a lost value
 
 
 @dataclass(slots=True)
@@ -81,6 +97,8 @@ class Report:
     leaked: dict[str, int] = field(default_factory=dict)
     keep_total: int = 0
     keep_kept: int = 0
+    keep_total_by_kind: dict[str, int] = field(default_factory=dict)
+    keep_kept_by_kind: dict[str, int] = field(default_factory=dict)
     misses: list[Miss] = field(default_factory=list)
 
     @property
@@ -99,6 +117,11 @@ class Report:
         planted = self.planted.get(entity_type, 0)
         return self.leaked.get(entity_type, 0) / planted if planted else 0.0
 
+    def kind_keep_rate(self, kind: str) -> float:
+        """Keep rate of one look-alike kind."""
+        total = self.keep_total_by_kind.get(kind, 0)
+        return self.keep_kept_by_kind.get(kind, 0) / total if total else 1.0
+
     def as_dict(self) -> dict[str, Any]:
         """Return the figures (no values) as JSON-ready data."""
         return {
@@ -113,6 +136,14 @@ class Report:
                     "leak_rate": self.type_leak_rate(t),
                 }
                 for t, n in sorted(self.planted.items())
+            },
+            "keep_by_kind": {
+                k: {
+                    "total": n,
+                    "kept": self.keep_kept_by_kind.get(k, 0),
+                    "keep_rate": self.kind_keep_rate(k),
+                }
+                for k, n in sorted(self.keep_total_by_kind.items())
             },
         }
 
@@ -143,24 +174,41 @@ def load_records(path: Path) -> list[EvalRecord]:
 
 
 def occurs(value: str, text: str) -> bool:
-    """Tell whether a value occurs in a text, not as part of a longer word or number.
+    r"""Tell whether a value occurs in a text, not as part of a longer word or number.
 
     Args:
         value: The labelled value.
         text: Where to look.
 
     Returns:
-        True if some occurrence has no letter or digit right before or after it.
+        True if some occurrence has no letter or digit right before or after it; an
+        escape sequence such as ``\\n`` or ``\\t`` right before it counts as a separator.
+    """
+    return next(occurrences(value, text), None) is not None
+
+
+def occurrences(value: str, text: str) -> Iterator[int]:
+    """Yield where a value occurs in a text, by the rule of :func:`occurs`.
+
+    Args:
+        value: The labelled value.
+        text: Where to look.
+
+    Yields:
+        The start offset of each bounded occurrence, in order.
     """
     start = text.find(value)
     while start != -1:
         end = start + len(value)
-        before_ok = start == 0 or not (text[start - 1].isalnum() and value[0].isalnum())
+        before_ok = (
+            start == 0
+            or not (text[start - 1].isalnum() and value[0].isalnum())
+            or (start >= 2 and text[start - 2] == "\\" and text[start - 1] in _ESCAPES)
+        )
         after_ok = end == len(text) or not (text[end].isalnum() and value[-1].isalnum())
         if before_ok and after_ok:
-            return True
+            yield start
         start = text.find(value, start + 1)
-    return False
 
 
 def strings_of(node: Any) -> Iterator[str]:
@@ -216,11 +264,15 @@ def score(records: Sequence[EvalRecord], redacted: Sequence[AuditEvent]) -> Repo
                 report.misses.append(Miss(record.id, pii.field, pii.entity_type, pii.value))
         for keep in record.keep:
             report.keep_total += 1
+            kinds = report.keep_total_by_kind
+            kinds[keep.kind] = kinds.get(keep.kind, 0) + 1
             text = field_value(event, keep.field)
             if text is not None and occurs(keep.value, text):
                 report.keep_kept += 1
+                kept = report.keep_kept_by_kind
+                kept[keep.kind] = kept.get(keep.kind, 0) + 1
             else:
-                report.misses.append(Miss(record.id, keep.field, "KEEP", keep.value))
+                report.misses.append(Miss(record.id, keep.field, "KEEP", keep.value, keep.kind))
     return report
 
 
@@ -279,7 +331,8 @@ def render(reports: dict[str, Report]) -> str:
         reports: Reports by redactor name, e.g. ``{"auditstream": ..., "presidio": ...}``.
 
     Returns:
-        The table, with the overall leak rate and keep rate as last rows.
+        The table, with the overall leak rate and keep rate as last rows, followed by the
+        keep rate per look-alike kind when the set names kinds.
     """
     names = list(reports)
     types = sorted({t for r in reports.values() for t in r.planted})
@@ -299,6 +352,15 @@ def render(reports: dict[str, Report]) -> str:
     lines.append(f"{'all (leak)':<16}{total:>8}{cells}")
     cells = "".join(f"{r.keep_kept:>13} ({r.keep_rate:6.1%})" for r in reports.values())
     lines.append(f"{'keep (kept)':<16}{first.keep_total:>8}{cells}")
+    kinds = sorted(first.keep_total_by_kind)
+    if kinds and kinds != [KEEP_KIND_DEFAULT]:
+        lines.append("-" * len(header))
+        for kind in kinds:
+            cells = "".join(
+                f"{r.keep_kept_by_kind.get(kind, 0):>13} ({r.kind_keep_rate(kind):6.1%})"
+                for r in reports.values()
+            )
+            lines.append(f"{'  ' + kind:<16}{first.keep_total_by_kind[kind]:>8}{cells}")
     return "\n".join(lines)
 
 
@@ -326,7 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.show_misses:
         for name, report in reports.items():
             for miss in report.misses:
-                print(f"{name}\t{miss.record_id}\t{miss.field}\t{miss.kind}\t{miss.value!r}")
+                kind = f"{miss.kind}:{miss.keep_kind}" if miss.keep_kind else miss.kind
+                print(f"{name}\t{miss.record_id}\t{miss.field}\t{kind}\t{miss.value!r}")
     if args.json:
         payload = {name: r.as_dict() for name, r in reports.items()}
         args.json.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")

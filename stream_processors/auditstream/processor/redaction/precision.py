@@ -37,6 +37,10 @@ class Finding(Protocol):
 
 
 _NER_RECOGNIZER = "SpacyRecognizer"
+# Recognizers whose findings carry their own evidence (a cue word, a shape checked in
+# full), so the generic rules for their entity type would only undo that evidence: the
+# digit minimum of ``phone_is_not_a_phone`` is for ``phonenumbers``' bare matches.
+_SELF_EVIDENT = frozenset({"PhoneContextRecognizer"})
 
 
 def person_is_not_a_name(value: str, text: str, start: int, end: int) -> bool:
@@ -188,9 +192,10 @@ def keep_findings(text: str, findings: Sequence[F]) -> list[F]:
     for finding in findings:
         if tokens and _inside_token(tokens, finding.start, finding.end):
             continue
-        rules = RULES.get(finding.entity_type, ())
         metadata = finding.recognition_metadata or {}
-        if metadata.get("recognizer_name") == _NER_RECOGNIZER:
+        recognizer = metadata.get("recognizer_name")
+        rules = () if recognizer in _SELF_EVIDENT else RULES.get(finding.entity_type, ())
+        if recognizer == _NER_RECOGNIZER:
             rules += NER_RULES.get(finding.entity_type, ())
         value = text[finding.start : finding.end]
         if not any(rule(value, text, finding.start, finding.end) for rule in rules):

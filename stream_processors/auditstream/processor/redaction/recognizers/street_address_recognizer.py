@@ -1,0 +1,349 @@
+"""Street addresses in the shapes of North America, the UK and continental Europe.
+
+Presidio has no street address recognizer, and spaCy's small model tags parts of an
+address (a town as GPE, a number as CARDINAL) but never the address. This recognizer finds
+the street line, then takes the lines of the address block that follow it.
+
+The street line, in one of four shapes:
+
+- number first, street type last: ``12 Albert Street``, ``1600 Pennsylvania Ave NW``;
+- number first, street type first: ``8 rue Victor Hugo``, ``23 Avenida Paulista``;
+- street name then number, the type as a word or a compound ending: ``Via Leopardi 83``,
+  ``Prinsengracht 51``, ``Favoritenstrasse 36``, ``ul. Asnyka Adama 82``;
+- after an address cue ("lives at", "address:", "send it to", ``"address":``), a name and
+  a number in any order, for streets without a type word (``Strojírenská 1006``).
+
+Then, across commas and line breaks, the rest of the block: a flat or suite
+(``Apt. 559``), a town, a region, a postcode (``LS1 4DL``, ``K1A 0B1``, ``1016 GS``,
+``31000``, ``CA 94105``), a country. Military and PO box shapes (``PSC 2322, Box 6025``,
+``APO AA 88307``) and UK and Canadian postcodes count on their own.
+
+The street types come from Faker's address providers of every locale (the data of a
+maintained library, not a list of ours) plus the usual abbreviations.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from typing import Any
+
+import regex
+from faker.providers import address as faker_address
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from auditstream.processor.redaction.recognizers.result import finding
+
+STREET_ADDRESS = "STREET_ADDRESS"
+
+# Abbreviations and types that Faker's lists leave out or spell differently.
+_EXTRA_TYPES = [
+    "St",
+    "Rd",
+    "Ave",
+    "Av",
+    "Blvd",
+    "Dr",
+    "Ln",
+    "Ct",
+    "Pl",
+    "Sq",
+    "Ter",
+    "Terr",
+    "Pkwy",
+    "Hwy",
+    "Cir",
+    "Cres",
+    "Crt",
+    "Gdns",
+    "Gr",
+    "Mews",
+    "Cl",
+    "Wynd",
+    "Close",
+    "Row",
+    "Hill",
+    "Rise",
+    "Walk",
+    "Green",
+    "Gardens",
+    "Grove",
+    "Park",
+    "Parade",
+    "Terrace",
+    "Way",
+    "Lane",
+    "Street",
+    "Road",
+    "Avenue",
+    "Drive",
+    "Court",
+    "Place",
+    "Square",
+    "Crescent",
+    "Boulevard",
+    "Highway",
+]
+# Compound endings of streets written as one word (German, Dutch, Nordic, Finnish,
+# Icelandic, Central European), and the same as separate words.
+_ENDINGS = [
+    "straße",
+    "strasse",
+    "str",
+    "gasse",
+    "weg",
+    "platz",
+    "ring",
+    "allee",
+    "damm",
+    "ufer",
+    "chaussee",
+    "steig",
+    "pfad",
+    "straat",
+    "gracht",
+    "laan",
+    "plein",
+    "kade",
+    "singel",
+    "dijk",
+    "markt",
+    "vej",
+    "gade",
+    "gatan",
+    "vägen",
+    "väg",
+    "gata",
+    "veien",
+    "vegen",
+    "gate",
+    "braut",
+    "stræti",
+    "tie",
+    "katu",
+    "kuja",
+    "polku",
+    "utca",
+    "ulica",
+    "ulice",
+    "cesta",
+]
+_PREFIXES = [
+    "rue",
+    "avenue",
+    "av",
+    "boulevard",
+    "bd",
+    "chemin",
+    "allée",
+    "impasse",
+    "quai",
+    "cours",
+    "route",
+    "place",
+    "via",
+    "viale",
+    "piazza",
+    "corso",
+    "largo",
+    "vicolo",
+    "strada",
+    "calle",
+    "avenida",
+    "av.",
+    "paseo",
+    "plaza",
+    "camino",
+    "carrer",
+    "carretera",
+    "ronda",
+    "travesía",
+    "rua",
+    "travessa",
+    "praça",
+    "alameda",
+    "estrada",
+    "ul.",
+    "ul",
+    "al.",
+    "al",
+    "aleja",
+    "plac",
+    "os.",
+    "odos",
+    "leoforos",
+    "straße",
+    "strasse",
+]
+_PARTICLES = r"(?:de|del|de\s+la|des|du|la|le|van|von|der|den|di|da|do|dos|das|of|the|y|e|St\.?)"
+
+
+def _faker_street_words() -> tuple[set[str], set[str]]:
+    """Street types and prefixes from every locale of Faker's address provider."""
+    types: set[str] = set(_EXTRA_TYPES)
+    prefixes: set[str] = set(_PREFIXES)
+    for module in pkgutil.iter_modules(faker_address.__path__):
+        provider = getattr(
+            importlib.import_module(f"{faker_address.__name__}.{module.name}"), "Provider", None
+        )
+        for name, target in (
+            ("street_suffixes", types),
+            ("street_prefixes", prefixes),
+            ("street_suffixes_long", types),
+        ):
+            words = vars(provider).get(name) if provider else None
+            if isinstance(words, list | tuple):
+                target.update(w.strip() for w in words if _usable(w))
+    return types, prefixes
+
+
+def _usable(word: object) -> bool:
+    # Short entries ("A", "B", "Top", "End", "Key") are letters and words of prose first;
+    # the abbreviations worth having are in _EXTRA_TYPES.
+    return isinstance(word, str) and len(word.strip()) > 3 and not word.isupper()
+
+
+def _alternation(words: set[str]) -> str:
+    # Longest first, so "Street" wins over "St" at the same place.
+    return "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def _patterns() -> dict[str, regex.Pattern[str]]:
+    types, prefixes = _faker_street_words()
+    street_type = rf"(?:{_alternation(types)})\.?"
+    prefix = rf"(?i:{_alternation({p.lower() for p in prefixes})})"
+    ending = rf"(?i:{_alternation(set(_ENDINGS))})\.?"
+    word = r"\p{Lu}[\p{L}\p{M}'\u2019.-]{0,30}"
+    name = rf"(?:{word}|\d{{1,3}}(?:st|nd|rd|th)|{_PARTICLES})"
+    number = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?)?"
+    start = r"(?<![\w.,-])"
+    end = r"(?![\w'\u2019-])"
+    return {
+        # 12 Albert Street / 1600 Pennsylvania Ave NW / 744 15 Millicent Drive
+        "number_then_type": regex.compile(
+            rf"{start}{number}(?:[ ]{number})?,?[ ]{{1,2}}(?:{name}[ ]{{1,2}}){{0,4}}?{word}?[ ]?"
+            rf"{street_type}{end}(?:[ ](?:N|S|E|W|NE|NW|SE|SW)\b)?"
+        ),
+        # 8 rue Victor Hugo / 23 Avenida Paulista
+        "number_then_prefix": regex.compile(
+            rf"{start}{number},?[ ]{{1,2}}{prefix}[ ]{{1,2}}(?:{name}[ ]{{1,2}}){{0,3}}{word}{end}"
+        ),
+        # Via Leopardi 83 / Prinsengracht 51 / ul. Asnyka Adama 82 / Langenhorner Chaussee 76
+        "name_then_number": regex.compile(
+            rf"{start}(?:{number}[ ]{{1,2}})?(?:{prefix}[ ]{{1,2}}(?:{name}[ ]{{1,2}}){{0,3}}{word}"
+            rf"|(?:{word}[ ]{{1,2}}){{0,2}}\p{{Lu}}[\p{{L}}\p{{M}}-]{{0,30}}{ending}"
+            rf"|(?:{word}[ ]{{1,2}}){{1,2}}{street_type})"
+            rf",?[ ]{{1,2}}{number}{end}"
+        ),
+        # PSC 2322, Box 6025 / APO AA 88307 / Unit 4670 Box 6562 / PO Box 63
+        "box": regex.compile(
+            rf"{start}(?:(?:PSC|CMR|Unit)[ ]\d{{3,5}},?[ ]Box[ ]\d{{3,5}}"
+            rf"|(?:APO|FPO|DPO)[ ]A[AEP][ ]\d{{5}}|P\.?[ ]?O\.?[ ]Box[ ]\d{{1,6}}){end}"
+        ),
+    }
+
+
+# After an address cue, the rest of the line is an address when it holds a name and a
+# number: streets without a type word ("Strojírenská 1006", "Ποσειδώνος 54").
+_CUE = regex.compile(
+    r"(?i:\baddress(?:es)?\b|\baddr\b|\blives?\s+(?:at|on)|\bliving\s+at|\blocated\s+at|"
+    r"\breside[sd]?\s+at|\bmoved?\s+to|\b(?:send|sent|deliver|mail|post|return)\w*"
+    r"(?:\s+\w+){0,2}\s+to|\bmeet(?:\s+\w+)?\s+at|\btaxi\s+to|\bit(?:'s|\s+is)\s+in|"
+    r"\bis\s+at|\bdrops?\s+you\s+off\s+at|\bstop\s+at)"
+    r"[\s\"':=]{1,6}"
+)
+_CUED = regex.compile(
+    r"(?:\d{1,6}[A-Za-z]?[ ]{1,2}\p{L}|\p{Lu})[\p{L}\p{M}'\u2019.-]{0,30}[ ]{1,2}"
+    r"(?:\p{L}[\p{L}\p{M}'\u2019.-]{0,30}[ ]{1,2}){0,3}\d{1,5}[A-Za-z]?(?![\w-])"
+)
+# One more part of an address block: after a comma or a line break, a unit, a postcode,
+# a state and ZIP code, or a town, region or country (up to four capitalised words);
+# after a mere space, only a unit or a postcode (a capitalised word there starts prose).
+_UNIT_SHAPE = (
+    r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Box|Bldg|Building)\.?[ ]?#?\d{1,6}[A-Za-z]?"
+)
+_POSTCODE_SHAPE = (
+    r"[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}"  # UK
+    r"|[A-Z]\d[A-Z][ ]?\d[A-Z]\d"  # Canada
+    r"|\d{4}[ ]?[A-Z]{2}(?=[ ,\n\\])"  # the Netherlands
+    r"|(?:[A-Z]{2}[ ])?\d{5}(?:-\d{4})?"  # a state and ZIP code, or a continental postcode
+)
+# "31000 Toulouse", "1016 GS Amsterdam", "10115 Berlin": a continental postcode and town.
+_TOWN = r"(?:\p{Lu}[\p{L}\p{M}'\u2019.-]{0,30}[ ]?){1,4}"
+_POSTCODE_TOWN = rf"\d{{4}}(?:[ ]?[A-Z]{{2}})?[ ]{{1,2}}{_TOWN}|\d{{5}}[ ]{{1,2}}{_TOWN}"
+_LINE_BREAK = r"(?:[ ]{0,3}(?:,|\n|\\n|\r)[ ]{0,3}(?:[>?}]{1,3}[ ]?)?){1,3}"
+_PART = regex.compile(
+    rf"(?:{_LINE_BREAK}(?:{_UNIT_SHAPE}|{_POSTCODE_TOWN}|{_POSTCODE_SHAPE}|{_TOWN})"
+    rf"|[ ]{{1,2}}(?:{_UNIT_SHAPE}|{_POSTCODE_SHAPE}))(?![\w'\u2019-])"
+)
+_MAX_PARTS = 8
+_UNIT = regex.compile(
+    r"(?<![\w.-])(?:Apt|Apartment|Suite|Ste|Flat)\.?[ ]?#?\d{1,6}[A-Za-z]?(?![\w-])"
+)
+_POSTCODE = regex.compile(
+    r"(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[ABCEGHJ-NPRSTVXY]\d[A-Z][ ]\d[A-Z]\d)"
+    r"(?![\w-])"
+)
+
+
+class StreetAddressRecognizer(EntityRecognizer):
+    """Find street addresses and the address block around them."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=[STREET_ADDRESS],
+            name="StreetAddressRecognizer",
+            supported_language="en",
+        )
+
+    def load(self) -> None:
+        """Build the patterns once per process (Faker's lists load here)."""
+        _patterns()
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """Find street addresses.
+
+        Args:
+            text: The text to analyze.
+            entities: The entities asked for.
+            nlp_artifacts: Unused.
+
+        Returns:
+            One result per address block.
+        """
+        if STREET_ADDRESS not in entities or not any(c.isdigit() for c in text):
+            return []
+        spans: list[tuple[int, int]] = []
+        for pattern in _patterns().values():
+            spans.extend(m.span() for m in pattern.finditer(text))
+        spans.extend(m.span() for m in _UNIT.finditer(text))
+        spans.extend(m.span() for m in _POSTCODE.finditer(text))
+        for cue in _CUE.finditer(text):
+            if match := _CUED.match(text, cue.end()):
+                spans.append(match.span())
+        blocks = _merge([(start, self._block_end(text, end)) for start, end in spans])
+        return [finding(self, STREET_ADDRESS, s, e, score=0.75, why="street") for s, e in blocks]
+
+    @staticmethod
+    def _block_end(text: str, end: int) -> int:
+        """Extend an address over the parts of its block that follow it."""
+        for _ in range(_MAX_PARTS):
+            part = _PART.match(text, end)
+            if part is None or part.end() == end:
+                break
+            end = part.end()
+        return end
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

@@ -1,0 +1,381 @@
+"""Analyze free texts within a time budget; text not analyzed in time is never passed raw.
+
+Analysis cost grows with text length, and faster than linearly: Presidio's context
+enhancer walks every spaCy token for every finding, so a text dense with findings (1 MiB of
+phone-like digits) costs minutes, and spaCy refuses a text over a million characters
+outright (the batch then fails and the partition stops). Personal data that reaches the
+archive can never be taken back, so a text that cannot be analyzed in time is replaced,
+not passed on: this module owns that decision and never writes to an event itself.
+
+Three limits (:class:`ScanBudget`), all checked between pieces of work, never inside one:
+
+1. a batch budget: once a batch of texts has used it, every text not yet analyzed is
+   replaced whole;
+2. a field budget: a long text is analyzed piece by piece (:data:`PIECE_CHARS`, cut at
+   whitespace, overlapping by :data:`OVERLAP_CHARS` so an entity on a cut is seen whole
+   in one of the two pieces), and once its budget is spent the rest of it is replaced;
+3. a size limit: characters past ``max_field_chars`` are replaced without being tried.
+
+Regular expressions run under the ``regex`` package's timeout, set on Presidio's pattern
+recognizers for the length of a scan (:func:`presidio_regex_timeout`). Presidio logs a
+pattern that timed out and skips it, which would pass the text on unscanned; a piece whose
+recognizers ran as long as the timeout therefore counts as not analyzed (a timeout cannot
+have happened in a shorter run). The replaced remainder of a text is one span of type
+``UNSCANNED``, which the engine turns into an ``<UNSCANNED:n>`` token (n: characters
+replaced); it carries no hash, so equal texts cannot be matched through it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from presidio_analyzer import pattern_recognizer as presidio_pattern_recognizer
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
+
+from auditstream.processor.redaction.analyzer import LANGUAGE
+from auditstream.processor.redaction.policy import FieldAction
+
+UNSCANNED = "UNSCANNED"
+"""Entity type of a text's remainder that was replaced without analysis."""
+
+# A piece is what is analyzed between two budget checks, so it bounds how far a field can
+# overrun its budget: about 0.5 s for 8 KiB of the densest text measured (phone-like
+# digits, one finding every 16 characters) and 0.1-0.2 s for prose, on one core. Larger
+# pieces cost more per character on dense text (Presidio's context enhancer is quadratic
+# in a piece); smaller ones cut more entities. An RSA-8192 private key in PEM, the longest
+# secret we find as one span (about 6.5 KiB), still fits in one piece with its context.
+PIECE_CHARS = 8192
+# Shared by consecutive pieces: an entity up to this long lying across a cut lies whole in
+# one of the two pieces, and the words before it (Presidio's context) come with it.
+OVERLAP_CHARS = 256
+# How far back from a cut to look for whitespace, so a cut does not split a word.
+WORD_SLACK_CHARS = 64
+# Texts of one piece or less go through spaCy together; a group holds at most this many
+# characters, so the batch budget is checked at least every ~2 s of NER on one core.
+GROUP_CHARS = 65_536
+
+
+class Unscanned(StrEnum):
+    """Why the rest of a text was replaced instead of analyzed."""
+
+    FIELD_SIZE = "field_size"
+    """The text is longer than ``max_field_chars``."""
+    FIELD_BUDGET = "field_budget"
+    """The text's own time budget ran out."""
+    BATCH_BUDGET = "batch_budget"
+    """The batch's time budget ran out."""
+    SLOW_PIECE = "slow_piece"
+    """A piece's recognizers ran as long as the regex timeout: a pattern may have been skipped."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanBudget:
+    """Limits of one batch's analysis (``AUDITSTREAM_PROCESSOR__SCAN_*``).
+
+    Attributes:
+        field_ms: Time one text may take, checked between its pieces.
+        batch_ms: Time the texts of one batch may take together, checked between texts
+            and pieces.
+        max_field_chars: Characters of one text analyzed at most; the rest is replaced.
+        regex_timeout_ms: Timeout of each regular expression search in Presidio's pattern
+            recognizers; a piece whose recognizers take this long counts as not analyzed.
+    """
+
+    field_ms: int = 4_000
+    batch_ms: int = 8_000
+    max_field_chars: int = 262_144
+    regex_timeout_ms: int = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One finding in a text.
+
+    Attributes:
+        start: Index of the first character.
+        end: Index after the last character.
+        entity_type: Presidio entity type, e.g. ``EMAIL_ADDRESS``, or :data:`UNSCANNED`.
+        score: Confidence, 0 to 1.
+    """
+
+    start: int
+    end: int
+    entity_type: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What the analysis of one text found.
+
+    Attributes:
+        spans: Findings, sorted and disjoint; when ``unscanned`` is set, the last one is the
+            :data:`UNSCANNED` remainder.
+        unscanned: Why the text was not analyzed to its end; None when it was (only such
+            results may be cached).
+    """
+
+    spans: tuple[Span, ...]
+    unscanned: Unscanned | None = None
+
+
+Finder = Callable[[FieldAction, str, NlpArtifacts | None], tuple[Span, ...]]
+"""The findings in one text or piece: ``(action, text, NER artifacts or None) -> spans``,
+sorted and disjoint (the engine's recognizers and precision rules)."""
+
+
+def unscanned_token(chars: int) -> str:
+    """Return the token that replaces an unanalyzed remainder of ``chars`` characters.
+
+    It has the shape of every replacement token (``<TYPE:value>``), so a text that passes
+    the pipeline again never has it rescanned (see ``precision._TOKEN``).
+
+    Args:
+        chars: Characters replaced.
+
+    Returns:
+        ``<UNSCANNED:chars>``.
+    """
+    return f"<{UNSCANNED}:{chars}>"
+
+
+@contextmanager
+def presidio_regex_timeout(seconds: float) -> Iterator[None]:
+    """Run Presidio's pattern recognizers with this ``regex`` timeout while the block runs.
+
+    presidio-analyzer 2.2.366 reads ``REGEX_TIMEOUT_SECONDS`` from the environment at
+    import (60 s by default) into a global of ``pattern_recognizer.py`` and passes it to
+    every ``finditer`` of ``PatternRecognizer``, reading the global at each call. Setting it
+    here keeps our setting the only source, and restoring it leaves no trace in other code
+    of the process. The worker analyzes on one thread, so nothing else sees the change.
+
+    Args:
+        seconds: The timeout.
+
+    Yields:
+        Nothing; the timeout holds until the block ends.
+    """
+    module: Any = presidio_pattern_recognizer  # the global is typed int; regex takes float
+    previous = module.REGEX_TIMEOUT_SECONDS
+    module.REGEX_TIMEOUT_SECONDS = seconds
+    try:
+        yield
+    finally:
+        module.REGEX_TIMEOUT_SECONDS = previous
+
+
+class Scanner:
+    """Analyze batches of texts within a :class:`ScanBudget`.
+
+    The scanner decides what is analyzed and when (pieces, groups, budgets); ``find``
+    decides what a text's findings are.
+
+    Args:
+        nlp: The spaCy-backed NLP engine (NER for ``SCAN`` texts).
+        find: The findings in one text or piece.
+        budget: The limits.
+        nlp_batch_size: Texts per ``nlp.pipe`` call.
+        clock: Seconds on a monotonic clock (tests pass a fake one).
+    """
+
+    __slots__ = (
+        "_budget",
+        "_clock",
+        "_find",
+        "_nlp",
+        "_nlp_batch_size",
+        "_one_piece",
+        "_regex_timeout_s",
+    )
+
+    def __init__(
+        self,
+        nlp: NlpEngine,
+        find: Finder,
+        budget: ScanBudget,
+        *,
+        nlp_batch_size: int,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self._nlp = nlp
+        self._clock = clock
+        self._find = find
+        self._budget = budget
+        self._nlp_batch_size = nlp_batch_size
+        self._one_piece = min(PIECE_CHARS, budget.max_field_chars)
+        self._regex_timeout_s = budget.regex_timeout_ms / 1000
+
+    def scan(self, texts: Sequence[tuple[FieldAction, str]]) -> list[ScanResult]:
+        """Analyze texts; each comes back complete or with its remainder marked UNSCANNED.
+
+        Steps: 1 texts of one piece, in groups through spaCy; 2 longer texts piece by
+        piece, shortest first (short texts are the most fields for the budget); 3 texts
+        the batch budget left untouched, replaced whole.
+
+        Args:
+            texts: ``(action, text)`` pairs; the action is ``SCAN`` or ``SCAN_PATTERNS``.
+
+        Returns:
+            One result per text, in the same order.
+        """
+        deadline = self._clock() + self._budget.batch_ms / 1000
+        results: list[ScanResult | None] = [None] * len(texts)
+        short = [i for i, (_, text) in enumerate(texts) if len(text) <= self._one_piece]
+        long = sorted(
+            (i for i, (_, text) in enumerate(texts) if len(text) > self._one_piece),
+            key=lambda i: len(texts[i][1]),
+        )
+        with presidio_regex_timeout(self._regex_timeout_s):
+            # 1. one-piece texts; spaCy once per group
+            for group in _groups(short, texts, self._nlp_batch_size):
+                if self._clock() >= deadline:
+                    break
+                ner = [texts[i][1] for i in group if texts[i][0] is FieldAction.SCAN]
+                docs: Iterator[tuple[str, NlpArtifacts]] = (
+                    self._nlp.process_batch(ner, language=LANGUAGE, batch_size=self._nlp_batch_size)
+                    if ner
+                    else iter(())
+                )
+                for i in group:
+                    action, text = texts[i]
+                    artifacts = next(docs)[1] if action is FieldAction.SCAN else None
+                    if self._clock() < deadline:
+                        results[i] = self._whole(action, text, artifacts)
+            # 2. longer texts, piece by piece
+            for i in long:
+                if self._clock() >= deadline:
+                    break
+                results[i] = self._in_pieces(*texts[i], deadline)
+        # 3. what the batch budget left
+        return [
+            result if result is not None else _replaced(len(text), 0, Unscanned.BATCH_BUDGET)
+            for result, (_, text) in zip(results, texts, strict=True)
+        ]
+
+    def _whole(self, action: FieldAction, text: str, artifacts: NlpArtifacts | None) -> ScanResult:
+        started = self._clock()
+        spans = self._find(action, text, artifacts)
+        if self._clock() - started >= self._regex_timeout_s:
+            return _replaced(len(text), 0, Unscanned.SLOW_PIECE)
+        return ScanResult(spans)
+
+    def _in_pieces(self, action: FieldAction, text: str, batch_deadline: float) -> ScanResult:
+        """Analyze a long text piece by piece until it ends or a limit stops it."""
+        deadline = min(batch_deadline, self._clock() + self._budget.field_ms / 1000)
+        limit = min(len(text), self._budget.max_field_chars)
+        found: list[Span] = []
+        start = 0  # where the next piece starts; all before it is analyzed
+        while True:
+            if self._clock() >= deadline:
+                over_batch = self._clock() >= batch_deadline
+                reason = Unscanned.BATCH_BUDGET if over_batch else Unscanned.FIELD_BUDGET
+                break
+            end = _piece_end(text, start, limit)
+            piece = text[start:end]
+            artifacts = (
+                self._nlp.process_text(piece, LANGUAGE) if action is FieldAction.SCAN else None
+            )
+            started = self._clock()
+            spans = _shifted(self._find(action, piece, artifacts), start)
+            if self._clock() - started >= self._regex_timeout_s:
+                reason = Unscanned.SLOW_PIECE  # this piece's findings may lack a pattern
+                break
+            found.extend(spans)
+            if end < limit:
+                start = _next_start(text, start, end, spans)
+                continue
+            if limit == len(text):
+                return ScanResult(_merged(found))
+            reason = Unscanned.FIELD_SIZE
+            start = _next_start(text, start, end, spans)
+            break
+        return _replaced(len(text), start, reason, _merged(found))
+
+
+def _groups(
+    indexes: Sequence[int], texts: Sequence[tuple[FieldAction, str]], size: int
+) -> Iterator[list[int]]:
+    """Cut indexes into groups of at most ``size`` texts and about GROUP_CHARS characters."""
+    group: list[int] = []
+    chars = 0
+    for i in indexes:
+        length = len(texts[i][1])
+        if group and (len(group) == size or chars + length > GROUP_CHARS):
+            yield group
+            group, chars = [], 0
+        group.append(i)
+        chars += length
+    if group:
+        yield group
+
+
+def _after_space(text: str, position: int, floor: int) -> int:
+    """The last index in ``(floor, position]`` right after whitespace, else ``position``."""
+    for index in range(position, max(floor, position - WORD_SLACK_CHARS), -1):
+        if text[index - 1].isspace():
+            return index
+    return position
+
+
+def _piece_end(text: str, start: int, limit: int) -> int:
+    """Where the piece starting at ``start`` ends: ``limit``, or a cut at whitespace."""
+    if limit - start <= PIECE_CHARS:
+        return limit
+    return _after_space(text, start + PIECE_CHARS, start + OVERLAP_CHARS)
+
+
+def _next_start(text: str, start: int, end: int, spans: Sequence[Span]) -> int:
+    """Where the piece after ``[start, end)`` starts.
+
+    ``OVERLAP_CHARS`` before the cut, or earlier when a finding reaches past that point:
+    the next piece then starts before the finding, so it sees the entity whole if the cut
+    truncated it (a private key block, say). A finding as long as the piece cannot move
+    the start back without stopping progress; it then gets the plain overlap.
+    """
+    overlap_start = end - OVERLAP_CHARS
+    target = min(
+        [overlap_start] + [s.start - OVERLAP_CHARS for s in spans if s.end > overlap_start]
+    )
+    if target <= start:
+        target = overlap_start
+    return max(0, _after_space(text, target, start))
+
+
+def _shifted(spans: Sequence[Span], offset: int) -> list[Span]:
+    return [Span(s.start + offset, s.end + offset, s.entity_type, s.score) for s in spans]
+
+
+def _merged(spans: Sequence[Span]) -> tuple[Span, ...]:
+    """Join findings of overlapping pieces: overlapping spans become their union.
+
+    Within one piece spans are already disjoint, so a one-piece text is unchanged. Across
+    pieces, a union never leaves a part of either finding unreplaced (one piece may have
+    seen an entity cut short); it takes the type of the higher score.
+    """
+    out: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if out and span.start < out[-1].end:
+            last = out[-1]
+            best = last if last.score >= span.score else span
+            out[-1] = Span(
+                last.start, max(last.end, span.end), best.entity_type, max(last.score, span.score)
+            )
+        else:
+            out.append(span)
+    return tuple(out)
+
+
+def _replaced(length: int, cut: int, reason: Unscanned, spans: tuple[Span, ...] = ()) -> ScanResult:
+    """The findings before ``cut``, then one UNSCANNED span to the end of the text.
+
+    A finding that reaches past ``cut`` joins the UNSCANNED span, so nothing after the
+    cut, and no part of a finding that reached into it, remains.
+    """
+    cut = min([cut] + [s.start for s in spans if s.end > cut])
+    kept = tuple(s for s in spans if s.end <= cut)
+    return ScanResult((*kept, Span(cut, length, UNSCANNED, 1.0)), reason)

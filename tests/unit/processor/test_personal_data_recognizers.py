@@ -1,0 +1,230 @@
+"""Recognizers of personal data other than secrets: what each finds, and what it leaves."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from auditstream.processor.redaction.recognizers import (
+    AgeRecognizer,
+    CardNumberRecognizer,
+    IbanChecksumRecognizer,
+    PersonalDateRecognizer,
+    PhoneContextRecognizer,
+    StreetAddressRecognizer,
+    id_number_recognizers,
+)
+from auditstream.processor.redaction.recognizers.name_gazetteer_recognizer import (
+    NameGazetteerRecognizer,
+    build_lexicon,
+)
+
+
+def found(recognizer, text: str) -> list[tuple[str, str]]:
+    results = recognizer.analyze(text, recognizer.supported_entities)
+    return [(r.entity_type, text[r.start : r.end]) for r in results]
+
+
+TODAY = datetime.date(2026, 12, 7)
+
+
+class TestPersonalDateRecognizer:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("I was born on 14.07.1951 in Leeds", [("DATE_OF_BIRTH", "14.07.1951")]),
+            ('{"dob": "1972-03-09"}', [("DATE_OF_BIRTH", "1972-03-09")]),
+            ('{"dateOfBirth": "27/01/1956"}', [("DATE_OF_BIRTH", "27/01/1956")]),
+            ("date of birth: March 3, 1961", [("DATE_OF_BIRTH", "March 3, 1961")]),
+            ("my birthday is 12 June 1984", [("DATE_OF_BIRTH", "12 June 1984")]),
+            ("We moved here in 1998 with the kids", [("DATE_TIME", "1998")]),
+            ("On 2010-12-23 16:47:32, she left", [("DATE_TIME", "2010-12-23 16:47:32")]),
+            ("We'll meet Wednesday", [("DATE_TIME", "Wednesday")]),
+        ],
+    )
+    def test_dates_of_a_life_are_found(self, text, expected) -> None:
+        """Birth dates with any cue and any shape; older dates and weekdays in prose."""
+        assert found(PersonalDateRecognizer(today=TODAY), text) == expected
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "invoice dated 2025-03-14 is overdue",
+            "the renewal on 12 June 2026 failed",
+            "deployed at 2026-11-02T10:00:00Z",
+            "the parcel is stuck since 05/11/2024",
+            "Summarise the 2022 data-retention policy",
+            "MAX_TOKENS=2048",
+            "we served 2019 requests",
+            "release 1.5.18 is out",
+        ],
+    )
+    def test_dates_of_an_operation_are_kept(self, text) -> None:
+        """Recent dates, dates after an operational word, years of a policy or a count."""
+        assert found(PersonalDateRecognizer(today=TODAY), text) == []
+
+
+class TestCardNumberRecognizer:
+    @pytest.mark.parametrize(
+        "number",
+        ["2223003122003222", "4102-1630-5607-4330-569", "6200000000000005", "5019 7170 1010 3742"],
+    )
+    def test_luhn_valid_numbers_of_any_scheme_are_cards(self, number) -> None:
+        """Mastercard 2-series, 19 digits, UnionPay, grouped: the Luhn check decides."""
+        assert found(CardNumberRecognizer(), f"paid with {number} today") == [
+            ("CREDIT_CARD", number)
+        ]
+
+    @pytest.mark.parametrize(
+        "text", ["ts 1764115200000 ok", "order 4111111111111112", "id 675956263684"]
+    )
+    def test_epoch_times_bad_checksums_and_short_runs_without_a_cue_are_kept(self, text) -> None:
+        """A millisecond timestamp, a failed Luhn check, 12 digits with no card word."""
+        assert found(CardNumberRecognizer(), text) == []
+
+    def test_twelve_digits_after_a_card_word_are_a_card(self) -> None:
+        """Maestro has 12-digit cards."""
+        assert found(CardNumberRecognizer(), "What's your credit card? 675956263684") == [
+            ("CREDIT_CARD", "675956263684")
+        ]
+
+
+class TestPhoneContextRecognizer:
+    @pytest.mark.parametrize(
+        ("text", "number"),
+        [
+            ("They're not answering at 96 466712", "96 466712"),
+            ("Phone:\n439 4166", "439 4166"),
+            ("call me on +1 555 013 4477", "+1 555 013 4477"),
+            ("723 813 266 office", "723 813 266"),
+            ("reach me: (894)134-3524", "(894)134-3524"),
+            ("ping 650-752-7354x549", "650-752-7354x549"),
+        ],
+    )
+    def test_numbers_a_phone_word_or_shape_vouches_for_are_phones(self, text, number) -> None:
+        """Valid or not for phonenumbers, a number with a phone cue is replaced."""
+        assert found(PhoneContextRecognizer(), text) == [("PHONE_NUMBER", number)]
+
+    @pytest.mark.parametrize(
+        "text", ["order 1234 5678 shipped", "the renewal office on 09.11.2024", "total 12 345"]
+    )
+    def test_numbers_without_a_cue_or_dates_are_kept(self, text) -> None:
+        """Order numbers, dates and amounts are not phones."""
+        assert found(PhoneContextRecognizer(), text) == []
+
+
+class TestIdNumberRecognizer:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("My driver's license number is yo0047868", ("DRIVER_LICENSE", "yo0047868")),
+            ("passport number X12345678 expires", ("PASSPORT", "X12345678")),
+            ('"passport_number": "533018245"', ("PASSPORT", "533018245")),
+            ("NI number AB 12 34 56 C please", ("NATIONAL_ID", "AB 12 34 56 C")),
+            ("ssn: 343209555", ("US_SSN", "343209555")),
+        ],
+    )
+    def test_numbers_named_by_their_id_word_are_found(self, text, expected) -> None:
+        """The cue types the finding."""
+        results = [f for r in id_number_recognizers() for f in found(r, text)]
+        assert results == [expected]
+
+    @pytest.mark.parametrize("text", ["license MIT 2024", "my licence expired", "passport office"])
+    def test_words_without_a_number_are_not_ids(self, text) -> None:
+        """A software licence, or no number at all."""
+        assert [f for r in id_number_recognizers() for f in found(r, text)] == []
+
+
+class TestAgeRecognizer:
+    @pytest.mark.parametrize(
+        ("text", "age"),
+        [("aged 83 from Leeds", "83"), ("a 45-year-old man", "45"), ("when he was 29.", "29")],
+    )
+    def test_ages_with_a_cue_are_found(self, text, age) -> None:
+        """The cue makes a number an age."""
+        assert found(AgeRecognizer(), text) == [("AGE", age)]
+
+    @pytest.mark.parametrize("text", ["the total is 42.", "I am 5 minutes late", "aged 3 days"])
+    def test_other_numbers_are_kept(self, text) -> None:
+        """Totals and durations are not ages."""
+        assert found(AgeRecognizer(), text) == []
+
+
+class TestIbanChecksumRecognizer:
+    def test_ibans_of_any_spacing_that_pass_mod_97_are_found(self) -> None:
+        """Compact and grouped layouts."""
+        text = "to BE09195483358857 or AT28 5899 7245 9934 9968, not GB00 1234 5678 9012 34"
+        assert found(IbanChecksumRecognizer(), text) == [
+            ("IBAN_CODE", "BE09195483358857"),
+            ("IBAN_CODE", "AT28 5899 7245 9934 9968"),
+        ]
+
+
+@pytest.fixture(scope="module")
+def address_recognizer() -> StreetAddressRecognizer:
+    recognizer = StreetAddressRecognizer()
+    recognizer.load()
+    return recognizer
+
+
+@pytest.fixture(scope="module")
+def name_recognizer() -> NameGazetteerRecognizer:
+    return NameGazetteerRecognizer(build_lexicon(["grant", "rose", "will", "page"]))
+
+
+class TestStreetAddressRecognizer:
+    @pytest.mark.parametrize(
+        ("text", "address"),
+        [
+            ("send it to 12 Albert Street, Leeds LS1 4DL today", "12 Albert Street, Leeds LS1 4DL"),
+            ("8 rue Victor Hugo, 31000 Toulouse", "8 rue Victor Hugo, 31000 Toulouse"),
+            ("Prinsengracht 51, 1016 GS Amsterdam", "Prinsengracht 51, 1016 GS Amsterdam"),
+            ("lives at 02845 Dalbraut 99, Reykjavik", "02845 Dalbraut 99, Reykjavik"),
+            ("Meet me at Ποσειδώνος 54", "Ποσειδώνος 54"),
+            ("PSC 2322, Box 6025\nAPO AA 88307", "PSC 2322, Box 6025\nAPO AA 88307"),
+        ],
+    )
+    def test_address_blocks_of_many_countries_are_found(
+        self, address_recognizer, text, address
+    ) -> None:
+        """The street line, then the unit, town and postcode lines of its block."""
+        assert found(address_recognizer, text) == [("STREET_ADDRESS", address)]
+
+    @pytest.mark.parametrize(
+        "text",
+        ["runs on Ubuntu 22 fine", "upgrade to Windows 11 Pro", "order 161 GB of storage"],
+    )
+    def test_products_and_quantities_are_kept(self, address_recognizer, text) -> None:
+        """A product and version, or a quantity, is not an address."""
+        assert found(address_recognizer, text) == []
+
+
+class TestNameGazetteerRecognizer:
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            ("Markus shouted at Leonor", ["Markus", "Leonor"]),
+            ("the account of Siobhan O'Brien", ["Siobhan O'Brien"]),
+            ("her maiden name is van Gameren", ["van Gameren"]),
+            ("said Grant to the team", ["Grant"]),
+            ("ticket from rebecca nowak", ["rebecca nowak"]),
+        ],
+    )
+    def test_names_are_found_with_the_evidence_they_need(self, name_recognizer, text, name) -> None:
+        """Known names alone; names that are words with a person cue; lower-case pairs."""
+        assert [value for _, value in found(name_recognizer, text)] == name
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Ship it to Austin by Friday",
+            "Grant access to the bucket",
+            "The Hugo Boss gift card",
+            "Meet me on Grant Street",
+            "flights to San Francisco",
+        ],
+    )
+    def test_places_words_streets_and_brands_are_kept(self, name_recognizer, text) -> None:
+        """Names that are places, words without a cue, street and brand names are kept."""
+        assert found(name_recognizer, text) == []
