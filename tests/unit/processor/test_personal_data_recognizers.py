@@ -123,6 +123,9 @@ class TestIdNumberRecognizer:
             ('"passport_number": "533018245"', ("PASSPORT", "533018245")),
             ("NI number AB 12 34 56 C please", ("NATIONAL_ID", "AB 12 34 56 C")),
             ("ssn: 343209555", ("US_SSN", "343209555")),
+            ("(AHV number 756.9523.1784.03)", ("NATIONAL_ID", "756.9523.1784.03")),
+            ("My fødselsnummer is 27080552640.", ("NATIONAL_ID", "27080552640")),
+            ("PA license no. 87 663 066.", ("DRIVER_LICENSE", "87 663 066")),
         ],
     )
     def test_numbers_named_by_their_id_word_are_found(self, text, expected) -> None:
@@ -139,7 +142,13 @@ class TestIdNumberRecognizer:
 class TestAgeRecognizer:
     @pytest.mark.parametrize(
         ("text", "age"),
-        [("aged 83 from Leeds", "83"), ("a 45-year-old man", "45"), ("when he was 29.", "29")],
+        [
+            ("aged 83 from Leeds", "83"),
+            ("a 45-year-old man", "45"),
+            ("when he was 29.", "29"),
+            ("for my father, aged 75.", "75"),
+            ("my age is 92 and", "92"),
+        ],
     )
     def test_ages_with_a_cue_are_found(self, text, age) -> None:
         """The cue makes a number an age."""
@@ -209,6 +218,9 @@ class TestNameGazetteerRecognizer:
             ("her maiden name is van Gameren", ["van Gameren"]),
             ("said Grant to the team", ["Grant"]),
             ("ticket from rebecca nowak", ["rebecca nowak"]),
+            ("Good afternoon, 卢娟 here.", ["卢娟"]),
+            ("Dear support, I am 吉田 美加子.", ["吉田 美加子"]),
+            ("Hi, my name is 김지은.", ["김지은"]),
         ],
     )
     def test_names_are_found_with_the_evidence_they_need(self, name_recognizer, text, name) -> None:
@@ -223,6 +235,7 @@ class TestNameGazetteerRecognizer:
             "The Hugo Boss gift card",
             "Meet me on Grant Street",
             "flights to San Francisco",
+            "我想买一个新的手机",
         ],
     )
     def test_places_words_streets_and_brands_are_kept(self, name_recognizer, text) -> None:

@@ -273,3 +273,26 @@ class TestWindowedPhoneRecognizer:
         )
 
         assert _found(WindowedPhoneRecognizer(), text) == _found(PhoneRecognizer(), text)
+
+
+class TestPasswordAfterTheWord:
+    @pytest.mark.parametrize(
+        ("text", "secret"),
+        [
+            ("tried the new password uiL)125gQ*!8HP twice", "uiL)125gQ*!8HP"),
+            ("password JQ3SWt#Ij%MRg6", "JQ3SWt#Ij%MRg6"),
+        ],
+    )
+    def test_a_password_shaped_word_after_the_word_is_a_secret(self, text, secret) -> None:
+        """Letters with digits or symbols, eight or more, right after "password"."""
+        from auditstream.processor.redaction.recognizers import PasswordRecognizer
+
+        results = PasswordRecognizer().analyze(text, ["SECRET"])
+        assert [text[r.start : r.end] for r in results] == [secret]
+
+    @pytest.mark.parametrize("text", ["reset your password tomorrow", "the password policy"])
+    def test_plain_words_after_the_word_are_kept(self, text) -> None:
+        """A word without digits or symbols is prose."""
+        from auditstream.processor.redaction.recognizers import PasswordRecognizer
+
+        assert PasswordRecognizer().analyze(text, ["SECRET"]) == []

@@ -44,13 +44,13 @@ ZERO_LEAK = (
     "PASSPORT",
 )
 # Issue 14's targets are <= 1% leaked and >= 97% kept on both sets. The first set meets
-# them. The Faker set does not yet (14.4% leaked, 96.4% kept on 2026-12-07, with names,
-# ages and national ids leaking most): it is gated at today's figures so nothing slips
-# back, and the issue stays open until its gate reads the targets too.
-MAX_LEAK_RATE = {"first": 0.01, "faker": 0.15}
-MIN_KEEP_RATE = {"first": 0.97, "faker": 0.96}
-# Zero-leak types the Faker set still leaks (phone: 1, passport: 3, secret: 3 of 33).
-NOT_YET_ZERO = {("faker", "PHONE_NUMBER"), ("faker", "PASSPORT"), ("faker", "SECRET")}
+# them; the Faker set meets the keep target, not yet the leak target (6.2% leaked on
+# 2026-12-07, names in non-Latin scripts and lower case most of it). Its leak gate is
+# today's figure, so nothing slips back; issue 14 stays open until it reads 1%.
+MAX_LEAK_RATE = {"first": 0.01, "faker": 0.07}
+MIN_KEEP_RATE = {"first": 0.97, "faker": 0.97}
+# Zero-leak types the Faker set still leaks (phone: 1 of 82, secret: 3 of 37).
+NOT_YET_ZERO = {("faker", "PHONE_NUMBER"), ("faker", "SECRET")}
 FAKER_TYPES = {
     "PERSON",
     "STREET_ADDRESS",

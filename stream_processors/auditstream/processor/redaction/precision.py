@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from auditstream.processor.redaction.precision_vocabulary import (
+    EPONYMOUS_BRANDS,
     MODEL_NAME,
     NOT_PEOPLE,
     PLACES,
@@ -39,8 +40,9 @@ class Finding(Protocol):
 _NER_RECOGNIZER = "SpacyRecognizer"
 # Recognizers whose findings carry their own evidence (a cue word, a shape checked in
 # full), so the generic rules for their entity type would only undo that evidence: the
-# digit minimum of ``phone_is_not_a_phone`` is for ``phonenumbers``' bare matches.
-_SELF_EVIDENT = frozenset({"PhoneContextRecognizer"})
+# digit minimum of ``phone_is_not_a_phone`` is for ``phonenumbers``' bare matches, and
+# the gazetteer checks product and model names itself and finds lower-case names on purpose.
+_SELF_EVIDENT = frozenset({"PhoneContextRecognizer", "NameGazetteerRecognizer"})
 
 
 def person_is_not_a_name(value: str, text: str, start: int, end: int) -> bool:
@@ -70,6 +72,7 @@ def person_is_not_a_name(value: str, text: str, start: int, end: int) -> bool:
         or lowered in NOT_PEOPLE
         or any(word in NOT_PEOPLE for word in lowered.split())
         or MODEL_NAME.fullmatch(lowered) is not None
+        or lowered.removesuffix("'s").removesuffix("\u2019s") in EPONYMOUS_BRANDS
     )
 
 

@@ -22,8 +22,9 @@ class AgeRecognizer(PatternRecognizer):
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "age_after_cue",
-            rf"(?<=(?i:\baged?|\bage\s+of|\bage:|\bturned|\bturns?|\bturning)\s{{1,3}}){_NUMBER}"
-            rf"(?![\w.%]|\s*(?i:percent|min|minutes|hours|ms|seconds|days|tokens|items|times)\b)",
+            rf"(?<=(?i:\baged?|\bage\s+of|\bage:|\bage\s+is|\bturned|\bturns?|\bturning)\s{{1,3}})"
+            rf"{_NUMBER}"
+            rf"(?![\w%]|\.\d|\s*(?i:percent|min|minutes|hours|ms|seconds|days|tokens|items|times)\b)",
             0.6,
         ),
         # "when he was 29", "I'm 29.": a person, a verb of being, a number ending the clause.

@@ -22,13 +22,16 @@ US_SSN = "US_SSN"
 
 # Between the word and the number: punctuation, quotes, "number", "no.", "is", "#".
 _GAP = (
-    r"(?:[\s\"'#:=()\-]"
+    r"(?:[\s\"'#:=()\-.]"
     r"|(?i:number|numbers|num|nr|no|is|was|of|my|the|id|es|est|ist|ending\s+in)\b\.?){1,8}"
 )
 # The number: an optional short capital prefix ("DL-", "AB "), a group with a digit, then
 # up to four more groups of digits, one or two capitals, or letters and digits.
 _GROUP = r"[A-Za-z0-9]{0,12}\d[A-Za-z0-9]{0,12}"
-_VALUE = rf"(?:[A-Z]{{1,3}}[ -]?)?{_GROUP}(?:[ -](?:{_GROUP}|[A-Z]{{1,2}}\b)){{0,4}}(?![\w-])"
+_VALUE = (
+    rf"(?:[A-Z]{{1,3}}[ -]?)?{_GROUP}(?:[ .-](?:{_GROUP}|[A-Z]{{1,2}}\b)){{0,4}}"
+    r"(?![\w-]|\.\w)"
+)
 _MIN_DIGITS = 4
 _CUES = {
     # Presidio's SSN recognizer scores a bare nine-digit run 0.05: "ssn": "343209555".
@@ -48,7 +51,11 @@ _CUES = {
         r"personalausweis|ausweis|\bdni\b|\bnie\b|\bnif\b|\bbsn\b|burgerservicenummer|"
         r"codice\s+fiscale|\bpesel\b|\bsin\b|\btfn\b|aadhaa?r|\bpan\b\s+(?:card|number)|"
         r"\bcpf\b|\bcurp\b|\brut\b|tax[\s_-]?id|\btin\b|social\s+insurance|personnummer|"
-        r"henkilötunnus|insee|numéro\s+de\s+sécurité\s+sociale|steuer-?id"
+        r"henkilötunnus|\bhetu\b|insee|numéro\s+de\s+sécurité\s+sociale|steuer-?id|"
+        r"fødselsnummer|födelsenummer|\bcpr\b|\bahv\b|\bavs\b|rentenversicherungsnummer|"
+        r"sozialversicherungsnummer|\bcnp\b|\bnir\b|\brfc\b|medicare|\bnric\b|\bhkid\b|"
+        r"my\s?number|\bjmbg\b|\begn\b|\boib\b|\bemšo\b|\bamka\b|\bpps\b|"
+        r"\bpersonal[\s_-]?(?:id|code|number)|document[\s_-]?number"
     ),
 }
 

@@ -76,6 +76,15 @@ _PARTICLES = frozenset(
         "el",
     ]
 )
+# Scripts without capitals: a name is one to three words of them ("吉田 美加子", "김지은",
+# "عاقل طزيز"); Chinese, Japanese and Korean names are often written without a space.
+_UNCASED_RUN = regex.compile(
+    r"(?<![\p{L}\p{N}])(?:[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Arabic}\p{Devanagari}"
+    r"\p{Thai}\p{Hebrew}]+(?:[ ](?=[\p{Han}\p{Hangul}\p{Arabic}\p{Devanagari}\p{Thai}\p{Hebrew}])|"
+    r"(?![ ][\p{Han}\p{Hangul}\p{Arabic}\p{Devanagari}\p{Thai}\p{Hebrew}]))){1,3}"
+    r"(?![\p{L}\p{N}])"
+)
+_MAX_FAMILY_NAME_CHARS = 3
 _LOWER_PAIR = regex.compile(r"(?<![\p{L}\p{N}_@./-])(\p{Ll}{3,})[ ](\p{Ll}{3,})(?![\p{L}\p{N}_@])")
 # Words that end a run of capitalised words that is a street, a company or an institution.
 _NOT_A_NAME_END = frozenset(
@@ -373,7 +382,30 @@ class NameGazetteerRecognizer(EntityRecognizer):
             if score
         ]
         results.extend(self._lower_case_names(text))
+        results.extend(self._uncased_names(text))
         return results
+
+    def _uncased_names(self, text: str) -> list[RecognizerResult]:
+        if text.isascii():
+            return []
+        results = []
+        for match in _UNCASED_RUN.finditer(text):
+            words = match.group().split()
+            if any(self._uncased_known(word) for word in words):
+                results.append(
+                    finding(self, PERSON, match.start(), match.end(), score=0.7, why="name")
+                )
+        return results
+
+    def _uncased_known(self, word: str) -> bool:
+        lex = self._lexicon
+        if word in lex.first or word in lex.last:
+            return True
+        # "김지은", "卢娟": a family name of one to three characters, then a given name.
+        return any(
+            word[:n] in lex.last and word[n:] in lex.first
+            for n in range(1, min(_MAX_FAMILY_NAME_CHARS, len(word) - 1) + 1)
+        )
 
     def _runs(self, text: str) -> list[_Run]:
         groups: list[list[tuple[int, int, str]]] = []  # (start, end, word) per run

@@ -62,6 +62,15 @@ class PasswordRecognizer(SecretPatternRecognizer):
             rf"(?i:is|was|to|=)[ \t]{{1,3}}[\"']?){_NOT_A_VALUE}{_VALUE}",
             0.85,
         ),
+        # "tried the new password uiL)125gQ*!8HP": a password-shaped word right after the
+        # word (letters and a digit or symbol, eight or more characters).
+        Pattern(
+            "password_after_the_word",
+            rf"(?<=(?<![A-Za-z])(?i:pass(?:word|code|phrase)?|pwd)[ \t]{{1,3}})"
+            rf"(?=[^\s]{{0,64}}[0-9!@#$%^&*()_+=~\[\]{{}}|\\/?-])(?=[^\s]{{0,64}}[A-Za-z])"
+            rf"{_NOT_A_VALUE}[^\s\"'`,;<>]{{7,127}}[^\s\"'`,;<>.!?:)\]}}]",
+            0.8,
+        ),
         # --password x, --password=x
         Pattern(
             "password_option",

@@ -33,6 +33,7 @@ import regex
 from faker.providers import address as faker_address
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
+from auditstream.processor.redaction.recognizers.date_recognizer import is_date
 from auditstream.processor.redaction.recognizers.result import finding
 
 STREET_ADDRESS = "STREET_ADDRESS"
@@ -109,6 +110,10 @@ _ENDINGS = [
     "singel",
     "dijk",
     "markt",
+    "dreef",
+    "pad",
+    "boulevard",
+    "hof",
     "vej",
     "gade",
     "gatan",
@@ -179,9 +184,10 @@ _PREFIXES = [
 _PARTICLES = r"(?:de|del|de\s+la|des|du|la|le|van|von|der|den|di|da|do|dos|das|of|the|y|e|St\.?)"
 
 
-def _faker_street_words() -> tuple[set[str], set[str]]:
-    """Street types and prefixes from every locale of Faker's address provider."""
+def _faker_street_words() -> tuple[set[str], set[str], set[str]]:
+    """Street types (long ones, and all) and prefixes from every locale of Faker's data."""
     types: set[str] = set(_EXTRA_TYPES)
+    short_types: set[str] = set()
     prefixes: set[str] = set(_PREFIXES)
     for module in pkgutil.iter_modules(faker_address.__path__):
         provider = getattr(
@@ -195,7 +201,9 @@ def _faker_street_words() -> tuple[set[str], set[str]]:
             words = vars(provider).get(name) if provider else None
             if isinstance(words, list | tuple):
                 target.update(w.strip() for w in words if _usable(w))
-    return types, prefixes
+                if target is types:
+                    short_types.update(w.strip() for w in words if isinstance(w, str) and w.strip())
+    return types, short_types | types, prefixes
 
 
 def _usable(word: object) -> bool:
@@ -211,11 +219,13 @@ def _alternation(words: set[str]) -> str:
 
 @cache
 def _patterns() -> dict[str, regex.Pattern[str]]:
-    types, prefixes = _faker_street_words()
+    types, all_types, prefixes = _faker_street_words()
     street_type = rf"(?:{_alternation(types)})\.?"
+    # Before a house number, short types are safe too ("Dózsa György út 78", "Kase põik 91").
+    any_street_type = rf"(?:{_alternation(all_types)})\.?"
     prefix = rf"(?i:{_alternation({p.lower() for p in prefixes})})"
     ending = rf"(?i:{_alternation(set(_ENDINGS))})\.?"
-    word = r"\p{Lu}[\p{L}\p{M}'\u2019.-]{0,30}"
+    word = r"(?:\p{Lu}[\p{L}\p{M}'\u2019.-]{0,30})"  # grouped: "{word}?" makes it optional
     name = rf"(?:{word}|\d{{1,3}}(?:st|nd|rd|th)|{_PARTICLES})"
     number = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?)?"
     start = r"(?<![\w.,-])"
@@ -234,8 +244,20 @@ def _patterns() -> dict[str, regex.Pattern[str]]:
         "name_then_number": regex.compile(
             rf"{start}(?:{number}[ ]{{1,2}})?(?:{prefix}[ ]{{1,2}}(?:{name}[ ]{{1,2}}){{0,3}}{word}"
             rf"|(?:{word}[ ]{{1,2}}){{0,2}}\p{{Lu}}[\p{{L}}\p{{M}}-]{{0,30}}{ending}"
-            rf"|(?:{word}[ ]{{1,2}}){{1,2}}{street_type})"
+            rf"|(?:{word}[ ]{{1,2}}){{1,2}}{any_street_type})"
             rf",?[ ]{{1,2}}{number}{end}"
+        ),
+        # 637 Strojírenská 1006 / 7584 Höfðastígur 86: a house number on both sides of a
+        # name, as Central European and Nordic streets without a type word are written.
+        "number_name_number": regex.compile(
+            rf"{start}\d{{1,5}}[ ]{{1,2}}{word}(?:[ ]{{1,2}}(?:{word}|\p{{Ll}}{{2,12}})){{0,2}}"
+            rf"[ ]{{1,2}}\d{{1,4}}[A-Za-z]?\.?{end}"
+        ),
+        # Named streets without a number: "Sille Ranch Street", "Jimínez Cove St.", with an
+        # English street word at the end.
+        "named_street": regex.compile(
+            rf"{start}(?:{word}[ ]{{1,2}}){{1,3}}(?:Street|Road|Avenue|Lane|Drive|Boulevard|"
+            rf"St\.|Rd\.|Ave\.|Blvd\.){end}"
         ),
         # PSC 2322, Box 6025 / APO AA 88307 / Unit 4670 Box 6562 / PO Box 63
         "box": regex.compile(
@@ -319,7 +341,10 @@ class StreetAddressRecognizer(EntityRecognizer):
             return []
         spans: list[tuple[int, int]] = []
         for pattern in _patterns().values():
-            spans.extend(m.span() for m in pattern.finditer(text))
+            # "27 December 2025" has the shape of "637 Strojírenská 1006".
+            spans.extend(
+                m.span() for m in pattern.finditer(text) if not is_date(m.group().rstrip("."))
+            )
         spans.extend(m.span() for m in _UNIT.finditer(text))
         spans.extend(m.span() for m in _POSTCODE.finditer(text))
         for cue in _CUE.finditer(text):
