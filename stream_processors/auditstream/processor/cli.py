@@ -9,6 +9,7 @@ the configured port + i (see :mod:`auditstream.schemas.workers`).
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,9 @@ def process(
     ] = None,
 ) -> None:
     """Consume the raw topic, redact, write the redacted topic and the DLQ."""
+    # Presidio imports transformers where it is installed (a dev install has it, for the
+    # evaluation sets); its import-time advice goes to stderr past our JSON logging.
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     try:
         settings = load_processor_settings()
         level = log_level or settings.processor.log_level

@@ -40,6 +40,7 @@ class TestPersonalDateRecognizer:
             ("my birthday is 12 June 1984", [("DATE_OF_BIRTH", "12 June 1984")]),
             ("We moved here in 1998 with the kids", [("DATE_TIME", "1998")]),
             ("On 2010-12-23 16:47:32, she left", [("DATE_TIME", "2010-12-23 16:47:32")]),
+            ("Date: 2024-11-02 23:12:33.095\nName: X", [("DATE_TIME", "2024-11-02 23:12:33.095")]),
             ("We'll meet Wednesday", [("DATE_TIME", "Wednesday")]),
         ],
     )
@@ -53,6 +54,8 @@ class TestPersonalDateRecognizer:
             "invoice dated 2025-03-14 is overdue",
             "the renewal on 12 June 2026 failed",
             "deployed at 2026-11-02T10:00:00Z",
+            "2025-02-28 15:40:28,039 ERROR [payments] charge failed",
+            "the charge failed at 2025-02-28 15:40:28,039; retry",
             "the parcel is stuck since 05/11/2024",
             "Summarise the 2022 data-retention policy",
             "MAX_TOKENS=2048",
@@ -241,3 +244,20 @@ class TestNameGazetteerRecognizer:
     def test_places_words_streets_and_brands_are_kept(self, name_recognizer, text) -> None:
         """Names that are places, words without a cue, street and brand names are kept."""
         assert found(name_recognizer, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Ab " * 300_000, "1 Ab 2 " * 150_000, "12 Main Street, " * 60_000, "卢娟 " * 300_000],
+    ids=["capitalised-words", "number-word-number", "addresses", "uncased-names"],
+)
+def test_a_megabyte_of_name_and_address_shapes_is_scanned_in_bounded_time(
+    address_recognizer, name_recognizer, text
+) -> None:
+    """The gazetteer and the address patterns stay linear on adversarial input."""
+    import time
+
+    started = time.monotonic()
+    found(address_recognizer, text)
+    found(name_recognizer, text)
+    assert time.monotonic() - started < 60

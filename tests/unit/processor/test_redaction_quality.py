@@ -44,10 +44,10 @@ ZERO_LEAK = (
     "PASSPORT",
 )
 # Issue 14's targets are <= 1% leaked and >= 97% kept on both sets. The first set meets
-# them; the Faker set meets the keep target, not yet the leak target (6.2% leaked on
+# them; the Faker set meets the keep target, not yet the leak target (5.3% leaked on
 # 2026-12-07, names in non-Latin scripts and lower case most of it). Its leak gate is
 # today's figure, so nothing slips back; issue 14 stays open until it reads 1%.
-MAX_LEAK_RATE = {"first": 0.01, "faker": 0.07}
+MAX_LEAK_RATE = {"first": 0.01, "faker": 0.06}
 MIN_KEEP_RATE = {"first": 0.97, "faker": 0.97}
 # Zero-leak types the Faker set still leaks (phone: 1 of 82, secret: 3 of 37).
 NOT_YET_ZERO = {("faker", "PHONE_NUMBER"), ("faker", "SECRET")}

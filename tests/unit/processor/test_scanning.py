@@ -15,6 +15,7 @@ from presidio_analyzer import pattern_recognizer
 
 from auditstream.processor.redaction.policy import FieldAction
 from auditstream.processor.redaction.scanning import (
+    MAX_PIECE_CHARS,
     OVERLAP_CHARS,
     PIECE_CHARS,
     UNSCANNED,
@@ -125,6 +126,26 @@ class TestPieces:
         start = text.index("BEGIN")
         end = start + len(block)
         assert any(s.start <= start and end <= s.end for s in result.spans)
+
+    def test_an_entity_longer_than_a_piece_is_found_whole_in_a_longer_piece(self) -> None:
+        """A 6,500-character block (an RSA-8192 key's size) is analyzed again, whole."""
+        block = "BEGIN " + _words(6_500, seed=2).replace("end", "") + " END"
+        text = f"{_words(1_000)} {block} {_words(20_000, seed=3)}"
+        scanner, finder = _scanner(GENEROUS)
+        [result] = scanner.scan([(PATTERNS, text)])
+        start = text.index("BEGIN")
+        end = start + len(block)
+        assert any(s.start <= start and end <= s.end for s in result.spans)
+        assert max(len(piece) for piece in finder.pieces) > PIECE_CHARS
+
+    def test_pieces_grow_no_larger_than_the_maximum_and_the_scan_ends(self) -> None:
+        """A finding longer than any piece stops growing at MAX_PIECE_CHARS; analysis goes on."""
+        text = "BEGIN " + _words(100_000, seed=4).replace("end", "")
+        scanner, finder = _scanner(GENEROUS)
+        [result] = scanner.scan([(PATTERNS, text)])
+        assert result.unscanned is None
+        assert max(len(piece) for piece in finder.pieces) <= MAX_PIECE_CHARS
+        assert result.spans[0].start == 0
 
     def test_findings_of_overlapping_pieces_are_joined_not_duplicated(self) -> None:
         """Spans come back sorted and disjoint."""

@@ -177,6 +177,25 @@ class TestBudgetsAndRecords:
         assert phone not in prompt
         assert "<UNSCANNED" not in prompt
 
+    @pytest.mark.parametrize("body_chars", [3_000, 6_500])
+    def test_a_private_key_across_a_piece_boundary_is_replaced_whole(
+        self, analyzers, body_chars: int
+    ) -> None:
+        """A PEM block cut by a piece (RSA-4096 and RSA-8192 sizes) leaves no line behind."""
+        rnd = random.Random(body_chars)
+        body = "".join(rnd.choices(string.ascii_letters + string.digits + "+/", k=body_chars))
+        lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+        block = "\n".join(
+            ["-----BEGIN RSA PRIVATE KEY-----", *lines, "-----END RSA PRIVATE KEY-----"]
+        )
+        text = f"{_prose(PIECE_CHARS - 900)} Deploy with this key:\n{block}\n{_prose(12_000)}"
+        event = make_event()
+        event["tool"] = {"name": "deploy", "input": text, "output": "ok"}
+        [out] = _engine(analyzers).redact_batch([event], now_us=1)
+        redacted = out["tool"]["input"]
+        assert [line for line in lines if line in redacted] == []
+        assert "<UNSCANNED" not in redacted
+
     def test_one_log_line_per_batch_names_paths_and_sizes_never_text(self, analyzers) -> None:
         """The warning lists event, path, sizes and reason; no run of the texts is in it."""
         texts = [_phone_like(40_000), _short_tokens(30_000)]

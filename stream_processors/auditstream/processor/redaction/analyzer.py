@@ -182,7 +182,7 @@ def build_analyzers() -> Analyzers:
         registry.add_recognizer(recognizer)
     registry.add_recognizer(NameGazetteerRecognizer(build_lexicon(english_words)))
     engine = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=[LANGUAGE])
-    wanted = set(SCAN_ENTITIES) - NER_ENTITIES
+    wanted = set(SCAN_ENTITIES)
     patterns = tuple(
         r
         for r in registry.get_recognizers(language=LANGUAGE, all_fields=True)

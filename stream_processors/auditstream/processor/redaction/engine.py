@@ -26,10 +26,10 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from auditstream.processor.redaction.analyzer import (
     LANGUAGE,
     MIN_SCORE,
-    NER_ENTITIES,
     SCAN_ENTITIES,
     Analyzers,
 )
+from auditstream.processor.redaction.echoes import name_words, with_echoes
 from auditstream.processor.redaction.layout import analysis_view
 from auditstream.processor.redaction.policy import (
     PROCESSOR_OWNED_PREFIX,
@@ -54,7 +54,9 @@ __all__ = ["CacheStats", "RedactionEngine", "Span"]
 
 log = structlog.get_logger(__name__)
 
-_PATTERN_ENTITIES = tuple(e for e in SCAN_ENTITIES if e not in NER_ENTITIES)
+# scan_patterns looks for every entity, PERSON too: through the name gazetteer and the cue
+# patterns, without spaCy (attribute values such as target_user are names).
+_PATTERN_ENTITIES = SCAN_ENTITIES
 # The batch's log line names at most this many unscanned fields (the counts cover all):
 # a chunk of 64 events with a dozen free-text fields each would otherwise log a page.
 _LOGGED_FIELDS = 20
@@ -150,7 +152,6 @@ class RedactionEngine:
         self._analyzers = analyzers
         self._policy = policy
         self._pseudonymizer = pseudonymizer
-        self._nlp_batch_size = nlp_batch_size
         self._cache_entries = cache_entries
         self._cache: OrderedDict[tuple[FieldAction, bytes], tuple[Span, ...]] = OrderedDict()
         self._scanner = Scanner(
@@ -287,6 +288,18 @@ class RedactionEngine:
     ) -> None:
         tenant = event["actor"].get("tenant_id")
         counts = _Counts()
+        scanned = {
+            id(slot): self._spans_for(action, slot.analyzed_text, results)
+            for slot, action in slots
+            if action in (FieldAction.SCAN, FieldAction.SCAN_PATTERNS)
+        }
+        names = set().union(
+            *(
+                name_words(s.analyzed_text, scanned[id(s)].spans)
+                for s, _ in slots
+                if id(s) in scanned
+            )
+        )
         for slot, action in slots:
             text: str = slot.container[slot.key]
             if action is FieldAction.KEEP:
@@ -306,8 +319,8 @@ class RedactionEngine:
                     slot.container[slot.key] = masked
                     counts.add(slot.path, "IP_ADDRESS")
             elif action in (FieldAction.SCAN, FieldAction.SCAN_PATTERNS):
-                result = self._spans_for(action, slot.analyzed_text, results)
-                spans = result.spans
+                result = scanned[id(slot)]
+                spans = _echoed(slot.analyzed_text, result, names)
                 if slot.label:
                     spans = _without_label(spans, len(slot.label) + 2)
                 if spans:
@@ -381,6 +394,18 @@ def _spans(results: Sequence[Any]) -> tuple[Span, ...]:
         else:
             joined.append((r.start, r.end, r))
     return tuple(Span(start, end, best.entity_type, best.score) for start, end, best in joined)
+
+
+def _echoed(text: str, result: ScanResult, names: set[str]) -> tuple[Span, ...]:
+    """The result's spans plus echoes of the event's names, where analysis reached.
+
+    Past an UNSCANNED cut the text becomes one token anyway, and searching a 1 MiB
+    remainder for names would cost seconds that no scan budget bounds.
+    """
+    if result.unscanned is None:
+        return with_echoes(text, result.spans, names)
+    *found, rest = result.spans
+    return (*with_echoes(text[: rest.start], tuple(found), names), rest)
 
 
 def _without_label(spans: tuple[Span, ...], offset: int) -> tuple[Span, ...]:

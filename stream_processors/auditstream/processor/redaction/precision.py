@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
+from auditstream.processor.redaction.places import geonames_places
 from auditstream.processor.redaction.precision_vocabulary import (
     EPONYMOUS_BRANDS,
     MODEL_NAME,
@@ -103,7 +104,8 @@ def person_is_a_place(value: str, text: str, start: int, end: int) -> bool:
     Returns:
         True when the finding should be dropped.
     """
-    return value.strip(" \t\r\n'\".,:").lower() in PLACES
+    place = value.strip(" \t\r\n'\".,:")
+    return place.lower() in PLACES or place in geonames_places()
 
 
 def phone_is_not_a_phone(value: str, text: str, start: int, end: int) -> bool:

@@ -44,20 +44,26 @@ UNSCANNED = "UNSCANNED"
 """Entity type of a text's remainder that was replaced without analysis."""
 
 # A piece is what is analyzed between two budget checks, so it bounds how far a field can
-# overrun its budget: about 0.5 s for 8 KiB of the densest text measured (phone-like
-# digits, one finding every 16 characters) and 0.1-0.2 s for prose, on one core. Larger
-# pieces cost more per character on dense text (Presidio's context enhancer is quadratic
-# in a piece); smaller ones cut more entities. An RSA-8192 private key in PEM, the longest
-# secret we find as one span (about 6.5 KiB), still fits in one piece with its context.
-PIECE_CHARS = 8192
+# overrun its budget. Measured on one core (recognizers only, spaCy aside), 4 KiB cost
+# 0.5 s of random digits, 0.35 s of a numeric CSV, 0.2 s of back-to-back phone numbers and
+# 0.07 s of prose; 8 KiB cost more than twice that (Presidio's context enhancer is
+# quadratic in a piece), which put a plain CSV near the regex timeout. Smaller pieces cut
+# more entities, which the overlap and the rules of _next_piece cover.
+PIECE_CHARS = 4096
 # Shared by consecutive pieces: an entity up to this long lying across a cut lies whole in
 # one of the two pieces, and the words before it (Presidio's context) come with it.
 OVERLAP_CHARS = 256
+# A finding that fills a piece and runs into its cut (a PEM block: an RSA-8192 key is
+# about 6.5 KiB) is looked at again in a piece twice as long, up to this size, which
+# covers the longest span a recognizer of ours matches (20,000 characters, private keys).
+MAX_PIECE_CHARS = 32_768
 # How far back from a cut to look for whitespace, so a cut does not split a word.
 WORD_SLACK_CHARS = 64
-# Texts of one piece or less go through spaCy together; a group holds at most this many
-# characters, so the batch budget is checked at least every ~2 s of NER on one core.
-GROUP_CHARS = 65_536
+# Texts of one piece or less go through spaCy together (``nlp.pipe``); a group holds at
+# most this many characters, so the batch budget is checked at least every 1-1.5 s of NER
+# on one core (30-50 us per character measured), while a chunk of ordinary events still
+# takes few groups.
+GROUP_CHARS = 32_768
 
 
 class Unscanned(StrEnum):
@@ -270,12 +276,13 @@ class Scanner:
         limit = min(len(text), self._budget.max_field_chars)
         found: list[Span] = []
         start = 0  # where the next piece starts; all before it is analyzed
+        length = PIECE_CHARS
         while True:
             if self._clock() >= deadline:
                 over_batch = self._clock() >= batch_deadline
                 reason = Unscanned.BATCH_BUDGET if over_batch else Unscanned.FIELD_BUDGET
                 break
-            end = _piece_end(text, start, limit)
+            end = _piece_end(text, start, limit, length)
             piece = text[start:end]
             artifacts = (
                 self._nlp.process_text(piece, LANGUAGE) if action is FieldAction.SCAN else None
@@ -287,12 +294,12 @@ class Scanner:
                 break
             found.extend(spans)
             if end < limit:
-                start = _next_start(text, start, end, spans)
+                start, length = _next_piece(text, start, end, length, spans)
                 continue
             if limit == len(text):
                 return ScanResult(_merged(found))
             reason = Unscanned.FIELD_SIZE
-            start = _next_start(text, start, end, spans)
+            start, _ = _next_piece(text, start, end, MAX_PIECE_CHARS, spans)
             break
         return _replaced(len(text), start, reason, _merged(found))
 
@@ -322,28 +329,42 @@ def _after_space(text: str, position: int, floor: int) -> int:
     return position
 
 
-def _piece_end(text: str, start: int, limit: int) -> int:
+def _piece_end(text: str, start: int, limit: int, length: int) -> int:
     """Where the piece starting at ``start`` ends: ``limit``, or a cut at whitespace."""
-    if limit - start <= PIECE_CHARS:
+    if limit - start <= length:
         return limit
-    return _after_space(text, start + PIECE_CHARS, start + OVERLAP_CHARS)
+    return _after_space(text, start + length, start + OVERLAP_CHARS)
 
 
-def _next_start(text: str, start: int, end: int, spans: Sequence[Span]) -> int:
-    """Where the piece after ``[start, end)`` starts.
+def _next_piece(
+    text: str, start: int, end: int, length: int, spans: Sequence[Span]
+) -> tuple[int, int]:
+    """Start and length of the piece after ``[start, end)``, analyzed in ``length``.
 
-    ``OVERLAP_CHARS`` before the cut, or earlier when a finding reaches past that point:
-    the next piece then starts before the finding, so it sees the entity whole if the cut
-    truncated it (a private key block, say). A finding as long as the piece cannot move
-    the start back without stopping progress; it then gets the plain overlap.
+    1. The next piece starts ``OVERLAP_CHARS`` before the cut, or earlier, before a
+       finding that reaches past that point: if the cut truncated the entity, the next
+       piece sees it whole.
+    2. A finding that starts too early for that (within the piece's own overlap) and runs
+       into the cut fills the piece: the same start is analyzed again in a piece twice as
+       long, up to ``MAX_PIECE_CHARS``.
+    3. Past that size the finding is cut like any text, and the next piece gets the plain
+       overlap.
+
+    Returns:
+        ``(start, length)``; the start is never negative, and after a cut it is past
+        ``start`` unless the piece grows.
     """
     overlap_start = end - OVERLAP_CHARS
-    target = min(
-        [overlap_start] + [s.start - OVERLAP_CHARS for s in spans if s.end > overlap_start]
-    )
-    if target <= start:
-        target = overlap_start
-    return max(0, _after_space(text, target, start))
+    reaching = [s for s in spans if s.end > overlap_start]
+    movable = [s.start - OVERLAP_CHARS for s in reaching if s.start - OVERLAP_CHARS > start]
+    # A finding ending within a word's slack of the cut may continue past it.
+    filling = [
+        s for s in reaching if s.start - OVERLAP_CHARS <= start and s.end >= end - WORD_SLACK_CHARS
+    ]
+    if filling and length < MAX_PIECE_CHARS:  # 2.
+        return start, min(2 * length, MAX_PIECE_CHARS)
+    target = min([overlap_start, *movable])  # 1., or 3. when nothing moves it
+    return max(0, _after_space(text, target, start)), PIECE_CHARS
 
 
 def _shifted(spans: Sequence[Span], offset: int) -> list[Span]:

@@ -87,6 +87,20 @@ class TestTraceTracker:
         result = tracker.apply([_prepared(event), _prepared(dict(event))], now_us=S)
         assert result.entities == {"PERSON": 2}
 
+    def test_unscanned_texts_are_counted_by_field_for_kept_events(self) -> None:
+        """UNSCANNED redactions are summed per policy path (for the metric), duplicates excluded."""
+        tracker = TraceTracker({}, limits=LIMITS, ttl_s=120)
+        event = _trace_event(new_trace_id())
+        first = _prepared(event)
+        event["processing"]["redactions"] += [
+            {"field": "llm.prompt", "entity_type": "UNSCANNED", "count": 1},
+            {"field": "attributes.*", "entity_type": "UNSCANNED", "count": 2},
+        ]
+        duplicate = Prepared(first.source, dict(event))
+        result = tracker.apply([first, duplicate], now_us=S)
+        assert result.unscanned == {"llm.prompt": 1, "attributes.*": 2}
+        assert result.entities["UNSCANNED"] == 3
+
     def test_idle_traces_of_swept_partitions_are_deleted_with_a_tombstone(self) -> None:
         """After the TTL a trace is removed and a None change is returned for the changelog."""
         data: dict[bytes, bytes] = {}

@@ -80,6 +80,8 @@ _OPERATIONAL_CUE = regex.compile(
     r"created_at|updated_at|due_date|invoice_date|order_date)\b)"
     r"[\s\"':=]{0,4}(?:on|of|at|from|by|in|for)?[\s\"':=]{0,3}$"
 )
+_TIME_OF_DAY = regex.compile(r"\d:\d\d")
+_LINE_START = regex.compile(r"(?:^|\n)[ \t\[]{0,4}$")
 _MACHINE_TIMESTAMP = regex.compile(r"\d{4}-\d\d-\d\d(?:T|.*(?:Z|[+-]\d\d:?\d\d)$)")
 # A bare year belongs to the organisation, not a person, next to words of its business:
 # "the 2022 data-retention policy", "per diem in 2023", "after Q3 2021", "since 2020".
@@ -100,7 +102,7 @@ _QUANTITY_AFTER = regex.compile(
     regex.IGNORECASE,
 )
 _QUANTITY_BEFORE = regex.compile(
-    r"(?:[$€£¥=#:]|\b(?:port|line|code|error|status|id|no\.?|number|pid|usd|eur|gbp))\s{0,2}$",
+    r"(?:\d:\d\d\s|[$€£¥=#:]|\b(?:port|line|code|error|status|id|no\.?|number|pid|usd|eur|gbp))\s{0,2}$",
     regex.IGNORECASE,
 )
 
@@ -152,6 +154,10 @@ class PersonalDateRecognizer(EntityRecognizer):
     def _is_operational(self, value: str, before: str, after: str) -> bool:
         if _OPERATIONAL_CUE.search(before) or _MACHINE_TIMESTAMP.match(value):
             return True
+        if _TIME_OF_DAY.search(value):
+            # A date and time in prose or in a form ("Date: 2024-11-02 23:12:33") is when
+            # something happened to someone; a log line starts with its timestamp.
+            return _LINE_START.search(before) is not None
         if not _BARE_YEAR.fullmatch(value) and (year := _year_of(value)) is not None:
             return year >= self._recent_from
         if _BARE_YEAR.fullmatch(value):

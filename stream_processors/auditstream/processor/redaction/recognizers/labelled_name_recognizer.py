@@ -22,10 +22,26 @@ _KEY = (
 )
 
 
+_PERSON_ONLY_KEY = (
+    r"(?i:(?:customer|contact|recipient|patient|employee|holder|account_?holder|passenger|"
+    r"guest|traveller|traveler|applicant|beneficiary|full|first|last|given|family|legal|"
+    r"maiden|driver|tenant|member)_?name|surname|cardholder|card_?holder)"
+)
+
+
 class LabelledNameRecognizer(PatternRecognizer):
     """Find ``PERSON`` values of person-name keys in JSON, YAML and key=value text."""
 
     PATTERNS: ClassVar[list[Pattern]] = [
+        # Under a quoted key that can only mean a person ("customer_name", not "name",
+        # which also names tables and buckets) the value is a name whatever its case:
+        # "amber norton", "شقتي سين".
+        Pattern(
+            "json_person_value_any_case",
+            rf"(?<=(?<![A-Za-z0-9])\"{_PERSON_ONLY_KEY}\"[ \t]{{0,3}}:[ \t]{{0,3}}\")"
+            r"[\p{L}\p{M}'\u2019.-]{2,40}(?:[ ][\p{L}\p{M}'\u2019.-]{1,40}){0,3}(?=\")",
+            0.8,
+        ),
         Pattern(
             "json_person_value",
             rf"(?<=(?<![A-Za-z0-9])\"{_KEY}\"[ \t]{{0,3}}:[ \t]{{0,3}}\"){NAME}(?=\")",

