@@ -27,6 +27,7 @@ _CANDIDATE = regex.compile(r"(?:\+|\b00)?\(?\d(?:[ \t().\-/]{0,3}\d){7,19}")
 _LENIENCY = 1
 # Characters of context the matcher sees on each side of a candidate.
 _MARGIN = 8
+_MAX_PHONE_DIGITS = 15
 
 
 class WindowedPhoneRecognizer(PhoneRecognizer):
@@ -52,6 +53,8 @@ class WindowedPhoneRecognizer(PhoneRecognizer):
         # because a number with its country code parses the same in every region.
         windows: list[list[int]] = []
         for match in _CANDIDATE.finditer(text):
+            if sum(c.isdigit() for c in match.group()) > _MAX_PHONE_DIGITS:
+                continue  # a card, an IBAN or an id: E.164 numbers have 15 digits at most
             start, end = max(0, match.start() - _MARGIN), min(len(text), match.end() + _MARGIN)
             national = int(not match.group().startswith(("+", "00")))
             if windows and start <= windows[-1][1]:

@@ -301,6 +301,7 @@ _PART = regex.compile(
     rf"|[ ]{{1,2}}(?:{_UNIT_SHAPE}|{_POSTCODE_SHAPE}))(?![\w'\u2019-])"
 )
 _MAX_PARTS = 8
+_DIGIT = regex.compile(r"\d")
 _UNIT = regex.compile(
     r"(?<![\w.-])(?:Apt|Apartment|Suite|Ste|Flat)\.?[ ]?#?\d{1,6}[A-Za-z]?(?![\w-])"
 )
@@ -337,7 +338,7 @@ class StreetAddressRecognizer(EntityRecognizer):
         Returns:
             One result per address block.
         """
-        if STREET_ADDRESS not in entities or not any(c.isdigit() for c in text):
+        if STREET_ADDRESS not in entities or _DIGIT.search(text) is None:
             return []
         spans: list[tuple[int, int]] = []
         for pattern in _patterns().values():
