@@ -14,12 +14,10 @@ timestamps in milliseconds or microseconds (13 or 16 digits starting 15-19, the 
 
 from __future__ import annotations
 
-from typing import Any
-
 import regex
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
-from auditstream.processor.redaction.recognizers.result import finding
+from auditstream.processor.redaction.recognizers.code_recognizer import CodeRecognizer
 
 CREDIT_CARD = "CREDIT_CARD"
 
@@ -47,32 +45,14 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-class CardNumberRecognizer(EntityRecognizer):
+class CardNumberRecognizer(CodeRecognizer):
     """Find Luhn-valid card numbers whatever their issuer."""
 
     def __init__(self) -> None:
-        super().__init__(
-            supported_entities=[CREDIT_CARD], name="CardNumberRecognizer", supported_language="en"
-        )
+        super().__init__([CREDIT_CARD])
 
-    def load(self) -> None:
-        """Nothing to load: the pattern compiles at import."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """Find card numbers.
-
-        Args:
-            text: The text to analyze.
-            entities: The entities asked for.
-            nlp_artifacts: Unused.
-
-        Returns:
-            One result per card number.
-        """
-        if CREDIT_CARD not in entities:
-            return []
+    def find(self, text: str, entities: list[str]) -> list[RecognizerResult]:
+        """Find Luhn-valid card numbers."""
         results = []
         for match in _CANDIDATE.finditer(text):
             digits = regex.sub(r"[ -]", "", match.group())
@@ -82,8 +62,7 @@ class CardNumberRecognizer(EntityRecognizer):
             if not cue and (len(digits) < _MIN_WITHOUT_CUE or _EPOCH.fullmatch(digits)):
                 continue
             results.append(
-                finding(
-                    self,
+                self.result(
                     CREDIT_CARD,
                     match.start(),
                     match.end(),

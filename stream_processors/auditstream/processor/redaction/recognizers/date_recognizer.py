@@ -20,12 +20,11 @@ after ``=``, is a quantity, not a date.
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 import regex
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
-from auditstream.processor.redaction.recognizers.result import finding
+from auditstream.processor.redaction.recognizers.code_recognizer import CodeRecognizer
 
 DATE_OF_BIRTH = "DATE_OF_BIRTH"
 DATE_TIME = "DATE_TIME"
@@ -107,35 +106,17 @@ _QUANTITY_BEFORE = regex.compile(
 )
 
 
-class PersonalDateRecognizer(EntityRecognizer):
+class PersonalDateRecognizer(CodeRecognizer):
     """Find dates of birth, and dates that are not timestamps of an operation."""
 
     def __init__(self, *, today: datetime.date | None = None) -> None:
         self._recent_from = (
             today or datetime.datetime.now(datetime.UTC).date()
         ).year - RECENT_YEARS
-        super().__init__(
-            supported_entities=[DATE_OF_BIRTH, DATE_TIME],
-            name="PersonalDateRecognizer",
-            supported_language="en",
-        )
+        super().__init__([DATE_OF_BIRTH, DATE_TIME])
 
-    def load(self) -> None:
-        """Nothing to load: patterns compile at import."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """Find dates and classify each by its surroundings.
-
-        Args:
-            text: The text to analyze.
-            entities: The entities asked for.
-            nlp_artifacts: Unused.
-
-        Returns:
-            One result per date that is to be replaced.
-        """
+    def find(self, text: str, entities: list[str]) -> list[RecognizerResult]:
+        """Find dates and classify each by its surroundings."""
         results = []
         for match in _DATE.finditer(text):
             start, end = match.span()
@@ -148,7 +129,7 @@ class PersonalDateRecognizer(EntityRecognizer):
             else:
                 entity, score = DATE_TIME, 0.6
             if entity in entities:
-                results.append(finding(self, entity, start, end, score=score, why="date shape"))
+                results.append(self.result(entity, start, end, score=score, why="date shape"))
         return results
 
     def _is_operational(self, value: str, before: str, after: str) -> bool:

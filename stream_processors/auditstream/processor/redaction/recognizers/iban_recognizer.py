@@ -7,12 +7,10 @@ check digits make any layout safe to take: a wrong guess passes mod 97 one time 
 
 from __future__ import annotations
 
-from typing import Any
-
 import regex
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
-from auditstream.processor.redaction.recognizers.result import finding
+from auditstream.processor.redaction.recognizers.code_recognizer import CodeRecognizer
 
 IBAN_CODE = "IBAN_CODE"
 
@@ -29,34 +27,16 @@ def iban_valid(iban: str) -> bool:
     return _MIN_LENGTH <= len(iban) <= _MAX_LENGTH and int(digits) % 97 == 1
 
 
-class IbanChecksumRecognizer(EntityRecognizer):
+class IbanChecksumRecognizer(CodeRecognizer):
     """Find IBANs of any layout that pass their check digits."""
 
     def __init__(self) -> None:
-        super().__init__(
-            supported_entities=[IBAN_CODE], name="IbanChecksumRecognizer", supported_language="en"
-        )
+        super().__init__([IBAN_CODE])
 
-    def load(self) -> None:
-        """Nothing to load: the pattern compiles at import."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """Find IBANs.
-
-        Args:
-            text: The text to analyze.
-            entities: The entities asked for.
-            nlp_artifacts: Unused.
-
-        Returns:
-            One result per IBAN.
-        """
-        if IBAN_CODE not in entities:
-            return []
+    def find(self, text: str, entities: list[str]) -> list[RecognizerResult]:
+        """Find IBANs whose check digits hold."""
         return [
-            finding(self, IBAN_CODE, m.start(), m.end(), score=1.0, why="mod-97 check digits")
+            self.result(IBAN_CODE, m.start(), m.end(), score=1.0, why="mod-97 check digits")
             for m in _CANDIDATE.finditer(text)
             if iban_valid(m.group().replace(" ", ""))
         ]

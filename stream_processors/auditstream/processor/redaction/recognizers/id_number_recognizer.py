@@ -10,12 +10,10 @@ the word is required and the finding is typed by it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import regex
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
-from auditstream.processor.redaction.recognizers.result import finding
+from auditstream.processor.redaction.recognizers.code_recognizer import CodeRecognizer
 
 PASSPORT = "PASSPORT"
 DRIVER_LICENSE = "DRIVER_LICENSE"
@@ -63,7 +61,7 @@ _CUES = {
 }
 
 
-class IdNumberRecognizer(EntityRecognizer):
+class IdNumberRecognizer(CodeRecognizer):
     """Find numbers that a passport, licence or national id word names.
 
     The cue is searched forward and the number matched right after it: a lookbehind over
@@ -76,38 +74,16 @@ class IdNumberRecognizer(EntityRecognizer):
     def __init__(self, entity: str) -> None:
         self._entity = entity
         self._cue = regex.compile(rf"(?i:{_CUES[entity]})(?:\"|')?{_GAP}", regex.MULTILINE)
-        super().__init__(
-            supported_entities=[entity],
-            name=f"IdNumberRecognizer_{entity}",
-            supported_language="en",
-        )
+        super().__init__([entity], name=f"IdNumberRecognizer_{entity}")
 
-    def load(self) -> None:
-        """Nothing to load: patterns compile in the constructor."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """Find id numbers after their cue.
-
-        Args:
-            text: The text to analyze.
-            entities: The entities asked for.
-            nlp_artifacts: Unused.
-
-        Returns:
-            One result per id number with at least four digits.
-        """
-        if self._entity not in entities:
-            return []
+    def find(self, text: str, entities: list[str]) -> list[RecognizerResult]:
+        """Find id numbers after their cue (four digits at least)."""
         results = []
         for cue in self._cue.finditer(text):
             value = _VALUE_PATTERN.match(text, cue.end())
             if value and sum(c.isdigit() for c in value.group()) >= _MIN_DIGITS:
                 results.append(
-                    finding(
-                        self, self._entity, value.start(), value.end(), score=0.85, why="id cue"
-                    )
+                    self.result(self._entity, value.start(), value.end(), score=0.85, why="id cue")
                 )
         return results
 

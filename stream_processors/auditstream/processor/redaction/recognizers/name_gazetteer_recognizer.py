@@ -28,11 +28,10 @@ import importlib
 import pkgutil
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import regex
 from faker.providers import person as faker_person
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
 from auditstream.processor.redaction.places import geonames_places
 from auditstream.processor.redaction.precision_vocabulary import (
@@ -40,7 +39,7 @@ from auditstream.processor.redaction.precision_vocabulary import (
     MODEL_NAME,
     NOT_PEOPLE,
 )
-from auditstream.processor.redaction.recognizers.result import finding
+from auditstream.processor.redaction.recognizers.code_recognizer import CodeRecognizer
 
 PERSON = "PERSON"
 
@@ -320,7 +319,7 @@ class _Run:
     words: list[str]
 
 
-class NameGazetteerRecognizer(EntityRecognizer):
+class NameGazetteerRecognizer(CodeRecognizer):
     """Find person names by looking words up in a name gazetteer.
 
     Args:
@@ -329,28 +328,10 @@ class NameGazetteerRecognizer(EntityRecognizer):
 
     def __init__(self, lexicon: NameLexicon) -> None:
         self._lexicon = lexicon
-        super().__init__(
-            supported_entities=[PERSON], name="NameGazetteerRecognizer", supported_language="en"
-        )
+        super().__init__([PERSON])
 
-    def load(self) -> None:
-        """Nothing to load: the lexicon is given."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """Find names.
-
-        Args:
-            text: The text to analyze.
-            entities: The entities asked for.
-            nlp_artifacts: Unused.
-
-        Returns:
-            One result per name.
-        """
-        if PERSON not in entities:
-            return []
+    def find(self, text: str, entities: list[str]) -> list[RecognizerResult]:
+        """Find names by the gazetteer, their cues and their neighbours."""
         runs = self._runs(text)
         verdicts = [self._verdict(text, run) for run in runs]
         # In a list of names, a word that is also an English word, or is not in the
@@ -368,7 +349,7 @@ class NameGazetteerRecognizer(EntityRecognizer):
                 ):
                     verdicts[i] = 0.6
         results = [
-            finding(self, PERSON, run.start, run.end, score=score, why="name gazetteer")
+            self.result(PERSON, run.start, run.end, score=score, why="name gazetteer")
             for run, score in zip(runs, verdicts, strict=True)
             if score
         ]
@@ -384,7 +365,7 @@ class NameGazetteerRecognizer(EntityRecognizer):
             words = match.group().split()
             if any(self._uncased_known(word) for word in words):
                 results.append(
-                    finding(self, PERSON, match.start(), match.end(), score=0.7, why="name")
+                    self.result(PERSON, match.start(), match.end(), score=0.7, why="name")
                 )
         return results
 
@@ -489,8 +470,8 @@ class NameGazetteerRecognizer(EntityRecognizer):
                 and family not in lex.words
             ):
                 results.append(
-                    finding(
-                        self, PERSON, match.start(), match.end(), score=0.6, why="lower-case name"
+                    self.result(
+                        PERSON, match.start(), match.end(), score=0.6, why="lower-case name"
                     )
                 )
         return results

@@ -16,13 +16,11 @@ Digit runs that are dates, amounts or arithmetic do not have those shapes or cue
 
 from __future__ import annotations
 
-from typing import Any
-
 import regex
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
+from auditstream.processor.redaction.recognizers.code_recognizer import CodeRecognizer
 from auditstream.processor.redaction.recognizers.date_recognizer import is_date
-from auditstream.processor.redaction.recognizers.result import finding
 
 PHONE_NUMBER = "PHONE_NUMBER"
 
@@ -50,34 +48,14 @@ _CUE_WINDOW = 32
 _MIN_DIGITS, _MAX_DIGITS = 6, 15
 
 
-class PhoneContextRecognizer(EntityRecognizer):
+class PhoneContextRecognizer(CodeRecognizer):
     """Find phone numbers that a phone word or a phone shape vouches for."""
 
     def __init__(self) -> None:
-        super().__init__(
-            supported_entities=[PHONE_NUMBER],
-            name="PhoneContextRecognizer",
-            supported_language="en",
-        )
+        super().__init__([PHONE_NUMBER])
 
-    def load(self) -> None:
-        """Nothing to load: patterns compile at import."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """Find phone numbers.
-
-        Args:
-            text: The text to analyze.
-            entities: The entities asked for.
-            nlp_artifacts: Unused.
-
-        Returns:
-            One result per phone number.
-        """
-        if PHONE_NUMBER not in entities:
-            return []
+    def find(self, text: str, entities: list[str]) -> list[RecognizerResult]:
+        """Find phone numbers with a phone word or shape."""
         results = []
         for match in _CANDIDATE.finditer(text):
             value = match.group()
@@ -85,11 +63,13 @@ class PhoneContextRecognizer(EntityRecognizer):
             if not _MIN_DIGITS <= digits <= _MAX_DIGITS or is_date(value):
                 continue  # a date is the date recognizer's to judge
             before = text[max(0, match.start() - _CUE_WINDOW) : match.start()]
-            cued = _CUE_BEFORE.search(before) or _CUE_AFTER.search(text[match.end() :][:12])
+            cued = _CUE_BEFORE.search(before) or _CUE_AFTER.search(
+                text[match.end() : match.end() + 12]
+            )
             if cued or _SHAPE.fullmatch(value):
                 results.append(
-                    finding(
-                        self, PHONE_NUMBER, match.start(), match.end(), score=0.7, why="phone shape"
+                    self.result(
+                        PHONE_NUMBER, match.start(), match.end(), score=0.7, why="phone shape"
                     )
                 )
         return results

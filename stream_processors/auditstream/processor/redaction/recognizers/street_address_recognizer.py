@@ -27,14 +27,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import cache
-from typing import Any
 
 import regex
 from faker.providers import address as faker_address
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
+from auditstream.processor.redaction.recognizers.code_recognizer import CodeRecognizer
 from auditstream.processor.redaction.recognizers.date_recognizer import is_date
-from auditstream.processor.redaction.recognizers.result import finding
 
 STREET_ADDRESS = "STREET_ADDRESS"
 
@@ -311,34 +310,19 @@ _POSTCODE = regex.compile(
 )
 
 
-class StreetAddressRecognizer(EntityRecognizer):
+class StreetAddressRecognizer(CodeRecognizer):
     """Find street addresses and the address block around them."""
 
     def __init__(self) -> None:
-        super().__init__(
-            supported_entities=[STREET_ADDRESS],
-            name="StreetAddressRecognizer",
-            supported_language="en",
-        )
+        super().__init__([STREET_ADDRESS])
 
     def load(self) -> None:
         """Build the patterns once per process (Faker's lists load here)."""
         _patterns()
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        """Find street addresses.
-
-        Args:
-            text: The text to analyze.
-            entities: The entities asked for.
-            nlp_artifacts: Unused.
-
-        Returns:
-            One result per address block.
-        """
-        if STREET_ADDRESS not in entities or _DIGIT.search(text) is None:
+    def find(self, text: str, entities: list[str]) -> list[RecognizerResult]:
+        """Find street lines and extend each over its address block."""
+        if _DIGIT.search(text) is None:
             return []
         spans: list[tuple[int, int]] = []
         for pattern in _patterns().values():
@@ -352,7 +336,7 @@ class StreetAddressRecognizer(EntityRecognizer):
             if match := _CUED.match(text, cue.end()):
                 spans.append(match.span())
         blocks = _merge([(start, self._block_end(text, end)) for start, end in spans])
-        return [finding(self, STREET_ADDRESS, s, e, score=0.75, why="street") for s, e in blocks]
+        return [self.result(STREET_ADDRESS, s, e, score=0.75, why="street") for s, e in blocks]
 
     @staticmethod
     def _block_end(text: str, end: int) -> int:
