@@ -103,6 +103,7 @@ class TestPhoneContextRecognizer:
             ("723 813 266 office", "723 813 266"),
             ("reach me: (894)134-3524", "(894)134-3524"),
             ("ping 650-752-7354x549", "650-752-7354x549"),
+            ('"phone": "702 0 048"', "702 0 048"),
         ],
     )
     def test_numbers_a_phone_word_or_shape_vouches_for_are_phones(self, text, number) -> None:

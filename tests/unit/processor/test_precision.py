@@ -10,6 +10,7 @@ import pytest
 from auditstream.processor.redaction.precision import (
     ip_is_a_version,
     keep_findings,
+    person_in_lower_case,
     person_is_not_a_name,
     phone_is_not_a_phone,
 )
@@ -37,7 +38,6 @@ NOT_NAMES = [
     ("np.array is slow", "np.array"),
     ("call get_user(id) first", "get_user(id)"),
     ("see INV-2024-0042", "INV-2024-0042"),
-    ("lowercase person", "lowercase"),
     ("the Kafka broker", "Kafka"),
     ("Hi Team, the build broke", "Team"),
     ("Revert commit 9fceb02", "Revert"),
@@ -47,6 +47,9 @@ NAMES = [
     ("ask James O'Connor", "James O'Connor"),
     ("Lucía Fernández-Díaz wrote", "Lucía Fernández-Díaz"),
     ("Thanks Olusegun!", "Olusegun"),
+    ("the customer Philippe Daniel", "Philippe Daniel"),
+    ("from Yi Chen", "Yi Chen"),
+    ("Dear 吉田 美加子,", "吉田 美加子"),
 ]
 NOT_PHONES = [
     ("what is 1234 * 5678", "1234"),
@@ -64,6 +67,16 @@ PHONES = [
     ("Telefon 030 12345678", "030 12345678"),
     ("the number = +49 151 23456789", "+49 151 23456789"),
 ]
+
+
+class TestLowerCaseRule:
+    def test_a_lower_case_finding_is_dropped(self) -> None:
+        """spaCy calls lower-case words people; a lower-case name needs its own evidence."""
+        assert _drops(person_in_lower_case, "lowercase person", "lowercase")
+
+    def test_scripts_without_capitals_are_not_lower_case(self) -> None:
+        """吉田 has no case; it is not dropped for lacking a capital."""
+        assert not _drops(person_in_lower_case, "Dear 吉田 美加子,", "吉田 美加子")
 
 
 class TestPersonRule:

@@ -296,3 +296,29 @@ class TestPasswordAfterTheWord:
         from auditstream.processor.redaction.recognizers import PasswordRecognizer
 
         assert PasswordRecognizer().analyze(text, ["SECRET"]) == []
+
+
+class TestPasswordShapesOfTheFakerSet:
+    @pytest.mark.parametrize(
+        ("text", "secret"),
+        [
+            ("postgres://app:@gUkAWg(Sczb2L@w@db.internal:6379/shop", "app:@gUkAWg(Sczb2L@w"),
+            ('"old_key": "a403558322863bc2d5b21d1d55f4c359"', "a403558322863bc2d5b21d1d55f4c359"),
+            ("signing_secret=" + "Zm9vYmFy" * 5, "Zm9vYmFy" * 5),
+        ],
+    )
+    def test_a_password_with_an_at_sign_and_a_token_under_a_key_name_are_secrets(
+        self, text, secret
+    ) -> None:
+        """The password runs to the last "@" before the host; a long token under *_key."""
+        from auditstream.processor.redaction.recognizers import PasswordRecognizer
+
+        results = PasswordRecognizer().analyze(text, ["SECRET"])
+        assert secret in [text[r.start : r.end] for r in results]
+
+    def test_a_uuid_under_a_key_name_is_kept(self) -> None:
+        """An idempotency key is an id, not a credential."""
+        from auditstream.processor.redaction.recognizers import PasswordRecognizer
+
+        text = '"idempotency_key": "0f8fad5b-d9cb-469f-a165-70867728950e"'
+        assert PasswordRecognizer().analyze(text, ["SECRET"]) == []

@@ -43,14 +43,10 @@ ZERO_LEAK = (
     "DATE_OF_BIRTH",
     "PASSPORT",
 )
-# Issue 14's targets are <= 1% leaked and >= 97% kept on both sets. The first set meets
-# them; the Faker set meets the keep target, not yet the leak target (5.3% leaked on
-# 2026-12-07, names in non-Latin scripts and lower case most of it). Its leak gate is
-# today's figure, so nothing slips back; issue 14 stays open until it reads 1%.
-MAX_LEAK_RATE = {"first": 0.01, "faker": 0.06}
-MIN_KEEP_RATE = {"first": 0.97, "faker": 0.97}
-# Zero-leak types the Faker set still leaks (phone: 1 of 82, secret: 3 of 37).
-NOT_YET_ZERO = {("faker", "PHONE_NUMBER"), ("faker", "SECRET")}
+# Issue 14's targets, on both sets: at most 1% leaked, at least 97% kept, and none of the
+# zero-leak types leaked at all.
+MAX_LEAK_RATE = 0.01
+MIN_KEEP_RATE = 0.97
 FAKER_TYPES = {
     "PERSON",
     "STREET_ADDRESS",
@@ -75,10 +71,7 @@ def _planted_types(path: Path) -> set[str]:
 
 # (set, type) pairs of the zero-leak gate: only the types a set plants.
 ZERO_LEAK_CASES = [
-    (name, t)
-    for name, path in SETS.items()
-    for t in ZERO_LEAK
-    if t in _planted_types(path) and (name, t) not in NOT_YET_ZERO
+    (name, t) for name, path in SETS.items() for t in ZERO_LEAK if t in _planted_types(path)
 ]
 
 
@@ -158,16 +151,16 @@ class TestRedactionQualityGate:
         assert report.leaked.get(entity_type, 0) == 0, leaks
 
     @pytest.mark.parametrize("name", SETS)
-    def test_overall_leak_rate_is_within_the_sets_gate(self, reports, name) -> None:
-        """All planted values together leak at most the set's gate (1% on the first set)."""
+    def test_overall_leak_rate_is_at_most_one_percent(self, reports, name) -> None:
+        """All planted values together leak at most 1%."""
         report = reports(name)
-        assert report.leak_rate <= MAX_LEAK_RATE[name], report.as_dict()
+        assert report.leak_rate <= MAX_LEAK_RATE, report.as_dict()
 
     @pytest.mark.parametrize("name", SETS)
-    def test_keep_rate_is_within_the_sets_gate(self, reports, name) -> None:
+    def test_keep_rate_is_at_least_97_percent(self, reports, name) -> None:
         """Order ids, versions, hashes, UUIDs, business dates, models, amounts, places survive."""
         report = reports(name)
-        assert report.keep_rate >= MIN_KEEP_RATE[name], report.as_dict()
+        assert report.keep_rate >= MIN_KEEP_RATE, report.as_dict()
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider, SpacyNlpE
 from spacy.language import Language
 from spacy.pipeline import EntityRecognizer as EntityRecognizerPipe
 from spacy.pipeline import Lemmatizer
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from auditstream.processor.errors import ModelNotInstalledError
@@ -91,19 +92,30 @@ def _lower_lemma(doc: Doc) -> Doc:
     return doc
 
 
-def _english_words(pipeline: Language) -> set[str]:
-    """Return the English words of the model's lemmatizer tables (WordNet's lemmas).
+def _english_words(pipeline: Language) -> tuple[set[str], set[str]]:
+    """Return the model's WordNet lemmas: verbs, adjectives and adverbs; and nouns.
 
     The name gazetteer asks whether a name is also a word ("Grant", "Rose"); the model
-    ships that list, so nothing else has to be installed or downloaded for it.
+    ships WordNet's lemma lists, so nothing else has to be installed or downloaded. The
+    nouns are apart because WordNet's nouns include famous people ("arthur", "chen"),
+    whom the gazetteer must still take for names.
     """
     if "lemmatizer" not in pipeline.pipe_names:
-        return set()
+        return set(), set()
     lemmatizer = pipeline.get_pipe("lemmatizer")
     if not isinstance(lemmatizer, Lemmatizer):
-        return set()
+        return set(), set()
     index = lemmatizer.lookups.get_table("lemma_index", {})
-    return {word for words in index.values() for word in words if word.isalpha()}
+
+    def lemmas(*parts_of_speech: str) -> set[str]:
+        return {
+            word
+            for pos in parts_of_speech
+            for word in index.get(get_string_id(pos), ())
+            if word.isalpha()
+        }
+
+    return lemmas("verb", "adj", "adv"), lemmas("noun")
 
 
 def _keep_only_ner(pipeline: Language) -> None:
@@ -162,9 +174,10 @@ def build_analyzers() -> Analyzers:
             "models": [{"lang_code": LANGUAGE, "model_name": SPACY_MODEL}],
         }
     ).create_engine()
-    english_words: set[str] = set()
+    words: set[str] = set()
+    nouns: set[str] = set()
     if isinstance(nlp, SpacyNlpEngine) and nlp.nlp:  # always, for nlp_engine_name "spacy"
-        english_words = _english_words(nlp.nlp[LANGUAGE])
+        words, nouns = _english_words(nlp.nlp[LANGUAGE])
         _keep_only_ner(nlp.nlp[LANGUAGE])
         _ignore_unused_labels(nlp, nlp.nlp[LANGUAGE])
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
@@ -180,7 +193,7 @@ def build_analyzers() -> Analyzers:
     registry.remove_recognizer("DateRecognizer")
     for recognizer in custom_recognizers():
         registry.add_recognizer(recognizer)
-    registry.add_recognizer(NameGazetteerRecognizer(build_lexicon(english_words)))
+    registry.add_recognizer(NameGazetteerRecognizer(build_lexicon(words, nouns=nouns)))
     engine = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=[LANGUAGE])
     wanted = set(SCAN_ENTITIES)
     patterns = tuple(

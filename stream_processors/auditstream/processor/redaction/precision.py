@@ -44,13 +44,15 @@ _NER_RECOGNIZER = "SpacyRecognizer"
 # digit minimum of ``phone_is_not_a_phone`` is for ``phonenumbers``' bare matches, and
 # the gazetteer checks product and model names itself and finds lower-case names on purpose.
 _SELF_EVIDENT = frozenset({"PhoneContextRecognizer", "NameGazetteerRecognizer"})
+# A name under a key that can only mean a person ("customer_name") is a name in any case.
+_CASE_BLIND = frozenset({"LabelledNameRecognizer"})
 
 
 def person_is_not_a_name(value: str, text: str, start: int, end: int) -> bool:
     """Tell whether a PERSON finding is something other than a person's name.
 
-    Names have no digits and no code punctuation, start with a capital letter, and are not
-    model, product or library names.
+    Names have no digits and no code punctuation, do not start with a lower-case letter
+    (a script without capitals is fine), and are not model, product or library names.
 
     Args:
         value: The text of the finding.
@@ -69,7 +71,6 @@ def person_is_not_a_name(value: str, text: str, start: int, end: int) -> bool:
         or _DIGIT.search(stripped) is not None
         or _CODE.search(stripped) is not None
         or first is None
-        or not first.group().isupper()
         or lowered in NOT_PEOPLE
         or any(word in NOT_PEOPLE for word in lowered.split())
         or MODEL_NAME.fullmatch(lowered) is not None
@@ -106,6 +107,25 @@ def person_is_a_place(value: str, text: str, start: int, end: int) -> bool:
     """
     place = value.strip(" \t\r\n'\".,:")
     return place.lower() in PLACES or place in geonames_places()
+
+
+def person_in_lower_case(value: str, text: str, start: int, end: int) -> bool:
+    """Tell whether a PERSON finding starts with a lower-case letter.
+
+    spaCy's small model calls many lower-case words people; a lower-case name needs the
+    evidence of a recognizer that looks for one (see :data:`_CASE_BLIND`).
+
+    Args:
+        value: The text of the finding.
+        text: The whole text (unused).
+        start: Where the finding starts.
+        end: Where it ends.
+
+    Returns:
+        True when the finding should be dropped.
+    """
+    first = _UPPER.search(value)
+    return first is not None and first.group().islower()
 
 
 def phone_is_not_a_phone(value: str, text: str, start: int, end: int) -> bool:
@@ -160,7 +180,7 @@ Rule = Callable[[str, str, int, int], bool]
 """A precision rule: ``(value, text, start, end) -> True`` to drop the finding."""
 
 RULES: dict[str, tuple[Rule, ...]] = {
-    "PERSON": (person_is_not_a_name,),
+    "PERSON": (person_is_not_a_name, person_in_lower_case),
     "PHONE_NUMBER": (phone_is_not_a_phone,),
     "IP_ADDRESS": (ip_is_a_version,),
 }
@@ -200,6 +220,8 @@ def keep_findings(text: str, findings: Sequence[F]) -> list[F]:
         metadata = finding.recognition_metadata or {}
         recognizer = metadata.get("recognizer_name")
         rules = () if recognizer in _SELF_EVIDENT else RULES.get(finding.entity_type, ())
+        if recognizer in _CASE_BLIND:
+            rules = tuple(rule for rule in rules if rule is not person_in_lower_case)
         if recognizer == _NER_RECOGNIZER:
             rules += NER_RULES.get(finding.entity_type, ())
         value = text[finding.start : finding.end]

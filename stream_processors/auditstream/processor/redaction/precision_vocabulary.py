@@ -13,8 +13,13 @@ MODEL_NAME = re.compile(
     r"(?:gpt|o[134]|chatgpt|davinci|claude|llama|codellama|mistral|mixtral|codestral|gemini|"
     r"gemma|palm|bard|qwen|phi|falcon|command(?:-r)?|deepseek|grok|yi|dbrx|olmo|granite|"
     r"nemotron|whisper|dall-e|text-embedding|embed|sonnet|opus|haiku|titan|jamba|ernie)"
-    # Each further part starts with a separator, so a match is unambiguous (linear).
-    r"[a-z0-9]*(?:[-_ .:/][a-z0-9]+){0,6}",
+    # Right after the family only a version ("gpt4o", "llama3"): "phi" + "lippe" is a man.
+    r"(?:\d[a-z0-9.]*)?"
+    # Each further part starts with a separator and is a version or a model word, so
+    # "Gemma Watson" and "Yi Chen" stay people. Unambiguous, so linear.
+    r"(?:[-_ .:/](?:[a-z]{0,3}\d[a-z0-9.]*|sonnet|opus|haiku|pro|flash|mini|large|small|"
+    r"medium|turbo|instruct|chat|preview|plus|vision|ultra|nano|lite|coder|code|latest|"
+    r"base|r|o|x|exp|thinking|reasoner|embedding|embed|ada|small))*",
 )
 # Words that spaCy takes for people in LLM traffic: assistant, model and product names,
 # and technical words written with a capital. Never personal on their own.

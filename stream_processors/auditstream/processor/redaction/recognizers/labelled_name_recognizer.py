@@ -18,7 +18,11 @@ _KEY = (
     r"(?i:(?:customer|contact|recipient|display|patient|employee|holder|user|account_?holder|"
     r"sender|passenger|guest|traveller|traveler|applicant|beneficiary)?_?(?:full_?)?name|"
     r"first_?name|last_?name|given_?name|family_?name|surname|cardholder|card_?holder|"
-    r"account_?holder|author|assignee|reporter|customer|contact|recipient|beneficiary)"
+    r"account_?holder|author|assignee|reporter|customer|contact|recipient|beneficiary|"
+    # Admin actions and tickets name people under these keys ("target_user: Aiko Khan").
+    r"(?:target|end|assigned|new|old)_?user|owner|requester|approver|reviewer|"
+    r"(?:requested|approved|reviewed|created|updated|modified|deleted|granted)_?by|"
+    r"employee|manager|member|tenant|patient|passenger|driver|guest|holder)"
 )
 
 

@@ -42,6 +42,10 @@ from auditstream.processor.redaction.precision_vocabulary import (
 from auditstream.processor.redaction.recognizers.code_recognizer import CodeRecognizer
 
 PERSON = "PERSON"
+# Above spaCy's 0.85: where both find the same span, Presidio keeps the higher score, and
+# the gazetteer's finding has passed its own checks (spaCy's may fall to a precision rule,
+# and with it the name).
+SCORE = 0.9
 
 _TOKEN = regex.compile(
     r"(?<![\p{L}\p{N}_@/\\.-])(?:"
@@ -152,6 +156,8 @@ _NOT_A_NAME_END = frozenset(
 )
 _MONTHS_AND_DAYS = frozenset(
     [
+        *("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"),
+        *("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
         "january",
         "february",
         "march",
@@ -290,22 +296,28 @@ def faker_names() -> tuple[set[str], set[str]]:
     return first, last
 
 
-def build_lexicon(english_words: Iterable[str]) -> NameLexicon:
+def build_lexicon(english_words: Iterable[str], *, nouns: Iterable[str] = ()) -> NameLexicon:
     """Build the lexicon from Faker's names, GeoNames' places and the given English words.
 
     Args:
-        english_words: Lower-case English words (WordNet's lemmas from spaCy's model).
+        english_words: Lower-case English words other than nouns (WordNet's verbs,
+            adjectives and adverbs from spaCy's model): a name that is one needs a cue.
+        nouns: Lower-case nouns; those that are also names count as names ("arthur",
+            "chen" are WordNet nouns for a king and a surname), the rest as words.
 
     Returns:
         The lexicon.
     """
     first, last = faker_names()
+    lower_first = frozenset(n.lower() for n in first)
+    lower_last = frozenset(n.lower() for n in last)
+    common_nouns = {n for n in nouns if n not in lower_first and n not in lower_last}
     return NameLexicon(
         first=frozenset(first),
         last=frozenset(last),
-        lower_first=frozenset(n.lower() for n in first),
-        lower_last=frozenset(n.lower() for n in last),
-        words=frozenset(english_words) | _MONTHS_AND_DAYS,
+        lower_first=lower_first,
+        lower_last=lower_last,
+        words=frozenset(english_words) | common_nouns | _MONTHS_AND_DAYS,
         places=frozenset(geonames_places()),
     )
 
@@ -337,7 +349,7 @@ class NameGazetteerRecognizer(CodeRecognizer):
         # In a list of names, a word that is also an English word, or is not in the
         # gazetteer, is a name too: "Platt, David, Claudia and Oscar".
         for i, (run, verdict) in enumerate(zip(runs, verdicts, strict=True)):
-            if verdict is None and self._listable(run):
+            if not verdict and self._listable(run):
                 neighbours = (i - 1, i + 1)
                 if any(
                     0 <= j < len(runs)
@@ -347,11 +359,11 @@ class NameGazetteerRecognizer(CodeRecognizer):
                     )
                     for j in neighbours
                 ):
-                    verdicts[i] = 0.6
+                    verdicts[i] = True
         results = [
-            self.result(PERSON, run.start, run.end, score=score, why="name gazetteer")
-            for run, score in zip(runs, verdicts, strict=True)
-            if score
+            self.result(PERSON, run.start, run.end, score=SCORE, why="name gazetteer")
+            for run, is_name in zip(runs, verdicts, strict=True)
+            if is_name
         ]
         results.extend(self._lower_case_names(text))
         results.extend(self._uncased_names(text))
@@ -365,7 +377,7 @@ class NameGazetteerRecognizer(CodeRecognizer):
             words = match.group().split()
             if any(self._uncased_known(word) for word in words):
                 results.append(
-                    self.result(PERSON, match.start(), match.end(), score=0.7, why="name")
+                    self.result(PERSON, match.start(), match.end(), score=SCORE, why="name")
                 )
         return results
 
@@ -411,7 +423,7 @@ class NameGazetteerRecognizer(CodeRecognizer):
             and (core[0] in lex.first or core[0] in lex.last or core[0].lower() not in lex.words)
         )
 
-    def _verdict(self, text: str, run: _Run) -> float | None:
+    def _verdict(self, text: str, run: _Run) -> bool:
         lex = self._lexicon
         core = self._core(run)
         phrase = " ".join(run.words)
@@ -426,37 +438,33 @@ class NameGazetteerRecognizer(CodeRecognizer):
             or core[-1].lower() in _NOT_A_NAME_END
             or any(w.lower() in NOT_PEOPLE for w in core)
         ):
-            return None
+            return False
         if len(core) >= 2:
             known = [w in lex.first or w in lex.last for w in core]
             others_plain = all(
                 k or (w.lower() not in lex.words and w not in lex.places)
                 for w, k in zip(core, known, strict=True)
             )
-            if all(known):
-                return 0.7
-            if others_plain and not _PRODUCT_AFTER.match(text, run.end):
-                # Known names lead, or two or three words that are neither English words
-                # nor places: "Dmitar Ruedl", "Agi P Szöts".
-                return 0.65 if any(known) else 0.55
-            return None
+            # Known names, or with words that are neither English words nor places; or two
+            # or three such words alone: "Dmitar Ruedl", "Agi P Szöts".
+            return all(known) or (others_plain and not _PRODUCT_AFTER.match(text, run.end))
         return self._single_verdict(text, run, core[0])
 
-    def _single_verdict(self, text: str, run: _Run, word: str) -> float | None:
+    def _single_verdict(self, text: str, run: _Run, word: str) -> bool:
         lex = self._lexicon
         if word in lex.places or word.lower() in _MONTHS_AND_DAYS:
-            return None
+            return False
         before = text[max(0, run.start - 24) : run.start]
         plain = word.lower() not in lex.words and len(word) > 2
         if word not in lex.first and word not in lex.last:
             # An unknown word is a name only after a word that introduces a person, or as
             # the speaker of a line of a transcript ("Mineko: What a wife.").
             speaker = _LINE_START.search(before) is not None and text[run.end : run.end + 1] == ":"
-            return 0.5 if plain and (_STRONG_CUE_BEFORE.search(before) or speaker) else None
+            return plain and bool(_STRONG_CUE_BEFORE.search(before) or speaker)
         if plain:
-            return 0.6
+            return True
         after = text[run.end : run.end + 24]
-        return 0.6 if _CUE_BEFORE.search(before) or _CUE_AFTER.match(after) else None
+        return bool(_CUE_BEFORE.search(before) or _CUE_AFTER.match(after))
 
     def _lower_case_names(self, text: str) -> list[RecognizerResult]:
         lex = self._lexicon
@@ -471,7 +479,7 @@ class NameGazetteerRecognizer(CodeRecognizer):
             ):
                 results.append(
                     self.result(
-                        PERSON, match.start(), match.end(), score=0.6, why="lower-case name"
+                        PERSON, match.start(), match.end(), score=SCORE, why="lower-case name"
                     )
                 )
         return results

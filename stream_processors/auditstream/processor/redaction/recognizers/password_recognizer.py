@@ -92,7 +92,18 @@ class PasswordRecognizer(SecretPatternRecognizer):
         # scheme://user:password@host: the user and the password together.
         Pattern(
             "url_credentials",
-            r"(?<=[A-Za-z][A-Za-z0-9+.-]{0,20}://)[^/\s:@\"']{1,64}:[^/\s@\"']{1,128}(?=@)",
+            # The password runs to the last "@" before the host: "app:p@ss@db.internal".
+            r"(?<=[A-Za-z][A-Za-z0-9+.-]{0,20}://)[^/\s:@\"']{1,64}:[^/\s\"']{1,128}"
+            r"(?=@[A-Za-z0-9.-]{1,253}(?:[:/?#\s\"']|$))",
             0.9,
+        ),
+        # A long hex or base64 value under a key named like a key: "old_key": "a4035583…".
+        # A UUID (with hyphens) under "idempotency_key" stays.
+        Pattern(
+            "key_named_token",
+            r"(?<=(?<![A-Za-z0-9])(?i:[a-z0-9]{1,20}_)?(?i:key|secret)[\"']?"
+            r"[ \t]{0,4}[:=][ \t]{0,4}[\"']?)"
+            r"(?:[A-Fa-f0-9]{32,200}|[A-Za-z0-9+/]{32,200}={0,2})(?![A-Za-z0-9+/=-])",
+            0.8,
         ),
     ]

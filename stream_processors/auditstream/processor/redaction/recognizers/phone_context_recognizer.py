@@ -28,7 +28,7 @@ PHONE_NUMBER = "PHONE_NUMBER"
 # by one separator each; an optional extension. Every repeat is bounded.
 _CANDIDATE = regex.compile(
     r"(?<![\w+.,/-])(?:(?:\+|00)\d{1,3}[ .-]?)?(?:\(0?\d{1,5}\)[ .-]?)?"
-    r"\d{2,12}(?:[ .-]\d{2,8}){0,5}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\w-]|[.,]\d)",
+    r"\d{2,12}(?:[ .-]\d{1,8}){0,5}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\w-]|[.,]\d)",
     regex.IGNORECASE,
 )
 _CUE_BEFORE = regex.compile(
