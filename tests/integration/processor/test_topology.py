@@ -12,6 +12,7 @@ from auditstream.processor.errors import TopologyError
 from auditstream.processor.settings import ProcessorSettings
 from auditstream.processor.topology import changelog_topic, prepare_topics
 from support.pipeline import PARTITIONS, PipelineUnderTest
+from support.wait import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -34,8 +35,13 @@ class TestPrepareTopics:
         assert prepare_topics(settings) == PARTITIONS
         admin = AdminClient({"bootstrap.servers": pipeline.stack.bootstrap_servers})
         name = changelog_topic(settings.processor.app_id)
-        metadata = admin.list_topics(name, timeout=10).topics[name]
-        assert len(metadata.partitions) == PARTITIONS
+        # A new topic's partitions reach the metadata a moment after its creation returns.
+        partitions = wait_until(
+            lambda: admin.list_topics(name, timeout=10).topics[name].partitions,
+            timeout_s=30,
+            what=f"the partitions of {name} in the metadata",
+        )
+        assert len(partitions) == PARTITIONS
         assert prepare_topics(settings) == PARTITIONS
 
     def test_a_missing_raw_topic_fails_naming_it(self, pipeline: PipelineUnderTest) -> None:

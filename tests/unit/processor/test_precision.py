@@ -39,6 +39,8 @@ NOT_NAMES = [
     ("call get_user(id) first", "get_user(id)"),
     ("see INV-2024-0042", "INV-2024-0042"),
     ("the Kafka broker", "Kafka"),
+    ("name: RunnableSequence", "RunnableSequence"),
+    ("model ChatOpenAI", "ChatOpenAI"),
     ("Hi Team, the build broke", "Team"),
     ("Revert commit 9fceb02", "Revert"),
 ]
@@ -49,6 +51,8 @@ NAMES = [
     ("Thanks Olusegun!", "Olusegun"),
     ("the customer Philippe Daniel", "Philippe Daniel"),
     ("from Yi Chen", "Yi Chen"),
+    ("ask Leonardo DiCaprio", "Leonardo DiCaprio"),
+    ("Angus MacDonald wrote", "Angus MacDonald"),
     ("Dear 吉田 美加子,", "吉田 美加子"),
 ]
 NOT_PHONES = [

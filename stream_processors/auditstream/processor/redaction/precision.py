@@ -25,6 +25,9 @@ from auditstream.processor.redaction.precision_vocabulary import (
 
 # Code: identifiers with underscores, dotted or slashed paths, calls, markup, operators.
 _CODE = re.compile(r"[_/\\()\[\]{}=<>@#$%*+;|`~^]|\w\.\w|::|->")
+# CamelCase inside a word after three or more lower-case letters: a class or component
+# ("RunnableSequence", "ChatOpenAI"); "McDowell", "MacDonald", "DiCaprio" have fewer.
+_CAMEL_CASE = re.compile(r"[a-z]{3,}[A-Z]")
 _DIGIT = re.compile(r"\d")
 _UPPER = re.compile(r"[^\W\d_]", re.UNICODE)
 
@@ -70,6 +73,7 @@ def person_is_not_a_name(value: str, text: str, start: int, end: int) -> bool:
         not stripped
         or _DIGIT.search(stripped) is not None
         or _CODE.search(stripped) is not None
+        or _CAMEL_CASE.search(stripped) is not None
         or first is None
         or lowered in NOT_PEOPLE
         or any(word in NOT_PEOPLE for word in lowered.split())
