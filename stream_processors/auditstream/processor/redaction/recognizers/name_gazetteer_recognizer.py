@@ -9,17 +9,22 @@ Faker's person provider (about 30,000 of each; maintained data, not a list of ou
 Looking a word up is not enough: "Grant", "Rose", "Jordan" and "Austin" are names and
 also words or places. So:
 
-- a run of two or more words is a name when every word is a known name, or when the known
-  ones lead and the others are neither English words nor places; a run that ends in a
-  street or company word ("Grant Street", "Jordan Ltd"), or is a place ("San Francisco"),
-  is not;
+- a run of two or three words is a name when every word is a known name, or when the
+  words that are not are neither English words nor places ("Dmitar Ruedl", "Agi P
+  Szöts"); a run that ends in a street or company word ("Grant Street", "Jordan Ltd"),
+  stands before a product word ("the Hugo Boss gift card"), or is a place ("San
+  Francisco"), is not;
 - a single word is a name when it is a known name and neither an English word (WordNet's
-  lemmas, which spaCy's English model ships), a place (GeoNames' cities, countries and
-  US states), a month nor a product; a word that is also an English word needs a person
-  cue next to it ("said Grant", "Hi Rose,", "Will shouted") or a neighbour in a list of
-  names ("Platt, David and Claudia");
+  verbs, adjectives and adverbs, and its nouns that are no names; spaCy's English model
+  ships them), a place (GeoNames' cities of 100,000 or more, countries, US states), a
+  month nor a product; a word that is also an English word needs a person cue next to it
+  ("said Grant", "Hi Rose,", "Will shouted") or a neighbour in a list of names ("Platt,
+  David and Claudia"); an unknown word needs a strong cue ("said Naile") or to speak a
+  line of a transcript ("Mineko: ...");
 - a lower-case pair is a name only when both words are known names and neither is an
-  English word ("rebecca salsbury").
+  English word ("rebecca nowak");
+- a word of a script without capitals is a name when it is a known name, or a known
+  family name followed by a known given name ("김지은", "卢娟").
 """
 
 from __future__ import annotations
