@@ -27,7 +27,7 @@ from auditstream.processor.redaction.precision_vocabulary import (
 _CODE = re.compile(r"[_/\\()\[\]{}=<>@#$%*+;|`~^]|\w\.\w|::|->")
 # CamelCase inside a word after three or more lower-case letters: a class or component
 # ("RunnableSequence", "ChatOpenAI"); "McDowell", "MacDonald", "DiCaprio" have fewer.
-_CAMEL_CASE = re.compile(r"[a-z]{3,}[A-Z]")
+_CAMEL_CASE = re.compile(r"(?<=[a-z][a-z][a-z])[A-Z]")  # fixed-width lookbehind: linear
 _DIGIT = re.compile(r"\d")
 _UPPER = re.compile(r"[^\W\d_]", re.UNICODE)
 
