@@ -83,7 +83,7 @@ def _event(i: int, events: int) -> dict[str, Any]:
 
 
 def _archive_ready(settings: Any, prefix: str) -> bool:
-    from auditstream.sink.archive import make_s3_client  # noqa: PLC0415
+    from auditstream.archive import make_s3_client  # noqa: PLC0415
 
     client = make_s3_client(settings.s3)
     try:
@@ -155,7 +155,7 @@ def build_archive(events: int, prefix: str) -> dict[str, float]:
     archived_s = time.perf_counter() - started
     print(f"\rarchived {events:,} in {archived_s:.0f}s")
     auditor = load_auditor_settings(s3={"prefix": prefix})
-    from auditstream.sink.archive import make_s3_client  # noqa: PLC0415
+    from auditstream.archive import make_s3_client  # noqa: PLC0415
 
     make_s3_client(auditor.s3).put_object(
         Bucket=auditor.s3.bucket,

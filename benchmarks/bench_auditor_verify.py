@@ -30,10 +30,10 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+from auditstream.archive import make_s3_client
+from auditstream.archive.chained import list_chained_objects
 from auditstream.auditor import load_auditor_settings
 from auditstream.auditor.verify import verify_bucket
-from auditstream.sink.archive import make_s3_client
-from auditstream.sink.archive.chained import list_chained_objects
 
 TARGET = 0.7
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -34,6 +34,7 @@ import fastavro
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from auditstream.archive import encode_parquet, events_to_table
 from auditstream.schemas import (
     AuditEvent,
     AuditEventDeserializer,
@@ -44,7 +45,6 @@ from auditstream.schemas import (
 )
 from auditstream.schemas.catalog import current
 from auditstream.sink import BatchDecoder
-from auditstream.sink.archive import encode_parquet, events_to_table
 
 TARGET = 0.8
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -54,6 +54,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from prometheus_client import CollectorRegistry
 
+from auditstream.archive import ArchiveWriter, make_s3_client, verify_archive
 from auditstream.schemas import AuditEventSerializer
 from auditstream.schemas.observability import configure_logging
 from auditstream.sink import (
@@ -65,7 +66,6 @@ from auditstream.sink import (
     load_sink_settings,
     worker,
 )
-from auditstream.sink.archive import ArchiveWriter, make_s3_client, verify_archive
 from auditstream.sink.metrics import SinkMetrics
 
 TARGET = 0.8

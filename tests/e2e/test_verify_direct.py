@@ -1,7 +1,7 @@
 """audit verify's direct reads on the real S3 server: same report, same findings, safe fallback.
 
 ``verify_bucket`` reads objects with signed HTTP requests instead of boto3 calls (see
-``auditstream.sink.archive.direct``). Here an archive is written straight into the stack's
+``auditstream.archive.direct``). Here an archive is written straight into the stack's
 locked bucket with the archive format's own types (signed manifests, locked objects), so
 the test needs neither Kafka nor a sink, and then verified both ways.
 """
@@ -16,19 +16,19 @@ from typing import Any
 import pytest
 from botocore.credentials import Credentials
 
-from auditstream.auditor.settings import AuditorSettings
-from auditstream.auditor.verify import verify_bucket
-from auditstream.schemas.settings import S3Settings
-from auditstream.sink.archive import FindingKind, VerificationReport, verify_archive
-from auditstream.sink.archive.direct import DirectReader
-from auditstream.sink.archive.layout import ObjectKey, PartitionPath
-from auditstream.sink.archive.manifest import (
+from auditstream.archive import FindingKind, VerificationReport, verify_archive
+from auditstream.archive.direct import DirectReader
+from auditstream.archive.layout import ObjectKey, PartitionPath
+from auditstream.archive.manifest import (
     Manifest,
     ManifestObject,
     manifest_key,
     public_key_key,
 )
-from auditstream.sink.archive.signing import Signer, public_key_pem
+from auditstream.archive.signing import Signer, public_key_pem
+from auditstream.auditor.settings import AuditorSettings
+from auditstream.auditor.verify import verify_bucket
+from auditstream.schemas.settings import S3Settings
 from support.stack import Stack
 
 pytestmark = pytest.mark.integration

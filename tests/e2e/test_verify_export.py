@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from auditstream.archive.manifest import Manifest
+from auditstream.archive.signing import Signer
 from auditstream.auditor.export import export_evidence
 from auditstream.auditor.settings import AuditorSettings
 from auditstream.producer import AuditClient, ClientConfig
-from auditstream.sink.archive.manifest import Manifest
-from auditstream.sink.archive.signing import Signer
 from support.pipeline import TEST_SIGNING_KEY, PipelineUnderTest
 from support.wait import wait_until
 

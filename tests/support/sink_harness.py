@@ -29,8 +29,8 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from auditstream.archive import VerificationReport, list_chained_objects, verify_archive
 from auditstream.schemas import AuditEventSerializer
-from auditstream.sink.archive import VerificationReport, list_chained_objects, verify_archive
 from support.events import make_event
 from support.pipeline import TEST_SIGNING_KEY, Worker, stop_workers
 from support.stack import Stack

@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from auditstream.schemas.settings import S3Settings
-from auditstream.sink.archive.chain import ChainHead, ChainReader
-from auditstream.sink.archive.digest import DIGEST_ROOT, Digest, DigestHead, digest_key
-from auditstream.sink.archive.layout import normalize_prefix
-from auditstream.sink.archive.storage import TRANSIENT_ERRORS, check_bucket, make_s3_client
-from auditstream.sink.errors import (
+from auditstream.archive.chain import ChainHead, ChainReader
+from auditstream.archive.digest import DIGEST_ROOT, Digest, DigestHead, digest_key
+from auditstream.archive.errors import (
+    ArchiveError,
     ArchiveUnavailableError,
     BucketUnreachableError,
     ManifestFormatError,
-    SinkError,
 )
+from auditstream.archive.layout import normalize_prefix
+from auditstream.archive.storage import TRANSIENT_ERRORS, check_bucket, make_s3_client
+from auditstream.schemas.settings import S3Settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -258,7 +258,7 @@ def read_archive_status(
         # 3. The heads, each search seeded with the seq the digest names.
         known = {h.partition: h.seq for h in newest[1].heads} if newest else {}
         heads = _heads(reader, known)
-    except SinkError as exc:
+    except ArchiveError as exc:
         return ArchiveStatus(
             bucket=s3.bucket,
             prefix=s3.prefix,
@@ -288,7 +288,7 @@ def read_archive_status(
     )
 
 
-def unavailable_reason(exc: SinkError, s3: S3Settings) -> str:
+def unavailable_reason(exc: ArchiveError, s3: S3Settings) -> str:
     """Say why the archive could not be read and what to check, in one line.
 
     Args:

@@ -30,19 +30,19 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from auditstream.archive import make_s3_client, verify_archive
+from auditstream.archive.digest import DIGEST_ROOT
+from auditstream.archive.errors import ArchiveError
+from auditstream.archive.layout import normalize_prefix
+from auditstream.archive.manifest import KEYS_ROOT, MANIFEST_ROOT
+from auditstream.archive.reader import decode_parquet
+from auditstream.archive.verify import Finding, FindingKind, VerificationReport
 from auditstream.auditor.errors import ArchiveAccessError, AuditorError
 from auditstream.auditor.local_archive import LocalArchiveClient
 from auditstream.auditor.output import OutputFormat, writer_for
 from auditstream.auditor.query import query_archive, select_objects
 from auditstream.auditor.settings import AuditorSettings
 from auditstream.auditor.verify import OFFLINE_BUCKET
-from auditstream.sink.archive import make_s3_client, verify_archive
-from auditstream.sink.archive.digest import DIGEST_ROOT
-from auditstream.sink.archive.layout import normalize_prefix
-from auditstream.sink.archive.manifest import KEYS_ROOT, MANIFEST_ROOT
-from auditstream.sink.archive.reader import decode_parquet
-from auditstream.sink.archive.verify import Finding, FindingKind, VerificationReport
-from auditstream.sink.errors import SinkError
 
 PACKAGE_FORMAT = "auditstream.evidence/v1"
 
@@ -179,7 +179,7 @@ def export_evidence(
         (out / "verification.json").write_text(_report_json(report))
     except OSError as exc:
         raise ExportError(out, exc.strerror or str(exc)) from exc
-    except SinkError as exc:
+    except ArchiveError as exc:
         raise ArchiveAccessError(s3.bucket, str(exc)) from exc
     return ExportSummary(out, table.num_rows, len(objects), copied_manifests, report.ok)
 
@@ -230,7 +230,7 @@ def verify_package(root: Path, *, trusted: frozenset[str] | None = None) -> Veri
         try:
             ids = decode_parquet(path.read_bytes()).column("event_id").to_pylist()
             found_ids.update(str(i) for i in ids)
-        except (OSError, pa.ArrowException, SinkError):
+        except (OSError, pa.ArrowException, ArchiveError):
             report.findings.append(Finding(FindingKind.OBJECT, key, "not a readable Parquet file"))
     missing = [e for e in description["event_ids"] if e not in found_ids]
     if missing:

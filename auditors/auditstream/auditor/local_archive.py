@@ -4,7 +4,7 @@
 to the bucket: the copy is a directory whose files mirror the object keys. This class
 answers ``get_object``, ``head_object``, ``list_object_versions`` and the
 ``list_objects_v2`` paginator the way the S3 client does (404s as botocore
-``ClientError``), so :func:`auditstream.sink.archive.verify_archive` runs on it unchanged.
+``ClientError``), so :func:`auditstream.archive.verify_archive` runs on it unchanged.
 A copy has no Object Lock metadata: retention cannot be checked offline.
 """
 

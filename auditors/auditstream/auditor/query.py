@@ -2,7 +2,7 @@
 
 DuckDB's own httpfs extension is never used (it downloads itself at run time, and the
 auditor must work offline): the objects are found with an S3 listing pruned by tenant
-and time (:func:`~auditstream.sink.archive.reader.list_data_objects`), opened as one
+and time (:func:`~auditstream.archive.reader.list_data_objects`), opened as one
 ``pyarrow.dataset`` with Hive partition columns ``tenant``, ``dt``, ``hour`` (strings),
 and registered in DuckDB, where the view ``events`` also filters rows to the exact time
 range. The connection may not touch local files or load extensions: it reads the
@@ -26,17 +26,17 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
+from auditstream.archive.arrow_schema import event_schema
+from auditstream.archive.chained import list_chained_objects
+from auditstream.archive.errors import ArchiveError
+from auditstream.archive.layout import data_root
+from auditstream.archive.reader import ArchivedObject, list_data_objects
+from auditstream.archive.storage import make_s3_client
 from auditstream.auditor.errors import ArchiveAccessError, QueryError
 from auditstream.auditor.settings import AuditorSettings
 from auditstream.auditor.timerange import check_range
 from auditstream.schemas import EventType
 from auditstream.schemas.settings import S3Settings
-from auditstream.sink.archive.arrow_schema import event_schema
-from auditstream.sink.archive.chained import list_chained_objects
-from auditstream.sink.archive.layout import data_root
-from auditstream.sink.archive.reader import ArchivedObject, list_data_objects
-from auditstream.sink.archive.storage import make_s3_client
-from auditstream.sink.errors import SinkError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -210,7 +210,7 @@ def select_objects(
             # manifest leaves an orphan whose events are also in a later, chained object.
             chained = list_chained_objects(client, bucket=s3.bucket, prefix=s3.prefix)
             objects = [o for o in objects if o.key in chained]
-    except SinkError as exc:
+    except ArchiveError as exc:
         raise ArchiveAccessError(s3.bucket, str(exc)) from exc
     return objects
 

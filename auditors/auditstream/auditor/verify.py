@@ -1,6 +1,6 @@
 """``audit verify``'s library: check an archive (or a downloaded copy) and say what failed.
 
-A thin layer over :func:`auditstream.sink.archive.verify_archive`, which owns the checks
+A thin layer over :func:`auditstream.archive.verify_archive`, which owns the checks
 (signatures, chain linkage, consumer-position continuity, object SHA-256 and size,
 Object Lock retention, digests against chain heads, orphans). This module chooses what
 to check: the live bucket or an offline copy, which signer keys to trust, and which
@@ -16,15 +16,15 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from auditstream.archive import make_s3_client, verify_archive
+from auditstream.archive.direct import DirectReader
+from auditstream.archive.errors import ArchiveError
+from auditstream.archive.layout import encode_tenant, parse_object_key
+from auditstream.archive.signing import key_id_of
+from auditstream.archive.verify import VerificationReport, VerifyProgress
 from auditstream.auditor.errors import ArchiveAccessError, AuditorError
 from auditstream.auditor.local_archive import LocalArchiveClient
 from auditstream.auditor.settings import AuditorSettings
-from auditstream.sink.archive import make_s3_client, verify_archive
-from auditstream.sink.archive.direct import DirectReader
-from auditstream.sink.archive.layout import encode_tenant, parse_object_key
-from auditstream.sink.archive.signing import key_id_of
-from auditstream.sink.archive.verify import VerificationReport, VerifyProgress
-from auditstream.sink.errors import SinkError
 
 OFFLINE_BUCKET = "offline-copy"
 
@@ -110,7 +110,7 @@ def verify_bucket(
     given tenant and time range are downloaded and hashed (all objects when none given).
     On a custom endpoint (MinIO, versitygw) objects are read with signed HTTP requests
     rather than boto3 calls, for less CPU per request
-    (:class:`~auditstream.sink.archive.direct.DirectReader`); every check is the same.
+    (:class:`~auditstream.archive.direct.DirectReader`); every check is the same.
 
     Args:
         settings: Where the archive is.
@@ -134,7 +134,7 @@ def verify_bucket(
             direct=DirectReader.for_settings(s3),
             progress=progress,
         )
-    except SinkError as exc:
+    except ArchiveError as exc:
         raise ArchiveAccessError(s3.bucket, str(exc)) from exc
 
 
@@ -164,5 +164,5 @@ def verify_copy(
             check_retention=False,
             trusted_key_ids=trusted,
         )
-    except SinkError as exc:
+    except ArchiveError as exc:
         raise ArchiveAccessError(str(root), str(exc)) from exc

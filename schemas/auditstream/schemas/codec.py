@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import fastavro
-from confluent_kafka.serialization import SerializationContext
 
 from auditstream.schemas import catalog
 from auditstream.schemas.errors import DecodeError, EncodeError, UnknownSchemaError
@@ -26,6 +25,10 @@ from auditstream.schemas.framing import (
 from auditstream.schemas.indexes import IndexOutOfRangeError, Skip, index_checker
 from auditstream.schemas.model import AuditEvent
 from auditstream.schemas.validation import validate_event
+
+if TYPE_CHECKING:
+    # Only a type: the archive and the auditor decode events without loading a Kafka client.
+    from confluent_kafka.serialization import SerializationContext
 
 RegistrySchemaLookup = Callable[[int], Any]
 """Returns the parsed writer schema for a Confluent Schema Registry id, or None if unknown.

@@ -2,7 +2,7 @@
 
 The worker (and with it the Kafka client) is imported lazily, on first use of
 ``run_sink``, ``SinkWorker``, ``SinkStats`` or ``BatchDecoder``: the auditor imports
-:mod:`auditstream.sink.archive` and must not pull in Kafka through this package.
+:mod:`auditstream.archive` and must not pull in Kafka through this package.
 """
 
 from __future__ import annotations
@@ -10,20 +10,22 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from auditstream.sink.errors import (
+from auditstream.archive.errors import (
     ArchiveEncodeError,
     ArchiveUnavailableError,
     ArchiveWriteError,
     BucketError,
     BucketNotLockedError,
     BucketUnreachableError,
+    ManifestFormatError,
+    ObjectExistsError,
+    SigningKeyError,
+)
+from auditstream.sink.errors import (
     ConsumerError,
     DeadLetterQueueUnavailableError,
     FencedError,
     ManifestChainError,
-    ManifestFormatError,
-    ObjectExistsError,
-    SigningKeyError,
     SinkConfigError,
     SinkError,
 )

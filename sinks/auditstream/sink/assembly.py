@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from auditstream.sink.archive.chain import ChainReader
-from auditstream.sink.archive.storage import BucketLock, check_bucket
-from auditstream.sink.archive.writer import ArchiveWriter
+from auditstream.archive.chain import ChainReader
+from auditstream.archive.storage import BucketLock, check_bucket
+from auditstream.archive.writer import ArchiveWriter
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.digests import DigestWriter
 from auditstream.sink.flush import PartitionFlusher

@@ -14,17 +14,18 @@ from datetime import UTC, datetime
 
 import structlog
 
-from auditstream.sink.archive.chain import ChainHead, ChainReader
-from auditstream.sink.archive.manifest import (
+from auditstream.archive.chain import ChainHead, ChainReader
+from auditstream.archive.errors import ObjectExistsError
+from auditstream.archive.manifest import (
     Manifest,
     ManifestDeadLetter,
     ManifestObject,
     manifest_key,
     public_key_key,
 )
-from auditstream.sink.archive.signing import Signer, public_key_pem, verify_signature
-from auditstream.sink.archive.writer import ArchiveWriter
-from auditstream.sink.errors import FencedError, ManifestChainError, ObjectExistsError
+from auditstream.archive.signing import Signer, public_key_pem, verify_signature
+from auditstream.archive.writer import ArchiveWriter
+from auditstream.sink.errors import FencedError, ManifestChainError
 from auditstream.sink.flush import FlushResult
 
 log = structlog.get_logger(__name__)

@@ -30,9 +30,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditstream.archive.arrow_schema import event_schema
 from auditstream.schemas import catalog
 from auditstream.schemas.framing import SINGLE_OBJECT_HEADER_BYTES, single_object_header
-from auditstream.sink.archive.arrow_schema import event_schema
 
 Column = Any
 """An Arrow array as this module handles it. pyarrow-stubs type compute kernels through

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import pyarrow as pa
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from auditstream.archive.arrow_schema import events_to_table
 from auditstream.schemas.codec import AuditEventDeserializer
 from auditstream.schemas.errors import CodecError
-from auditstream.sink.archive.arrow_schema import events_to_table
 from auditstream.sink.columns import ColumnDecoder, FastPathDeclined
 
 MIN_COLUMN_ROWS = 100
@@ -97,7 +97,7 @@ class BatchDecoder:
 
         Returns:
             The rows, as a table of
-            :func:`~auditstream.sink.archive.arrow_schema.event_schema`, and every
+            :func:`~auditstream.archive.arrow_schema.event_schema`, and every
             record that does not decode or breaks a contract rule.
 
         Raises:

@@ -13,11 +13,11 @@ from datetime import datetime
 
 import structlog
 
-from auditstream.sink.archive.chain import ChainReader
-from auditstream.sink.archive.digest import Digest, DigestHead, digest_key, interval_start
-from auditstream.sink.archive.signing import Signer
-from auditstream.sink.archive.writer import ArchiveWriter
-from auditstream.sink.errors import ArchiveUnavailableError, ObjectExistsError
+from auditstream.archive.chain import ChainReader
+from auditstream.archive.digest import Digest, DigestHead, digest_key, interval_start
+from auditstream.archive.errors import ArchiveUnavailableError, ObjectExistsError
+from auditstream.archive.signing import Signer
+from auditstream.archive.writer import ArchiveWriter
 
 log = structlog.get_logger(__name__)
 

@@ -17,8 +17,8 @@ from typing import cast
 
 import pyarrow as pa
 
-from auditstream.sink.archive.layout import ObjectKey, PartitionPath
-from auditstream.sink.archive.writer import ArchiveWriter, StoredObject, encode_parquet
+from auditstream.archive.layout import ObjectKey, PartitionPath
+from auditstream.archive.writer import ArchiveWriter, StoredObject, encode_parquet
 from auditstream.sink.batcher import PartitionBatch, PartitionId
 from auditstream.sink.decoding import BatchDecoder, RejectedRecord
 

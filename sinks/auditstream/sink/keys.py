@@ -12,8 +12,8 @@ import os
 
 import structlog
 
-from auditstream.sink.archive.signing import Signer
-from auditstream.sink.errors import SigningKeyError
+from auditstream.archive.errors import SigningKeyError
+from auditstream.archive.signing import Signer
 from auditstream.sink.settings import SinkSection
 
 log = structlog.get_logger(__name__)

@@ -13,10 +13,11 @@ from collections.abc import Callable
 import structlog
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 
-from auditstream.sink.archive.chain import ChainHead
+from auditstream.archive.chain import ChainHead
+from auditstream.archive.errors import ArchiveUnavailableError
 from auditstream.sink.assembly import ArchiveParts
 from auditstream.sink.batcher import Batcher, FlushReason, PartitionId
-from auditstream.sink.errors import ArchiveUnavailableError, FencedError, ManifestChainError
+from auditstream.sink.errors import FencedError, ManifestChainError
 from auditstream.sink.metrics import SinkMetrics
 from auditstream.sink.worker_state import Waiting, WorkerState, backoff
 

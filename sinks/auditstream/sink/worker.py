@@ -32,11 +32,12 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
 
-from auditstream.sink.archive.storage import make_s3_client
+from auditstream.archive.errors import ArchiveUnavailableError
+from auditstream.archive.storage import make_s3_client
 from auditstream.sink.assembly import ArchiveParts, open_archive
 from auditstream.sink.batcher import Batcher, FlushPolicy, FlushReason, PartitionId
 from auditstream.sink.dead_letters import DeadLetterSender
-from auditstream.sink.errors import ArchiveUnavailableError, ConsumerError, FencedError
+from auditstream.sink.errors import ConsumerError, FencedError
 from auditstream.sink.flush import FlushResult
 from auditstream.sink.metrics import SinkMetrics, default_metrics
 from auditstream.sink.partition_control import PartitionControl

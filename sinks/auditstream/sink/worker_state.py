@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from auditstream.sink.archive.chain import ChainHead
+from auditstream.archive.chain import ChainHead
 from auditstream.sink.batcher import FlushReason, PartitionId
 from auditstream.sink.flush import FlushResult
 from auditstream.sink.metrics import SinkMetrics

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auditstream.sink.archive import BucketLock, ChainReader, Signer
-from auditstream.sink.archive.layout import ObjectKey, PartitionPath
-from auditstream.sink.archive.writer import ArchiveWriter
+from auditstream.archive import BucketLock, ChainReader, Signer
+from auditstream.archive.layout import ObjectKey, PartitionPath
+from auditstream.archive.writer import ArchiveWriter
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.errors import FencedError

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from auditstream.sink.archive import FindingKind, Manifest
+from auditstream.archive import FindingKind, Manifest
 from support.sink_harness import SinkUnderTest
 from support.stack import Stack
 from support.wait import wait_until

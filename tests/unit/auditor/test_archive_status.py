@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
+from auditstream.archive.digest import Digest, DigestHead, digest_key
+from auditstream.archive.manifest import Manifest, manifest_key
+from auditstream.archive.signing import Signer
 from auditstream.auditor.archive_status import (
     ArchiveStatus,
     DigestComparison,
@@ -22,9 +25,6 @@ from auditstream.auditor.archive_status import (
     read_archive_status,
 )
 from auditstream.schemas.settings import S3Settings
-from auditstream.sink.archive.digest import Digest, DigestHead, digest_key
-from auditstream.sink.archive.manifest import Manifest, manifest_key
-from auditstream.sink.archive.signing import Signer
 from support.memory_s3 import MemoryS3, client_error
 
 BUCKET = "archive"

@@ -9,10 +9,10 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pytest
 
+from auditstream.archive.arrow_schema import events_to_table
 from auditstream.auditor.errors import QueryError
 from auditstream.auditor.query import archive_filesystem, execute_sql
 from auditstream.schemas.settings import S3Settings
-from auditstream.sink.archive.arrow_schema import events_to_table
 from support.events import make_event
 
 HOUR_US = 3600 * 1_000_000

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from auditstream.archive import encode_parquet, events_to_table
+from auditstream.archive.writer import StoredObject
 from auditstream.schemas import AuditEventSerializer
-from auditstream.sink.archive import encode_parquet, events_to_table
-from auditstream.sink.archive.writer import StoredObject
 from auditstream.sink.batcher import (
     Batcher,
     FlushPolicy,

@@ -8,6 +8,7 @@ import random
 import pyarrow as pa
 import pytest
 
+from auditstream.archive import encode_parquet, events_to_table
 from auditstream.schemas import (
     AuditEvent,
     AuditEventDeserializer,
@@ -17,12 +18,10 @@ from auditstream.schemas import (
 )
 from auditstream.schemas.errors import CodecError, UnknownSchemaError
 from auditstream.schemas.framing import confluent_header
-from auditstream.sink.archive import encode_parquet, events_to_table
 from auditstream.sink.batcher import PartitionBatch, PartitionId
 from auditstream.sink.columns import ColumnDecoder, FastPathDeclined
 from auditstream.sink.decoding import BatchDecoder, DecodedBatch
-
-from .sample_events import full_event_dict, minimal_event_dict, through_codec
+from support.sample_events import full_event_dict, minimal_event_dict, through_codec
 
 ENCODE = AuditEventSerializer()
 DECODE = AuditEventDeserializer()

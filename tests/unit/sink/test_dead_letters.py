@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from confluent_kafka import KafkaError
 
+from auditstream.archive.errors import ArchiveUnavailableError
 from auditstream.schemas.dead_letters import (
     ERROR_CLASS,
     ERROR_MESSAGE,
@@ -20,7 +21,7 @@ from auditstream.schemas.dead_letters import (
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.dead_letters import DeadLetterSender
 from auditstream.sink.decoding import RejectedRecord
-from auditstream.sink.errors import ArchiveUnavailableError, DeadLetterQueueUnavailableError
+from auditstream.sink.errors import DeadLetterQueueUnavailableError
 from auditstream.sink.flush import FlushResult
 
 PID = PartitionId("audit.events.redacted", 3)

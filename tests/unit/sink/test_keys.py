@@ -6,8 +6,9 @@ import stat
 
 import pytest
 
-from auditstream.sink.archive.signing import Signer
-from auditstream.sink.errors import SigningKeyError, SinkConfigError
+from auditstream.archive.errors import SigningKeyError
+from auditstream.archive.signing import Signer
+from auditstream.sink.errors import SinkConfigError
 from auditstream.sink.keys import load_signer
 from auditstream.sink.settings import load_sink_settings
 

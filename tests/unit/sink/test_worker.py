@@ -18,6 +18,10 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 from prometheus_client import CollectorRegistry
 
+from auditstream.archive import BucketLock, ChainReader, Signer
+from auditstream.archive.layout import ObjectKey, PartitionPath
+from auditstream.archive.manifest import manifest_key
+from auditstream.archive.writer import ArchiveWriter, StoredObject
 from auditstream.schemas import AuditEventSerializer
 from auditstream.schemas.dead_letters import (
     ERROR_CLASS,
@@ -26,10 +30,6 @@ from auditstream.schemas.dead_letters import (
     SOURCE_TOPIC,
     STAGE,
 )
-from auditstream.sink.archive import BucketLock, ChainReader, Signer
-from auditstream.sink.archive.layout import ObjectKey, PartitionPath
-from auditstream.sink.archive.manifest import manifest_key
-from auditstream.sink.archive.writer import ArchiveWriter, StoredObject
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.errors import ManifestChainError

@@ -11,13 +11,13 @@ from typing import Annotated
 
 import typer
 
+from auditstream.archive.layout import data_root
 from auditstream.auditor.output import OutputFormat, writer_for
 from auditstream.auditor.query import query_archive
 from auditstream.auditor.settings import load_auditor_settings
 from auditstream.auditor.timerange import parse_instant
 from auditstream.schemas.errors import AuditstreamError
 from auditstream.schemas.observability import configure_logging
-from auditstream.sink.archive.layout import data_root
 
 EXIT_ERROR = 2
 """Exit code for configuration, time range, archive and SQL errors."""

@@ -31,12 +31,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from auditstream.archive.verify import VerificationReport, VerifyProgress
 from auditstream.auditor.export import verify_package
 from auditstream.auditor.settings import load_auditor_settings
 from auditstream.auditor.timerange import parse_instant
 from auditstream.auditor.verify import trusted_key_ids, verify_bucket, verify_copy
 from auditstream.schemas.errors import AuditstreamError
-from auditstream.sink.archive.verify import VerificationReport, VerifyProgress
 
 EXIT_FAILED = 1
 EXIT_ERROR = 2

@@ -1,7 +1,7 @@
 """The checks verification applies to one manifest, signature, object, lock state or digest.
 
-Each records failures as :class:`~auditstream.sink.archive.findings.Finding` objects and
-never raises for what it finds; :mod:`auditstream.sink.archive.verify` walks the chains
+Each records failures as :class:`~auditstream.archive.findings.Finding` objects and
+never raises for what it finds; :mod:`auditstream.archive.verify` walks the chains
 and decides what to read. Reads published keys and digests; never writes.
 """
 
@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from auditstream.sink.archive.chain import ChainHead, ChainReader
-from auditstream.sink.archive.digest import Digest
-from auditstream.sink.archive.fetch import LockState, lock_in_force
-from auditstream.sink.archive.findings import (
+from auditstream.archive.chain import ChainHead, ChainReader
+from auditstream.archive.digest import Digest
+from auditstream.archive.errors import ManifestFormatError, SigningKeyError
+from auditstream.archive.fetch import LockState, lock_in_force
+from auditstream.archive.findings import (
     Finding,
     FindingKind,
     PartitionReport,
     VerificationReport,
 )
-from auditstream.sink.archive.manifest import Manifest, ManifestObject
-from auditstream.sink.archive.signing import verify_signature
-from auditstream.sink.errors import ManifestFormatError, SigningKeyError
+from auditstream.archive.manifest import Manifest, ManifestObject
+from auditstream.archive.signing import verify_signature
 
 
 def check_manifest(

@@ -1,21 +1,20 @@
 """The S3 client of the archive, the bucket check, and botocore error translation.
 
 Everything botocore raises is translated here (or by the writer and reader, with the
-helpers below) into :mod:`auditstream.sink.errors` classes, with ``raise ... from exc``,
+helpers below) into :mod:`auditstream.archive.errors` classes, with ``raise ... from exc``,
 so no caller catches a botocore type.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-from auditstream.schemas.settings import S3Settings
-from auditstream.sink.errors import BucketNotLockedError, BucketUnreachableError
+from auditstream.archive.errors import BucketNotLockedError, BucketUnreachableError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -29,6 +28,47 @@ _BOTO_ATTEMPTS = 3
 _CONNECT_TIMEOUT_S = 5
 # A 16 MiB batch is a few MiB of Parquet: 60 s is generous even on a slow link.
 _READ_TIMEOUT_S = 60
+
+
+class Secret(Protocol):
+    """A secret value that stays masked until asked for (pydantic's ``SecretStr`` is one)."""
+
+    def get_secret_value(self) -> str:
+        """Return the secret itself."""
+        ...
+
+
+class S3Settings(Protocol):
+    """Where the archive lives and how to sign in: what the archive needs of settings.
+
+    The roles' ``S3Settings`` (``auditstream.schemas.settings``) has this shape; the
+    archive asks only for the shape, so it never imports the settings machinery.
+    """
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """S3 endpoint; None means AWS itself."""
+        ...
+
+    @property
+    def region(self) -> str:
+        """Signing region."""
+        ...
+
+    @property
+    def access_key_id(self) -> str | None:
+        """Access key; None means boto3's default credential chain."""
+        ...
+
+    @property
+    def secret_access_key(self) -> Secret | None:
+        """Secret key."""
+        ...
+
+    @property
+    def bucket(self) -> str:
+        """The archive bucket."""
+        ...
 
 
 class BucketLock(enum.Enum):

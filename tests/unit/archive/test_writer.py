@@ -14,16 +14,16 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import ANY, Stubber
 
-from auditstream.schemas.settings import S3Settings
-from auditstream.sink.archive.storage import BucketLock, check_bucket, make_s3_client
-from auditstream.sink.archive.writer import UNLOCKED_METADATA, ArchiveWriter
-from auditstream.sink.errors import (
+from auditstream.archive.errors import (
     ArchiveUnavailableError,
     ArchiveWriteError,
     BucketNotLockedError,
     BucketUnreachableError,
     ObjectExistsError,
 )
+from auditstream.archive.storage import BucketLock, check_bucket, make_s3_client
+from auditstream.archive.writer import UNLOCKED_METADATA, ArchiveWriter
+from auditstream.schemas.settings import S3Settings
 
 BUCKET = "archive-bucket"
 KEY = "events/v1/tenant=acme/dt=2026-01-05/hour=07/p0-1-2.parquet"

@@ -1,16 +1,30 @@
 """The archive format: layout, Arrow schema, storage, writer, reader, manifests, verification.
 
-Shared by the sink (writes) and the auditor (reads and verifies). This subpackage imports
-no Kafka client, so ``audit query`` and ``audit verify`` can use it without one.
+Its own package, ``auditstream.archive``: the sink writes through it, the auditor reads and
+verifies through it and never imports ``auditstream.sink``. It imports no Kafka client and
+no settings machinery (it asks for the shape of S3 settings, :class:`S3Settings`), so a
+third party can verify an archive with this package alone.
 """
 
 from __future__ import annotations
 
-from auditstream.sink.archive.arrow_schema import event_schema, events_to_table, table_to_events
-from auditstream.sink.archive.chain import ChainHead, ChainReader
-from auditstream.sink.archive.chained import list_chained_objects
-from auditstream.sink.archive.digest import DIGEST_ROOT, Digest, DigestHead, digest_key
-from auditstream.sink.archive.layout import (
+from auditstream.archive.arrow_schema import event_schema, events_to_table, table_to_events
+from auditstream.archive.chain import ChainHead, ChainReader
+from auditstream.archive.chained import list_chained_objects
+from auditstream.archive.digest import DIGEST_ROOT, Digest, DigestHead, digest_key
+from auditstream.archive.errors import (
+    ArchiveEncodeError,
+    ArchiveError,
+    ArchiveUnavailableError,
+    ArchiveWriteError,
+    BucketError,
+    BucketNotLockedError,
+    BucketUnreachableError,
+    ManifestFormatError,
+    ObjectExistsError,
+    SigningKeyError,
+)
+from auditstream.archive.layout import (
     DATA_ROOT,
     UNKNOWN_TENANT,
     ObjectKey,
@@ -22,7 +36,7 @@ from auditstream.sink.archive.layout import (
     normalize_prefix,
     parse_object_key,
 )
-from auditstream.sink.archive.manifest import (
+from auditstream.archive.manifest import (
     KEYS_ROOT,
     MANIFEST_ROOT,
     Manifest,
@@ -31,15 +45,15 @@ from auditstream.sink.archive.manifest import (
     manifest_key,
     public_key_key,
 )
-from auditstream.sink.archive.reader import (
+from auditstream.archive.reader import (
     ArchivedObject,
     decode_parquet,
     list_data_objects,
     read_object,
 )
-from auditstream.sink.archive.signing import Signer, canonical_json, key_id_of
-from auditstream.sink.archive.storage import BucketLock, check_bucket, make_s3_client
-from auditstream.sink.archive.verify import (
+from auditstream.archive.signing import Signer, canonical_json, key_id_of
+from auditstream.archive.storage import BucketLock, S3Settings, check_bucket, make_s3_client
+from auditstream.archive.verify import (
     Finding,
     FindingKind,
     PartitionReport,
@@ -48,7 +62,7 @@ from auditstream.sink.archive.verify import (
     verify_archive,
     verify_partition_chain,
 )
-from auditstream.sink.archive.writer import (
+from auditstream.archive.writer import (
     UNLOCKED_METADATA,
     ArchiveWriter,
     StoredObject,
@@ -62,9 +76,16 @@ __all__ = [
     "MANIFEST_ROOT",
     "UNKNOWN_TENANT",
     "UNLOCKED_METADATA",
+    "ArchiveEncodeError",
+    "ArchiveError",
+    "ArchiveUnavailableError",
+    "ArchiveWriteError",
     "ArchiveWriter",
     "ArchivedObject",
+    "BucketError",
     "BucketLock",
+    "BucketNotLockedError",
+    "BucketUnreachableError",
     "ChainHead",
     "ChainReader",
     "Digest",
@@ -73,11 +94,15 @@ __all__ = [
     "FindingKind",
     "Manifest",
     "ManifestDeadLetter",
+    "ManifestFormatError",
     "ManifestObject",
+    "ObjectExistsError",
     "ObjectKey",
     "PartitionPath",
     "PartitionReport",
+    "S3Settings",
     "Signer",
+    "SigningKeyError",
     "StoredObject",
     "VerificationReport",
     "VerifyProgress",

@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 from botocore.credentials import Credentials
 
-from auditstream.schemas.settings import S3Settings
-from auditstream.sink.archive import ChainReader
-from auditstream.sink.archive.direct import DirectReader
-from auditstream.sink.archive.fetch import (
+from auditstream.archive import ChainReader
+from auditstream.archive.direct import DirectReader
+from auditstream.archive.fetch import (
     Fetched,
     ObjectFetcher,
     lock_from_headers,
     lock_in_force,
 )
+from auditstream.schemas.settings import S3Settings
 from support.memory_s3 import MemoryS3
 
 BUCKET = "archive"

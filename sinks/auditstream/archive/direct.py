@@ -10,14 +10,14 @@ environment, the same timeouts and error types), for about 0.8 ms.
 
 It trusts only what it can read completely: a 200 answer whose body is as long as its
 ``Content-Length``. For anything else it returns None and the caller asks again through
-boto3 (:class:`~auditstream.sink.archive.chain.ChainReader`), which retries and turns
+boto3 (:class:`~auditstream.archive.chain.ChainReader`), which retries and turns
 errors into :mod:`auditstream.sink.errors` classes, so an unusual answer ends exactly as
 it did before. After a transport error or any refusal other than "no such key", it
 steps aside for the rest of the run: credentials, TLS or a proxy it cannot get past
 cost one extra request, not one per object.
 
 Only custom endpoints (MinIO, versitygw) are read this way, path-style, as
-:func:`~auditstream.sink.archive.storage.make_s3_client` addresses them. On AWS itself
+:func:`~auditstream.archive.storage.make_s3_client` addresses them. On AWS itself
 boto3 stays: its addressing is virtual-hosted, and its GET carries the lock headers, so
 verification needs one request per object there anyway.
 """
@@ -35,7 +35,7 @@ from botocore.exceptions import BotoCoreError
 from botocore.httpsession import URLLib3Session
 from botocore.utils import get_environ_proxies
 
-from auditstream.schemas.settings import S3Settings
+from auditstream.archive.storage import S3Settings
 
 # The same limits make_s3_client gives boto3: a few MiB of Parquet per object.
 CONNECT_TIMEOUT_S = 5

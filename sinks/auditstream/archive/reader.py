@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auditstream.sink.archive.layout import (
+from auditstream.archive.errors import ArchiveUnavailableError, BucketUnreachableError
+from auditstream.archive.layout import (
     UNKNOWN_TENANT,
     ObjectKey,
     data_root,
@@ -26,8 +27,7 @@ from auditstream.sink.archive.layout import (
     encode_tenant,
     parse_object_key,
 )
-from auditstream.sink.archive.storage import TRANSIENT_ERRORS, client_error_code
-from auditstream.sink.errors import ArchiveUnavailableError, BucketUnreachableError
+from auditstream.archive.storage import TRANSIENT_ERRORS, client_error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -76,7 +76,7 @@ def list_data_objects(
         client: The S3 client.
         bucket: The archive bucket.
         prefix: ``S3Settings.prefix`` the archive was written with.
-        tenant: Only this tenant; :data:`~auditstream.sink.archive.layout.UNKNOWN_TENANT`
+        tenant: Only this tenant; :data:`~auditstream.archive.layout.UNKNOWN_TENANT`
             selects events without a tenant; None selects all tenants.
         since: Aware datetime; only events at or after it.
         until: Aware datetime; only events before it.

@@ -3,7 +3,7 @@
 A crash between a data PUT and its manifest leaves an object no manifest references
 (an orphan); a query that lists ``events/`` directly would count its records twice.
 Readers that count events use :func:`list_chained_objects` instead: it reads manifests
-only (no signature or object checks; :func:`~auditstream.sink.archive.verify.verify_archive`
+only (no signature or object checks; :func:`~auditstream.archive.verify.verify_archive`
 does those) and never writes.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auditstream.sink.archive.chain import ChainReader
-from auditstream.sink.archive.manifest import ManifestObject
+from auditstream.archive.chain import ChainReader
+from auditstream.archive.manifest import ManifestObject
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -10,16 +10,16 @@ import hashlib
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
-from auditstream.sink.archive import FindingKind, verify_archive
-from auditstream.sink.archive.layout import ObjectKey, PartitionPath
-from auditstream.sink.archive.manifest import (
+from auditstream.archive import FindingKind, verify_archive
+from auditstream.archive.layout import ObjectKey, PartitionPath
+from auditstream.archive.manifest import (
     Manifest,
     ManifestObject,
     manifest_key,
     public_key_key,
 )
-from auditstream.sink.archive.signing import Signer, public_key_pem
-from auditstream.sink.archive.verify import OBJECT_CHECK_THREADS, VerifyProgress
+from auditstream.archive.signing import Signer, public_key_pem
+from auditstream.archive.verify import OBJECT_CHECK_THREADS, VerifyProgress
 from support.memory_s3 import MemoryS3
 
 PREFIX = "run/"

@@ -8,7 +8,7 @@ Lock headers are used only when they show retention in force: when they are miss
 show none, :meth:`ChainReader.retention` decides, so every retention finding still rests
 on the HEAD it always rested on, and a faster path can only confirm what the store said.
 
-Bytes are read, in order, by the :class:`~auditstream.sink.archive.direct.DirectReader`
+Bytes are read, in order, by the :class:`~auditstream.archive.direct.DirectReader`
 when there is one, by the boto3 client, and by :class:`ChainReader`. The first two answer
 only when they read cleanly; on anything else the next one asks again, and the last one
 owns what a failure means (None for a missing object, a typed error for a refusal or an
@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auditstream.sink.archive.chain import ChainReader
-from auditstream.sink.archive.direct import DirectReader
+from auditstream.archive.chain import ChainReader
+from auditstream.archive.direct import DirectReader
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -12,17 +12,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auditstream.sink.archive import (
+from auditstream.archive import (
     BucketLock,
     ChainReader,
     FindingKind,
     list_chained_objects,
     verify_archive,
 )
-from auditstream.sink.archive.layout import ObjectKey, PartitionPath
-from auditstream.sink.archive.manifest import Manifest, manifest_key
-from auditstream.sink.archive.signing import Signer
-from auditstream.sink.archive.writer import ArchiveWriter, StoredObject
+from auditstream.archive.layout import ObjectKey, PartitionPath
+from auditstream.archive.manifest import Manifest, manifest_key
+from auditstream.archive.signing import Signer
+from auditstream.archive.writer import ArchiveWriter, StoredObject
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.decoding import RejectedRecord

@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from auditstream.sink.archive.layout import normalize_prefix
-from auditstream.sink.archive.signing import Signer, canonical_json
-from auditstream.sink.errors import ManifestFormatError
+from auditstream.archive.errors import ManifestFormatError
+from auditstream.archive.layout import normalize_prefix
+from auditstream.archive.signing import Signer, canonical_json
 
 MANIFEST_FORMAT = "auditstream.manifest.v1"
 """The ``format`` field of every version-1 manifest."""

@@ -1,12 +1,11 @@
-"""Events shaped exactly as the codec hands them to the sink (encoded, then decoded)."""
+"""Events as the codec hands them to the sink and the archive (encoded, then decoded)."""
 
 from __future__ import annotations
 
 import pytest
 
 from auditstream.schemas import AuditEvent
-
-from .sample_events import full_event_dict, minimal_event_dict, through_codec
+from support.sample_events import full_event_dict, minimal_event_dict, through_codec
 
 
 @pytest.fixture

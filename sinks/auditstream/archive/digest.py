@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from auditstream.sink.archive.layout import normalize_prefix
-from auditstream.sink.archive.manifest import load_format_object, typed_field
-from auditstream.sink.archive.signing import Signer, canonical_json
-from auditstream.sink.errors import ManifestFormatError
+from auditstream.archive.errors import ManifestFormatError
+from auditstream.archive.layout import normalize_prefix
+from auditstream.archive.manifest import load_format_object, typed_field
+from auditstream.archive.signing import Signer, canonical_json
 
 DIGEST_FORMAT = "auditstream.digest.v1"
 """The ``format`` field of every version-1 digest."""

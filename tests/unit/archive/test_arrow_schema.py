@@ -7,16 +7,16 @@ import copy
 import pyarrow as pa
 import pytest
 
-from auditstream.schemas import catalog
-from auditstream.sink.archive.arrow_schema import (
+from auditstream.archive.arrow_schema import (
     SCHEMA_VERSION_KEY,
     event_schema,
     events_to_table,
     table_to_events,
 )
-from auditstream.sink.archive.reader import decode_parquet
-from auditstream.sink.archive.writer import encode_parquet
-from auditstream.sink.errors import ArchiveEncodeError
+from auditstream.archive.errors import ArchiveEncodeError
+from auditstream.archive.reader import decode_parquet
+from auditstream.archive.writer import encode_parquet
+from auditstream.schemas import catalog
 
 
 def parquet_round_trip(events):

@@ -5,8 +5,8 @@ tests call it too. It reads the archive and never writes. Every problem becomes 
 :class:`Finding` in the report (the walk goes on, so one report lists them all); data
 objects that no manifest references are listed as orphans, which are not failures:
 a crash between a data PUT and its manifest leaves them, and they are never counted.
-This module walks the chains and schedules the reads (:mod:`~auditstream.sink.archive.fetch`);
-the checks themselves are in :mod:`~auditstream.sink.archive.checks`.
+This module walks the chains and schedules the reads (:mod:`~auditstream.archive.fetch`);
+the checks themselves are in :mod:`~auditstream.archive.checks`.
 """
 
 from __future__ import annotations
@@ -20,25 +20,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from auditstream.sink.archive.chain import ChainHead, ChainReader
-from auditstream.sink.archive.checks import (
+from auditstream.archive.chain import ChainHead, ChainReader
+from auditstream.archive.checks import (
     check_digest,
     check_manifest,
     check_object,
     check_retention,
 )
-from auditstream.sink.archive.digest import DIGEST_ROOT
-from auditstream.sink.archive.direct import DirectReader
-from auditstream.sink.archive.fetch import Fetched, LockState, ObjectFetcher
-from auditstream.sink.archive.findings import (
+from auditstream.archive.digest import DIGEST_ROOT
+from auditstream.archive.direct import DirectReader
+from auditstream.archive.errors import ManifestFormatError
+from auditstream.archive.fetch import Fetched, LockState, ObjectFetcher
+from auditstream.archive.findings import (
     Finding,
     FindingKind,
     PartitionReport,
     VerificationReport,
 )
-from auditstream.sink.archive.manifest import Manifest, ManifestObject, manifest_key
-from auditstream.sink.archive.reader import list_data_objects
-from auditstream.sink.errors import ManifestFormatError
+from auditstream.archive.manifest import Manifest, ManifestObject, manifest_key
+from auditstream.archive.reader import list_data_objects
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

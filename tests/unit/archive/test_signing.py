@@ -9,7 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from auditstream.sink.archive.signing import (
+from auditstream.archive.errors import SigningKeyError
+from auditstream.archive.signing import (
     Signer,
     canonical_json,
     key_id_of,
@@ -17,7 +18,6 @@ from auditstream.sink.archive.signing import (
     public_key_pem,
     verify_signature,
 )
-from auditstream.sink.errors import SigningKeyError
 
 RAW = bytes(range(32))
 

@@ -18,13 +18,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auditstream.sink.archive.storage import TRANSIENT_ERRORS, BucketLock, client_error_code
-from auditstream.sink.errors import (
+from auditstream.archive.errors import (
     ArchiveEncodeError,
     ArchiveUnavailableError,
     ArchiveWriteError,
     ObjectExistsError,
 )
+from auditstream.archive.storage import TRANSIENT_ERRORS, BucketLock, client_error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -51,7 +51,7 @@ def encode_parquet(table: pa.Table) -> bytes:
     retried flush recognize its own earlier object by checksum.
 
     Args:
-        table: Rows of :func:`~auditstream.sink.archive.arrow_schema.event_schema`.
+        table: Rows of :func:`~auditstream.archive.arrow_schema.event_schema`.
 
     Returns:
         The file's bytes.
@@ -94,7 +94,7 @@ class ArchiveWriter:
     Args:
         client: The S3 client.
         bucket: The archive bucket (already checked with
-            :func:`~auditstream.sink.archive.storage.check_bucket`).
+            :func:`~auditstream.archive.storage.check_bucket`).
         lock: What the bucket check found; ``UNLOCKED_DEV`` omits retention and marks
             objects with :data:`UNLOCKED_METADATA`.
         retention_mode: Object Lock mode for every object.

@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from auditstream.sink.errors import SigningKeyError
+from auditstream.archive.errors import SigningKeyError
 
 _RAW_KEY_BYTES = 32
 _KEY_ID_HEX = 16

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from auditstream.sink.archive.layout import (
+from auditstream.archive.layout import (
     UNKNOWN_TENANT,
     ObjectKey,
     PartitionPath,
@@ -17,8 +17,7 @@ from auditstream.sink.archive.layout import (
     normalize_prefix,
     parse_object_key,
 )
-
-from .sample_events import LAST_MICROSECOND_OF_DAY
+from support.sample_events import LAST_MICROSECOND_OF_DAY
 
 
 class TestEncodeTenant:

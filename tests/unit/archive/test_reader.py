@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from botocore.exceptions import ClientError
 
-from auditstream.sink.archive.layout import UNKNOWN_TENANT
-from auditstream.sink.archive.reader import list_data_objects
-from auditstream.sink.errors import BucketUnreachableError
+from auditstream.archive.errors import BucketUnreachableError
+from auditstream.archive.layout import UNKNOWN_TENANT
+from auditstream.archive.reader import list_data_objects
 
 PREFIX = "run1"
 KEYS = [

@@ -22,9 +22,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from auditstream.archive.errors import ArchiveEncodeError
 from auditstream.schemas import catalog
 from auditstream.schemas.model import AuditEvent
-from auditstream.sink.errors import ArchiveEncodeError
 
 _PRIMITIVES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),

@@ -1,6 +1,6 @@
 """What verifying an archive found: one finding per failure, a report per partition chain.
 
-Plain data, filled in by :mod:`auditstream.sink.archive.verify` and read by the auditor's
+Plain data, filled in by :mod:`auditstream.archive.verify` and read by the auditor's
 renderers; nothing here reads the bucket.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from auditstream.sink.archive.manifest import ManifestDeadLetter, ManifestObject
+from auditstream.archive.manifest import ManifestDeadLetter, ManifestObject
 
 
 class FindingKind(enum.StrEnum):

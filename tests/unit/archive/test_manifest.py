@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from auditstream.sink.archive.manifest import (
+from auditstream.archive.errors import ManifestFormatError
+from auditstream.archive.manifest import (
     Manifest,
     ManifestDeadLetter,
     ManifestObject,
@@ -15,8 +16,7 @@ from auditstream.sink.archive.manifest import (
     parse_manifest_key,
     public_key_key,
 )
-from auditstream.sink.archive.signing import Signer, verify_signature
-from auditstream.sink.errors import ManifestFormatError
+from auditstream.archive.signing import Signer, verify_signature
 
 SIGNER = Signer.from_bytes(bytes(range(32)), source="TEST")
 

@@ -17,8 +17,13 @@ from typing import TYPE_CHECKING, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from auditstream.sink.archive.layout import normalize_prefix
-from auditstream.sink.archive.manifest import (
+from auditstream.archive.errors import (
+    ArchiveUnavailableError,
+    BucketUnreachableError,
+    SigningKeyError,
+)
+from auditstream.archive.layout import normalize_prefix
+from auditstream.archive.manifest import (
     MANIFEST_ROOT,
     Manifest,
     manifest_key,
@@ -26,13 +31,8 @@ from auditstream.sink.archive.manifest import (
     parse_manifest_key,
     public_key_key,
 )
-from auditstream.sink.archive.signing import load_public_key
-from auditstream.sink.archive.storage import TRANSIENT_ERRORS, client_error_code
-from auditstream.sink.errors import (
-    ArchiveUnavailableError,
-    BucketUnreachableError,
-    SigningKeyError,
-)
+from auditstream.archive.signing import load_public_key
+from auditstream.archive.storage import TRANSIENT_ERRORS, client_error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
