@@ -33,6 +33,7 @@ _COUNTERS = (
     "recovered",
     "shed",
     "spool_damaged",
+    "unjournaled",
     "secrets_scrubbed",
 )
 
@@ -51,6 +52,8 @@ class ClientStats:
         shed: Events given up (spool full, spool unusable, client closed).
         shed_by_cause: ``shed`` split by cause.
         spool_damaged: Damaged spool stretches skipped on replay (torn or corrupted).
+        unjournaled: Events produced without a write-ahead record because the spool had
+            no room or could not write (a crash before their delivery report loses them).
         secrets_scrubbed: Secrets the local scrub replaced, over all events.
         queue_depth: Messages in librdkafka's queue.
         spool_depth: Events waiting in the spool.
@@ -68,6 +71,7 @@ class ClientStats:
     shed: int = 0
     shed_by_cause: Mapping[str, int] = field(default_factory=dict)
     spool_damaged: int = 0
+    unjournaled: int = 0
     secrets_scrubbed: int = 0
     queue_depth: int = 0
     spool_depth: int = 0

@@ -29,6 +29,7 @@ _COUNTERS = {
     "spooled": "Audit events written to the disk spool.",
     "replayed": "Spooled audit events delivered by the replayer.",
     "spool_damaged": "Damaged spool records skipped on replay.",
+    "unjournaled": "Audit events produced without a write-ahead record (spool full or failing).",
 }
 _GAUGES = {
     "queue_depth": "Messages in librdkafka's queue.",

@@ -1,28 +1,39 @@
-"""Hand encoded events to Kafka or to the disk spool, never raising into the caller.
+"""Hand encoded events to Kafka through the disk spool's write-ahead log, never raising.
 
 An event :meth:`AuditClient.emit` accepted takes one of these paths::
 
-    emitted ──spool inactive──▶ produce() ──▶ librdkafka queue ──ack──▶ delivered
-       │                           │ queue full / error        └─error─┐
-       │                           ▼                                   ▼
-       └──spool active──────▶ disk spool ◀─────────────────────────────┘ (counted failed)
-                                   │ replayer (:mod:`.replay`), in file order
-                                   ▼
-                             librdkafka queue ──ack──▶ delivered, replayed
-    spool full / unusable / client closed ──▶ shed (counted per cause, logged per interval)
+    emit() ─┬─ spool inactive ─▶ write ahead ──▶ produce() ──▶ librdkafka ──ack──▶ delivered,
+            │                    (spool, one       │ queue full    │ error        record resolved
+            │                     write)           │ / error       │
+            │                       │ no room /    ▼               ▼
+            │                       │ disk error   spool it again (behind newer ones), resolve
+            │                       ▼
+            │                    produce() without a record ahead (counted ``unjournaled``)
+            │
+            └─ spool active ───▶ disk spool ──replayer (:mod:`.replay`), in file order──▶
+                                 librdkafka ──ack──▶ delivered, replayed
 
-While the spool holds events, new ones go behind them (the spool's ``active`` flag), so
-events of one key reach Kafka in the order they were emitted. The switch back happens
-only once the replayer has drained the spool. Events librdkafka already queued when an
-outage began are delivered before the replay (same producer, same partition queues),
-unless the outage outlasts ``message.timeout.ms`` and they fail into the spool behind
-newer ones. Payloads are never logged.
+    spool full / unusable / client closed ──▶ shed (counted per cause, logged per interval)
+    process killed ──▶ the next client on the slot replays every segment left: records
+                       written ahead and not yet resolved, and spooled ones, in file order
+
+Every event is on disk before librdkafka sees it, so from the moment ``emit()`` returns it
+is in the page cache or acknowledged: a SIGKILL loses nothing, and the fsync policy
+(``interval``, ``always``) bounds what a power cut may lose. Its delivery report resolves
+the record; a segment is deleted once all its records are resolved. While the spool holds
+events for replay, new ones go behind them (the spool's ``active`` flag), so events of one
+key reach Kafka in the order they were emitted; the switch back happens only once the
+replayer has drained the spool. Events librdkafka already queued when an outage began are
+delivered before the replay (same producer, same partition queues), unless the outage
+outlasts ``message.timeout.ms`` and they fail into the spool behind newer ones. Payloads
+are never logged.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
@@ -32,7 +43,7 @@ from auditstream.producer.errors import ConfigError
 from auditstream.producer.metrics import Counters
 
 if TYPE_CHECKING:
-    from auditstream.producer.spool import DiskSpool
+    from auditstream.producer.spool import DiskSpool, Segment
 
 _log = logging.getLogger(__name__)
 
@@ -173,7 +184,7 @@ class Transport:
         return len(self._producer), spool.pending_records, spool.size_bytes, spool.active
 
     def send(self, value: bytes, key: bytes) -> None:
-        """Queue one encoded event, or spool it. Never blocks on the broker, never raises.
+        """Write one encoded event ahead and queue it, or spool it. Never blocks, never raises.
 
         Args:
             value: The encoded event.
@@ -184,10 +195,50 @@ class Transport:
             self._counters.shed("client_closed")
             return
         spool = self._spool
-        if spool is not None and spool.active and self._to_spool(value, key, activate=False):
+        if spool is None:
+            self._produce(value, key, self._on_delivery)
             return
         try:
-            self._producer.produce(self._topic, value, key, on_delivery=self._on_delivery)
+            appended = spool.append(key, value, activate=False, journal=True)
+        except OSError as exc:
+            self._counters.note_failure("spool_error", exc.strerror or type(exc).__name__)
+            if spool.active:
+                self._counters.shed("spool_error")
+            else:
+                self._unjournaled(value, key)
+            return
+        if appended.shed:
+            self._counters.shed("spool_full", appended.shed)
+        if appended.spooled:
+            self._counters.add("spooled")
+        elif appended.ticket is not None:
+            on_delivery = partial(self._on_journaled, spool, appended.ticket)
+            if not self._produce(value, key, on_delivery):
+                spool.resolve(appended.ticket)  # dealt with already: spooled again or shed
+        elif not appended.shed:
+            self._unjournaled(value, key)
+        # No poll() here: delivery reports are served by the background thread, so a
+        # burst of acknowledgements (a broker coming back) never runs on the caller's
+        # request path, and emit() gives up the GIL as rarely as possible.
+
+    def _unjournaled(self, value: bytes, key: bytes) -> None:
+        """Produce without a record ahead: the spool has no room or cannot write."""
+        self._counters.add("unjournaled")
+        self._counters.note_failure(
+            "unjournaled",
+            "the spool is full or failing, so events go to librdkafka without a write-ahead "
+            "record (a crash before their delivery report loses them)",
+        )
+        self._produce(value, key, self._on_delivery)
+
+    def _produce(self, value: bytes, key: bytes, on_delivery: DeliveryCallback) -> bool:
+        """Hand one event to librdkafka; on refusal spool or shed it.
+
+        Returns:
+            True when librdkafka took it (its delivery report will follow).
+        """
+        try:
+            self._producer.produce(self._topic, value, key, on_delivery=on_delivery)
         except BufferError:
             self._on_failure(value, key, "queue_full", "librdkafka queue is full")
         except KafkaException as exc:
@@ -196,9 +247,9 @@ class Transport:
                 self._counters.shed("rejected")
             else:
                 self._on_failure(value, key, "produce_error", error_name(exc))
-        # No poll() here: delivery reports are served by the background thread, so a
-        # burst of acknowledgements (a broker coming back) never runs on the caller's
-        # request path, and emit() gives up the GIL as rarely as possible.
+        else:
+            return True
+        return False
 
     def activate_spool(self) -> None:
         """Send new events to the spool from now on (no broker is reachable)."""
@@ -254,8 +305,12 @@ class Transport:
                 self._counters.note_failure("purge_error", error_name(exc))
             remaining = self.flush(min(timeout_s, 1.0))
         if self._spool is not None:
+            # Records written ahead whose report never came stay on disk: the next
+            # client on this slot replays them, so they are kept, not lost.
+            kept = self._spool.in_flight_records
+            remaining = max(0, remaining - kept)
             self._spool.close()
-            left = self._spool.pending_records
+            left = self._spool.pending_records + kept
             if left:
                 _log.warning(
                     "audit producer closed with events in the spool: spooled=%d dir=%s; the "
@@ -282,6 +337,16 @@ class Transport:
             self._counters.shed("rejected")
             return
         self._on_failure(msg.value() or b"", msg.key() or b"", "delivery_failed", err.str())
+
+    def _on_journaled(
+        self, spool: DiskSpool, ticket: Segment, err: KafkaError | None, msg: Message
+    ) -> None:
+        # A written-ahead record is resolved only after a failed one was spooled again,
+        # so its segment is never deleted while the event exists nowhere else.
+        try:
+            self._on_delivery(err, msg)
+        finally:
+            spool.resolve(ticket)
 
     def _on_failure(self, value: bytes, key: bytes, cause: str, detail: str) -> None:
         """Spool an event librdkafka could not take or deliver (or shed it, counted)."""

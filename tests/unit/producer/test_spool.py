@@ -86,9 +86,9 @@ class TestDiskSpool:
     def test_append_without_activate_is_refused_while_inactive(self, tmp_path: Path) -> None:
         """An inactive spool takes nothing unless a failure activates it."""
         spool = _open(tmp_path)
-        assert spool.append(b"k", b"v", activate=False) == (False, 0)
-        assert spool.append(b"k", b"v", activate=True) == (True, 0)
-        assert spool.append(b"k", b"w", activate=False) == (True, 0)
+        assert spool.append(b"k", b"v", activate=False) == (False, 0, None)
+        assert spool.append(b"k", b"v", activate=True) == (True, 0, None)
+        assert spool.append(b"k", b"w", activate=False) == (True, 0, None)
 
     def test_drop_newest_refuses_new_records_when_full(self, tmp_path: Path) -> None:
         """With drop_newest, a full spool sheds the incoming record and keeps the old ones."""

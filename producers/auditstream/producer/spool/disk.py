@@ -1,28 +1,34 @@
-"""The disk spool: an append-only, size-bounded queue of events the broker has not taken.
+"""The disk spool: a write-ahead log of every event, kept until the broker has it.
 
-Layout under the spool directory (one per service by default)::
+A record enters one of two ways, both one ``write`` (so once :meth:`DiskSpool.append`
+returns, the page cache holds it and a killed process loses nothing; the fsync policy
+decides what a power cut may lose):
 
-    <spool_dir>/slot-00/lock            flock'ed by the process that owns the slot
-    <spool_dir>/slot-00/00000000000000000001.seg   segment files of records (:mod:`.records`)
-    <spool_dir>/slot-01/...             a second process of the same service (gunicorn worker)
+* **written ahead** (``journal=True`` while the spool is inactive): the caller then
+  produces it, and its delivery report resolves it (:meth:`DiskSpool.resolve`):
+  delivered, refused for good, or failed and appended again for replay;
+* **spooled** (while the spool is active, or forced on by a failure): it waits behind the
+  replay cursor; :meth:`DiskSpool.read_batch` reads it, :meth:`DiskSpool.commit` passes it
+  once the broker acknowledged it.
 
-A process takes the first slot whose lock it can get, so two processes never share one,
-and a process started after a crash takes over the dead one's slot and replays what it
-left. Segments are written with one ``write`` per record (a killed process loses nothing
-that ``append`` returned for; the page cache keeps it), rotated at a size, and deleted
-once every record in them was delivered. Records come back out in file order through
-:meth:`DiskSpool.read_batch` and :meth:`DiskSpool.commit`.
+Records sit in segment files (:mod:`.segments`) in emission order, in a slot of their own
+(:mod:`.slots`). A segment is deleted once it is sealed, the cursor has passed it and
+none of its records is still in flight. After a crash the next process on the slot
+replays every record of every segment left, written ahead or spooled, in file order:
+at least once, duplicates dropped downstream by event id, per-key order kept.
 
-The spool also holds the client's mode flag, :attr:`DiskSpool.active`: while it is set,
-new events go behind the spooled ones instead of straight to librdkafka, which keeps the
-order per key. This module does no Kafka I/O; :mod:`auditstream.producer.replay` does.
+Invariant: while the spool is inactive the cursor sits at the end of the log, so this
+process never replays a record it wrote ahead; while it is active, everything after the
+cursor waits for replay. :attr:`DiskSpool.active` is also the client's mode flag: while
+set, new events go behind the spooled ones instead of straight to librdkafka, which
+keeps the order per key. This module does no Kafka I/O; :mod:`auditstream.producer.replay`
+does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import threading
 from collections import deque
@@ -30,34 +36,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from auditstream.producer.config import FsyncPolicy, ShedPolicy
 from auditstream.producer.errors import SpoolUnavailableError
+from auditstream.producer.policies import FsyncPolicy, ShedPolicy
 from auditstream.producer.spool.records import Damage, Headers, SpoolRecord, encode, scan
+from auditstream.producer.spool.segments import Segment, recover, segment_path, sync_dir
+from auditstream.producer.spool.slots import take_slot
 
-# Enough for a pre-fork server's workers plus the ones that replaced crashed workers.
-MAX_SLOTS = 64
-SEGMENT_SUFFIX = ".seg"
+# fdatasync flushes the data and the file size (what a reader needs), not the times: one
+# disk write fewer per fsync where the platform has it.
+_datasync = getattr(os, "fdatasync", os.fsync)
 
 
 class Appended(NamedTuple):
     """What :meth:`DiskSpool.append` did.
 
     Attributes:
-        spooled: The record was written.
+        spooled: The record was written behind the others, for the replayer.
         shed: Records given up to make room (the new one under ``drop_newest``, a whole
             old segment under ``drop_oldest``).
+        ticket: Set when the record was written ahead: produce it now and pass the ticket
+            to :meth:`DiskSpool.resolve` when its delivery report arrives.
     """
 
     spooled: bool
     shed: int
+    ticket: Segment | None = None
 
 
-@dataclass(slots=True)
-class _Segment:
-    seq: int
-    path: Path
-    size: int
-    records: int
+_NOT_WRITTEN = Appended(spooled=False, shed=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +112,8 @@ class DiskSpool:
         self._fsync = fsync
         self._shed_policy = shed_policy
         self._lock = threading.Lock()
-        self._segments: deque[_Segment] = deque(self._recover())
+        self._segments: deque[Segment] = deque(recover(slot_dir))
+        self._bytes = sum(s.size for s in self._segments)
         self._fd: int | None = None  # open segment (always the last one), None if sealed
         self._to_sync: list[int] = []  # fds written since the last interval fsync
         self._closed = False
@@ -141,116 +148,154 @@ class DiskSpool:
         Raises:
             SpoolUnavailableError: The directory cannot be created or every slot is taken.
         """
+        slot, fd = take_slot(spool_dir)
         try:
-            spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            for index in range(MAX_SLOTS):
-                slot = spool_dir / f"slot-{index:02d}"
-                slot.mkdir(exist_ok=True, mode=0o700)
-                fd = os.open(slot / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    os.close(fd)
-                    continue
-                os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()}\n".encode())
-                return cls(
-                    slot,
-                    fd,
-                    max_bytes=max_bytes,
-                    segment_bytes=segment_bytes,
-                    fsync=fsync,
-                    shed_policy=shed_policy,
-                )
+            return cls(
+                slot,
+                fd,
+                max_bytes=max_bytes,
+                segment_bytes=segment_bytes,
+                fsync=fsync,
+                shed_policy=shed_policy,
+            )
         except OSError as exc:
-            raise SpoolUnavailableError(str(spool_dir), exc.strerror or type(exc).__name__) from exc
-        raise SpoolUnavailableError(str(spool_dir), f"all {MAX_SLOTS} slots are locked")
-
-    def _recover(self) -> list[_Segment]:
-        segments = []
-        for path in sorted(self.slot_dir.glob(f"*{SEGMENT_SUFFIX}")):
-            try:
-                seq = int(path.stem)
-                data = path.read_bytes()
-            except (ValueError, OSError):
-                continue
-            if data:
-                count = sum(1 for item in scan(data) if not isinstance(item, Damage))
-                segments.append(_Segment(seq, path, len(data), count))
-            else:
-                path.unlink(missing_ok=True)
-        return segments
+            os.close(fd)
+            raise SpoolUnavailableError(str(slot), exc.strerror or type(exc).__name__) from exc
 
     @property
     def size_bytes(self) -> int:
         """Bytes the slot holds on disk."""
-        with self._lock:
-            return sum(s.size for s in self._segments)
+        return self._bytes
 
     @property
     def pending_records(self) -> int:
-        """Records written and not yet committed as delivered (a close estimate)."""
+        """Records waiting for the replayer (a close estimate)."""
         with self._lock:
             return sum(s.records for s in self._segments)
 
+    @property
+    def in_flight_records(self) -> int:
+        """Records written ahead whose delivery report has not arrived yet."""
+        with self._lock:
+            return sum(s.in_flight for s in self._segments)
+
     def append(
-        self, key: bytes, value: bytes, headers: Headers = (), *, activate: bool
+        self,
+        key: bytes,
+        value: bytes,
+        headers: Headers = (),
+        *,
+        activate: bool,
+        journal: bool = False,
     ) -> Appended:
-        """Write one record behind the others, unless spooling is off and not forced on.
+        """Write one record: spooled while the spool is active, else written ahead.
 
         Args:
             key: The Kafka key.
             value: The encoded event.
             headers: Kafka headers.
-            activate: Turn spooling on (after a failure); otherwise only spool if it is on.
+            activate: Turn spooling on first (after a failure).
+            journal: While the spool is inactive, write the record ahead and return a
+                ticket; without it an inactive spool writes nothing.
 
         Returns:
-            Whether it was spooled and how many records were shed for room.
+            Whether it was spooled or written ahead (``ticket``), and how many records
+            were shed for room. Nothing written and nothing shed means an inactive spool
+            had no room for a record written ahead: produce it without one.
 
         Raises:
-            OSError: The write failed (disk full, I/O error); the caller sheds the event.
+            OSError: The write failed (disk full, I/O error); nothing was written, or a
+                torn record that readers skip as damage.
         """
         data = encode(key, value, headers)
         with self._lock:
             if self._closed:
                 raise OSError(errno.EBADF, "the spool is closed")
-            if not (activate or self.active):
-                return Appended(spooled=False, shed=0)
-            self.active = True
-            total = sum(s.size for s in self._segments)
-            shed = 0
-            while (
-                total + len(data) > self._max_bytes and self._shed_policy is ShedPolicy.DROP_OLDEST
-            ):
-                victim = self._drop_oldest()
-                if victim is None:
-                    break
-                total -= victim.size
-                shed += victim.records
-            if total + len(data) > self._max_bytes:
-                return Appended(spooled=False, shed=shed + 1)
-            fd = self._writable(len(data))
-            os.write(fd, data)
-            segment = self._segments[-1]
-            segment.size += len(data)
-            segment.records += 1
-            if self._fsync is FsyncPolicy.ALWAYS:
-                os.fsync(fd)
-            elif self._fsync is FsyncPolicy.INTERVAL and fd not in self._to_sync:
-                self._to_sync.append(fd)
-            return Appended(spooled=True, shed=shed)
+            if activate:
+                self.active = True
+            spooling = self.active
+            if not (spooling or journal):
+                return _NOT_WRITTEN
+            shed = self._make_room(len(data)) if spooling else 0
+            if self._bytes + len(data) > self._max_bytes:
+                return Appended(spooled=False, shed=shed + 1) if spooling else _NOT_WRITTEN
+            segment = self._write(data)
+            if spooling:
+                segment.records += 1
+                return Appended(spooled=True, shed=shed)
+            # Written ahead: librdkafka has it next, so the replay cursor moves past it
+            # (see the invariant in the module docstring).
+            segment.in_flight += 1
+            self._cursor = (segment.seq, segment.size)
+            return Appended(spooled=False, shed=0, ticket=segment)
 
-    def _drop_oldest(self) -> _Segment | None:
+    def _write(self, data: bytes) -> Segment:
+        """Write one record to the open segment and apply the fsync policy (lock held)."""
+        fd = self._writable(len(data))
+        segment = self._segments[-1]
+        written = os.write(fd, data)
+        segment.size += written
+        self._bytes += written
+        if written != len(data):
+            # A short write (the disk filled up mid-record): seal the segment so the torn
+            # record is its last, which readers skip as damage.
+            self._seal()
+            raise OSError(errno.ENOSPC, f"short write: {written} of {len(data)} bytes")
+        if self._fsync is FsyncPolicy.ALWAYS:
+            _datasync(fd)
+        elif self._fsync is FsyncPolicy.INTERVAL and fd not in self._to_sync:
+            self._to_sync.append(fd)
+        return segment
+
+    def resolve(self, ticket: Segment) -> None:
+        """Note that a record written ahead has its delivery report (and was dealt with).
+
+        Call it after a failed record was appended again, never before: the segment may
+        be deleted as soon as its last record is resolved.
+
+        Args:
+            ticket: The ticket :meth:`append` returned for the record.
+        """
+        with self._lock:
+            ticket.in_flight -= 1
+            if not ticket.in_flight and not self._closed:
+                self._skip_finished()
+
+    def seal_if_idle(self) -> None:
+        """Seal and delete the open segment if all it holds was delivered (never raises).
+
+        Called by the background thread, so a quiet service does not leave delivered
+        records in an open segment, where a crash would make the next process resend them.
+        """
+        with self._lock:
+            segment = self._open_segment()
+            if self.active or self._closed or segment is None or segment.in_flight:
+                return
+            self._seal()
+            self._skip_finished()
+
+    def _make_room(self, size: int) -> int:
+        """Shed old segments under ``drop_oldest`` until ``size`` fits; return records shed."""
+        shed = 0
+        while self._bytes + size > self._max_bytes and self._shed_policy is ShedPolicy.DROP_OLDEST:
+            victim = self._drop_oldest()
+            if victim is None:
+                break
+            shed += victim.records
+        return shed
+
+    def _drop_oldest(self) -> Segment | None:
         """Delete the oldest sealed segment after the one being replayed, if any."""
-        candidates = [s for s in list(self._segments)[1:] if s is not self._open_segment()]
-        if not candidates:
+        seq, opened = self._cursor[0], self._open_segment()
+        victim = next((s for s in self._segments if s.seq > seq and s is not opened), None)
+        if victim is None:
             return None
-        victim = candidates[0]
         self._segments.remove(victim)
+        self._bytes -= victim.size
         victim.path.unlink(missing_ok=True)
         return victim
 
-    def _open_segment(self) -> _Segment | None:
+    def _open_segment(self) -> Segment | None:
         return self._segments[-1] if self._fd is not None else None
 
     def _writable(self, size: int) -> int:
@@ -264,9 +309,11 @@ class DiskSpool:
         self._seal()
         seq = self._next_seq
         self._next_seq += 1
-        path = self.slot_dir / f"{seq:020d}{SEGMENT_SUFFIX}"
+        path = segment_path(self.slot_dir, seq)
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
-        self._segments.append(_Segment(seq, path, 0, 0))
+        self._segments.append(Segment(seq, path, 0, 0))
+        if self._fsync is FsyncPolicy.ALWAYS:
+            sync_dir(self.slot_dir)  # the new file's name must survive a power cut too
         self._skip_finished()
         return self._fd
 
@@ -293,10 +340,7 @@ class DiskSpool:
             with contextlib.suppress(OSError):
                 os.close(fd)
         if fds:
-            with contextlib.suppress(OSError):
-                dir_fd = os.open(self.slot_dir, os.O_RDONLY)
-                os.fsync(dir_fd)
-                os.close(dir_fd)
+            sync_dir(self.slot_dir)
 
     def read_batch(self, *, max_records: int, max_bytes: int) -> Batch | None:
         """Read the next records after the replay cursor, without moving it.
@@ -348,18 +392,32 @@ class DiskSpool:
                     segment.records = max(0, segment.records - len(batch.records))
             self._skip_finished()
 
+    def _advance_cursor(self) -> None:
+        """Move the cursor to the next segment when its own is read and sealed, or gone."""
+        seq, offset = self._cursor
+        opened = self._open_segment()
+        for segment in self._segments:
+            if segment.seq < seq:
+                continue
+            if segment.seq > seq:  # the cursor's segment is finished or was dropped
+                self._cursor = (segment.seq, 0)
+                return
+            if offset < segment.size or segment is opened:
+                return
+
     def _skip_finished(self) -> None:
-        """Delete sealed segments the cursor has passed (caller holds the lock)."""
+        """Delete leading segments that are sealed, read and resolved (lock held)."""
+        self._advance_cursor()
+        opened = self._open_segment()
         while self._segments:
             head = self._segments[0]
             seq, offset = self._cursor
-            if head.seq > seq:  # the cursor's segment is gone: start at the next one
-                self._cursor = (head.seq, 0)
+            if head.in_flight or head is opened or head.seq > seq:
                 return
-            passed = head.seq < seq or (offset >= head.size and head is not self._open_segment())
-            if not passed:
+            if head.seq == seq and offset < head.size:
                 return
             self._segments.popleft()
+            self._bytes -= head.size
             head.path.unlink(missing_ok=True)
             if head.seq == seq:
                 self._cursor = (seq + 1, 0)
@@ -371,6 +429,7 @@ class DiskSpool:
             True when the spool is drained and new events may go straight to Kafka.
         """
         with self._lock:
+            self._advance_cursor()
             seq, offset = self._cursor
             last = self._segments[-1] if self._segments else None
             if last is not None and (last.seq != seq or offset < last.size):
@@ -381,9 +440,14 @@ class DiskSpool:
             return True
 
     def close(self) -> None:
-        """Seal the open segment, fsync (unless the policy is ``none``) and free the slot."""
+        """Seal the open segment, fsync (unless the policy is ``none``) and free the slot.
+
+        Segments holding records still in flight or waiting for replay stay on disk for
+        the next process on this slot; finished ones are deleted.
+        """
         with self._lock:
             self._seal()
+            self._skip_finished()
             self._closed = True
         self.sync()
         with contextlib.suppress(OSError):

@@ -28,6 +28,8 @@ _HEADER = struct.Struct(">4sII")
 _U32 = struct.Struct(">I")
 _U16 = struct.Struct(">H")
 HEADER_BYTES = _HEADER.size
+_U32_PACK = _U32.pack
+_NO_HEADERS = _U16.pack(0)
 
 # A record larger than this is not something the SDK writes (events are bounded far below
 # it), so a length field above it is damage, not a record: the reader resyncs instead of
@@ -79,14 +81,23 @@ def encode(key: bytes, value: bytes, headers: Headers = ()) -> bytes:
     Returns:
         Magic, length, CRC and payload, ready for one ``write``.
     """
+    if not headers:
+        # Every emit() writes ahead through here, so the common case (no headers) skips
+        # building the payload once only to checksum it: the CRC runs over the parts,
+        # and the record is joined once.
+        head = _U32.pack(len(key)) + key + _U32.pack(len(value))
+        length = len(head) + len(value) + _U16.size
+        crc = zlib.crc32(head, zlib.crc32(_U32_PACK(length)))
+        crc = zlib.crc32(_NO_HEADERS, zlib.crc32(value, crc))
+        return b"".join((_HEADER.pack(MAGIC, length, crc), head, value, _NO_HEADERS))
     parts = [_U32.pack(len(key)), key, _U32.pack(len(value)), value, _U16.pack(len(headers))]
     for name, data in headers:
         raw = name.encode()
         parts += [_U16.pack(len(raw)), raw, _U32.pack(len(data)), data]
     payload = b"".join(parts)
-    length = _U32.pack(len(payload))
-    crc = zlib.crc32(payload, zlib.crc32(length))
-    return MAGIC + length + _U32.pack(crc) + payload
+    length_field = _U32.pack(len(payload))
+    crc = zlib.crc32(payload, zlib.crc32(length_field))
+    return MAGIC + length_field + _U32.pack(crc) + payload
 
 
 def _parse_at(data: bytes, pos: int) -> SpoolRecord | None:

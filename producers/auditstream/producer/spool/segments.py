@@ -1,0 +1,98 @@
+"""The spool's segment files: naming, bookkeeping per segment, recovery after a crash.
+
+A segment is one file of records (:mod:`.records`) named by a sequence number,
+``<slot>/00000000000000000042.seg``; sequence order is write order. This module knows
+what a segment holds, not what the spool does with it (:mod:`.disk`), and does no Kafka
+I/O.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditstream.producer.spool.records import Damage, scan
+
+SEGMENT_SUFFIX = ".seg"
+
+
+@dataclass(slots=True, eq=False)
+class Segment:
+    """One segment file and what its records still wait for.
+
+    Compared by identity (``eq=False``): a segment is a file, and two with equal
+    counters are still two files.
+
+    Attributes:
+        seq: Sequence number (write order).
+        path: The file.
+        size: Bytes written to it.
+        records: Records waiting for the replayer (spooled, or left by a dead process).
+        in_flight: Records written ahead and handed to librdkafka whose fate is not
+            known yet (no delivery report). The segment is kept while any remains, so a
+            process killed meanwhile leaves them for the next one to replay.
+    """
+
+    seq: int
+    path: Path
+    size: int
+    records: int
+    in_flight: int = 0
+
+
+def segment_path(slot_dir: Path, seq: int) -> Path:
+    """Return the file of segment ``seq`` in ``slot_dir``.
+
+    Args:
+        slot_dir: The slot's directory.
+        seq: The sequence number.
+
+    Returns:
+        The path (zero-padded, so name order is sequence order).
+    """
+    return slot_dir / f"{seq:020d}{SEGMENT_SUFFIX}"
+
+
+def recover(slot_dir: Path) -> list[Segment]:
+    """Return the segments a previous process left in ``slot_dir``, oldest first.
+
+    Every record in them counts as waiting for replay: the dead process may have been
+    killed before any of them was acknowledged, and a duplicate is dropped downstream by
+    event id, while a gap is never repaired. Empty segments are deleted; files that are
+    not segments, or cannot be read, are left alone.
+
+    Args:
+        slot_dir: The slot's directory (its lock held by this process).
+
+    Returns:
+        The non-empty segments, in sequence order.
+    """
+    segments = []
+    for path in sorted(slot_dir.glob(f"*{SEGMENT_SUFFIX}")):
+        try:
+            seq = int(path.stem)
+            data = path.read_bytes()
+        except (ValueError, OSError):
+            continue
+        if data:
+            count = sum(1 for item in scan(data) if not isinstance(item, Damage))
+            segments.append(Segment(seq, path, len(data), count))
+        else:
+            path.unlink(missing_ok=True)
+    return segments
+
+
+def sync_dir(path: Path) -> None:
+    """Force a directory's entries (new or deleted files) to disk; never raises.
+
+    Args:
+        path: The directory.
+    """
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
