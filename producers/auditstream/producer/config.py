@@ -51,10 +51,12 @@ MIN_HASH_KEY_BYTES = 16
 MAX_LINGER_MS = 900_000
 
 # 256 MiB holds about a quarter of a million typical events (~1 KiB each): tens of
-# minutes of outage for a busy service, small next to a node's disk. 8 MiB segments are
-# deleted soon after replay and are read whole in a few milliseconds.
+# minutes of outage for a busy service, small next to a node's disk. Every event is
+# written ahead into a segment, and a process killed before a segment was sealed and
+# fully acknowledged leaves it whole for the next one to resend: 1 MiB (about a thousand
+# events) bounds those duplicates, while a new file per thousand events costs nothing.
 DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024
-DEFAULT_SPOOL_SEGMENT_BYTES = 8 * 1024 * 1024
+DEFAULT_SPOOL_SEGMENT_BYTES = 1024 * 1024
 
 # Kafka's legal topic names: 1 to 249 of these characters.
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
@@ -103,12 +105,18 @@ class ClientConfig:
         sasl_password: SASL password (never printed).
         ssl_cafile: CA bundle for TLS.
         librdkafka_overrides: Extra librdkafka properties for settings not typed here.
-        spool_enabled: Keep events the broker cannot take in a local disk spool.
+        spool_enabled: Write every event ahead to a local disk spool until the broker
+            acknowledges it, and keep there the events the broker cannot take. Off, a
+            killed process loses what librdkafka held in memory.
         spool_dir: The service's spool directory; defaults to
             ``~/.local/state/auditstream/spool/<service_name>/<topic>``.
-        spool_max_bytes: Most bytes one process's spool may hold on disk.
-        spool_segment_bytes: Size of one spool segment file.
-        spool_fsync: When spooled events are forced to disk.
+        spool_max_bytes: Most bytes one process's spool may hold on disk (events in
+            flight and events waiting for replay together).
+        spool_segment_bytes: Size of one spool segment file; a crash makes the next
+            process resend the unfinished segments whole (duplicates, never gaps).
+        spool_fsync: When spool records are forced to disk: ``interval`` (default; a
+            power cut loses at most the last interval), ``always`` (before ``emit()``
+            returns; nothing lost), ``none``. A killed process loses nothing under any.
         spool_fsync_interval_s: Period of the ``interval`` fsync.
         shed_policy: What to give up when the spool is full.
         shed_log_interval_s: Shortest time between two log lines about shedding.

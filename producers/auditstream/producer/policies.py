@@ -16,16 +16,24 @@ _E = TypeVar("_E", bound=StrEnum)
 
 
 class FsyncPolicy(StrEnum):
-    """When spooled events are forced to disk (``fsync``)."""
+    """When the spool's records are forced to disk (``fsync``).
+
+    Every event is written to the spool before it reaches librdkafka, one ``write`` each,
+    so under every policy a killed process (SIGKILL, OOM kill) loses no event whose
+    ``emit()`` returned: the kernel's page cache holds it. The policy decides what a
+    power cut or kernel crash may lose.
+    """
 
     NONE = "none"
-    """Never: a killed process loses nothing, a power cut may lose the last seconds."""
+    """Never: a power cut may lose whatever the kernel had not written back yet."""
 
     INTERVAL = "interval"
-    """Every ``spool_fsync_interval_s``, off the emitting thread (the default)."""
+    """Every ``spool_fsync_interval_s``, off the emitting thread (the default): a power
+    cut loses at most the events of the last interval."""
 
     ALWAYS = "always"
-    """After every spooled event, on the emitting thread: slow, for strict hosts."""
+    """Before ``emit()`` returns, on the emitting thread (``fdatasync`` per event): a power
+    cut loses nothing that ``emit()`` returned for; each event costs one disk flush."""
 
     def __str__(self) -> str:
         return self.value
