@@ -22,12 +22,18 @@ import pyarrow.parquet as pq
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from auditstream.archive.signing import Signer, public_key_pem
 from support.stack import Stack
 
 PARTITIONS = 3
 TEST_HMAC_KEY = "test-only-pseudonymization-key-0123456789abcdef"
 # Ed25519 private key (64 hex digits) that signs the test sinks' manifests.
 TEST_SIGNING_KEY = "746573742d6f6e6c792d7369676e696e672d6b65792d30313233343536373839"
+# Its public key in PEM: the keyring the test sinks and auditors trust, as an operator
+# would configure it (AUDITSTREAM_TRUST__KEYS), so verification is anchored.
+TEST_KEYRING = public_key_pem(
+    Signer.from_bytes(TEST_SIGNING_KEY.encode(), source="test key").public_key
+).decode()
 
 
 @dataclass
@@ -98,6 +104,7 @@ class PipelineUnderTest:
             "AUDITSTREAM_SINK__GROUP_ID": f"test-sink-{self.run_id}",
             "AUDITSTREAM_SINK__MAX_AGE_S": "1.0",
             "AUDITSTREAM_SINK__SIGNING_KEY": TEST_SIGNING_KEY,
+            "AUDITSTREAM_TRUST__KEYS": TEST_KEYRING,
             **self.extra_env,
         }
 

@@ -30,9 +30,10 @@ from confluent_kafka import (
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from auditstream.archive import VerificationReport, list_chained_objects, verify_archive
+from auditstream.archive.trust import Keyring
 from auditstream.schemas import AuditEventSerializer
 from support.events import make_event
-from support.pipeline import TEST_SIGNING_KEY, Worker, stop_workers
+from support.pipeline import TEST_KEYRING, TEST_SIGNING_KEY, Worker, stop_workers
 from support.stack import Stack
 
 PARTITIONS = 3
@@ -75,6 +76,7 @@ class SinkUnderTest:
             "AUDITSTREAM_SINK__GROUP_ID": f"test-sink-{self.run_id}",
             "AUDITSTREAM_SINK__MAX_AGE_S": "0.5",
             "AUDITSTREAM_SINK__SIGNING_KEY": TEST_SIGNING_KEY,
+            "AUDITSTREAM_TRUST__KEYS": TEST_KEYRING,
             "AUDITSTREAM_KAFKA__LIBRDKAFKA_OVERRIDES": FAST_GROUP_OVERRIDES,
             **{f"AUDITSTREAM_SINK__{name.upper()}": value for name, value in extra.items()},
         }
@@ -184,6 +186,8 @@ class SinkUnderTest:
         return self.stack.s3()
 
     def verify(self, **options: Any) -> VerificationReport:
+        """Verify the archive against the test keyring, as an auditor would."""
+        options.setdefault("keyring", Keyring.from_pem(TEST_KEYRING.encode(), source="test"))
         return verify_archive(self.s3(), bucket=self.stack.bucket, prefix=self.prefix, **options)
 
     def chained_dead_letters(self) -> list[tuple[int, int]]:

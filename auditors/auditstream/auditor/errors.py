@@ -1,4 +1,4 @@
-"""Errors of the auditor tools (query, and later trace, verify, export).
+"""Errors of the auditor tools (query, trace, verify, export, status, report).
 
 Every class derives from :class:`AuditorError`, itself an
 :class:`~auditstream.schemas.errors.AuditstreamError`::
@@ -8,6 +8,7 @@ Every class derives from :class:`AuditorError`, itself an
         ├── AuditorConfigError     settings are invalid (names the variable)
         ├── InvalidTimeRangeError  --since/--until cannot be parsed, or are out of order
         ├── ArchiveAccessError     the archive cannot be listed or read
+        ├── TrustedKeyError        a --key file or the configured keyring cannot be used
         └── QueryError             DuckDB rejected the SQL or failed running it
 
 The auditor reads the archive and never writes it. Messages never contain event payloads.
@@ -72,3 +73,18 @@ class QueryError(AuditorError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"query failed: {reason}")
+
+
+class TrustedKeyError(AuditorError):
+    """A trusted public key (``--key``, ``AUDITSTREAM_TRUST__*``) cannot be used.
+
+    Args:
+        detail: Which source and what is wrong with it.
+    """
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(
+            f"trusted keys: {detail}; pass Ed25519 public keys in PEM form, as "
+            "`audit keys export` prints them"
+        )

@@ -19,7 +19,6 @@ Reads the archive, never writes it.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import json
 from dataclasses import dataclass
@@ -36,13 +35,14 @@ from auditstream.archive.errors import ArchiveError
 from auditstream.archive.layout import normalize_prefix
 from auditstream.archive.manifest import KEYS_ROOT, MANIFEST_ROOT
 from auditstream.archive.reader import decode_parquet
+from auditstream.archive.trust import Keyring
 from auditstream.archive.verify import Finding, FindingKind, VerificationReport
 from auditstream.auditor.errors import ArchiveAccessError, AuditorError
 from auditstream.auditor.local_archive import LocalArchiveClient
 from auditstream.auditor.output import OutputFormat, writer_for
 from auditstream.auditor.query import query_archive, select_objects
 from auditstream.auditor.settings import AuditorSettings
-from auditstream.auditor.verify import OFFLINE_BUCKET
+from auditstream.auditor.verify import OFFLINE_BUCKET, trusted_keyring
 
 PACKAGE_FORMAT = "auditstream.evidence/v1"
 
@@ -175,8 +175,8 @@ def export_evidence(
         }
         (out / "package.json").write_text(json.dumps(description, indent=2))
         # 4. verify what was written, as the recipient will
-        report = verify_package(out)
-        (out / "verification.json").write_text(_report_json(report))
+        report = verify_package(out, keyring=trusted_keyring(settings.trust))
+        (out / "verification.json").write_text(report.to_json())
     except OSError as exc:
         raise ExportError(out, exc.strerror or str(exc)) from exc
     except ArchiveError as exc:
@@ -184,12 +184,13 @@ def export_evidence(
     return ExportSummary(out, table.num_rows, len(objects), copied_manifests, report.ok)
 
 
-def verify_package(root: Path, *, trusted: frozenset[str] | None = None) -> VerificationReport:
+def verify_package(root: Path, *, keyring: Keyring | None = None) -> VerificationReport:
     """Verify an evidence package offline.
 
     Args:
         root: The package directory.
-        trusted: Signer key ids to accept; the package's own keys when None.
+        keyring: The signer keys to trust; None trusts the package's own keys, and the
+            report says so (whoever altered the package could have altered its keys).
 
     Returns:
         The report, with package-level failures (missing objects, events not found in
@@ -212,7 +213,7 @@ def verify_package(root: Path, *, trusted: frozenset[str] | None = None) -> Veri
         prefix=description["prefix"],
         check_objects=lambda key: key in listed,
         check_retention=False,
-        trusted_key_ids=trusted,
+        keyring=keyring,
     )
     chained = report.chained_objects()
     found_ids: set[str] = set()
@@ -244,12 +245,6 @@ def verify_package(root: Path, *, trusted: frozenset[str] | None = None) -> Veri
     # Orphans of the live bucket are not part of a package.
     report.orphans = [o for o in report.orphans if o in listed]
     return report
-
-
-def _report_json(report: VerificationReport) -> str:
-    data = dataclasses.asdict(report)
-    data["ok"] = report.ok
-    return json.dumps(data, indent=2, default=str)
 
 
 def _list(client: Any, bucket: str, prefix: str) -> list[str]:

@@ -16,6 +16,7 @@ from auditstream.schemas.settings import (
     KafkaSettings,
     S3Settings,
     TopicSettings,
+    TrustSettings,
     build_role_settings,
     role_settings_config,
 )
@@ -46,6 +47,7 @@ class AuditorSettings(BaseSettings):
         s3: How to reach the archive bucket (read access is enough).
         kafka: How to reach Kafka (``audit status`` reads lag and the DLQ).
         topics: The pipeline's topic names.
+        trust: The signer keys to trust (``AUDITSTREAM_TRUST__KEYRING_FILE``).
         auditor: The auditor's own knobs.
     """
 
@@ -54,6 +56,7 @@ class AuditorSettings(BaseSettings):
     s3: S3Settings = S3Settings()
     kafka: KafkaSettings = KafkaSettings()
     topics: TopicSettings = TopicSettings()
+    trust: TrustSettings = TrustSettings()
     auditor: AuditorSection = AuditorSection()
 
 

@@ -3,8 +3,9 @@
 A thin layer over :func:`auditstream.archive.verify_archive`, which owns the checks
 (signatures, chain linkage, consumer-position continuity, object SHA-256 and size,
 Object Lock retention, digests against chain heads, orphans). This module chooses what
-to check: the live bucket or an offline copy, which signer keys to trust, and which
-objects to download (all, or those of a tenant and time range). It never writes.
+to check: the live bucket or an offline copy, which signer keys to trust (the configured
+keyring; the archive's own only when none is configured, and the report then says so),
+and which objects to download (all, or those of a tenant and time range). It never writes.
 """
 
 from __future__ import annotations
@@ -13,57 +14,38 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from auditstream.archive import make_s3_client, verify_archive
 from auditstream.archive.direct import DirectReader
-from auditstream.archive.errors import ArchiveError
+from auditstream.archive.errors import ArchiveError, SigningKeyError
 from auditstream.archive.layout import encode_tenant, parse_object_key
-from auditstream.archive.signing import key_id_of
+from auditstream.archive.trust import Keyring, load_keyring
 from auditstream.archive.verify import VerificationReport, VerifyProgress
-from auditstream.auditor.errors import ArchiveAccessError, AuditorError
+from auditstream.auditor.errors import ArchiveAccessError, TrustedKeyError
 from auditstream.auditor.local_archive import LocalArchiveClient
 from auditstream.auditor.settings import AuditorSettings
+from auditstream.schemas.settings import TrustSettings
 
 OFFLINE_BUCKET = "offline-copy"
 
 
-class TrustedKeyError(AuditorError):
-    """A public key given with ``--key`` cannot be read.
+def trusted_keyring(trust: TrustSettings, keys: Iterable[Path] = ()) -> Keyring | None:
+    """Return the keys to trust: ``--key`` files plus the configured keyring.
+
+    None when nothing is configured: verification then checks against the keys found
+    in the archive, and says so.
 
     Args:
-        path: The file.
-        reason: What is wrong with it.
-    """
-
-    def __init__(self, path: Path, reason: str) -> None:
-        self.path = path
-        self.reason = reason
-        super().__init__(f"public key {path}: {reason}; pass an Ed25519 public key in PEM form")
-
-
-def trusted_key_ids(paths: Iterable[Path]) -> frozenset[str] | None:
-    """Return the key ids of public key files, or None (trust published keys) when empty.
-
-    Args:
-        paths: PEM files of the signer public keys the auditor trusts.
+        trust: ``AUDITSTREAM_TRUST__*``.
+        keys: Files given with ``--key`` (each one or more PEM public keys).
 
     Raises:
-        TrustedKeyError: A file cannot be read or is not an Ed25519 public key.
+        TrustedKeyError: A keyring source cannot be read or holds no Ed25519 key.
     """
-    ids = set()
-    for path in paths:
-        try:
-            key = serialization.load_pem_public_key(path.read_bytes())
-        except OSError as exc:
-            raise TrustedKeyError(path, exc.strerror or "cannot read") from exc
-        except ValueError as exc:
-            raise TrustedKeyError(path, "not a PEM public key") from exc
-        if not isinstance(key, Ed25519PublicKey):
-            raise TrustedKeyError(path, "not an Ed25519 key")
-        ids.add(key_id_of(key))
-    return frozenset(ids) or None
+    files = [*keys, *([trust.keyring_file] if trust.keyring_file else [])]
+    try:
+        return load_keyring(files, text=trust.keys)
+    except SigningKeyError as exc:
+        raise TrustedKeyError(exc.detail) from exc
 
 
 def object_scope(
@@ -101,7 +83,7 @@ def verify_bucket(
     tenant: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    trusted: frozenset[str] | None = None,
+    keyring: Keyring | None = None,
     progress: Callable[[VerifyProgress], None] | None = None,
 ) -> VerificationReport:
     """Verify the live archive.
@@ -117,7 +99,7 @@ def verify_bucket(
         tenant: Only hash this tenant's objects.
         since: Only hash objects from this time.
         until: Only hash objects before this time.
-        trusted: Signer key ids to accept; any published key when None.
+        keyring: The signer keys to trust; None trusts the archive's own (and says so).
         progress: Called with the counts so far while it runs (a progress display).
 
     Raises:
@@ -130,7 +112,7 @@ def verify_bucket(
             bucket=s3.bucket,
             prefix=s3.prefix,
             check_objects=object_scope(s3.prefix, tenant=tenant, since=since, until=until),
-            trusted_key_ids=trusted,
+            keyring=keyring,
             direct=DirectReader.for_settings(s3),
             progress=progress,
         )
@@ -139,7 +121,7 @@ def verify_bucket(
 
 
 def verify_copy(
-    root: Path, *, prefix: str = "", trusted: frozenset[str] | None = None
+    root: Path, *, prefix: str = "", keyring: Keyring | None = None
 ) -> VerificationReport:
     """Verify a downloaded copy of an archive with nothing but its files and public keys.
 
@@ -148,8 +130,8 @@ def verify_copy(
     Args:
         root: The directory mirroring the bucket's keys.
         prefix: The archive prefix inside it.
-        trusted: Signer key ids to accept; the copy's own ``keys/`` when None (weaker:
-            whoever altered the copy could have altered its keys too).
+        keyring: The signer keys to trust; None trusts the copy's own ``keys/`` and says
+            so (whoever altered the copy could have altered its keys too).
 
     Raises:
         ArchiveAccessError: The directory does not exist.
@@ -162,7 +144,7 @@ def verify_copy(
             bucket=OFFLINE_BUCKET,
             prefix=prefix,
             check_retention=False,
-            trusted_key_ids=trusted,
+            keyring=keyring,
         )
     except ArchiveError as exc:
         raise ArchiveAccessError(str(root), str(exc)) from exc

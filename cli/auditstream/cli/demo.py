@@ -64,6 +64,19 @@ def _demo_signing_key(state: Path) -> str:
     return str(key_file)
 
 
+def _demo_keyring(env: dict[str, str], state: Path) -> str:
+    """The sink key's public half as a keyring file: what an auditor is handed out of band."""
+    from auditstream.archive.signing import Signer, public_key_pem  # noqa: PLC0415
+
+    if "AUDITSTREAM_SINK__SIGNING_KEY" in env:
+        signer = Signer.from_bytes(env["AUDITSTREAM_SINK__SIGNING_KEY"].encode(), source="env")
+    else:
+        signer = Signer.from_file(Path(env["AUDITSTREAM_SINK__SIGNING_KEY_FILE"]))
+    keyring = state / "keyring.pem"
+    keyring.write_bytes(public_key_pem(signer.public_key))
+    return str(keyring)
+
+
 def demo(
     requests: Annotated[
         int, typer.Option(min=1, max=100_000, help="User requests to simulate.")
@@ -82,6 +95,8 @@ def demo(
     env["AUDITSTREAM_PROCESSOR__HMAC_KEY_FILE"] = _demo_key(state)
     if "AUDITSTREAM_SINK__SIGNING_KEY" not in env:
         env.setdefault("AUDITSTREAM_SINK__SIGNING_KEY_FILE", _demo_signing_key(state))
+    if not {"AUDITSTREAM_TRUST__KEYRING_FILE", "AUDITSTREAM_TRUST__KEYS"} & env.keys():
+        env["AUDITSTREAM_TRUST__KEYRING_FILE"] = _demo_keyring(env, state)
     env.setdefault("AUDITSTREAM_SINK__MAX_AGE_S", "2")
     run_id = uuid.uuid4().hex[:8]
     environment = f"demo-{run_id}"
@@ -241,12 +256,13 @@ def _auditor_settings(env: dict[str, str]) -> Any:
 def _verify(env: dict[str, str]) -> bool:
     """Verify the whole archive (every demo run so far); print the report; True if it passed."""
     from auditstream.auditor.cli.verify import progress_display, render  # noqa: PLC0415
-    from auditstream.auditor.verify import verify_bucket  # noqa: PLC0415
+    from auditstream.auditor.verify import trusted_keyring, verify_bucket  # noqa: PLC0415
 
     with progress_display(console) as show:
-        report = verify_bucket(_auditor_settings(env), progress=show)
+        settings = _auditor_settings(env)
+        report = verify_bucket(settings, keyring=trusted_keyring(settings.trust), progress=show)
     render(report, out, offline=False)
-    return report.ok
+    return report.ok and report.anchored
 
 
 def _query(env: dict[str, str], sql: str) -> Any:

@@ -28,6 +28,7 @@ app.command("demo")(demo.demo)
 _STAGE_COMMANDS = {
     "process": ("auditstream.processor.cli", "processor", "Run redaction processor workers."),
     "sink": ("auditstream.sink.cli", "sink", "Run sink workers writing the archive."),
+    "keys": ("auditstream.sink.keys_cli", "sink", "Print the sink's public key; rotate it."),
     "query": ("auditstream.auditor.cli.query", "auditor", "Query the archive with SQL."),
     "trace": ("auditstream.auditor.cli.trace", "auditor", "Show one trace as a timeline tree."),
     "session": ("auditstream.auditor.cli.session", "auditor", "Show a session's traces."),

@@ -1,4 +1,4 @@
-"""Settings sections shared by the worker roles and the CLI: Kafka, topics, S3.
+"""Settings sections shared by the worker roles and the CLI: Kafka, topics, S3, trust.
 
 Each role's ``settings.py`` nests these in its own pydantic-settings class, so the
 variables read ``AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS``, ``AUDITSTREAM_S3__BUCKET`` in
@@ -10,6 +10,7 @@ same way. This module needs pydantic; the producer SDK never imports it (its
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
@@ -139,6 +140,22 @@ class S3Settings(_Section):
     secret_access_key: SecretStr | None = None
     bucket: str = Field(default="auditstream-archive", min_length=3, max_length=63)
     prefix: str = ""
+
+
+class TrustSettings(_Section):
+    """Which signer keys the archive's signatures are checked against.
+
+    Never the keys the bucket itself holds: whoever may write to the bucket could have put
+    them there. The sink and every auditor command read these; ``audit keys export``
+    prints the sink's public key in the form both fields take.
+
+    Attributes:
+        keyring_file: A file of one or more Ed25519 public keys, PEM, one after another.
+        keys: The same PEM text in a variable (containers, CI secrets).
+    """
+
+    keyring_file: Path | None = None
+    keys: str | None = None
 
 
 # Field names that hold secrets or point at them: their values never reach an error message.

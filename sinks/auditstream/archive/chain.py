@@ -278,6 +278,19 @@ class ChainReader:
         """
         return sorted(self._list(normalize_prefix(self._prefix) + under))
 
+    def read_all(self, under: str) -> list[tuple[str, bytes]]:
+        """Return every object below ``<prefix>/<under>`` with its bytes, sorted by key.
+
+        Args:
+            under: A path below the archive prefix, e.g. ``"keys/rotations/"``.
+
+        Raises:
+            ArchiveUnavailableError: The store did not answer.
+            BucketUnreachableError: The store refused a read.
+        """
+        found = ((key, self.get(key)) for key in self.list_keys(under))
+        return [(key, data) for key, data in found if data is not None]
+
     def public_key(self, key_id: str) -> Ed25519PublicKey:
         """Return a published public key (cached after the first read).
 
@@ -296,6 +309,10 @@ class ChainReader:
                 raise SigningKeyError(f"no public key {key_id} is published at {key!r}")
             self._keys[key_id] = load_public_key(data, key_id=key_id)
         return self._keys[key_id]
+
+    def published_key_ids_read(self) -> list[str]:
+        """Return the ids of the published keys read so far, sorted."""
+        return sorted(self._keys)
 
     def _list(self, prefix: str, *, delimiter: str = "") -> Iterator[str]:
         pages = self._client.get_paginator("list_objects_v2").paginate(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from auditstream.archive.chain import ChainHead, ChainReader
 from auditstream.archive.digest import Digest
 from auditstream.archive.errors import ManifestFormatError, SigningKeyError
@@ -21,6 +23,7 @@ from auditstream.archive.findings import (
 )
 from auditstream.archive.manifest import Manifest, ManifestObject
 from auditstream.archive.signing import verify_signature
+from auditstream.archive.trust import Keyring
 
 
 def check_manifest(
@@ -30,7 +33,7 @@ def check_manifest(
     previous: ChainHead | None,
     *,
     key: str,
-    trusted: frozenset[str] | None,
+    keyring: Keyring | None,
 ) -> None:
     """Check one manifest's name, signature, link to its predecessor and positions.
 
@@ -40,7 +43,7 @@ def check_manifest(
         link: The manifest with the hash of its bytes.
         previous: The manifest before it; None for seq 0.
         key: Its object key.
-        trusted: Signer key ids to accept; any published key when None.
+        keyring: The trusted keys; None trusts the keys published in the archive.
 
     Raises:
         ArchiveUnavailableError: The store did not answer.
@@ -49,7 +52,7 @@ def check_manifest(
     manifest = link.manifest
     if (manifest.partition, manifest.seq) != (report.partition, int(key[-25:-5])):
         report.fail(FindingKind.FORMAT, key, f"names p{manifest.partition} seq {manifest.seq}")
-    check_signature(reader, report, manifest, key=key, trusted=trusted)
+    check_signature(reader, report, manifest, key=key, keyring=keyring)
     expected_prev = previous.sha256 if previous else None
     if manifest.prev_sha256 != expected_prev:
         report.fail(
@@ -106,22 +109,49 @@ def _check_dead_letters(report: PartitionReport, manifest: Manifest, *, key: str
         previous = max(previous, letter.offset)
 
 
+def signer_key(reader: ChainReader, keyring: Keyring | None, key_id: str) -> Ed25519PublicKey:
+    """Return the public key to check a signature by ``key_id`` against.
+
+    With a keyring, only its keys: a key published under ``keys/`` is never trusted for
+    being there. Without one, the key published in the archive.
+
+    Args:
+        reader: Reads published keys.
+        keyring: The trusted keys, or None.
+        key_id: The signer key id a manifest, digest or record names.
+
+    Raises:
+        SigningKeyError: The key is not trusted, not published, or not valid.
+        ArchiveUnavailableError: The store did not answer.
+        BucketUnreachableError: The store refused a read.
+    """
+    if keyring is None:
+        return reader.public_key(key_id)
+    trusted = keyring.keys.get(key_id)
+    if trusted is None:
+        raise SigningKeyError(
+            f"signer {key_id} is not in the keyring (trusted: {', '.join(keyring.key_ids())}); "
+            "a key found under keys/ is never trusted for being there"
+        )
+    return trusted
+
+
 def check_signature(
     reader: ChainReader,
     report: PartitionReport | VerificationReport,
     signed: Manifest | Digest,
     *,
     key: str,
-    trusted: frozenset[str] | None,
+    keyring: Keyring | None,
 ) -> None:
-    """Check that a manifest or digest is signed by a published (and trusted) key.
+    """Check that a manifest or digest is signed by a trusted key.
 
     Args:
         reader: Reads published keys.
         report: Where a failure is recorded.
         signed: The manifest or digest.
         key: Its object key.
-        trusted: Signer key ids to accept; any published key when None.
+        keyring: The trusted keys; None trusts the keys published in the archive.
 
     Raises:
         ArchiveUnavailableError: The store did not answer.
@@ -129,11 +159,8 @@ def check_signature(
     """
     key_id = signed.signer_key_id
     findings = report.findings
-    if trusted is not None and key_id not in trusted:
-        findings.append(Finding(FindingKind.SIGNATURE, key, f"signer {key_id} is not trusted"))
-        return
     try:
-        public_key = reader.public_key(key_id)
+        public_key = signer_key(reader, keyring, key_id)
     except SigningKeyError as exc:
         findings.append(Finding(FindingKind.SIGNATURE, key, exc.detail))
         return
@@ -196,7 +223,7 @@ def check_digest(
     report: VerificationReport,
     key: str,
     hashes: dict[int, dict[int, str]],
-    trusted: frozenset[str] | None,
+    keyring: Keyring | None,
 ) -> None:
     """Check a digest's signature and that each chain head it names is in the chains.
 
@@ -205,7 +232,7 @@ def check_digest(
         report: Where failures are recorded.
         key: The digest's object key.
         hashes: Each walked manifest's SHA-256, by partition and sequence number.
-        trusted: Signer key ids to accept; any published key when None.
+        keyring: The trusted keys; None trusts the keys published in the archive.
 
     Raises:
         ArchiveUnavailableError: The store did not answer.
@@ -219,7 +246,7 @@ def check_digest(
     except ManifestFormatError as exc:
         report.findings.append(Finding(FindingKind.FORMAT, key, exc.reason))
         return
-    check_signature(reader, report, digest, key=key, trusted=trusted)
+    check_signature(reader, report, digest, key=key, keyring=keyring)
     for head in digest.heads:
         found = hashes.get(head.partition, {}).get(head.seq)
         if found is None:

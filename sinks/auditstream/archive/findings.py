@@ -6,10 +6,13 @@ renderers; nothing here reads the bucket.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import json
 from dataclasses import dataclass, field
 
 from auditstream.archive.manifest import ManifestDeadLetter, ManifestObject
+from auditstream.archive.trust import TrustSource
 
 
 class FindingKind(enum.StrEnum):
@@ -93,7 +96,10 @@ class VerificationReport:
         partitions: One report per partition with manifests, by partition.
         digests: Digests checked.
         orphans: Data objects no manifest references (reported, not failures).
-        findings: Failures outside a partition chain (digests).
+        findings: Failures outside a partition chain (digests, key rotations).
+        trust: Where the keys signatures were checked against came from: a keyring
+            configured outside the archive, or the archive's own published keys.
+        trusted_keys: The key ids signatures were checked against.
     """
 
     bucket: str
@@ -102,6 +108,8 @@ class VerificationReport:
     digests: int = 0
     orphans: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    trust: TrustSource = TrustSource.ARCHIVE
+    trusted_keys: list[str] = field(default_factory=list)
 
     @property
     def failures(self) -> list[Finding]:
@@ -110,8 +118,20 @@ class VerificationReport:
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed (orphans are allowed)."""
+        """True when nothing failed (orphans are allowed), whatever the trust source."""
         return not self.failures
+
+    @property
+    def anchored(self) -> bool:
+        """True when signatures were checked against keys from outside the archive."""
+        return self.trust is TrustSource.KEYRING
+
+    def to_json(self) -> str:
+        """Return the report as indented JSON, with ``ok`` and ``anchored`` spelled out."""
+        data = dataclasses.asdict(self)
+        data["ok"] = self.ok
+        data["anchored"] = self.anchored
+        return json.dumps(data, indent=2, default=str)
 
     def chained_objects(self) -> dict[str, ManifestObject]:
         """Return every data object a manifest vouches for, by key (what queries count)."""

@@ -39,6 +39,13 @@ from auditstream.archive.findings import (
 )
 from auditstream.archive.manifest import Manifest, ManifestObject, manifest_key
 from auditstream.archive.reader import list_data_objects
+from auditstream.archive.trust import (
+    ROTATION_ROOT,
+    Keyring,
+    TrustSource,
+    extend_by_rotations,
+    parse_rotations,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -52,6 +59,7 @@ __all__ = [
     "PartitionReport",
     "VerificationReport",
     "VerifyProgress",
+    "resolve_trust",
     "verify_archive",
     "verify_partition_chain",
 ]
@@ -96,7 +104,7 @@ def verify_partition_chain(
     *,
     check_objects: bool | Callable[[str], bool] = True,
     check_retention: bool = True,
-    trusted_key_ids: frozenset[str] | None = None,
+    keyring: Keyring | None = None,
     now: datetime | None = None,
 ) -> tuple[PartitionReport, dict[int, str]]:
     """Walk one partition's chain from seq 0 to its head and check every link.
@@ -113,7 +121,9 @@ def verify_partition_chain(
         check_objects: Download every object and compare size and SHA-256; a predicate
             on the object key checks only the objects it accepts.
         check_retention: Check Object Lock retention of manifests and objects.
-        trusted_key_ids: Accept only these signer key ids; any published key when None.
+        keyring: The signer keys to trust (from outside the archive) and the rotations
+            they signed; None trusts the keys published in the archive, which the report
+            says (``report.trust``).
         now: The time retention must outlast (the current time when None).
 
     Returns:
@@ -123,7 +133,7 @@ def verify_partition_chain(
         ArchiveUnavailableError: The store did not answer.
         BucketUnreachableError: The store refused a read.
     """
-    options = _Options(check_objects, check_retention, trusted_key_ids, now or datetime.now(UTC))
+    options = _Options(check_objects, check_retention, keyring, now or datetime.now(UTC))
     with _Run(reader, ObjectFetcher(reader), options) as run:
         walk = run.walk(partition)
         run.drain()
@@ -138,7 +148,7 @@ def verify_archive(
     prefix: str,
     check_objects: bool | Callable[[str], bool] = True,
     check_retention: bool = True,
-    trusted_key_ids: frozenset[str] | None = None,
+    keyring: Keyring | None = None,
     now: datetime | None = None,
     direct: DirectReader | None = None,
     progress: Callable[[VerifyProgress], None] | None = None,
@@ -155,7 +165,9 @@ def verify_archive(
         check_objects: Download every object and compare size and SHA-256; a predicate
             on the object key checks only the objects it accepts.
         check_retention: Check Object Lock retention of manifests and objects.
-        trusted_key_ids: Accept only these signer key ids; any published key when None.
+        keyring: The signer keys to trust (from outside the archive) and the rotations
+            they signed; None trusts the keys published in the archive, which the report
+            says (``report.trust``).
         now: The time retention must outlast (the current time when None).
         direct: Reads manifests and objects of ``bucket`` with less CPU per request
             than ``client`` (:meth:`DirectReader.for_settings`); None reads through
@@ -172,8 +184,9 @@ def verify_archive(
     """
     reader = ChainReader(client, bucket=bucket, prefix=prefix)
     fetcher = ObjectFetcher(reader, client, bucket=bucket, direct=direct)
-    options = _Options(check_objects, check_retention, trusted_key_ids, now or datetime.now(UTC))
     report = VerificationReport(bucket=bucket, prefix=prefix)
+    keyring = resolve_trust(reader, keyring, report)
+    options = _Options(check_objects, check_retention, keyring, now or datetime.now(UTC))
     with _Run(reader, fetcher, options, progress) as run:
         # Orphans are the listed data objects no manifest names; listing while the chains
         # are walked keeps the threads busy (a sink running meanwhile makes orphans of its
@@ -190,17 +203,49 @@ def verify_archive(
         hashes[walk.report.partition] = walk.hashes
     for key in reader.list_keys(DIGEST_ROOT):
         report.digests += 1
-        check_digest(reader, report, key, hashes, trusted_key_ids)
+        check_digest(reader, report, key, hashes, keyring)
     chained = report.chained_objects()
     report.orphans = [o.key for o in listed if o.key not in chained]
+    if keyring is None:
+        report.trusted_keys = reader.published_key_ids_read()
     return report
+
+
+def resolve_trust(
+    reader: ChainReader, keyring: Keyring | None, report: VerificationReport
+) -> Keyring | None:
+    """Extend a keyring by the rotation records it signed; record the rest as findings.
+
+    Args:
+        reader: Reads the rotation records.
+        keyring: The keys trusted from outside the archive; None trusts published keys.
+        report: Gets the trust source, the trusted key ids and a finding per rotation
+            record that was not followed.
+
+    Returns:
+        The keyring to check signatures against (None: the published keys).
+
+    Raises:
+        ArchiveUnavailableError: The store did not answer.
+        BucketUnreachableError: The store refused a read.
+    """
+    if keyring is None:
+        report.trust = TrustSource.ARCHIVE
+        return None
+    records, broken = parse_rotations(reader.read_all(ROTATION_ROOT))
+    extended, untrusted = extend_by_rotations(keyring, records)
+    report.findings.extend(Finding(FindingKind.FORMAT, r.key, r.reason) for r in broken)
+    report.findings.extend(Finding(FindingKind.SIGNATURE, r.key, r.reason) for r in untrusted)
+    report.trust = TrustSource.KEYRING
+    report.trusted_keys = extended.key_ids()
+    return extended
 
 
 @dataclass(frozen=True, slots=True)
 class _Options:
     check_objects: bool | Callable[[str], bool]
     check_retention: bool
-    trusted: frozenset[str] | None
+    keyring: Keyring | None
     now: datetime
 
     def download(self, key: str) -> bool:
@@ -322,7 +367,7 @@ class _Run:
         link = ChainHead(manifest, hashlib.sha256(fetched.data).hexdigest())
         walk.hashes[seq] = link.sha256
         check_manifest(
-            self._reader, report, link, walk.head, key=key, trusted=self._options.trusted
+            self._reader, report, link, walk.head, key=key, keyring=self._options.keyring
         )
         if self._options.check_retention:
             check_retention(report.findings, key, fetched.lock, self._options.now)

@@ -19,7 +19,7 @@ from auditstream.archive.writer import ArchiveWriter
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.digests import DigestWriter
 from auditstream.sink.flush import PartitionFlusher
-from auditstream.sink.keys import load_signer
+from auditstream.sink.keys import load_signer, load_trust
 from auditstream.sink.settings import SinkSettings
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def open_archive(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     monotonic: Callable[[], float],
 ) -> ArchiveParts:
-    """Load the signing key, check the bucket, publish the public key, build the parts.
+    """Load the signing key, check the bucket, load the trusted keys, build the parts.
 
     Args:
         settings: The sink's settings.
@@ -64,7 +64,8 @@ def open_archive(
     Raises:
         BucketNotLockedError: The bucket lacks Object Lock or versioning.
         BucketUnreachableError: The bucket cannot be reached.
-        SigningKeyError: No usable signing key.
+        SigningKeyError: No usable signing key, or the keyring cannot be read.
+        UntrustedSignerError: A keyring is configured and does not trust the signing key.
         ArchiveUnavailableError, ArchiveWriteError: The public key cannot be published.
     """
     sink, s3 = settings.sink, settings.s3
@@ -91,6 +92,7 @@ def open_archive(
         writer,
         reader,
         signer,
+        keyring=load_trust(settings.trust, signer, reader),
         topic=settings.topics.redacted,
         retain_until=lambda: clock() + period,
         clock=clock,

@@ -1,10 +1,12 @@
 """The worker's side of the manifest chains: resume from the bucket, append after a flush.
 
 The bucket, not Kafka, says where each partition continues: :meth:`ChainKeeper.resume`
-reads the partition's chain head and checks its signature; :meth:`ChainKeeper.append`
-writes the next manifest with ``If-None-Match: *``. The manifest key is the fence: if
-another worker took the sequence number first, :class:`FencedError` tells the caller to
-drop its batch and resume after the new head. No Kafka here.
+reads the partition's chain head and checks that a trusted key signed it (a head it
+cannot trust stops the worker: resuming would vouch for whatever the head claims);
+:meth:`ChainKeeper.append` writes the next manifest with ``If-None-Match: *``. The
+manifest key is the fence: if another worker took the sequence number first,
+:class:`FencedError` tells the caller to drop its batch and resume after the new head.
+No Kafka here.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from auditstream.archive.manifest import (
     public_key_key,
 )
 from auditstream.archive.signing import Signer, public_key_pem, verify_signature
+from auditstream.archive.trust import Keyring
 from auditstream.archive.writer import ArchiveWriter
-from auditstream.sink.errors import FencedError, ManifestChainError
+from auditstream.sink.errors import FencedError, ManifestChainError, UntrustedHeadError
 from auditstream.sink.flush import FlushResult
 
 log = structlog.get_logger(__name__)
@@ -38,12 +41,23 @@ class ChainKeeper:
         writer: The archive writer (manifests are written and locked like data).
         reader: Reads heads and published keys from the same prefix.
         signer: Signs every manifest.
+        keyring: Keys whose heads may be resumed from besides the signer's own
+            (:func:`~auditstream.sink.keys.load_trust`).
         topic: The topic whose partitions the chains describe.
         retain_until: Returns the retention end for an object written now.
         clock: Returns the current aware UTC time.
     """
 
-    __slots__ = ("_clock", "_heads", "_reader", "_retain_until", "_signer", "_topic", "_writer")
+    __slots__ = (
+        "_clock",
+        "_heads",
+        "_keyring",
+        "_reader",
+        "_retain_until",
+        "_signer",
+        "_topic",
+        "_writer",
+    )
 
     def __init__(
         self,
@@ -51,6 +65,7 @@ class ChainKeeper:
         reader: ChainReader,
         signer: Signer,
         *,
+        keyring: Keyring | None = None,
         topic: str,
         retain_until: Callable[[], datetime],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -58,6 +73,7 @@ class ChainKeeper:
         self._writer = writer
         self._reader = reader
         self._signer = signer
+        self._keyring = Keyring.of(signer.public_key).union(keyring or Keyring({}))
         self._topic = topic
         self._retain_until = retain_until
         self._clock = clock
@@ -109,16 +125,18 @@ class ChainKeeper:
             The head, or None when the partition has no manifest yet.
 
         Raises:
-            ManifestChainError: The head belongs to another topic, its signature fails,
-                or the manifest after it was deleted (hidden by a delete marker).
-            SigningKeyError: The head's signing key is not published.
+            ManifestChainError: The head belongs to another topic, or the manifest after it
+                was deleted (hidden by a delete marker).
+            UntrustedHeadError: The head is not signed by a trusted key, its signature
+                fails, or it names another partition or sequence number than its key.
             ManifestFormatError: The head is not a valid manifest.
             ArchiveUnavailableError: The store did not answer.
         """
         known = self._heads.get(partition)
-        head = self._reader.head(partition, known=known.seq if known else None)
+        seq = self._reader.head_seq(partition, known=known.seq if known else None)
+        head = None if seq is None else self._reader.manifest(partition, seq)
         if head is not None:
-            self._check(head)
+            self._check(head, partition, seq)
         following = head.seq + 1 if head else 0
         if self._reader.deleted(manifest_key(self._reader.prefix, partition, following)):
             raise ManifestChainError(
@@ -202,8 +220,17 @@ class ChainKeeper:
         self._heads[partition] = new_head
         return new_head
 
-    def _check(self, head: ChainHead) -> None:
+    def _check(self, head: ChainHead, partition: int, seq: int | None) -> None:
         manifest = head.manifest
+        key = manifest_key(self._reader.prefix, partition, head.seq if seq is None else seq)
+        if (manifest.partition, manifest.seq) != (partition, seq):
+            raise UntrustedHeadError(
+                partition,
+                key=key,
+                signer=manifest.signer_key_id,
+                reason=f"it names partition {manifest.partition} seq {manifest.seq}: a "
+                "manifest copied from another place in the archive",
+            )
         if manifest.topic != self._topic:
             raise ManifestChainError(
                 manifest.partition,
@@ -211,14 +238,18 @@ class ChainKeeper:
                 expected_hash=f"topic {self._topic!r}",
                 found_hash=f"topic {manifest.topic!r} (another archive uses this prefix)",
             )
-        public_key = self._reader.public_key(manifest.signer_key_id)
-        if not verify_signature(public_key, manifest.signature, manifest.signed_payload()):
-            raise ManifestChainError(
-                manifest.partition,
-                manifest.seq,
-                expected_hash=f"a valid signature by key {manifest.signer_key_id}",
-                found_hash="a signature that does not verify",
+        signer = manifest.signer_key_id
+        public_key = self._keyring.keys.get(signer)
+        reason = None
+        if public_key is None:
+            reason = (
+                f"not this worker's key, not in the keyring ({', '.join(self._keyring.key_ids())})"
+                ", and no trusted rotation names it"
             )
+        elif not verify_signature(public_key, manifest.signature, manifest.signed_payload()):
+            reason = "the signature does not verify"
+        if reason is not None:
+            raise UntrustedHeadError(partition, key=key, signer=signer, reason=reason)
 
 
 def _same_batch(theirs: Manifest, ours: Manifest) -> bool:

@@ -11,6 +11,8 @@ its own errors (:mod:`auditstream.archive.errors`); the sink raises those too::
     │   │                              letters (also an ArchiveUnavailableError: retried alike)
     │   ├── ConsumerError              Kafka reported a fatal consumer error
     │   ├── ManifestChainError         a partition's chain does not link where it must
+    │   ├── UntrustedHeadError         a chain head is signed by a key the sink does not trust
+    │   ├── UntrustedSignerError       the sink's own key is not trusted by the keyring
     │   └── FencedError                another worker wrote this chain sequence number first
     └── ArchiveError                   (auditstream.archive.errors)
 
@@ -126,4 +128,53 @@ class FencedError(SinkError):
         super().__init__(
             f"manifest {seq} of partition {partition} was written by another worker first; "
             "this worker drops its batch and resumes after the new chain head"
+        )
+
+
+class UntrustedHeadError(SinkError):
+    """A partition's chain head is signed by a key the sink does not trust.
+
+    The sink would resume right after the head and sign manifests linking to it, vouching
+    for whatever the head claims (positions, objects). It stops instead: it never skips or
+    overwrites positions on a head it cannot trust.
+
+    Args:
+        partition: The Kafka partition.
+        key: The head manifest's object key.
+        signer: The key id the head names as its signer.
+        reason: Why it is not trusted.
+    """
+
+    def __init__(self, partition: int, *, key: str, signer: str, reason: str) -> None:
+        self.partition = partition
+        self.key = key
+        self.signer = signer
+        self.reason = reason
+        super().__init__(
+            f"the chain head of partition {partition} ({key!r}) cannot be trusted: signer "
+            f"{signer}: {reason}; the sink wrote nothing for this partition and stops. Run "
+            "`audit verify --key <trusted key>` on the archive; if the signer is a key you "
+            "rotated to, store its rotation record (`audit keys rotate`) or add it to "
+            "AUDITSTREAM_TRUST__KEYRING_FILE"
+        )
+
+
+class UntrustedSignerError(SinkError):
+    """The sink's signing key is not trusted by the configured keyring.
+
+    Auditors who trust that keyring would reject every manifest the sink signs.
+
+    Args:
+        key_id: The sink's key id.
+        trusted: The key ids the keyring (with its rotations) trusts.
+    """
+
+    def __init__(self, key_id: str, *, trusted: list[str]) -> None:
+        self.key_id = key_id
+        self.trusted = trusted
+        super().__init__(
+            f"the sink's signing key {key_id} is not in the configured keyring "
+            f"(AUDITSTREAM_TRUST__*, trusting {', '.join(trusted)}) and no rotation record "
+            "hands trust to it; add its public key (`audit keys export`) to the keyring, or "
+            "rotate to it with `audit keys rotate`"
         )

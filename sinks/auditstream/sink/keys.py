@@ -1,9 +1,15 @@
-"""Load the worker's manifest signing key from its settings (the only place that does).
+"""The worker's keys: the one that signs its manifests, and the ones it trusts.
 
-Order: ``AUDITSTREAM_SINK__SIGNING_KEY_FILE``, then ``AUDITSTREAM_SINK__SIGNING_KEY``.
-Without either, the worker refuses to start, unless
-``AUDITSTREAM_SINK__DEV_GENERATE_SIGNING_KEY`` is set: then a fresh key is generated
-(and stored in the configured file when that does not exist yet, so restarts keep it).
+The signing key (:func:`load_signer`, the only place that reads it) comes from
+``AUDITSTREAM_SINK__SIGNING_KEY_FILE``, then ``AUDITSTREAM_SINK__SIGNING_KEY``. Without
+either, the worker refuses to start, unless ``AUDITSTREAM_SINK__DEV_GENERATE_SIGNING_KEY``
+is set: then a fresh key is generated (and stored in the configured file when that does
+not exist yet, so restarts keep it).
+
+The trusted keys (:func:`load_trust`) decide which chain heads the worker may resume
+from: its own key, the configured keyring (``AUDITSTREAM_TRUST__*``), and the keys that
+rotation records signed by those hand trust to. A key merely published in the bucket is
+never trusted.
 """
 
 from __future__ import annotations
@@ -12,8 +18,18 @@ import os
 
 import structlog
 
+from auditstream.archive.chain import ChainReader
 from auditstream.archive.errors import SigningKeyError
 from auditstream.archive.signing import Signer
+from auditstream.archive.trust import (
+    ROTATION_ROOT,
+    Keyring,
+    extend_by_rotations,
+    load_keyring,
+    parse_rotations,
+)
+from auditstream.schemas.settings import TrustSettings
+from auditstream.sink.errors import UntrustedSignerError
 from auditstream.sink.settings import SinkSection
 
 log = structlog.get_logger(__name__)
@@ -73,3 +89,45 @@ def load_signer(section: SinkSection) -> Signer:
         "private key: PEM, 32 raw bytes, hex or base64) or AUDITSTREAM_SINK__SIGNING_KEY; "
         "for a dev setup, AUDITSTREAM_SINK__DEV_GENERATE_SIGNING_KEY=true generates one"
     )
+
+
+def load_trust(trust: TrustSettings, signer: Signer, reader: ChainReader) -> Keyring:
+    """Return the keys whose chain heads this worker may resume from.
+
+    Args:
+        trust: ``AUDITSTREAM_TRUST__*``.
+        signer: The worker's own signer (always trusted by the worker itself).
+        reader: Reads the rotation records in the bucket.
+
+    Raises:
+        SigningKeyError: The configured keyring cannot be read.
+        UntrustedSignerError: A keyring is configured, and neither it nor a rotation it
+            signed trusts the worker's own key: auditors would reject its manifests.
+        ArchiveUnavailableError: The store did not answer.
+        BucketUnreachableError: The store refused a read.
+    """
+    files = [trust.keyring_file] if trust.keyring_file else []
+    configured = load_keyring(files, text=trust.keys)
+    rotations, broken = parse_rotations(reader.read_all(ROTATION_ROOT))
+    if configured is not None:
+        from_keyring, _ = extend_by_rotations(configured, rotations)
+        if signer.key_id not in from_keyring:
+            raise UntrustedSignerError(signer.key_id, trusted=from_keyring.key_ids())
+    base = Keyring.of(signer.public_key).union(configured or Keyring({}))
+    keyring, untrusted = extend_by_rotations(base, rotations)
+    for record in [*broken, *untrusted]:
+        log.warning(
+            "key_rotation_not_followed",
+            key=record.key,
+            reason=record.reason,
+            consequence="heads signed by the key it names are not trusted",
+        )
+    if configured is None:
+        log.warning(
+            "no_keyring_configured",
+            trusted=keyring.key_ids(),
+            consequence="only this worker's own key (and rotations it signed) is trusted; "
+            "set AUDITSTREAM_TRUST__KEYRING_FILE so auditors and workers share one anchor",
+        )
+    log.info("trusted_keys", key_ids=keyring.key_ids())
+    return keyring

@@ -24,6 +24,7 @@ from auditstream.schemas.settings import (
     KafkaSettings,
     S3Settings,
     TopicSettings,
+    TrustSettings,
     build_role_settings,
     role_settings_config,
 )
@@ -120,6 +121,7 @@ class SinkSettings(BaseSettings):
         kafka: How to reach Kafka.
         topics: Topic names; the sink reads ``topics.redacted``.
         s3: How to reach the archive bucket.
+        trust: Signer keys to trust besides the sink's own (``AUDITSTREAM_TRUST__*``).
         sink: The sink's own knobs.
     """
 
@@ -128,6 +130,7 @@ class SinkSettings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     topics: TopicSettings = TopicSettings()
     s3: S3Settings = S3Settings()
+    trust: TrustSettings = TrustSettings()
     sink: SinkSection = SinkSection()
 
 

@@ -19,6 +19,7 @@ from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.errors import FencedError
 from auditstream.sink.flush import FlushResult, WrittenObject
+from support.pipeline import TEST_SIGNING_KEY
 from support.sink_harness import SinkUnderTest
 
 pytestmark = pytest.mark.integration
@@ -31,7 +32,7 @@ def _keeper(sut: SinkUnderTest) -> ChainKeeper:
     keeper = ChainKeeper(
         writer,
         reader,
-        Signer.generate(),
+        Signer.from_bytes(TEST_SIGNING_KEY.encode(), source="test key"),  # one group, one key
         topic=sut.topic,
         retain_until=lambda: datetime.now(UTC) + timedelta(days=1),
     )

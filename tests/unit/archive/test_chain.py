@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -17,55 +17,17 @@ from auditstream.archive import (
     ChainReader,
     FindingKind,
     list_chained_objects,
-    verify_archive,
 )
-from auditstream.archive.layout import ObjectKey, PartitionPath
 from auditstream.archive.manifest import Manifest, manifest_key
 from auditstream.archive.signing import Signer
-from auditstream.archive.writer import ArchiveWriter, StoredObject
-from auditstream.sink.batcher import PartitionId
-from auditstream.sink.chain_keeper import ChainKeeper
+from auditstream.archive.trust import Keyring, KeyRotation, rotation_key
+from auditstream.archive.writer import ArchiveWriter
 from auditstream.sink.decoding import RejectedRecord
 from auditstream.sink.digests import DigestWriter
-from auditstream.sink.errors import FencedError, ManifestChainError
-from auditstream.sink.flush import FlushResult, WrittenObject
+from auditstream.sink.errors import FencedError, ManifestChainError, UntrustedHeadError
+from auditstream.sink.flush import FlushResult
+from support.chains import BUCKET, NOW, PREFIX, flush, keeper, verify
 from support.memory_s3 import MemoryS3
-
-PREFIX = "run/"
-BUCKET = "archive"
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-LATER = NOW + timedelta(days=1)
-
-
-def keeper(s3: MemoryS3, signer: Signer | None = None, topic: str = "t") -> ChainKeeper:
-    writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
-    reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
-    chains = ChainKeeper(
-        writer,
-        reader,
-        signer or Signer.generate(),
-        topic=topic,
-        retain_until=lambda: NOW + timedelta(days=30),
-        clock=lambda: NOW,
-    )
-    chains.publish_key()
-    return chains
-
-
-def flush(s3: MemoryS3, partition: int, first: int, last: int, *, body: bytes = b"") -> FlushResult:
-    """Store one data object for offsets first..last and describe it as a flush would."""
-    key = ObjectKey(PartitionPath("a", NOW.date(), 0), partition, first, last)
-    data = body or f"{partition}-{first}-{last}".encode()
-    full = key.render(PREFIX)
-    s3.put_object(
-        Key=full,
-        Body=data,
-        ObjectLockMode="COMPLIANCE",
-        ObjectLockRetainUntilDate=NOW + timedelta(days=30),
-    )
-    stored = StoredObject(full, len(data), hashlib.sha256(data).hexdigest(), "v", None, True)
-    written = WrittenObject(key, stored, last - first + 1, 1, 2)
-    return FlushResult(PartitionId("t", partition), first, last, last - first + 1, (written,))
 
 
 def _rejected(*offsets: int) -> tuple[RejectedRecord, ...]:
@@ -78,10 +40,6 @@ def with_dead_letters(result: FlushResult, *offsets: int) -> FlushResult:
     return FlushResult(
         result.pid, result.first_offset, last, result.records, result.objects, _rejected(*offsets)
     )
-
-
-def verify(s3: MemoryS3, **options):
-    return verify_archive(s3, bucket=BUCKET, prefix=PREFIX, now=NOW, **options)  # type: ignore[arg-type]
 
 
 class TestChainKeeper:
@@ -111,7 +69,7 @@ class TestChainKeeper:
         chains = keeper(s3, signer)
         for start in range(0, 50, 10):
             chains.append(flush(s3, 0, start, start + 9))
-        head = keeper(s3, Signer.generate()).resume(0)
+        head = keeper(s3, Signer.generate(), trusting=(signer,)).resume(0)
         assert head is not None
         assert (head.seq, head.position_after) == (4, 50)
 
@@ -129,7 +87,8 @@ class TestChainKeeper:
     def test_a_second_writer_of_the_same_sequence_number_is_fenced(self):
         """Two workers holding the same head: the second manifest for a seq is refused."""
         s3 = MemoryS3()
-        winner, loser = keeper(s3), keeper(s3)
+        signer = Signer.generate()
+        winner, loser = keeper(s3, signer), keeper(s3, signer)
         winner.resume(0)
         loser.resume(0)
         winner.append(flush(s3, 0, 0, 9))
@@ -151,20 +110,22 @@ class TestChainKeeper:
     def test_a_head_with_a_broken_signature_stops_the_worker(self):
         """Resuming from a tampered head would build on forged history."""
         s3 = MemoryS3()
-        keeper(s3).append(flush(s3, 0, 0, 9))
+        signer = Signer.generate()
+        keeper(s3, signer).append(flush(s3, 0, 0, 9))
         key = manifest_key(PREFIX, 0, 0)
         body = json.loads(s3.objects[key])
         body["position_after"] = 5
         s3.objects[key] = json.dumps(body).encode()
-        with pytest.raises(ManifestChainError, match="signature"):
-            keeper(s3).resume(0)
+        with pytest.raises(UntrustedHeadError, match="signature does not verify"):
+            keeper(s3, signer).resume(0)
 
     def test_a_head_of_another_topic_stops_the_worker(self):
         """Two archives under one prefix would interleave their chains."""
         s3 = MemoryS3()
-        keeper(s3, topic="one").append(flush(s3, 0, 0, 9))
+        signer = Signer.generate()
+        keeper(s3, signer, topic="one").append(flush(s3, 0, 0, 9))
         with pytest.raises(ManifestChainError, match="topic"):
-            keeper(s3, topic="two").resume(0)
+            keeper(s3, signer, topic="two").resume(0)
 
 
 class TestVerifyArchive:
@@ -295,11 +256,16 @@ class TestVerifyArchive:
         assert {f.kind for f in report.failures} == {FindingKind.POSITION}
 
     def test_a_digest_catches_deleted_newest_manifests_and_rotation_keeps_old_ones_valid(self):
-        """After a key rotation both keys verify; deleting the head breaks the digest."""
+        """After a key rotation a keyring of the old key trusts both; deleting the head
+        breaks the digest."""
         s3 = MemoryS3()
         old_key, new_key = Signer.generate(), Signer.generate()
         keeper(s3, old_key).append(flush(s3, 0, 0, 9))
-        rotated = keeper(s3, new_key)
+        record = KeyRotation.create(old_key, new_key.public_key, rotated_at="2026-01-01T00:00:00Z")
+        s3.put_object(
+            Key=rotation_key(PREFIX, old_key.key_id, new_key.key_id), Body=record.to_bytes()
+        )
+        rotated = keeper(s3, new_key, trusting=(old_key,))
         rotated.append(flush(s3, 0, 10, 19))
         writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
         reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
@@ -315,8 +281,10 @@ class TestVerifyArchive:
         )
         assert digests.write() is True
         assert digests.write() is False  # same interval: the first digest stands
-        report = verify(s3)
+        report = verify(s3, keyring=Keyring.of(old_key.public_key))
         assert report.ok, report.failures
+        assert report.anchored
+        assert report.trusted_keys == sorted([old_key.key_id, new_key.key_id])
         assert report.digests == 1
         signers = {
             json.loads(s3.objects[manifest_key(PREFIX, 0, s)])["signer_key_id"] for s in (0, 1)
@@ -331,7 +299,7 @@ class TestVerifyArchive:
     def test_only_trusted_keys_are_accepted_when_a_list_is_given(self):
         """A key published by someone else does not make its manifests valid."""
         s3 = self.build()
-        report = verify(s3, trusted_key_ids=frozenset({"0000000000000000"}))
+        report = verify(s3, keyring=Keyring.of(Signer.generate().public_key))
         assert {f.kind for f in report.failures} == {FindingKind.SIGNATURE}
 
 
@@ -344,7 +312,7 @@ class TestDeletedHead:
         chains.append(flush(s3, 0, 10, 19))
         s3.delete_object(Bucket=BUCKET, Key=manifest_key(PREFIX, 0, 1))
         with pytest.raises(ManifestChainError, match="delete marker"):
-            keeper(s3).resume(0)
+            keeper(s3, trusting=(chains.signer,)).resume(0)
         report = verify(s3)
         assert [f.kind for f in report.failures] == [FindingKind.LINKAGE]
         assert report.failures[0].key == manifest_key(PREFIX, 0, 1)

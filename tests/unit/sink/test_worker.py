@@ -39,6 +39,8 @@ from auditstream.sink.settings import load_sink_settings
 from auditstream.sink.worker import SinkWorker
 
 TOPIC = "audit.events.redacted"
+# The workers of one group share a signing key, as they share their settings.
+GROUP_KEY = "11" * 32
 
 
 class Clock:
@@ -100,6 +102,15 @@ class Store:
     def list_object_versions(self, **params):
         self._check_up()
         return {}
+
+    def get_paginator(self, name):
+        assert name == "list_objects_v2"
+        return self
+
+    def paginate(self, **params):
+        self._check_up()
+        keys = sorted(k for k in self.objects if k.startswith(params.get("Prefix", "")))
+        return [{"Contents": [{"Key": k} for k in keys]}]
 
     def get_object(self, **params):
         self._check_up()
@@ -240,7 +251,7 @@ def run(script, *, store=None, log=None, **sink):
     clock, stop = Clock(), threading.Event()
     store = store or Store(log)
     settings = load_sink_settings(
-        sink={"max_records": 100, "max_age_s": 5.0, "dev_generate_signing_key": True, **sink}
+        sink={"max_records": 100, "max_age_s": 5.0, "signing_key": GROUP_KEY, **sink}
     )
     consumer = ScriptedConsumer(script, log=log, clock=clock, stop=stop)
     producer = RecordingProducer(log)
@@ -259,13 +270,13 @@ def run(script, *, store=None, log=None, **sink):
 
 
 def other_worker_chain(store):
-    """Another worker's view of the same bucket (its own key), to write competing links."""
+    """Another worker of the group (same key), to write competing links."""
     writer = ArchiveWriter(store, bucket="auditstream-archive", lock=BucketLock.LOCKED)
     reader = ChainReader(store, bucket="auditstream-archive", prefix="")
     chains = ChainKeeper(
         writer,
         reader,
-        Signer.generate(),
+        Signer.from_bytes(GROUP_KEY.encode(), source="test"),
         topic=TOPIC,
         retain_until=lambda: datetime.now(UTC) + timedelta(days=1),
     )

@@ -1,18 +1,19 @@
 """``audit verify``: prove the archive is complete and unaltered, or say exactly what is not.
 
-Checks every partition's manifest chain (signatures with the published or ``--key``
-keys, linkage, consumer-position continuity), every object's SHA-256 and size (or those
+Checks every partition's manifest chain (signatures against the trusted keys: ``--key``
+files and ``AUDITSTREAM_TRUST__KEYRING_FILE``/``__KEYS``, plus the key rotations they
+signed; linkage, consumer-position continuity), every object's SHA-256 and size (or those
 of ``--tenant``/``--since``/``--until``), Object Lock retention, and digests against the
 chain heads; orphans are reported. ``--offline DIR`` verifies a downloaded copy or an
 evidence package without the bucket. The report goes to stdout (``--json`` for
 machines), a progress bar over the manifests to stderr on a terminal. Exit codes:
-0 verified, 1 any check failed, 2 errors.
+0 verified against trusted keys, 1 any check failed, 2 errors, 3 every check passed but
+no trusted key was configured, so signatures were checked against the keys the archive
+itself holds (which whoever can write to the bucket could have put there).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,11 +36,12 @@ from auditstream.archive.verify import VerificationReport, VerifyProgress
 from auditstream.auditor.export import verify_package
 from auditstream.auditor.settings import load_auditor_settings
 from auditstream.auditor.timerange import parse_instant
-from auditstream.auditor.verify import trusted_key_ids, verify_bucket, verify_copy
+from auditstream.auditor.verify import trusted_keyring, verify_bucket, verify_copy
 from auditstream.schemas.errors import AuditstreamError
 
 EXIT_FAILED = 1
 EXIT_ERROR = 2
+EXIT_UNANCHORED = 3
 
 app = typer.Typer(name="verify", add_completion=False, help="Verify the archive's integrity.")
 
@@ -121,8 +123,21 @@ def render(report: VerificationReport, console: Console, *, offline: bool) -> No
         )
         for key in report.orphans[:20]:
             console.print(f"  {key}")
+    if report.ok and report.anchored:
+        console.print(
+            f"[bold green]VERIFIED[/]: every check passed; signatures by trusted keys "
+            f"{', '.join(report.trusted_keys)}"
+        )
+        return
     if report.ok:
-        console.print("[bold green]VERIFIED[/]: every check passed")
+        console.print(
+            "[bold yellow]NOT ANCHORED[/]: every check passed, but against keys found in the "
+            f"archive itself ({', '.join(report.trusted_keys) or 'none'}): whoever can write "
+            "to the bucket could have signed with them. Pass --key (or set "
+            "AUDITSTREAM_TRUST__KEYRING_FILE) with the sink's public key from "
+            "`audit keys export`.",
+            soft_wrap=True,
+        )
         return
     console.print(f"[bold red]FAILED[/]: {len(report.failures)} checks failed")
     for finding in report.failures:
@@ -148,7 +163,11 @@ def verify(
     ] = None,
     keys: Annotated[
         list[Path] | None,
-        typer.Option("--key", help="Trust only signers with this public key (PEM); repeatable."),
+        typer.Option(
+            "--key",
+            help="Trust signers with the public keys (PEM) in this file, and the keys they "
+            "rotated to; repeatable. Adds to AUDITSTREAM_TRUST__KEYRING_FILE.",
+        ),
     ] = None,
     offline: Annotated[
         Path | None, typer.Option("--offline", help="Verify this downloaded copy, not the bucket.")
@@ -158,31 +177,30 @@ def verify(
 ) -> None:
     """Verify signatures, chain continuity, object hashes, retention and digests."""
     try:
-        trusted = trusted_key_ids(keys or [])
+        settings = load_auditor_settings()
+        keyring = trusted_keyring(settings.trust, keys or [])
         if offline is not None and (offline / "package.json").is_file():
-            report = verify_package(offline, trusted=trusted)
+            report = verify_package(offline, keyring=keyring)
         elif offline is not None:
-            report = verify_copy(offline, prefix=prefix, trusted=trusted)
+            report = verify_copy(offline, prefix=prefix, keyring=keyring)
         else:
-            settings = load_auditor_settings()
             with progress_display(Console(stderr=True)) as show:
                 report = verify_bucket(
                     settings,
                     tenant=tenant,
                     since=parse_instant(since, option="--since") if since else None,
                     until=parse_instant(until, option="--until") if until else None,
-                    trusted=trusted,
+                    keyring=keyring,
                     progress=show,
                 )
     except AuditstreamError as exc:
         typer.echo("audit verify: error: " + " ".join(str(exc).split()), err=True)
         raise typer.Exit(EXIT_ERROR) from exc
     if as_json:
-        data = dataclasses.asdict(report)
-        data["ok"] = report.ok
-        json.dump(data, sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
+        sys.stdout.write(report.to_json() + "\n")
     else:
         render(report, Console(), offline=offline is not None)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
+    if not report.anchored:
+        raise typer.Exit(EXIT_UNANCHORED)

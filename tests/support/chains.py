@@ -1,0 +1,69 @@
+"""Chains written into an in-memory bucket, as a sink worker writes them (unit tests).
+
+:func:`keeper` is a worker's chain keeper, :func:`flush` stores a data object and
+describes it as a flush would; :func:`verify` verifies the bucket at :data:`NOW`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from auditstream.archive import BucketLock, ChainReader, verify_archive
+from auditstream.archive.findings import VerificationReport
+from auditstream.archive.layout import ObjectKey, PartitionPath
+from auditstream.archive.signing import Signer
+from auditstream.archive.trust import Keyring
+from auditstream.archive.writer import ArchiveWriter, StoredObject
+from auditstream.sink.batcher import PartitionId
+from auditstream.sink.chain_keeper import ChainKeeper
+from auditstream.sink.flush import FlushResult, WrittenObject
+from support.memory_s3 import MemoryS3
+
+PREFIX = "run/"
+BUCKET = "archive"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+LATER = NOW + timedelta(days=1)
+
+
+def keeper(
+    s3: MemoryS3,
+    signer: Signer | None = None,
+    topic: str = "t",
+    *,
+    trusting: tuple[Signer, ...] = (),
+) -> ChainKeeper:
+    writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
+    reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
+    chains = ChainKeeper(
+        writer,
+        reader,
+        signer or Signer.generate(),
+        keyring=Keyring.of(*(t.public_key for t in trusting)),
+        topic=topic,
+        retain_until=lambda: NOW + timedelta(days=30),
+        clock=lambda: NOW,
+    )
+    chains.publish_key()
+    return chains
+
+
+def flush(s3: MemoryS3, partition: int, first: int, last: int, *, body: bytes = b"") -> FlushResult:
+    """Store one data object for offsets first..last and describe it as a flush would."""
+    key = ObjectKey(PartitionPath("a", NOW.date(), 0), partition, first, last)
+    data = body or f"{partition}-{first}-{last}".encode()
+    full = key.render(PREFIX)
+    s3.put_object(
+        Key=full,
+        Body=data,
+        ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=NOW + timedelta(days=30),
+    )
+    stored = StoredObject(full, len(data), hashlib.sha256(data).hexdigest(), "v", None, True)
+    written = WrittenObject(key, stored, last - first + 1, 1, 2)
+    return FlushResult(PartitionId("t", partition), first, last, last - first + 1, (written,))
+
+
+def verify(s3: MemoryS3, **options: Any) -> VerificationReport:
+    return verify_archive(s3, bucket=BUCKET, prefix=PREFIX, now=NOW, **options)  # type: ignore[arg-type]

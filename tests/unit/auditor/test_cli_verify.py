@@ -1,0 +1,100 @@
+"""``audit verify`` says where its trust came from, and only an anchored pass exits 0.
+
+Archives are built in memory by a real chain keeper, then written out as the directory
+``--offline`` reads, so every check runs as it does on a downloaded copy.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from auditstream.archive.signing import Signer, public_key_pem
+from auditstream.auditor.cli.verify import EXIT_FAILED, EXIT_UNANCHORED, app
+from support.chains import PREFIX, flush, keeper
+from support.memory_s3 import MemoryS3
+
+runner = CliRunner()
+
+
+def write_copy(s3: MemoryS3, root: Path) -> Path:
+    for key, data in s3.objects.items():
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        (root / key).write_bytes(data)
+    return root
+
+
+def key_file(root: Path, signer: Signer) -> Path:
+    path = root / f"{signer.key_id}.pem"
+    path.write_bytes(public_key_pem(signer.public_key))
+    return path
+
+
+@pytest.fixture
+def sink() -> Signer:
+    return Signer.generate()
+
+
+@pytest.fixture
+def copy(tmp_path: Path, sink: Signer) -> Path:
+    s3 = MemoryS3()
+    chains = keeper(s3, sink)
+    chains.append(flush(s3, 0, 0, 9))
+    chains.append(flush(s3, 0, 10, 19))
+    return write_copy(s3, tmp_path / "copy")
+
+
+def verify(copy: Path, *options: str):
+    return runner.invoke(app, ["--offline", str(copy), "--prefix", PREFIX, *options])
+
+
+class TestVerifyTrust:
+    def test_with_the_sinks_key_an_intact_archive_is_verified_and_exits_0(self, copy, sink):
+        result = verify(copy, "--key", str(key_file(copy.parent, sink)))
+        assert result.exit_code == 0, result.output
+        assert "VERIFIED" in result.stdout
+        assert sink.key_id in result.stdout
+
+    def test_the_keyring_can_come_from_the_environment(self, copy, sink, monkeypatch):
+        monkeypatch.setenv("AUDITSTREAM_TRUST__KEYS", public_key_pem(sink.public_key).decode())
+        assert verify(copy).exit_code == 0
+
+    def test_without_a_keyring_it_never_says_verified_and_exits_3(self, copy, sink):
+        """Every check passes, but against keys anyone with bucket access could have put."""
+        result = verify(copy)
+        assert result.exit_code == EXIT_UNANCHORED == 3
+        assert "VERIFIED" not in result.stdout
+        assert "NOT ANCHORED" in result.stdout
+        assert "audit keys export" in result.stdout
+
+    def test_the_json_report_names_the_trust_source(self, copy, sink):
+        unanchored = json.loads(verify(copy, "--json").stdout)
+        assert (unanchored["ok"], unanchored["anchored"], unanchored["trust"]) == (
+            True,
+            False,
+            "archive",
+        )
+        anchored = json.loads(
+            verify(copy, "--json", "--key", str(key_file(copy.parent, sink))).stdout
+        )
+        assert (anchored["anchored"], anchored["trust"], anchored["trusted_keys"]) == (
+            True,
+            "keyring",
+            [sink.key_id],
+        )
+
+    def test_a_keyring_without_the_signer_fails_with_exit_1(self, copy):
+        other = Signer.generate()
+        result = verify(copy, "--key", str(key_file(copy.parent, other)))
+        assert result.exit_code == EXIT_FAILED == 1
+        assert "not in the keyring" in result.stdout
+
+    def test_a_key_file_that_is_not_a_public_key_exits_2_naming_it(self, copy, tmp_path):
+        bad = tmp_path / "bad.pem"
+        bad.write_text("hello")
+        result = verify(copy, "--key", str(bad))
+        assert result.exit_code == 2
+        assert "bad.pem" in result.stderr
