@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real stack (once per run) and a fresh pipeline per test."""
+"""End-to-end fixtures: the real stack (once per run), a fresh pipeline or sink per test."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from support.pipeline import PipelineUnderTest, new_pipeline
+from support.sink_harness import SinkUnderTest, new_sink_under_test
 from support.stack import Stack, ensure_stack
 
 
@@ -19,3 +20,9 @@ def stack() -> Stack:
 @pytest.fixture
 def pipeline(stack: Stack, tmp_path: Path) -> Iterator[PipelineUnderTest]:
     yield from new_pipeline(stack, tmp_path)
+
+
+@pytest.fixture
+def sut(stack: Stack, tmp_path: Path) -> Iterator[SinkUnderTest]:
+    """A fresh redacted topic and archive prefix, archived by real sink workers."""
+    yield from new_sink_under_test(stack, tmp_path)

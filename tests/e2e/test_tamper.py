@@ -1,0 +1,164 @@
+"""Attacks on an archive the real sink wrote, on the real S3 server with Object Lock.
+
+The attacker may write anything to the bucket (``s3:PutObject``) but holds no trusted
+private key. Each case asserts the exact finding and the exit code of ``audit verify``
+with the keyring configured and without it (never a plain VERIFIED with exit 0), and
+what a sink restarted on the tampered bucket does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from auditstream.archive import BucketLock, ChainReader
+from auditstream.archive.layout import ObjectKey, PartitionPath
+from auditstream.archive.manifest import manifest_key
+from auditstream.archive.signing import Signer
+from auditstream.archive.trust import Keyring
+from auditstream.archive.writer import ArchiveWriter
+from auditstream.sink.batcher import PartitionId
+from auditstream.sink.chain_keeper import ChainKeeper
+from auditstream.sink.flush import FlushResult, WrittenObject
+from support.pipeline import TEST_SIGNING_KEY
+from support.sink_harness import SinkUnderTest
+from support.wait import wait_until
+
+pytestmark = pytest.mark.integration
+
+EVENTS = 300
+SINK = Signer.from_bytes(TEST_SIGNING_KEY.encode(), source="test key")
+
+
+def archived(sut: SinkUnderTest, events: int = EVENTS) -> None:
+    """Let the real sink archive ``events`` events, then stop it."""
+    sut.produce(events)
+    sut.start(max_records="50")
+    wait_until(
+        lambda: sut.chained_records() >= events,
+        timeout_s=180,
+        interval_s=1,
+        what=f"{events} chained records",
+        describe=sut.logs,
+    )
+    sut.stop()
+
+
+def audit(sut: SinkUnderTest, *args: str, keyring: bool = True) -> subprocess.CompletedProcess[str]:
+    env = sut.env()
+    if not keyring:
+        env.pop("AUDITSTREAM_TRUST__KEYS")
+    return subprocess.run(
+        [sys.executable, "-m", "auditstream.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def forge_next_manifest(sut: SinkUnderTest, attacker: Signer, partition: int) -> str:
+    """Publish the attacker's key, store a data object and chain it after the real head."""
+    s3 = sut.s3()
+    writer = ArchiveWriter(s3, bucket=sut.stack.bucket, lock=BucketLock.LOCKED)
+    reader = ChainReader(s3, bucket=sut.stack.bucket, prefix=sut.prefix)
+    chains = ChainKeeper(
+        writer,
+        reader,
+        attacker,
+        keyring=Keyring.of(SINK.public_key),  # the attacker reads the real head to link to it
+        topic=sut.topic,
+        retain_until=lambda: datetime.now(UTC) + timedelta(days=1),
+    )
+    chains.publish_key()
+    head = chains.resume(partition)
+    assert head is not None
+    first = head.position_after
+    key = ObjectKey(
+        PartitionPath("acme", datetime.now(UTC).date(), 0), partition, first, first + 12
+    )
+    stored = writer.put(
+        key.render(sut.prefix), b"forged rows", retain_until=datetime.now(UTC) + timedelta(days=1)
+    )
+    written = WrittenObject(key, stored, 13, 0, 0)
+    chains.append(FlushResult(PartitionId(sut.topic, partition), first, first + 12, 13, (written,)))
+    return manifest_key(sut.prefix, partition, head.seq + 1)
+
+
+class TestAttackerKey:
+    def test_a_manifest_signed_by_a_key_published_in_the_bucket(self, sut: SinkUnderTest) -> None:
+        """Caught with the keyring; unanchored without; a restarted sink refuses the head."""
+        archived(sut)
+        attacker = Signer.generate()
+        forged = forge_next_manifest(sut, attacker, partition=0)
+
+        anchored = audit(sut, "verify")
+        assert anchored.returncode == 1, anchored.stdout + anchored.stderr
+        assert f"signature {forged}: signer {attacker.key_id} is not in the keyring" in (
+            anchored.stdout
+        )
+
+        unanchored = audit(sut, "verify", keyring=False)
+        assert unanchored.returncode == 3, unanchored.stdout + unanchored.stderr
+        assert "VERIFIED" not in unanchored.stdout
+        assert "NOT ANCHORED" in unanchored.stdout
+
+        # Real events arrive after the forgery; the restarted sink must not build on it.
+        heads = {
+            p: ChainReader(sut.s3(), bucket=sut.stack.bucket, prefix=sut.prefix).head_seq(p)
+            for p in range(sut.partitions)
+        }
+        sut.produce(60)
+        refused = sut.start()
+        returncode = wait_until(
+            refused.process.poll, timeout_s=120, what="the sink to stop", describe=sut.logs
+        )
+        assert returncode == 2, sut.logs()
+        log = refused.log_path.read_text()
+        assert "cannot be trusted" in log
+        for named in ("partition 0", forged, attacker.key_id):
+            assert named in log, log[-2000:]
+        reader = ChainReader(sut.s3(), bucket=sut.stack.bucket, prefix=sut.prefix)
+        assert reader.head_seq(0) == heads[0]  # nothing chained after the forged head
+
+
+class TestRotation:
+    def test_a_rotated_key_is_trusted_through_a_keyring_of_the_first_key(
+        self, sut: SinkUnderTest, tmp_path: Path
+    ) -> None:
+        """`audit keys rotate` stores the record; the sink then signs with the new key."""
+        archived(sut, 120)
+        new_key = tmp_path / "new.key"
+        new_key.write_text(os.urandom(32).hex())
+        rotated = audit(sut, "keys", "rotate", "--to", str(new_key))
+        assert rotated.returncode == 0, rotated.stdout + rotated.stderr
+
+        new_signer = Signer.from_file(new_key)
+        sut.produce(120)
+        sut.start(max_records="50", signing_key=new_key.read_text())
+        wait_until(
+            lambda: sut.chained_records() >= 240,
+            timeout_s=180,
+            interval_s=1,
+            what="240 chained records",
+            describe=sut.logs,
+        )
+        sut.stop()
+        result = audit(sut, "verify", "--json")  # the keyring holds only the first key
+        assert result.returncode == 0, result.stdout + result.stderr
+        report = json.loads(result.stdout)
+        assert report["trusted_keys"] == sorted([SINK.key_id, new_signer.key_id])
+        signers = {
+            ChainReader(sut.s3(), bucket=sut.stack.bucket, prefix=sut.prefix)
+            .head(p)
+            .manifest.signer_key_id
+            for p in range(sut.partitions)
+        }
+        assert new_signer.key_id in signers
