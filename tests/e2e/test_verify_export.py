@@ -114,7 +114,8 @@ class TestVerifyExport:
     def test_each_kind_of_tampering_fails_with_a_specific_finding(
         self, package: Path, pipeline: PipelineUnderTest, tmp_path: Path
     ) -> None:
-        """Changed object, deleted manifest, bad signature, position gap, removed head."""
+        """Changed object, deleted manifest, bad signature, position gap, removed head, and
+        edited, deleted, re-ided or added rows of the events file."""
         chains = _manifests(package)
         partition, chain = next((p, c) for p, c in chains.items() if len(c) >= 2)
         objects = json.loads((package / "package.json").read_text())["objects"]
@@ -161,6 +162,34 @@ class TestVerifyExport:
         copy = tampered("removed-head")
         (copy / chain[-1].relative_to(package)).unlink()
         cases["removed newest manifest"] = (copy, "digest")
+
+        events = (package / "events.jsonl").read_text().splitlines()
+
+        def rows_changed(name: str, lines: list[str]) -> Path:
+            copy = tampered(name)
+            (copy / "events.jsonl").write_text("\n".join(lines) + "\n")
+            return copy
+
+        edited = json.loads(events[0])
+        edited["action"] = "something.else"
+        cases["edited row"] = (
+            rows_changed("edited", [json.dumps(edited), *events[1:]]),
+            "1 rows differ from the archived rows",
+        )
+        cases["deleted row"] = (
+            rows_changed("deleted", events[1:]),
+            "1 archived events of the selection are missing from the events file",
+        )
+        reided = json.loads(events[0])
+        reided["event_id"] = "00000000-0000-4000-8000-000000000000"
+        cases["re-ided row"] = (
+            rows_changed("reided", [json.dumps(reided), *events[1:]]),
+            "1 rows are not archived events of the selection",
+        )
+        cases["added row"] = (
+            rows_changed("added", [*events, json.dumps(reided)]),
+            "1 rows are not archived events of the selection",
+        )
 
         for name, (copy, expected) in cases.items():
             result = _verify(copy, pipeline.env)

@@ -13,7 +13,8 @@ Layout of the package directory::
 
 :func:`verify_package` checks a package offline: the chains verify (signatures, linkage,
 positions, digests), every included object's SHA-256 and size match its manifest, every
-object the package lists is present, and every exported event id is in those objects.
+object the package lists is present, and the events file holds exactly the rows the
+package's selection gives on those objects, unchanged (:mod:`~auditstream.auditor.evidence`).
 Reads the archive, never writes it.
 """
 
@@ -34,15 +35,15 @@ from auditstream.archive.digest import DIGEST_ROOT
 from auditstream.archive.errors import ArchiveError
 from auditstream.archive.layout import normalize_prefix
 from auditstream.archive.manifest import KEYS_ROOT, MANIFEST_ROOT
-from auditstream.archive.reader import decode_parquet
 from auditstream.archive.trust import Keyring
 from auditstream.archive.verify import Finding, FindingKind, VerificationReport
 from auditstream.auditor.errors import ArchiveAccessError, AuditorError
+from auditstream.auditor.evidence import EVENTS_STEM, check_events_file, selection_sql
 from auditstream.auditor.local_archive import LocalArchiveClient
 from auditstream.auditor.output import OutputFormat, writer_for
 from auditstream.auditor.query import query_archive, select_objects
 from auditstream.auditor.settings import AuditorSettings
-from auditstream.auditor.verify import OFFLINE_BUCKET, trusted_keyring
+from auditstream.auditor.verify import OFFLINE_BUCKET, object_scope, trusted_keyring
 
 PACKAGE_FORMAT = "auditstream.evidence/v1"
 
@@ -53,9 +54,6 @@ class ExportFormat(enum.StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
     PARQUET = "parquet"
-
-
-EVENTS_STEM = "events"
 
 
 class ExportError(AuditorError):
@@ -89,13 +87,6 @@ class ExportSummary:
     objects: int
     manifests: int
     verified: bool
-
-
-def _where(trace_id: str | None) -> str:
-    if trace_id is None:
-        return ""
-    literal = trace_id.replace("'", "''")
-    return f" WHERE trace.trace_id = '{literal}'"
 
 
 def export_evidence(
@@ -138,7 +129,7 @@ def export_evidence(
     scope: dict[str, Any] = {"tenant": tenant, "since": since, "until": until}
     # 1. the events
     table = query_archive(
-        f"SELECT * EXCLUDE (tenant, dt, hour) FROM events{_where(trace_id)} ORDER BY timestamp",  # noqa: S608
+        selection_sql(trace_id),
         settings=settings,
         user=user,
         **scope,
@@ -216,32 +207,26 @@ def verify_package(root: Path, *, keyring: Keyring | None = None) -> Verificatio
         keyring=keyring,
     )
     chained = report.chained_objects()
-    found_ids: set[str] = set()
     for key in listed:
-        path = archive / key
         if key not in chained:
             report.findings.append(
                 Finding(FindingKind.LINKAGE, key, "listed by the package but in no manifest")
             )
-        if not path.is_file():
+        if not (archive / key).is_file():
             report.findings.append(
                 Finding(FindingKind.OBJECT, key, "listed by the package but missing")
             )
-            continue
-        try:
-            ids = decode_parquet(path.read_bytes()).column("event_id").to_pylist()
-            found_ids.update(str(i) for i in ids)
-        except (OSError, pa.ArrowException, ArchiveError):
-            report.findings.append(Finding(FindingKind.OBJECT, key, "not a readable Parquet file"))
-    missing = [e for e in description["event_ids"] if e not in found_ids]
-    if missing:
-        report.findings.append(
-            Finding(
-                FindingKind.OBJECT,
-                description["events_file"],
-                f"{len(missing)} exported events are in no included object (first: {missing[0]})",
-            )
-        )
+    selection = description["selection"]
+    in_scope = object_scope(
+        description["prefix"],
+        tenant=selection.get("tenant"),
+        since=_instant(selection.get("since")),
+        until=_instant(selection.get("until")),
+    )
+    try:
+        report.findings.extend(check_events_file(root, description, chained, in_scope))
+    except AuditorError as exc:  # the SQL over the copy failed: its objects are unreadable
+        report.findings.append(Finding(FindingKind.OBJECT, description["events_file"], str(exc)))
     # Orphans of the live bucket are not part of a package.
     report.orphans = [o for o in report.orphans if o in listed]
     return report
@@ -257,6 +242,10 @@ def _list(client: Any, bucket: str, prefix: str) -> list[str]:
 def _copy(client: Any, bucket: str, key: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def _write_events(table: pa.Table, path: Path, output_format: ExportFormat) -> None:
