@@ -154,7 +154,7 @@ class TestRotation:
         result = audit(sut, "verify", "--json")  # the keyring holds only the first key
         assert result.returncode == 0, result.stdout + result.stderr
         report = json.loads(result.stdout)
-        assert report["trusted_keys"] == sorted([SINK.key_id, new_signer.key_id])
+        assert {SINK.key_id, new_signer.key_id} <= set(report["trusted_keys"])
         signers = {
             ChainReader(sut.s3(), bucket=sut.stack.bucket, prefix=sut.prefix)
             .head(p)

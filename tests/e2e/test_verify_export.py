@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from auditstream.archive.manifest import Manifest
@@ -103,10 +104,13 @@ class TestVerifyExport:
     def test_untouched_package_verifies_offline(
         self, package: Path, pipeline: PipelineUnderTest
     ) -> None:
-        """The recipient's check passes on the package as exported."""
+        """The recipient's check passes on the package as exported, anchored by the keyring
+        that holds the sink's and the exporter's public keys; without it, exit 3."""
         result = _verify(package, pipeline.env)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "VERIFIED" in result.stdout
+        bare = {k: v for k, v in pipeline.env.items() if k != "AUDITSTREAM_TRUST__KEYS"}
+        assert _verify(package, bare).returncode == 3
         rows = [json.loads(line) for line in (package / "events.jsonl").read_text().splitlines()]
         assert len(rows) == BATCHES * PER_BATCH
         assert json.loads((package / "verification.json").read_text())["ok"] is True
@@ -190,6 +194,55 @@ class TestVerifyExport:
             rows_changed("added", [*events, json.dumps(reided)]),
             "1 rows are not archived events of the selection",
         )
+
+        copy = tampered("package-json")
+        description = json.loads((copy / "package.json").read_text())
+        description["objects"] = description["objects"][1:]
+        (copy / "package.json").write_text(json.dumps(description))
+        cases["fixed-up package.json"] = (
+            copy,
+            "package.json: changed since the package was sealed",
+        )
+
+        copy = tampered("digest")
+        digest = sorted((copy / "archive").rglob("digests/v1/*.json"))[-1]
+        digest.unlink()
+        cases["deleted digest"] = (
+            copy,
+            f"{digest.relative_to(copy).as_posix()}: sealed but missing from the package",
+        )
+
+        copy = tampered("added-file")
+        (copy / "archive" / "note.txt").write_text("trust me")
+        cases["added file"] = (copy, "archive/note.txt: in the package but not sealed")
+
+        # The issue's row: drop the newest manifest of a chain, its objects and their rows,
+        # fix package.json to match, and delete the digest that names the manifest.
+        copy = tampered("truncated")
+        head = copy / chain[-1].relative_to(package)
+        dropped = [o["key"] for o in json.loads(head.read_text())["objects"]]
+        head.unlink()
+        dropped_ids: set[str] = set()
+        for key in dropped:
+            if (copy / "archive" / key).exists():
+                table = pq.read_table(copy / "archive" / key)
+                dropped_ids.update(str(i) for i in table.column("event_id").to_pylist())
+                (copy / "archive" / key).unlink()
+        kept = [line for line in events if json.loads(line)["event_id"] not in dropped_ids]
+        (copy / "events.jsonl").write_text("\n".join(kept) + "\n")
+        description = json.loads((copy / "package.json").read_text())
+        description["objects"] = [o for o in description["objects"] if o not in dropped]
+        description["event_ids"] = [e for e in description["event_ids"] if e not in dropped_ids]
+        (copy / "package.json").write_text(json.dumps(description))
+        for digest_path in (copy / "archive").rglob("digests/v1/*.json"):
+            heads = json.loads(digest_path.read_text())["heads"]
+            if any(h["partition"] == partition and h["seq"] == len(chain) - 1 for h in heads):
+                digest_path.unlink()
+        cases["truncated chain, package fixed up"] = (copy, "sealed but missing from the package")
+
+        copy = tampered("unsealed")
+        (copy / "package.seal.json").unlink()
+        cases["seal removed"] = (copy, "the package is not sealed")
 
         for name, (copy, expected) in cases.items():
             result = _verify(copy, pipeline.env)

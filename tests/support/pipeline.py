@@ -29,11 +29,14 @@ PARTITIONS = 3
 TEST_HMAC_KEY = "test-only-pseudonymization-key-0123456789abcdef"
 # Ed25519 private key (64 hex digits) that signs the test sinks' manifests.
 TEST_SIGNING_KEY = "746573742d6f6e6c792d7369676e696e672d6b65792d30313233343536373839"
-# Its public key in PEM: the keyring the test sinks and auditors trust, as an operator
+# Ed25519 private key that seals the test exports' evidence packages.
+TEST_EXPORT_KEY = "7465" * 16
+# Both public keys in PEM: the keyring the test sinks and auditors trust, as an operator
 # would configure it (AUDITSTREAM_TRUST__KEYS), so verification is anchored.
-TEST_KEYRING = public_key_pem(
-    Signer.from_bytes(TEST_SIGNING_KEY.encode(), source="test key").public_key
-).decode()
+TEST_KEYRING = "".join(
+    public_key_pem(Signer.from_bytes(key.encode(), source="test key").public_key).decode()
+    for key in (TEST_SIGNING_KEY, TEST_EXPORT_KEY)
+)
 
 
 @dataclass
@@ -105,6 +108,7 @@ class PipelineUnderTest:
             "AUDITSTREAM_SINK__MAX_AGE_S": "1.0",
             "AUDITSTREAM_SINK__SIGNING_KEY": TEST_SIGNING_KEY,
             "AUDITSTREAM_TRUST__KEYS": TEST_KEYRING,
+            "AUDITSTREAM_AUDITOR__EXPORT_KEY": TEST_EXPORT_KEY,
             **self.extra_env,
         }
 

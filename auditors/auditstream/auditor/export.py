@@ -9,9 +9,12 @@ Layout of the package directory::
         digests/v1/...           every digest
         keys/...                 the signers' public keys
     package.json               what was selected, and which data objects are included
+    exporter.pub               the exporter's public key (trusted only if the recipient's is)
+    package.seal.json          every file above with its SHA-256, signed by the exporter's key
     verification.json          the offline verification of this package at export time
 
-:func:`verify_package` checks a package offline: the chains verify (signatures, linkage,
+:func:`verify_package` checks a package offline: the seal is signed by a trusted key
+and matches every file (:mod:`~auditstream.auditor.seal`), the chains verify (signatures, linkage,
 positions, digests), every included object's SHA-256 and size match its manifest, every
 object the package lists is present, and the events file holds exactly the rows the
 package's selection gives on those objects, unchanged (:mod:`~auditstream.auditor.evidence`).
@@ -23,7 +26,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +35,19 @@ import pyarrow.parquet as pq
 
 from auditstream.archive import make_s3_client, verify_archive
 from auditstream.archive.digest import DIGEST_ROOT
-from auditstream.archive.errors import ArchiveError
+from auditstream.archive.errors import ArchiveError, SigningKeyError
 from auditstream.archive.layout import normalize_prefix
 from auditstream.archive.manifest import KEYS_ROOT, MANIFEST_ROOT
+from auditstream.archive.signing import Signer
 from auditstream.archive.trust import Keyring
 from auditstream.archive.verify import Finding, FindingKind, VerificationReport
-from auditstream.auditor.errors import ArchiveAccessError, AuditorError
+from auditstream.auditor.errors import ArchiveAccessError, AuditorError, TrustedKeyError
 from auditstream.auditor.evidence import EVENTS_STEM, check_events_file, selection_sql
 from auditstream.auditor.local_archive import LocalArchiveClient
 from auditstream.auditor.output import OutputFormat, writer_for
 from auditstream.auditor.query import query_archive, select_objects
-from auditstream.auditor.settings import AuditorSettings
+from auditstream.auditor.seal import check_seal, seal_package
+from auditstream.auditor.settings import AuditorSection, AuditorSettings
 from auditstream.auditor.verify import OFFLINE_BUCKET, object_scope, trusted_keyring
 
 PACKAGE_FORMAT = "auditstream.evidence/v1"
@@ -126,6 +131,7 @@ def export_evidence(
     """
     if out.exists() and any(out.iterdir()):
         raise ExportError(out, "the directory is not empty")
+    signer = exporter_signer(settings.auditor)
     scope: dict[str, Any] = {"tenant": tenant, "since": since, "until": until}
     # 1. the events
     table = query_archive(
@@ -165,7 +171,9 @@ def export_evidence(
             "objects": objects,
         }
         (out / "package.json").write_text(json.dumps(description, indent=2))
-        # 4. verify what was written, as the recipient will
+        # 4. seal every file, then verify what was written, as the recipient will
+        sealed_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        seal_package(out, signer, sealed_at=sealed_at)
         report = verify_package(out, keyring=trusted_keyring(settings.trust))
         (out / "verification.json").write_text(report.to_json())
     except OSError as exc:
@@ -198,6 +206,7 @@ def verify_package(root: Path, *, keyring: Keyring | None = None) -> Verificatio
         ) from exc
     archive = root / "archive"
     listed: list[str] = description["objects"]
+    sealed = check_seal(root, keyring)
     report = verify_archive(
         LocalArchiveClient(archive),  # type: ignore[arg-type]  # the subset verify uses
         bucket=OFFLINE_BUCKET,
@@ -206,6 +215,7 @@ def verify_package(root: Path, *, keyring: Keyring | None = None) -> Verificatio
         check_retention=False,
         keyring=keyring,
     )
+    report.findings[:0] = sealed
     chained = report.chained_objects()
     for key in listed:
         if key not in chained:
@@ -242,6 +252,36 @@ def _list(client: Any, bucket: str, prefix: str) -> list[str]:
 def _copy(client: Any, bucket: str, key: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def exporter_signer(section: AuditorSection) -> Signer:
+    """Return the key that seals evidence packages.
+
+    Args:
+        section: ``AUDITSTREAM_AUDITOR__*``.
+
+    Raises:
+        TrustedKeyError: No key is configured, or it cannot be read.
+    """
+    try:
+        if section.export_key_file is not None:
+            path = section.export_key_file
+            source = f"AUDITSTREAM_AUDITOR__EXPORT_KEY_FILE={str(path)!r}"
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise TrustedKeyError(f"cannot read {source} ({exc.strerror})") from exc
+            return Signer.from_bytes(data, source=source)
+        if section.export_key is not None:
+            secret = section.export_key.get_secret_value().encode()
+            return Signer.from_bytes(secret, source="AUDITSTREAM_AUDITOR__EXPORT_KEY")
+    except SigningKeyError as exc:
+        raise TrustedKeyError(exc.detail) from exc
+    raise TrustedKeyError(
+        "no export key configured: an evidence package is sealed with the exporter's own "
+        "Ed25519 key; set AUDITSTREAM_AUDITOR__EXPORT_KEY_FILE (any Ed25519 private key: "
+        "PEM, 32 raw bytes, hex or base64) and give recipients its public key"
+    )
 
 
 def _instant(value: str | None) -> datetime | None:

@@ -6,9 +6,10 @@ Nothing reads the environment at import; :func:`load_auditor_settings` does, whe
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings
 
 from auditstream.auditor.errors import AuditorConfigError
@@ -30,6 +31,9 @@ class AuditorSection(BaseModel):
         duckdb_threads: Threads DuckDB may use; None lets it use every core.
         processor_group: Consumer group of the processor (its Faust app id), for lag.
         sink_group: Consumer group of the sink workers, for lag.
+        export_key_file: Ed25519 private key (as the sink's signing key takes) that seals
+            evidence packages; ``audit export`` needs it (or ``export_key``).
+        export_key: The same key as a value.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -38,6 +42,8 @@ class AuditorSection(BaseModel):
     duckdb_threads: int | None = Field(default=None, gt=0)
     processor_group: str = "auditstream-processor"
     sink_group: str = "auditstream-sink"
+    export_key_file: Path | None = None
+    export_key: SecretStr | None = None
 
 
 class AuditorSettings(BaseSettings):
