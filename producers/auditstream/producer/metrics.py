@@ -207,6 +207,11 @@ class Counters:
         Args:
             what: What recovered, for the log line.
         """
+        if not self._failing:
+            # Every delivery report calls this; reading the set without the lock is
+            # safe (a stale read only moves the recovery line to the next report) and
+            # spares the background thread a lock per acknowledgement.
+            return
         with self._lock:
             if not self._failing:
                 return

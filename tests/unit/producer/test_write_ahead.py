@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from auditstream.producer import AuditClient, ClientConfig, EventType, FsyncPolicy, ShedPolicy
-from auditstream.producer.spool import DiskSpool, disk
+from auditstream.producer.spool import DiskSpool, writer
 from auditstream.producer.spool.records import encode
 from support.fake_producer import FakeProducer
 from support.wait import wait_until
@@ -123,13 +123,13 @@ class TestWriteAheadRecords:
     ) -> None:
         """always: one data sync per record on the caller's thread; interval: none there."""
         calls: list[int] = []
-        real = disk._datasync
+        real = writer._datasync
 
         def counted(fd: int) -> None:
             calls.append(fd)
             real(fd)
 
-        monkeypatch.setattr(disk, "_datasync", counted)
+        monkeypatch.setattr(writer, "_datasync", counted)
         spool = _open(tmp_path, fsync=policy)
         for i in range(5):
             spool.append(b"k", bytes([i]), activate=False, journal=True)
@@ -150,7 +150,35 @@ class TestRecoveryAfterSigkill:
         )
         again = _open(tmp_path)
         assert (again.active, again.recovered) == (True, 30)
-        assert _drain(again) == [b"event-%d" % i for i in range(30)]
+        batch = again.read_batch(max_records=100, max_bytes=1 << 20)
+        assert batch is not None
+        assert [r.value for r in batch.records] == [b"event-%d" % i for i in range(30)]
+        assert batch.damaged == [], "the unwritten preallocated tail is not damage"
+
+    def test_a_preallocated_tail_left_by_a_killed_process_is_cut_off(self, tmp_path: Path) -> None:
+        """The file shrinks to its records, so new appends are not read as damage."""
+        _killed_after(tmp_path, "spool.append(b'k', b'v' * 100, activate=False, journal=True)")
+        [segment] = (tmp_path / "slot-00").glob("*.seg")
+        assert segment.stat().st_size == 4096, "preallocated to segment_bytes"
+        again = _open(tmp_path)
+        assert segment.stat().st_size == len(encode(b"k", b"v" * 100))
+        again.append(b"k", b"after", activate=False)
+        assert _drain(again) == [b"v" * 100, b"after"]
+
+    def test_without_preallocation_records_are_written_with_write_calls(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Where posix_fallocate is missing the spool falls back to write(): same records."""
+        monkeypatch.setattr(writer, "_fallocate", None)
+        spool = _open(tmp_path)
+        for i in range(10):
+            spool.append(b"k", b"w-%d" % i, activate=False, journal=True)
+        spool.append(b"k", b"spooled", activate=True)
+        [segment] = spool.slot_dir.glob("*.seg")
+        assert segment.stat().st_size == spool.size_bytes
+        assert _drain(spool) == [b"spooled"]
+        spool.close()
+        assert _drain(_open(tmp_path)) == [*(b"w-%d" % i for i in range(10)), b"spooled"]
 
     def test_recovery_replays_written_ahead_and_spooled_records_in_emission_order(
         self, tmp_path: Path

@@ -39,12 +39,9 @@ from typing import NamedTuple
 from auditstream.producer.errors import SpoolUnavailableError
 from auditstream.producer.policies import FsyncPolicy, ShedPolicy
 from auditstream.producer.spool.records import Damage, Headers, SpoolRecord, encode, scan
-from auditstream.producer.spool.segments import Segment, recover, segment_path, sync_dir
+from auditstream.producer.spool.segments import Segment, recover, segment_path
 from auditstream.producer.spool.slots import take_slot
-
-# fdatasync flushes the data and the file size (what a reader needs), not the times: one
-# disk write fewer per fsync where the platform has it.
-_datasync = getattr(os, "fdatasync", os.fsync)
+from auditstream.producer.spool.writer import SegmentWriter, fsync_all
 
 
 class Appended(NamedTuple):
@@ -114,8 +111,7 @@ class DiskSpool:
         self._lock = threading.Lock()
         self._segments: deque[Segment] = deque(recover(slot_dir))
         self._bytes = sum(s.size for s in self._segments)
-        self._fd: int | None = None  # open segment (always the last one), None if sealed
-        self._to_sync: list[int] = []  # fds written since the last interval fsync
+        self._writer = SegmentWriter(slot_dir, fsync)  # its open file is the last segment
         self._closed = False
         self._cursor = (self._segments[0].seq, 0) if self._segments else (1, 0)
         self._next_seq = self._segments[-1].seq + 1 if self._segments else 1
@@ -213,65 +209,66 @@ class DiskSpool:
                 raise OSError(errno.EBADF, "the spool is closed")
             if activate:
                 self.active = True
-            spooling = self.active
-            if not (spooling or journal):
+            if self.active:
+                return self._spool(data)
+            if not journal or self._bytes + len(data) > self._max_bytes:
                 return _NOT_WRITTEN
-            shed = self._make_room(len(data)) if spooling else 0
-            if self._bytes + len(data) > self._max_bytes:
-                return Appended(spooled=False, shed=shed + 1) if spooling else _NOT_WRITTEN
             segment = self._write(data)
-            if spooling:
-                segment.records += 1
-                return Appended(spooled=True, shed=shed)
             # Written ahead: librdkafka has it next, so the replay cursor moves past it
             # (see the invariant in the module docstring).
-            segment.in_flight += 1
+            segment.written_ahead += 1
             self._cursor = (segment.seq, segment.size)
-            return Appended(spooled=False, shed=0, ticket=segment)
+            return Appended(False, 0, segment)
+
+    def _spool(self, data: bytes) -> Appended:
+        """Write one record behind the others for the replayer, shedding by policy."""
+        shed = self._make_room(len(data))
+        if self._bytes + len(data) > self._max_bytes:
+            return Appended(spooled=False, shed=shed + 1)
+        self._write(data).records += 1
+        return Appended(spooled=True, shed=shed)
 
     def _write(self, data: bytes) -> Segment:
-        """Write one record to the open segment and apply the fsync policy (lock held)."""
-        fd = self._writable(len(data))
+        """Write one record to the open segment, starting one if needed (lock held)."""
+        if not self._writer.fits(len(data)):
+            self._rotate(len(data))
         segment = self._segments[-1]
-        written = os.write(fd, data)
+        written = self._writer.write(data)
         segment.size += written
         self._bytes += written
         if written != len(data):
             # A short write (the disk filled up mid-record): seal the segment so the torn
             # record is its last, which readers skip as damage.
-            self._seal()
+            self._writer.seal()
             raise OSError(errno.ENOSPC, f"short write: {written} of {len(data)} bytes")
-        if self._fsync is FsyncPolicy.ALWAYS:
-            _datasync(fd)
-        elif self._fsync is FsyncPolicy.INTERVAL and fd not in self._to_sync:
-            self._to_sync.append(fd)
         return segment
 
     def resolve(self, ticket: Segment) -> None:
         """Note that a record written ahead has its delivery report (and was dealt with).
 
         Call it after a failed record was appended again, never before: the segment may
-        be deleted as soon as its last record is resolved.
+        be deleted as soon as its last record is resolved. Takes no lock (see
+        :attr:`Segment.resolved`); finished segments are deleted by the next
+        :meth:`seal_if_idle`, rotation or replay step.
 
         Args:
             ticket: The ticket :meth:`append` returned for the record.
         """
-        with self._lock:
-            ticket.in_flight -= 1
-            if not ticket.in_flight and not self._closed:
-                self._skip_finished()
+        ticket.resolved.append(1)
 
     def seal_if_idle(self) -> None:
-        """Seal and delete the open segment if all it holds was delivered (never raises).
+        """Delete finished segments; seal the open one too if all it holds was delivered.
 
-        Called by the background thread, so a quiet service does not leave delivered
-        records in an open segment, where a crash would make the next process resend them.
+        Called by the background thread a few times a second, so a quiet service does
+        not leave delivered records in an open segment, where a crash would make the
+        next process resend them. Never raises.
         """
         with self._lock:
-            segment = self._open_segment()
-            if self.active or self._closed or segment is None or segment.in_flight:
+            if self._closed:
                 return
-            self._seal()
+            segment = self._open_segment()
+            if not self.active and segment is not None and not segment.in_flight:
+                self._writer.seal()
             self._skip_finished()
 
     def _make_room(self, size: int) -> int:
@@ -296,51 +293,23 @@ class DiskSpool:
         return victim
 
     def _open_segment(self) -> Segment | None:
-        return self._segments[-1] if self._fd is not None else None
+        return self._segments[-1] if self._writer.is_open else None
 
-    def _writable(self, size: int) -> int:
-        current = self._open_segment()
-        if (
-            self._fd is not None
-            and current is not None
-            and current.size + size <= max(self._segment_bytes, size)
-        ):
-            return self._fd
-        self._seal()
+    def _rotate(self, size: int) -> None:
+        """Seal the open segment and start the next, with room for at least ``size``."""
+        self._writer.seal()
         seq = self._next_seq
         self._next_seq += 1
         path = segment_path(self.slot_dir, seq)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        self._writer.open(path, max(self._segment_bytes, size))
         self._segments.append(Segment(seq, path, 0, 0))
-        if self._fsync is FsyncPolicy.ALWAYS:
-            sync_dir(self.slot_dir)  # the new file's name must survive a power cut too
         self._skip_finished()
-        return self._fd
-
-    def _seal(self) -> None:
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        if fd in self._to_sync:
-            self._to_sync.remove(fd)
-            if self._fsync is not FsyncPolicy.NONE:
-                # Sealing happens on the emitting thread; an fsync of a whole segment
-                # can take long, so hand it to sync() by keeping a duplicate open.
-                self._to_sync.append(os.dup(fd))
-        os.close(fd)
 
     def sync(self) -> None:
         """Force written records to disk (the ``interval`` fsync policy; never raises)."""
         with self._lock:
-            fds = [os.dup(fd) if fd == self._fd else fd for fd in self._to_sync]
-            self._to_sync = []
-        for fd in fds:
-            with contextlib.suppress(OSError):
-                os.fsync(fd)
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        if fds:
-            sync_dir(self.slot_dir)
+            fds = self._writer.take_dirty()
+        fsync_all(fds, self.slot_dir)
 
     def read_batch(self, *, max_records: int, max_bytes: int) -> Batch | None:
         """Read the next records after the replay cursor, without moving it.
@@ -434,7 +403,7 @@ class DiskSpool:
             last = self._segments[-1] if self._segments else None
             if last is not None and (last.seq != seq or offset < last.size):
                 return False
-            self._seal()
+            self._writer.seal()
             self._skip_finished()
             self.active = False
             return True
@@ -446,7 +415,7 @@ class DiskSpool:
         the next process on this slot; finished ones are deleted.
         """
         with self._lock:
-            self._seal()
+            self._writer.seal()
             self._skip_finished()
             self._closed = True
         self.sync()
@@ -455,9 +424,6 @@ class DiskSpool:
 
     def abandon_after_fork(self) -> None:
         """In a forked child: close the copies of the parent's descriptors (lock stays held)."""
-        for fd in [self._fd, self._lock_fd, *self._to_sync]:
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self._fd = None
-        self._to_sync = []
+        self._writer.abandon()
+        with contextlib.suppress(OSError):
+            os.close(self._lock_fd)

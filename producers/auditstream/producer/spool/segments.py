@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditstream.producer.spool.records import Damage, scan
@@ -30,16 +30,29 @@ class Segment:
         path: The file.
         size: Bytes written to it.
         records: Records waiting for the replayer (spooled, or left by a dead process).
-        in_flight: Records written ahead and handed to librdkafka whose fate is not
-            known yet (no delivery report). The segment is kept while any remains, so a
-            process killed meanwhile leaves them for the next one to replay.
+        written_ahead: Records written ahead and handed to librdkafka (changed under the
+            spool's lock).
+        resolved: One byte per delivery report of those records. Delivery reports run
+            on librdkafka's polling threads, many thousands a second; appending to a
+            bytearray is atomic under the GIL, so they take no lock the emitting threads
+            would have to wait for.
     """
 
     seq: int
     path: Path
     size: int
     records: int
-    in_flight: int = 0
+    written_ahead: int = 0
+    resolved: bytearray = field(default_factory=bytearray)
+
+    @property
+    def in_flight(self) -> int:
+        """Records written ahead whose delivery report has not arrived yet.
+
+        The segment is kept while any remains, so a process killed meanwhile leaves
+        them for the next one to replay.
+        """
+        return self.written_ahead - len(self.resolved)
 
 
 def segment_path(slot_dir: Path, seq: int) -> Path:
@@ -76,9 +89,19 @@ def recover(slot_dir: Path) -> list[Segment]:
             data = path.read_bytes()
         except (ValueError, OSError):
             continue
-        if data:
-            count = sum(1 for item in scan(data) if not isinstance(item, Damage))
-            segments.append(Segment(seq, path, len(data), count))
+        count, end = 0, 0
+        for item in scan(data):
+            if not isinstance(item, Damage):
+                count, end = count + 1, item.end
+        size = len(data)
+        if not data[end:].strip(b"\0"):
+            # A preallocated tail the dead process never wrote (:mod:`.writer`): cut it
+            # off, so it is not read as damage and appends would not land after it.
+            size = end
+            with contextlib.suppress(OSError):
+                os.truncate(path, size)
+        if size:
+            segments.append(Segment(seq, path, size, count))
         else:
             path.unlink(missing_ok=True)
     return segments
