@@ -24,6 +24,7 @@ from auditstream.producer.errors import (
     TraceparentError,
 )
 from auditstream.producer.helpers import CommonFields
+from auditstream.producer.kafka import ProducerLike
 from auditstream.producer.metrics import ClientStats, StatsCallback
 from auditstream.producer.scrub import SECRET_PATTERNS, ScrubResult, SecretPattern, scrub
 from auditstream.producer.tracing import (
@@ -35,7 +36,6 @@ from auditstream.producer.tracing import (
     format_traceparent,
     parse_traceparent,
 )
-from auditstream.producer.transport import ProducerLike
 from auditstream.schemas.model import EventStatus, EventType
 
 __all__ = [

@@ -33,12 +33,13 @@ from auditstream.producer.checks import api_call
 from auditstream.producer.config import ClientConfig
 from auditstream.producer.errors import AuditEventError
 from auditstream.producer.event import EventBuilder, EventFields, without_surrogates
+from auditstream.producer.kafka import ProducerLike, start_producer
 from auditstream.producer.lifecycle import exit_hook, open_spool, register
 from auditstream.producer.metrics import ClientStats, Counters, StatsCallback
 from auditstream.producer.replay import Replayer
 from auditstream.producer.spans import SpanEvents
 from auditstream.producer.tracing import current_trace
-from auditstream.producer.transport import ProducerLike, Transport, start_producer
+from auditstream.producer.transport import Transport
 from auditstream.schemas import catalog
 from auditstream.schemas.codec import AuditEventSerializer
 from auditstream.schemas.errors import EncodeError
@@ -71,7 +72,7 @@ class AuditClient(SpanEvents):
     Args:
         config: The client's settings.
         producer: A producer to use instead of starting a ``confluent_kafka.Producer``
-            (a test seam; see :class:`~auditstream.producer.transport.ProducerLike`).
+            (a test seam; see :class:`~auditstream.producer.kafka.ProducerLike`).
         on_stats: Receives a :class:`ClientStats` snapshot every ``stats_interval_s``
             on the client's background thread (must be quick, must not raise).
         stats_interval_s: Period of ``on_stats``.

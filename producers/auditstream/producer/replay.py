@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING
 
 from confluent_kafka import KafkaError, KafkaException, Message
 
+from auditstream.producer.kafka import REJECTED, error_code, error_name
 from auditstream.producer.metrics import Counters, StatsCallback
-from auditstream.producer.transport import REJECTED, Transport, error_code, error_name
+from auditstream.producer.transport import Transport
 
 if TYPE_CHECKING:
     from auditstream.producer.spool import Batch, DiskSpool, SpoolRecord

@@ -32,107 +32,24 @@ are never logged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
-from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message
 
-from auditstream.producer.config import ClientConfig
-from auditstream.producer.errors import ConfigError
+from auditstream.producer.kafka import (
+    REJECTED,
+    DeliveryCallback,
+    ProducerLike,
+    error_code,
+    error_name,
+)
 from auditstream.producer.metrics import Counters
 
 if TYPE_CHECKING:
     from auditstream.producer.spool import DiskSpool, Segment
 
 _log = logging.getLogger(__name__)
-
-DeliveryCallback = Callable[[KafkaError | None, Message], None]
-"""Called by librdkafka (inside ``poll``/``flush``) with the error, or None, and the message."""
-
-# librdkafka errors that mean no broker can take messages now: switch to the spool at
-# once rather than let librdkafka's in-memory queue grow for the whole outage.
-_BROKERS_DOWN = frozenset({KafkaError._ALL_BROKERS_DOWN})
-
-# Errors no retry can cure: the broker refuses this message itself. Spooling it would put
-# a poison pill at the head of the spool, holding back every event behind it, so such an
-# event is shed (cause "rejected"), counted and logged instead.
-REJECTED = frozenset(
-    {
-        KafkaError.MSG_SIZE_TOO_LARGE,
-        KafkaError.INVALID_MSG,
-        KafkaError.INVALID_MSG_SIZE,
-        KafkaError.INVALID_RECORD,
-        KafkaError.RECORD_LIST_TOO_LARGE,
-    }
-)
-
-
-class ProducerLike(Protocol):
-    """The part of :class:`confluent_kafka.Producer` the client uses.
-
-    Tests pass a fake with these methods to ``AuditClient(config, producer=...)``.
-    """
-
-    def produce(
-        self,
-        topic: str,
-        value: bytes,
-        key: bytes,
-        *,
-        on_delivery: DeliveryCallback,
-        headers: Sequence[tuple[str, bytes]] | None = None,
-    ) -> None:
-        """Queue one message; raise ``BufferError`` when the queue is full."""
-
-    def poll(self, timeout: float) -> int:
-        """Serve delivery callbacks; return how many ran."""
-
-    def flush(self, timeout: float) -> int:
-        """Wait for queued messages to be delivered; return how many remain."""
-
-    def list_topics(self, topic: str | None = None, timeout: float = -1) -> Any:
-        """Fetch cluster metadata; raise ``KafkaException`` when no broker answers."""
-
-    def purge(self, in_queue: bool = True, in_flight: bool = True, blocking: bool = True) -> None:
-        """Fail queued messages with a purge error (their callbacks run on the next poll)."""
-
-    def __len__(self) -> int:
-        """Messages in the queue."""
-
-
-def start_producer(config: ClientConfig, counters: Counters, on_error: Callable[[], None]) -> Any:
-    """Start a ``confluent_kafka.Producer`` for ``config``.
-
-    Args:
-        config: The client's settings.
-        counters: Where client-level librdkafka errors are logged.
-        on_error: Called when no broker is reachable (switches the client to the spool).
-
-    Returns:
-        The producer.
-
-    Raises:
-        ConfigError: librdkafka rejected a property (e.g. an unknown override).
-    """
-
-    def error_cb(err: KafkaError) -> None:
-        if err.code() in _BROKERS_DOWN:
-            on_error()
-        level = logging.ERROR if err.fatal() else logging.WARNING
-        counters.note_failure(f"kafka_{err.name()}", err.str(), level=level)
-
-    conf: dict[str, Any] = dict(config.to_librdkafka())
-    conf["error_cb"] = error_cb
-    # librdkafka's own log lines go through Python logging instead of stderr, so the
-    # host's logging configuration decides where they end up.
-    conf["logger"] = logging.getLogger(f"{__name__}.librdkafka")
-    try:
-        return Producer(conf)
-    except KafkaException as exc:
-        raise ConfigError(
-            "librdkafka_overrides", f"librdkafka rejected the configuration: {error_name(exc)}"
-        ) from exc
 
 
 class Transport:
@@ -200,7 +117,7 @@ class Transport:
             self._produce(value, key, self._on_delivery)
             return
         try:
-            appended = spool.append(key, value, activate=False, journal=True)
+            spooled, shed, ticket = spool.append(key, value, activate=False, journal=True)
         except OSError as exc:
             self._counters.note_failure("spool_error", exc.strerror or type(exc).__name__)
             if spool.active:
@@ -208,32 +125,26 @@ class Transport:
             else:
                 self._unjournaled(value, key)
             return
-        if appended.shed:
-            self._counters.shed("spool_full", appended.shed)
-        if appended.spooled:
+        if ticket is not None:  # written ahead: the common case
+            # One callback per segment, not per event (a segment holds about a thousand
+            # events, and building one per call costs emit() measurably). The cache is
+            # one tuple, read and replaced whole, so concurrent emitting threads never
+            # pair a segment with another segment's callback.
+            cached = self._callback
+            if cached is None or cached[0] is not ticket:
+                cached = self._callback = (ticket, partial(self._on_journaled, spool, ticket))
+            if not self._produce(value, key, cached[1]):
+                spool.resolve(ticket)  # dealt with already: spooled again or shed
+            return
+        if shed:
+            self._counters.shed("spool_full", shed)
+        if spooled:
             self._counters.add("spooled")
-        elif appended.ticket is not None:
-            if not self._produce(value, key, self._journaled_callback(spool, appended.ticket)):
-                spool.resolve(appended.ticket)  # dealt with already: spooled again or shed
-        elif not appended.shed:
+        elif not shed:
             self._unjournaled(value, key)
         # No poll() here: delivery reports are served by the background thread, so a
         # burst of acknowledgements (a broker coming back) never runs on the caller's
         # request path, and emit() gives up the GIL as rarely as possible.
-
-    def _journaled_callback(self, spool: DiskSpool, ticket: Segment) -> DeliveryCallback:
-        """Return the delivery callback that resolves records of ``ticket``'s segment.
-
-        One callback per segment, not per event: a segment holds about a thousand
-        events, and building a callback per emit() costs it measurably. The cache is one
-        tuple, read and replaced whole, so concurrent emitting threads never pair a
-        segment with another segment's callback.
-        """
-        cached = self._callback
-        if cached is None or cached[0] is not ticket:
-            cached = (ticket, partial(self._on_journaled, spool, ticket))
-            self._callback = cached
-        return cached[1]
 
     def _unjournaled(self, value: bytes, key: bytes) -> None:
         """Produce without a record ahead: the spool has no room or cannot write."""
@@ -395,31 +306,3 @@ class Transport:
         """
         self._producer = producer
         self._spool = spool
-
-
-def error_code(exc: KafkaException) -> int | None:
-    """Return the librdkafka error code inside ``exc``, if it carries one.
-
-    Args:
-        exc: The exception.
-
-    Returns:
-        The code, or None.
-    """
-    err: Any = exc.args[0] if exc.args else None
-    return int(err.code()) if isinstance(err, KafkaError) else None
-
-
-def error_name(exc: KafkaException) -> str:
-    """Name a librdkafka error for a log line: its name and text, never payload.
-
-    Args:
-        exc: The exception.
-
-    Returns:
-        ``NAME: text``, or the exception's class name.
-    """
-    err: Any = exc.args[0] if exc.args else None
-    if isinstance(err, KafkaError):
-        return f"{err.name()}: {err.str()}"
-    return type(exc).__name__

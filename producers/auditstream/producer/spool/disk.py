@@ -32,14 +32,19 @@ import errno
 import os
 import threading
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 from auditstream.producer.errors import SpoolUnavailableError
 from auditstream.producer.policies import FsyncPolicy, ShedPolicy
-from auditstream.producer.spool.records import Damage, Headers, SpoolRecord, encode, scan
-from auditstream.producer.spool.segments import Segment, recover, segment_path
+from auditstream.producer.spool.records import Headers, encode
+from auditstream.producer.spool.segments import (
+    Batch,
+    Segment,
+    read_segment,
+    recover,
+    segment_path,
+)
 from auditstream.producer.spool.slots import take_slot
 from auditstream.producer.spool.writer import SegmentWriter, fsync_all
 
@@ -61,23 +66,6 @@ class Appended(NamedTuple):
 
 
 _NOT_WRITTEN = Appended(spooled=False, shed=0)
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """Records read from the spool for replay, and the position after them.
-
-    Attributes:
-        records: The records, in file order.
-        damaged: Damaged stretches skipped while reading.
-        seq: The segment they came from.
-        end: Offset in that segment just past the last record or damage read.
-    """
-
-    records: list[SpoolRecord]
-    damaged: list[Damage]
-    seq: int
-    end: int
 
 
 class DiskSpool:
@@ -328,25 +316,8 @@ class DiskSpool:
             if segment is None or offset >= segment.size:
                 return None
             path, limit = segment.path, segment.size
-        with path.open("rb") as file:
-            file.seek(offset)
-            data = file.read(min(limit - offset, max_bytes))
-        records: list[SpoolRecord] = []
-        damaged: list[Damage] = []
-        end = offset
-        for item in scan(data):
-            if isinstance(item, Damage):
-                if item.end == len(data) and offset + len(data) < limit:
-                    break  # may be a record cut by max_bytes: read it whole next time
-                damaged.append(Damage(offset + item.start, offset + item.end))
-            else:
-                records.append(item)
-            end = offset + item.end
-            if len(records) >= max_records:
-                break
-        if end == offset:  # one record larger than max_bytes: read it alone
-            return self.read_batch(max_records=1, max_bytes=limit - offset)
-        return Batch(records, damaged, seq, end)
+        # Read outside the lock: emitting threads append meanwhile, beyond ``limit``.
+        return read_segment(path, seq, offset, limit, max_records=max_records, max_bytes=max_bytes)
 
     def commit(self, batch: Batch) -> None:
         """Mark a batch delivered: move the cursor past it and delete finished segments.

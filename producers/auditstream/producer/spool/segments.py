@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditstream.producer.spool.records import Damage, scan
+from auditstream.producer.spool.records import Damage, SpoolRecord, scan
 
 SEGMENT_SUFFIX = ".seg"
 
@@ -53,6 +53,23 @@ class Segment:
         them for the next one to replay.
         """
         return self.written_ahead - len(self.resolved)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Records read from the spool for replay, and the position after them.
+
+    Attributes:
+        records: The records, in file order.
+        damaged: Damaged stretches skipped while reading.
+        seq: The segment they came from.
+        end: Offset in that segment just past the last record or damage read.
+    """
+
+    records: list[SpoolRecord]
+    damaged: list[Damage]
+    seq: int
+    end: int
 
 
 def segment_path(slot_dir: Path, seq: int) -> Path:
@@ -119,3 +136,41 @@ def sync_dir(path: Path) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def read_segment(
+    path: Path, seq: int, offset: int, limit: int, *, max_records: int, max_bytes: int
+) -> Batch:
+    """Read the records of segment ``seq`` from ``offset``, never past ``limit``.
+
+    Args:
+        path: The segment file.
+        seq: Its sequence number.
+        offset: Where to start (a record boundary).
+        limit: Bytes of the file that are written (the writer may be appending beyond).
+        max_records: Most records to return.
+        max_bytes: Most bytes to read; a single larger record is read whole.
+
+    Returns:
+        The batch (possibly only damage) and the position after it.
+    """
+    while True:
+        with path.open("rb") as file:
+            file.seek(offset)
+            data = file.read(min(limit - offset, max_bytes))
+        records: list[SpoolRecord] = []
+        damaged: list[Damage] = []
+        end = offset
+        for item in scan(data):
+            if isinstance(item, Damage):
+                if item.end == len(data) and offset + len(data) < limit:
+                    break  # may be a record cut by max_bytes: read it whole next time
+                damaged.append(Damage(offset + item.start, offset + item.end))
+            else:
+                records.append(item)
+            end = offset + item.end
+            if len(records) >= max_records:
+                break
+        if end != offset:
+            return Batch(records, damaged, seq, end)
+        max_records, max_bytes = 1, limit - offset  # one record larger than max_bytes
