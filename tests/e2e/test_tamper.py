@@ -162,3 +162,59 @@ class TestRotation:
             for p in range(sut.partitions)
         }
         assert new_signer.key_id in signers
+
+
+def count(sut: SinkUnderTest, *options: str, keyring: bool = True) -> tuple[int, str, int]:
+    """``audit query`` of the event count: (exit code, stderr, count or -1)."""
+    result = audit(
+        sut,
+        "query",
+        "SELECT count(*) AS n FROM events",
+        "--format",
+        "jsonl",
+        *options,
+        keyring=keyring,
+    )
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    return result.returncode, result.stderr, rows[0]["n"] if rows else -1
+
+
+class TestQueryReadsOnlyWhatVerifies:
+    def test_a_forged_manifests_rows_are_never_counted(self, sut: SinkUnderTest) -> None:
+        """Refused with the exit code; with --allow-incomplete, the real count and a warning."""
+        archived(sut)
+        forged = forge_next_manifest(sut, Signer.generate(), partition=0)
+        code, stderr, _ = count(sut)
+        assert code == 3, stderr
+        assert forged in stderr
+        code, stderr, n = count(sut, "--allow-incomplete")
+        assert (code, n) == (3, EVENTS), stderr
+        assert f"not read: signature {forged}" in stderr
+
+    def test_a_deleted_head_manifest_or_object_is_reported_not_dropped(
+        self, sut: SinkUnderTest
+    ) -> None:
+        archived(sut)
+        s3 = sut.s3()
+        reader = ChainReader(s3, bucket=sut.stack.bucket, prefix=sut.prefix)
+        head = reader.head(1)
+        assert head is not None
+        victim = head.manifest.objects[0].key
+        s3.delete_object(Bucket=sut.stack.bucket, Key=victim)
+        code, stderr, _ = count(sut)
+        assert code == 3, stderr
+        assert f"object {victim}: object is missing" in stderr
+
+        s3.delete_object(Bucket=sut.stack.bucket, Key=manifest_key(sut.prefix, 1, head.seq))
+        code, stderr, n = count(sut, "--allow-incomplete")
+        assert code == 3, stderr
+        assert "manifest deleted (delete marker)" in stderr
+        assert n < EVENTS  # what verifies is counted, and the shortfall was said out loud
+
+    def test_without_a_keyring_the_query_warns_that_it_is_not_anchored(
+        self, sut: SinkUnderTest
+    ) -> None:
+        archived(sut, 60)
+        code, stderr, n = count(sut, keyring=False)
+        assert (code, n) == (0, 60), stderr
+        assert "no trusted keys configured" in stderr

@@ -9,6 +9,7 @@ Every class derives from :class:`AuditorError`, itself an
         ├── InvalidTimeRangeError  --since/--until cannot be parsed, or are out of order
         ├── ArchiveAccessError     the archive cannot be listed or read
         ├── TrustedKeyError        a --key file or the configured keyring cannot be used
+        ├── IncompleteArchiveError what a query would read cannot all be trusted
         └── QueryError             DuckDB rejected the SQL or failed running it
 
 The auditor reads the archive and never writes it. Messages never contain event payloads.
@@ -16,7 +17,12 @@ The auditor reads the archive and never writes it. Messages never contain event 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from auditstream.schemas.errors import AuditstreamError
+
+if TYPE_CHECKING:
+    from auditstream.archive.findings import Finding
 
 
 class AuditorError(AuditstreamError):
@@ -87,4 +93,24 @@ class TrustedKeyError(AuditorError):
         super().__init__(
             f"trusted keys: {detail}; pass Ed25519 public keys in PEM form, as "
             "`audit keys export` prints them"
+        )
+
+
+class IncompleteArchiveError(AuditorError):
+    """Part of what a query would read failed its checks; answering would drop or forge rows.
+
+    Args:
+        bucket: The archive bucket.
+        problems: The findings.
+    """
+
+    def __init__(self, bucket: str, problems: list[Finding]) -> None:
+        self.bucket = bucket
+        self.problems = problems
+        first = problems[0]
+        super().__init__(
+            f"the archive in {bucket!r} cannot be fully trusted where this query reads: "
+            f"{len(problems)} problems, first {first.kind} {first.key}: {first.message}; run "
+            "`audit verify` for the whole report, or pass --allow-incomplete to read only "
+            "what verifies"
         )

@@ -144,7 +144,7 @@ def export_evidence(
     s3 = settings.s3
     prefix = normalize_prefix(s3.prefix)
     client = make_s3_client(s3)
-    objects = [o.key for o in select_objects(settings, client=client, **scope)]
+    objects = [o.key for o in select_objects(settings, client=client, **scope).objects]
     archive = out / "archive"
     try:
         copied_manifests = 0

@@ -16,7 +16,7 @@ tells them apart (null vs the name).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -27,14 +27,16 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
 from auditstream.archive.arrow_schema import event_schema
-from auditstream.archive.chained import list_chained_objects
+from auditstream.archive.chained import check_selected, read_trusted_objects
 from auditstream.archive.errors import ArchiveError
+from auditstream.archive.findings import Finding
 from auditstream.archive.layout import data_root
-from auditstream.archive.reader import ArchivedObject, list_data_objects
+from auditstream.archive.reader import ArchivedObject, key_selector, list_data_objects
 from auditstream.archive.storage import make_s3_client
-from auditstream.auditor.errors import ArchiveAccessError, QueryError
+from auditstream.auditor.errors import ArchiveAccessError, IncompleteArchiveError, QueryError
 from auditstream.auditor.settings import AuditorSettings
 from auditstream.auditor.timerange import check_range
+from auditstream.auditor.verify import trusted_keyring
 from auditstream.schemas import EventType
 from auditstream.schemas.settings import S3Settings
 
@@ -67,11 +69,16 @@ class QueryResult:
         table: The result rows.
         objects: Data objects that matched the tenant and time pruning.
         bytes: Their total size.
+        problems: What could not be trusted and was not read (only with
+            ``allow_incomplete``; otherwise the query raises instead).
+        anchored: Whether signatures were checked against a configured keyring.
     """
 
     table: pa.Table
     objects: int
     bytes: int
+    problems: list[Finding] = field(default_factory=list)
+    anchored: bool = True
 
 
 def run_query(
@@ -127,6 +134,7 @@ def query_archive(
     user: str | None = None,
     event_type: str | None = None,
     include_unchained: bool = False,
+    allow_incomplete: bool = False,
     s3_client: S3Client | None = None,
 ) -> QueryResult:
     """Like :func:`run_query`, and also report how many objects were scanned.
@@ -141,6 +149,8 @@ def query_archive(
         event_type: Only events of this type (an :class:`EventType` name).
         include_unchained: Also read data objects no manifest references (orphans left
             by a crash; their events may then be counted twice). For forensics only.
+        allow_incomplete: Where something cannot be trusted, read what verifies and
+            return the problems, instead of raising.
         s3_client: The S3 client for listing; built from ``settings.s3`` when None.
 
     Returns:
@@ -148,19 +158,22 @@ def query_archive(
 
     Raises:
         InvalidTimeRangeError: ``since`` is not before ``until``, or either is naive.
+        IncompleteArchiveError: Something the query would read cannot be trusted.
         ArchiveAccessError: The archive cannot be listed or read.
         QueryError: DuckDB rejected the SQL or failed running it.
     """
     check_range(since, until)
     s3 = settings.s3
-    objects = select_objects(
+    selection = select_objects(
         settings,
         client=s3_client,
         tenant=tenant,
         since=since,
         until=until,
         include_unchained=include_unchained,
+        allow_incomplete=allow_incomplete,
     )
+    objects = selection.objects
     dataset = open_dataset(objects, s3)
     table = execute_sql(
         sql,
@@ -171,7 +184,29 @@ def query_archive(
         event_type=event_type,
         threads=settings.auditor.duckdb_threads,
     )
-    return QueryResult(table, len(objects), sum(o.size for o in objects))
+    return QueryResult(
+        table,
+        len(objects),
+        sum(o.size for o in objects),
+        problems=selection.problems,
+        anchored=selection.anchored,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The data objects a query reads, and what could not be trusted.
+
+    Attributes:
+        objects: The objects, in key order.
+        problems: Links, manifests or objects that failed their checks (empty unless
+            the caller allowed an incomplete answer).
+        anchored: Whether signatures were checked against a configured keyring.
+    """
+
+    objects: list[ArchivedObject]
+    problems: list[Finding]
+    anchored: bool
 
 
 def select_objects(
@@ -182,8 +217,14 @@ def select_objects(
     since: datetime | None = None,
     until: datetime | None = None,
     include_unchained: bool = False,
-) -> list[ArchivedObject]:
-    """List the data objects a query reads: pruned by tenant and time, chained only.
+    allow_incomplete: bool = False,
+) -> Selection:
+    """Select the data objects a query reads: pruned by tenant and time, verified.
+
+    Only objects named by chain links that verify against the trusted keys
+    (``AUDITSTREAM_TRUST__*``) are read, and each must be listed with its recorded size
+    and SHA-256. Anything that fails is a problem: raised, or returned when
+    ``allow_incomplete``; never silently left out.
 
     Args:
         settings: The auditor's settings.
@@ -192,27 +233,36 @@ def select_objects(
         since: Only objects of hours that end after this time.
         until: Only objects of hours that start before this time.
         include_unchained: Also objects no manifest references (crash orphans).
-
-    Returns:
-        The objects, in key order.
+        allow_incomplete: Return the problems instead of raising.
 
     Raises:
+        IncompleteArchiveError: A problem was found and ``allow_incomplete`` is False.
+        TrustedKeyError: The configured keyring cannot be read.
         ArchiveAccessError: The archive cannot be listed.
     """
     s3 = settings.s3
     client = client if client is not None else make_s3_client(s3)
+    keyring = trusted_keyring(settings.trust)
     try:
-        objects = list_data_objects(
+        listed = list_data_objects(
             client, bucket=s3.bucket, prefix=s3.prefix, tenant=tenant, since=since, until=until
         )
-        if not include_unchained:
-            # Only objects a manifest vouches for: a crash between a data PUT and its
-            # manifest leaves an orphan whose events are also in a later, chained object.
-            chained = list_chained_objects(client, bucket=s3.bucket, prefix=s3.prefix)
-            objects = [o for o in objects if o.key in chained]
+        trusted = read_trusted_objects(client, bucket=s3.bucket, prefix=s3.prefix, keyring=keyring)
+        accept = key_selector(s3.prefix, tenant=tenant, since=since, until=until)
+        selected = [o for k, o in trusted.objects.items() if accept(k)]
+        problems = trusted.problems + check_selected(
+            client, bucket=s3.bucket, selected=selected, listed={o.key: o.size for o in listed}
+        )
     except ArchiveError as exc:
         raise ArchiveAccessError(s3.bucket, str(exc)) from exc
-    return objects
+    if problems and not allow_incomplete:
+        raise IncompleteArchiveError(s3.bucket, problems)
+    failed = {p.key for p in problems}
+    readable = {o.key for o in selected} - failed
+    # Only objects a verified manifest vouches for: a crash between a data PUT and its
+    # manifest leaves an orphan whose events are also in a later, chained object.
+    objects = [o for o in listed if include_unchained or o.key in readable]
+    return Selection(objects, problems, anchored=keyring is not None)
 
 
 def open_dataset(objects: list[ArchivedObject], s3: S3Settings) -> ds.Dataset:

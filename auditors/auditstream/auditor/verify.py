@@ -11,13 +11,13 @@ and which objects to download (all, or those of a tenant and time range). It nev
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from auditstream.archive import make_s3_client, verify_archive
 from auditstream.archive.direct import DirectReader
 from auditstream.archive.errors import ArchiveError, SigningKeyError
-from auditstream.archive.layout import encode_tenant, parse_object_key
+from auditstream.archive.reader import key_selector
 from auditstream.archive.trust import Keyring, load_keyring
 from auditstream.archive.verify import VerificationReport, VerifyProgress
 from auditstream.auditor.errors import ArchiveAccessError, TrustedKeyError
@@ -61,20 +61,7 @@ def object_scope(
     """
     if tenant is None and since is None and until is None:
         return True
-    wanted_tenant = encode_tenant(tenant) if tenant is not None else None
-    first = (since.date(), since.hour) if since else (date.min, 0)
-    last = (until.date(), until.hour) if until else (date.max, 23)
-
-    def accept(key: str) -> bool:
-        fields = parse_object_key(key, prefix)
-        if fields is None:
-            return False
-        path = fields.path
-        if wanted_tenant is not None and path.tenant != wanted_tenant:
-            return False
-        return first <= (path.day, path.hour) <= last
-
-    return accept
+    return key_selector(prefix, tenant=tenant, since=since, until=until)
 
 
 def verify_bucket(

@@ -2,17 +2,40 @@
 
 A crash between a data PUT and its manifest leaves an object no manifest references
 (an orphan); a query that lists ``events/`` directly would count its records twice.
-Readers that count events use :func:`list_chained_objects` instead: it reads manifests
-only (no signature or object checks; :func:`~auditstream.archive.verify.verify_archive`
-does those) and never writes.
+Readers that count events read the chains instead, and never write:
+
+- :func:`read_trusted_objects` walks every chain from seq 0 and keeps the objects of the
+  links that verify (signed by a trusted key, linked, positions continuous, named after
+  their place); the first link that does not, a missing manifest or a deleted head stops
+  the walk of that partition and is returned as a problem, so a reader can refuse to
+  answer, or answer and warn, but never silently count less or count forged rows.
+- :func:`check_selected` checks the objects a reader is about to open: listed, of the
+  recorded size, and of the recorded SHA-256 as the store computed it on upload.
+- :func:`list_chained_objects` reads manifests only, without checks (tests, benchmarks).
 """
 
 from __future__ import annotations
 
+import base64
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from auditstream.archive.chain import ChainReader
-from auditstream.archive.manifest import ManifestObject
+from botocore.exceptions import BotoCoreError, ClientError
+
+from auditstream.archive.chain import ChainHead, ChainReader
+from auditstream.archive.checks import check_manifest
+from auditstream.archive.errors import ManifestFormatError
+from auditstream.archive.findings import Finding, FindingKind, PartitionReport
+from auditstream.archive.manifest import ManifestObject, manifest_key
+from auditstream.archive.storage import client_error_code
+from auditstream.archive.trust import (
+    ROTATION_ROOT,
+    Keyring,
+    TrustSource,
+    extend_by_rotations,
+    parse_rotations,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -44,3 +67,139 @@ def list_chained_objects(
             if link is not None:
                 found.update((o.key, o) for o in link.manifest.objects)
     return found
+
+
+# Concurrent HEAD requests when checking the objects a query opens.
+_CHECK_THREADS = 8
+
+
+@dataclass(slots=True)
+class TrustedObjects:
+    """The data objects that verified chain links vouch for, and what could not be trusted.
+
+    Attributes:
+        objects: The objects, by key, in chain order.
+        problems: Why a partition's walk stopped early, one finding per partition.
+        trust: Whether signatures were checked against a keyring or the archive's keys.
+    """
+
+    objects: dict[str, ManifestObject] = field(default_factory=dict)
+    problems: list[Finding] = field(default_factory=list)
+    trust: TrustSource = TrustSource.ARCHIVE
+
+
+def read_trusted_objects(
+    client: S3Client, *, bucket: str, prefix: str, keyring: Keyring | None
+) -> TrustedObjects:
+    """Walk every chain and return the objects of the links that verify.
+
+    Object bytes are not read here (see :func:`check_selected`).
+
+    Args:
+        client: The S3 client.
+        bucket: The archive bucket.
+        prefix: ``S3Settings.prefix`` the archive was written with.
+        keyring: The trusted signer keys (the rotation records they signed are followed);
+            None trusts the keys published in the archive.
+
+    Raises:
+        ArchiveUnavailableError: The store did not answer.
+        BucketUnreachableError: The store refused a read.
+    """
+    reader = ChainReader(client, bucket=bucket, prefix=prefix)
+    trusted = TrustedObjects(trust=TrustSource.ARCHIVE if keyring is None else TrustSource.KEYRING)
+    if keyring is not None:
+        rotations, _ = parse_rotations(reader.read_all(ROTATION_ROOT))
+        keyring, _ = extend_by_rotations(keyring, rotations)
+    for partition in reader.partitions():
+        report = PartitionReport(partition)
+        previous: ChainHead | None = None
+        for expected, seq in enumerate(reader.manifest_seqs(partition)):
+            key = manifest_key(prefix, partition, expected)
+            link = None
+            try:
+                link = reader.manifest(partition, seq) if seq == expected else None
+            except ManifestFormatError as exc:
+                report.fail(FindingKind.FORMAT, key, exc.reason)
+            if link is None and not report.findings:
+                report.fail(FindingKind.LINKAGE, key, f"manifest seq {expected} is missing")
+            if link is not None:
+                check_manifest(reader, report, link, previous, key=key, keyring=keyring)
+            if report.findings:
+                break
+            assert link is not None
+            trusted.objects.update((o.key, o) for o in link.manifest.objects)
+            previous = link
+        following = manifest_key(prefix, partition, previous.seq + 1 if previous else 0)
+        if not report.findings and reader.deleted(following):
+            report.fail(FindingKind.LINKAGE, following, "manifest deleted (delete marker)")
+        if report.findings:
+            first = report.findings[0]
+            trusted.problems.append(
+                Finding(
+                    first.kind,
+                    first.key,
+                    f"{first.message}; partition {partition} is read only up to the link before it",
+                )
+            )
+    return trusted
+
+
+def check_selected(
+    client: S3Client,
+    *,
+    bucket: str,
+    selected: list[ManifestObject],
+    listed: dict[str, int],
+) -> list[Finding]:
+    """Check that the objects a reader is about to open are there and unchanged.
+
+    Each must be listed with its recorded size, and the SHA-256 the store computed when
+    it was uploaded (a HEAD with checksums) must be the manifest's. A store that keeps no
+    checksum for an object leaves only the size check (``audit verify`` hashes bytes).
+
+    Args:
+        client: The S3 client.
+        bucket: The archive bucket.
+        selected: Manifest entries of the objects to open.
+        listed: Size of every listed data object, by key.
+
+    Returns:
+        One finding per object that is missing, resized or replaced.
+
+    Raises:
+        ArchiveUnavailableError: The store did not answer.
+        BucketUnreachableError: The store refused a request.
+    """
+    findings = []
+    present = []
+    for obj in selected:
+        size = listed.get(obj.key)
+        if size is None:
+            findings.append(Finding(FindingKind.OBJECT, obj.key, "object is missing"))
+        elif size != obj.size:
+            findings.append(
+                Finding(FindingKind.OBJECT, obj.key, f"size {size}, manifest says {obj.size}")
+            )
+        else:
+            present.append(obj)
+
+    def replaced(obj: ManifestObject) -> Finding | None:
+        try:
+            head = client.head_object(Bucket=bucket, Key=obj.key, ChecksumMode="ENABLED")
+        except ClientError as exc:
+            code, status = client_error_code(exc)
+            return Finding(FindingKind.OBJECT, obj.key, f"unreadable: {code} (HTTP {status})")
+        except BotoCoreError as exc:
+            return Finding(FindingKind.OBJECT, obj.key, f"unreadable: {type(exc).__name__}")
+        encoded = head.get("ChecksumSHA256")
+        if not encoded or "-" in encoded:
+            return None  # no whole-object checksum kept: the size check stands alone
+        stored = base64.b64decode(encoded).hex()
+        if stored == obj.sha256:
+            return None
+        return Finding(FindingKind.OBJECT, obj.key, f"SHA-256 {stored}, manifest says {obj.sha256}")
+
+    with ThreadPoolExecutor(_CHECK_THREADS, thread_name_prefix="check") as pool:
+        findings.extend(f for f in pool.map(replaced, present) if f is not None)
+    return findings

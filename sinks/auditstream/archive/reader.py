@@ -8,7 +8,7 @@ and stops after its last day, so a narrow query lists a narrow slice of a large 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -105,10 +105,49 @@ def list_data_objects(
                 continue
             if last_day is not None and fields.path.day.isoformat() > last_day:
                 break  # keys sort by day: nothing later can match
-            start = fields.hour_start
-            if (since is None or start + _HOUR > since) and (until is None or start < until):
+            if in_hours(fields, since, until):
                 found.append(ArchivedObject(key, size, fields))
     return sorted(found, key=lambda o: o.key)
+
+
+def in_hours(fields: ObjectKey, since: datetime | None, until: datetime | None) -> bool:
+    """Whether an object's hour overlaps ``[since, until)`` (the pruning of a query).
+
+    Args:
+        fields: What the object's key says.
+        since: Aware datetime, or None.
+        until: Aware datetime, or None.
+    """
+    start = fields.hour_start
+    return (since is None or start + _HOUR > since) and (until is None or start < until)
+
+
+def key_selector(
+    prefix: str,
+    *,
+    tenant: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Callable[[str], bool]:
+    """Return a test on object keys: the objects :func:`list_data_objects` would select.
+
+    Args:
+        prefix: ``S3Settings.prefix`` the archive was written with.
+        tenant: Only this tenant (as :func:`list_data_objects` takes it); None for all.
+        since: Aware datetime; only objects of hours ending after it.
+        until: Aware datetime; only objects of hours starting before it.
+    """
+    segment = None
+    if tenant is not None:
+        segment = UNKNOWN_TENANT if tenant == UNKNOWN_TENANT else encode_tenant(tenant)
+
+    def accept(key: str) -> bool:
+        fields = parse_object_key(key, prefix)
+        if fields is None or (segment is not None and fields.path.tenant != segment):
+            return False
+        return in_hours(fields, since, until)
+
+    return accept
 
 
 def read_object(client: S3Client, *, bucket: str, key: str) -> bytes:

@@ -1,7 +1,11 @@
 """``audit query "SQL"``: SQL over the archived events (a thin front over the library).
 
-Results go to stdout in the chosen format; notes and errors to stderr. Exit codes: 0
-when the query ran (even with no rows), 2 for configuration, range, archive and SQL errors.
+Results go to stdout in the chosen format; notes and errors to stderr. Only objects of
+chain links that verify against the trusted keys are read; when something the query would
+read fails its checks, nothing is printed and the exit code is 3 (``--allow-incomplete``
+prints what verifies, with one warning line per problem on stderr, and exits 3 too).
+Exit codes: 0 when the query ran on a complete, trusted archive (even with no rows), 2
+for configuration, range, archive and SQL errors, 3 incomplete.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Annotated
 import typer
 
 from auditstream.archive.layout import data_root
+from auditstream.auditor.errors import IncompleteArchiveError
 from auditstream.auditor.output import OutputFormat, writer_for
 from auditstream.auditor.query import query_archive
 from auditstream.auditor.settings import load_auditor_settings
@@ -21,6 +26,8 @@ from auditstream.schemas.observability import configure_logging
 
 EXIT_ERROR = 2
 """Exit code for configuration, time range, archive and SQL errors."""
+EXIT_INCOMPLETE = 3
+"""Exit code when part of what the query reads could not be trusted."""
 
 app = typer.Typer(
     name="query",
@@ -66,6 +73,14 @@ def query(
             help="Also read objects no manifest vouches for (crash orphans; may double count).",
         ),
     ] = False,
+    allow_incomplete: Annotated[
+        bool,
+        typer.Option(
+            "--allow-incomplete",
+            help="Where links, manifests or objects fail their checks, answer from what "
+            "verifies and warn on stderr (exit 3) instead of refusing.",
+        ),
+    ] = False,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="table for people, jsonl or csv for tools.")
     ] = OutputFormat.TABLE,
@@ -85,13 +100,30 @@ def query(
             user=user,
             event_type=event_type,
             include_unchained=include_unchained,
+            allow_incomplete=allow_incomplete,
         )
+    except IncompleteArchiveError as exc:
+        typer.echo("audit query: error: " + " ".join(str(exc).split()), err=True)
+        raise typer.Exit(EXIT_INCOMPLETE) from exc
     except AuditstreamError as exc:
         typer.echo("audit query: error: " + " ".join(str(exc).split()), err=True)
         raise typer.Exit(EXIT_ERROR) from exc
+    if not result.anchored:
+        typer.echo(
+            "audit query: warning: no trusted keys configured (AUDITSTREAM_TRUST__KEYRING_FILE); "
+            "manifests were checked against the keys the archive itself holds",
+            err=True,
+        )
     if result.objects == 0:
         _note_empty(settings.s3.bucket, settings.s3.prefix, tenant=tenant, since=since, until=until)
     writer_for(output_format).write(result.table, sys.stdout)
+    for problem in result.problems:
+        typer.echo(
+            f"audit query: warning: not read: {problem.kind} {problem.key}: {problem.message}",
+            err=True,
+        )
+    if result.problems:
+        raise typer.Exit(EXIT_INCOMPLETE)
 
 
 def _note_empty(
