@@ -3,8 +3,9 @@
 ``emit()`` (and the typed helpers of :class:`~auditstream.producer.helpers.TypedEvents`)
 1 builds the event (checks, content policy, secret scrub: :mod:`.event`), 2 encodes it
 as the contract's Avro single-object encoding (the strict
-:class:`~auditstream.schemas.AuditEventSerializer` explains any refusal), and 3 queues it
-in librdkafka, or in the disk spool while the broker cannot take it (:mod:`.transport`).
+:class:`~auditstream.schemas.AuditEventSerializer` explains any refusal), and 3 writes it
+ahead to the disk spool and queues it in librdkafka, or only spools it while the broker
+cannot take it (:mod:`.transport`), so a killed process loses no event it returned for.
 Only step 1 and 2 can raise, and only for programming errors at the call site; the Kafka
 side never raises into the caller's request path. A background thread (:mod:`.replay`)
 serves delivery reports and replays the spool.

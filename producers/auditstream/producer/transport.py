@@ -3,8 +3,8 @@
 An event :meth:`AuditClient.emit` accepted takes one of these paths::
 
     emit() ─┬─ spool inactive ─▶ write ahead ──▶ produce() ──▶ librdkafka ──ack──▶ delivered,
-            │                    (spool, one       │ queue full    │ error        record resolved
-            │                     write)           │ / error       │
+            │                    (a copy into      │ queue full    │ error        record resolved
+            │                     the spool)       │ / error       │
             │                       │ no room /    ▼               ▼
             │                       │ disk error   spool it again (behind newer ones), resolve
             │                       ▼
@@ -53,7 +53,7 @@ _log = logging.getLogger(__name__)
 
 
 class Transport:
-    """The client's Kafka side: produce, delivery reports, the spool on failure.
+    """The client's Kafka side: write ahead, produce, delivery reports, the spool on failure.
 
     Args:
         topic: Where events go.
@@ -108,6 +108,9 @@ class Transport:
             value: The encoded event.
             key: The Kafka message key (the trace id).
         """
+        # No poll() on this path: delivery reports are served by the background thread,
+        # so a burst of acknowledgements (a broker coming back) never runs on the
+        # caller's request path, and emit() gives up the GIL as rarely as possible.
         self._counters.add("emitted")
         if self._closed:
             self._counters.shed("client_closed")
@@ -142,9 +145,6 @@ class Transport:
             self._counters.add("spooled")
         elif not shed:
             self._unjournaled(value, key)
-        # No poll() here: delivery reports are served by the background thread, so a
-        # burst of acknowledgements (a broker coming back) never runs on the caller's
-        # request path, and emit() gives up the GIL as rarely as possible.
 
     def _unjournaled(self, value: bytes, key: bytes) -> None:
         """Produce without a record ahead: the spool has no room or cannot write."""

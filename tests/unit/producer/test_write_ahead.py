@@ -6,6 +6,7 @@ test opens the slot it left, as the next process of a service would.
 
 from __future__ import annotations
 
+import errno
 import signal
 import subprocess
 import sys
@@ -296,6 +297,25 @@ class TestThroughTheClient:
         assert (stats.shed, len(producer.messages)) == (0, 20)
         producer.down = False
         wait_until(lambda: client.stats().delivered == 20, timeout_s=10, what="delivery")
+        client.close(1)
+
+    def test_a_full_disk_never_raises_into_emit_and_sheds_only_while_spooling(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """ENOSPC: with a broker, events go out unjournaled; during an outage, shed counted."""
+
+        def no_space(fd: int, offset: int, length: int) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(writer, "_fallocate", no_space)
+        producer = FakeProducer()
+        client = AuditClient(self._config(tmp_path), producer=producer)
+        client.emit(EventType.OTHER, "broker up")
+        client._transport.activate_spool()  # as when librdkafka reports every broker down
+        client.emit(EventType.OTHER, "broker down")
+        stats = client.stats()
+        assert (stats.emitted, stats.unjournaled, len(producer.messages)) == (2, 1, 1)
+        assert dict(stats.shed_by_cause) == {"spool_error": 1}
         client.close(1)
 
     def test_close_does_not_count_events_kept_on_disk_as_lost(self, tmp_path: Path) -> None:

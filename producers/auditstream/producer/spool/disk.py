@@ -1,8 +1,8 @@
 """The disk spool: a write-ahead log of every event, kept until the broker has it.
 
-A record enters one of two ways, both one ``write`` (so once :meth:`DiskSpool.append`
-returns, the page cache holds it and a killed process loses nothing; the fsync policy
-decides what a power cut may lose):
+A record enters one of two ways, both one copy into the open segment (:mod:`.writer`), so
+once :meth:`DiskSpool.append` returns the kernel's page cache holds it and a killed
+process loses nothing; the fsync policy decides what a power cut may lose:
 
 * **written ahead** (``journal=True`` while the spool is inactive): the caller then
   produces it, and its delivery report resolves it (:meth:`DiskSpool.resolve`):
