@@ -4,9 +4,9 @@ One daemon thread per client runs :meth:`Replayer.run`. Each turn it
 
 1. polls the producer (delivery reports and librdkafka errors arrive even when the
    service emits nothing); each report resolves its event's write-ahead record;
-2. fsyncs the spool when the ``interval`` policy is due, and seals the open segment
-   once everything written ahead in it was delivered (so a crash of an idle service
-   resends nothing);
+2. fsyncs the spool when the ``interval`` policy is due, and tidies it: deletes
+   delivered segments and seals the open one once delivered or a second old (so a
+   crash resends at most about the last second of events);
 3. while the spool is active: checks that a broker answers a metadata request, then
    re-produces spooled records in file order, one batch at a time, and commits a batch
    (deleting finished segments) only after every record in it was acknowledged. A batch
@@ -167,7 +167,7 @@ class Replayer:
                 now = time.monotonic()
                 spool = self._transport.spool
                 if spool is not None:
-                    spool.seal_if_idle()
+                    spool.tidy(now)
                     if now >= next_sync:
                         spool.sync()
                         next_sync = now + self._fsync_interval_s

@@ -11,12 +11,13 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 from auditstream.producer import AuditClient, ClientConfig, EventType, FsyncPolicy, ShedPolicy
-from auditstream.producer.spool import DiskSpool, writer
+from auditstream.producer.spool import DiskSpool, disk, writer
 from auditstream.producer.spool.records import encode
 from support.fake_producer import FakeProducer
 from support.wait import wait_until
@@ -45,7 +46,7 @@ def _killed_after(spool_dir: Path, steps: str) -> None:
     """Run ``steps`` against a spool in a child process, then SIGKILL it there."""
     script = textwrap.dedent(
         """
-        import os, signal, sys
+        import os, signal, sys, time
         from pathlib import Path
         from auditstream.producer import FsyncPolicy, ShedPolicy
         from auditstream.producer.spool import DiskSpool
@@ -83,13 +84,30 @@ class TestWriteAheadRecords:
         for ticket in tickets[1:]:
             assert ticket is not None
             spool.resolve(ticket)
-        spool.seal_if_idle()
+        spool.tidy(time.monotonic())
         assert segments[0].exists(), "the first segment still holds a record in flight"
         assert tickets[0] is not None
         spool.resolve(tickets[0])
-        spool.seal_if_idle()
+        spool.tidy(time.monotonic())
         assert list(spool.slot_dir.glob("*.seg")) == []
         assert spool.size_bytes == 0
+
+    def test_a_busy_open_segment_is_sealed_when_old_and_deleted_once_resolved(
+        self, tmp_path: Path
+    ) -> None:
+        """Records always in flight never let the open segment idle: age seals it."""
+        spool = _open(tmp_path, segment_bytes=1 << 20)
+        first = spool.append(b"k", b"first", activate=False, journal=True).ticket
+        assert first is not None
+        spool.tidy(time.monotonic())
+        spool.append(b"k", b"second", activate=False, journal=True)
+        assert len(list(spool.slot_dir.glob("*.seg"))) == 1, "young and busy: still open"
+        spool.tidy(time.monotonic() + disk.SEAL_AFTER_S)
+        spool.append(b"k", b"third", activate=False, journal=True)
+        assert len(list(spool.slot_dir.glob("*.seg"))) == 2
+        spool.resolve(first)
+        spool.tidy(time.monotonic())
+        assert len(list(spool.slot_dir.glob("*.seg"))) == 2, "'second' is still in flight"
 
     def test_a_failed_record_appended_again_is_the_only_one_replayed(self, tmp_path: Path) -> None:
         """After A, B, C are written ahead and B fails, the replayer reads only B."""
@@ -207,7 +225,7 @@ class TestRecoveryAfterSigkill:
             """
             done = spool.append(b"k", b"delivered", activate=False, journal=True).ticket
             spool.resolve(done)
-            spool.seal_if_idle()
+            spool.tidy(time.monotonic())
             spool.append(b"k", b"in-flight", activate=False, journal=True)
             """,
         )

@@ -7,8 +7,8 @@ with its bounds. Replaying to Kafka lives in :mod:`auditstream.producer.replay`.
 
 from __future__ import annotations
 
-from auditstream.producer.spool.disk import Appended, DiskSpool
+from auditstream.producer.spool.disk import DiskSpool
 from auditstream.producer.spool.records import Damage, SpoolRecord
-from auditstream.producer.spool.segments import Batch, Segment
+from auditstream.producer.spool.segments import Appended, Batch, Segment
 
 __all__ = ["Appended", "Batch", "Damage", "DiskSpool", "Segment", "SpoolRecord"]

@@ -31,14 +31,15 @@ import contextlib
 import errno
 import os
 import threading
+import time
 from collections import deque
 from pathlib import Path
-from typing import NamedTuple
 
 from auditstream.producer.errors import SpoolUnavailableError
 from auditstream.producer.policies import FsyncPolicy, ShedPolicy
 from auditstream.producer.spool.records import Headers, encode
 from auditstream.producer.spool.segments import (
+    Appended,
     Batch,
     Segment,
     read_segment,
@@ -48,24 +49,12 @@ from auditstream.producer.spool.segments import (
 from auditstream.producer.spool.slots import take_slot
 from auditstream.producer.spool.writer import SegmentWriter, fsync_all
 
-
-class Appended(NamedTuple):
-    """What :meth:`DiskSpool.append` did.
-
-    Attributes:
-        spooled: The record was written behind the others, for the replayer.
-        shed: Records given up to make room (the new one under ``drop_newest``, a whole
-            old segment under ``drop_oldest``).
-        ticket: Set when the record was written ahead: produce it now and pass the ticket
-            to :meth:`DiskSpool.resolve` when its delivery report arrives.
-    """
-
-    spooled: bool
-    shed: int
-    ticket: Segment | None = None
-
-
 _NOT_WRITTEN = Appended(spooled=False, shed=0)
+
+# A busy service never finds its open segment fully delivered, so it is sealed at this
+# age instead: a crash then resends about one second of events, not a whole segment,
+# for one new file a second.
+SEAL_AFTER_S = 1.0
 
 
 class DiskSpool:
@@ -237,25 +226,33 @@ class DiskSpool:
         Call it after a failed record was appended again, never before: the segment may
         be deleted as soon as its last record is resolved. Takes no lock (see
         :attr:`Segment.resolved`); finished segments are deleted by the next
-        :meth:`seal_if_idle`, rotation or replay step.
+        :meth:`tidy`, rotation or replay step.
 
         Args:
             ticket: The ticket :meth:`append` returned for the record.
         """
         ticket.resolved.append(1)
 
-    def seal_if_idle(self) -> None:
-        """Delete finished segments; seal the open one too if all it holds was delivered.
+    def tidy(self, now: float) -> None:
+        """Delete finished segments; seal the open one once delivered or old. Never raises.
 
-        Called by the background thread a few times a second, so a quiet service does
-        not leave delivered records in an open segment, where a crash would make the
-        next process resend them. Never raises.
+        Called by the background thread a few times a second. A crash makes the next
+        process resend every record of the segments left, delivered or not; sealing the
+        open segment when all it holds was delivered (a quiet service), or once it is
+        ``SEAL_AFTER_S`` old (a busy one), bounds that resend to about the last second.
+
+        Args:
+            now: ``time.monotonic()``.
         """
         with self._lock:
             if self._closed:
                 return
             segment = self._open_segment()
-            if not self.active and segment is not None and not segment.in_flight:
+            if (
+                not self.active
+                and segment is not None
+                and (not segment.in_flight or now - segment.opened_at >= SEAL_AFTER_S)
+            ):
                 self._writer.seal()
             self._skip_finished()
 
@@ -290,7 +287,7 @@ class DiskSpool:
         self._next_seq += 1
         path = segment_path(self.slot_dir, seq)
         self._writer.open(path, max(self._segment_bytes, size))
-        self._segments.append(Segment(seq, path, 0, 0))
+        self._segments.append(Segment(seq, path, 0, 0, opened_at=time.monotonic()))
         self._skip_finished()
 
     def sync(self) -> None:

@@ -1,9 +1,9 @@
-"""The spool's segment files: naming, bookkeeping per segment, recovery after a crash.
+"""The spool's segment files: naming, bookkeeping, reading, recovery after a crash.
 
 A segment is one file of records (:mod:`.records`) named by a sequence number,
 ``<slot>/00000000000000000042.seg``; sequence order is write order. This module knows
-what a segment holds, not what the spool does with it (:mod:`.disk`), and does no Kafka
-I/O.
+what a segment holds and the values the spool hands out about it (:class:`Appended`,
+:class:`Batch`), not what the spool does with it (:mod:`.disk`), and does no Kafka I/O.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from auditstream.producer.spool.records import Damage, SpoolRecord, scan
 
@@ -36,6 +37,7 @@ class Segment:
             on librdkafka's polling threads, many thousands a second; appending to a
             bytearray is atomic under the GIL, so they take no lock the emitting threads
             would have to wait for.
+        opened_at: ``time.monotonic()`` when this process created it (0 if recovered).
     """
 
     seq: int
@@ -44,6 +46,7 @@ class Segment:
     records: int
     written_ahead: int = 0
     resolved: bytearray = field(default_factory=bytearray)
+    opened_at: float = 0.0
 
     @property
     def in_flight(self) -> int:
@@ -53,6 +56,22 @@ class Segment:
         them for the next one to replay.
         """
         return self.written_ahead - len(self.resolved)
+
+
+class Appended(NamedTuple):
+    """What :meth:`DiskSpool.append` did.
+
+    Attributes:
+        spooled: The record was written behind the others, for the replayer.
+        shed: Records given up to make room (the new one under ``drop_newest``, a whole
+            old segment under ``drop_oldest``).
+        ticket: Set when the record was written ahead: produce it now and pass the ticket
+            to :meth:`DiskSpool.resolve` when its delivery report arrives.
+    """
+
+    spooled: bool
+    shed: int
+    ticket: Segment | None = None
 
 
 @dataclass(frozen=True, slots=True)
