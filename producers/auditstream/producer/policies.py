@@ -18,10 +18,10 @@ _E = TypeVar("_E", bound=StrEnum)
 class FsyncPolicy(StrEnum):
     """When the spool's records are forced to disk (``fsync``).
 
-    Every event is written to the spool before it reaches librdkafka, one ``write`` each,
-    so under every policy a killed process (SIGKILL, OOM kill) loses no event whose
-    ``emit()`` returned: the kernel's page cache holds it. The policy decides what a
-    power cut or kernel crash may lose.
+    Every event is copied into the spool (the kernel's page cache) before it reaches
+    librdkafka, so under every policy a killed process (SIGKILL, OOM kill) loses no event
+    whose ``emit()`` returned. The policy decides what a power cut or kernel crash may
+    lose.
     """
 
     NONE = "none"

@@ -79,7 +79,7 @@ def encode(key: bytes, value: bytes, headers: Headers = ()) -> bytes:
         headers: Kafka headers.
 
     Returns:
-        Magic, length, CRC and payload, ready for one ``write``.
+        Magic, length, CRC and payload, to be written in one piece.
     """
     if not headers:
         # Every emit() writes ahead through here, so the common case (no headers) skips
