@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -50,8 +51,12 @@ def archived(sut: SinkUnderTest, events: int = EVENTS) -> None:
     sut.stop()
 
 
-def audit(sut: SinkUnderTest, *args: str, keyring: bool = True) -> subprocess.CompletedProcess[str]:
+def audit(
+    sut: SinkUnderTest, *args: str, keyring: bool = True, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``audit *args`` as the test's auditor; ``settings`` add AUDITSTREAM_AUDITOR__ knobs."""
     env = sut.env()
+    env.update({f"AUDITSTREAM_AUDITOR__{k.upper()}": v for k, v in settings.items()})
     if not keyring:
         env.pop("AUDITSTREAM_TRUST__KEYS")
     return subprocess.run(
@@ -218,3 +223,67 @@ class TestQueryReadsOnlyWhatVerifies:
         code, stderr, n = count(sut, keyring=False)
         assert (code, n) == (0, 60), stderr
         assert "no trusted keys configured" in stderr
+
+
+class TestDigests:
+    def test_deleting_every_digest_is_a_finding(self, sut: SinkUnderTest) -> None:
+        """Digests every 2 s while manifests are written for over 32 s (interval + grace)."""
+        sut.start(max_records="1000", digest_interval_s="2")
+        started, produced = time.monotonic(), 0
+        while time.monotonic() - started < 40:
+            produced += len(sut.produce(15))
+            time.sleep(4)
+        wait_until(
+            lambda: sut.chained_records() >= produced,
+            timeout_s=120,
+            interval_s=1,
+            what="every event chained",
+            describe=sut.logs,
+        )
+        sut.stop()
+        assert audit(sut, "verify").returncode == 0
+        s3 = sut.s3()
+        digests = s3.list_objects_v2(Bucket=sut.stack.bucket, Prefix=f"{sut.prefix}digests/")
+        for entry in digests["Contents"]:
+            s3.delete_object(Bucket=sut.stack.bucket, Key=entry["Key"])
+        assert audit(sut, "verify").returncode == 0  # 40 s is nothing at the default 900 s
+        result = audit(sut, "verify", digest_interval_s="2")  # the sinks' interval
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "no digest, but manifests were written from" in result.stdout
+
+
+class TestCloudTrailCases:
+    """A manifest replayed, reordered or moved between partitions, as a new version."""
+
+    @pytest.mark.parametrize("case", ["replayed-head", "reordered", "other-partition"])
+    def test_each_is_a_finding(self, sut: SinkUnderTest, case: str) -> None:
+        archived(sut)
+        s3 = sut.s3()
+        bucket = sut.stack.bucket
+        reader = ChainReader(s3, bucket=bucket, prefix=sut.prefix)
+
+        def body(partition: int, seq: int) -> bytes:
+            key = manifest_key(sut.prefix, partition, seq)
+            return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+        head = reader.head_seq(0)
+        assert head is not None
+        assert head >= 1
+        if case == "replayed-head":
+            target, data = manifest_key(sut.prefix, 0, head + 1), body(0, 0)
+        elif case == "reordered":  # a new version of seq 1 holding seq 0's bytes
+            target, data = manifest_key(sut.prefix, 0, 1), body(0, 0)
+        else:
+            other = reader.head_seq(1)
+            target = manifest_key(sut.prefix, 1, 0 if other is None else other + 1)
+            data = body(0, head)
+        s3.put_object(
+            Bucket=bucket,
+            Key=target,
+            Body=data,
+            ObjectLockMode="COMPLIANCE",
+            ObjectLockRetainUntilDate=datetime.now(UTC) + timedelta(days=1),
+        )
+        result = audit(sut, "verify")
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert f"format {target}: names p" in result.stdout

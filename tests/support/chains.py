@@ -7,6 +7,7 @@ describes it as a flush would; :func:`verify` verifies the bucket at :data:`NOW`
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ def keeper(
     topic: str = "t",
     *,
     trusting: tuple[Signer, ...] = (),
+    clock: Callable[[], datetime] = lambda: NOW,
 ) -> ChainKeeper:
     writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
     reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
@@ -43,7 +45,7 @@ def keeper(
         keyring=Keyring.of(*(t.public_key for t in trusting)),
         topic=topic,
         retain_until=lambda: NOW + timedelta(days=30),
-        clock=lambda: NOW,
+        clock=clock,
     )
     chains.publish_key()
     return chains

@@ -239,6 +239,7 @@ def verify_package(root: Path, *, keyring: Keyring | None = None) -> Verificatio
         report.findings.append(Finding(FindingKind.OBJECT, description["events_file"], str(exc)))
     # Orphans of the live bucket are not part of a package.
     report.orphans = [o for o in report.orphans if o in listed]
+    report.pending = [o for o in report.pending if o in listed]
     return report
 
 

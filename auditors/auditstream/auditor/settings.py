@@ -34,6 +34,8 @@ class AuditorSection(BaseModel):
         export_key_file: Ed25519 private key (as the sink's signing key takes) that seals
             evidence packages; ``audit export`` needs it (or ``export_key``).
         export_key: The same key as a value.
+        digest_interval_s: The sinks' ``AUDITSTREAM_SINK__DIGEST_INTERVAL_S``, for
+            archives whose digests do not record it (none at all, or only version 1).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -44,6 +46,7 @@ class AuditorSection(BaseModel):
     sink_group: str = "auditstream-sink"
     export_key_file: Path | None = None
     export_key: SecretStr | None = None
+    digest_interval_s: float = Field(default=900.0, gt=0)
 
 
 class AuditorSettings(BaseSettings):

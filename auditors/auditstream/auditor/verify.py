@@ -102,6 +102,7 @@ def verify_bucket(
             keyring=keyring,
             direct=DirectReader.for_settings(s3),
             progress=progress,
+            digest_interval_s=settings.auditor.digest_interval_s,
         )
     except ArchiveError as exc:
         raise ArchiveAccessError(s3.bucket, str(exc)) from exc

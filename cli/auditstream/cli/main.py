@@ -8,8 +8,10 @@ arguments to the stage's own Typer app, which parses them.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from importlib.metadata import version
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -51,7 +53,32 @@ def _mount(name: str, module: str, extra: str, summary: str) -> None:
                 err=True,
             )
             raise typer.Exit(2) from exc
-        stage.app(args=ctx.args, prog_name=f"audit {name}")
+        if extra != "auditor":
+            stage.app(args=ctx.args, prog_name=f"audit {name}")
+            return
+        try:
+            stage.app(args=ctx.args, prog_name=f"audit {name}")
+        except SystemExit as exc:
+            _leave(exc.code)
+        _leave(0)
+
+
+def _leave(code: object) -> NoReturn:
+    """End an auditor command without tearing down native thread pools.
+
+    Arrow's and DuckDB's thread pools may still hold a joinable worker when CPython
+    finalizes, and their destructors then call ``std::terminate`` (exit 134 after the
+    command printed its result: apache/arrow#34314). The command's work is done and its
+    output is flushed here, so the process leaves with ``os._exit`` instead of running
+    the native destructors. Only the auditor's short-lived commands do this; workers
+    stop through their own shutdown paths.
+    """
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
 
 
 for _name, (_module, _extra, _summary) in _STAGE_COMMANDS.items():

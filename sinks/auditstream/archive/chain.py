@@ -266,17 +266,18 @@ class ChainReader:
                 seqs.append(parsed[1])
         return sorted(seqs)
 
-    def list_keys(self, under: str) -> list[str]:
+    def list_keys(self, under: str, *, after: str = "") -> list[str]:
         """Return every key below ``<prefix>/<under>``, sorted.
 
         Args:
             under: A path below the archive prefix, e.g. ``"digests/v1/"``.
+            after: Only keys that sort after this full key (a listing's ``StartAfter``).
 
         Raises:
             ArchiveUnavailableError: The store did not answer.
             BucketUnreachableError: The store refused the listing.
         """
-        return sorted(self._list(normalize_prefix(self._prefix) + under))
+        return sorted(self._list(normalize_prefix(self._prefix) + under, start_after=after))
 
     def read_all(self, under: str) -> list[tuple[str, bytes]]:
         """Return every object below ``<prefix>/<under>`` with its bytes, sorted by key.
@@ -314,9 +315,9 @@ class ChainReader:
         """Return the ids of the published keys read so far, sorted."""
         return sorted(self._keys)
 
-    def _list(self, prefix: str, *, delimiter: str = "") -> Iterator[str]:
+    def _list(self, prefix: str, *, delimiter: str = "", start_after: str = "") -> Iterator[str]:
         pages = self._client.get_paginator("list_objects_v2").paginate(
-            Bucket=self._bucket, Prefix=prefix, Delimiter=delimiter
+            Bucket=self._bucket, Prefix=prefix, Delimiter=delimiter, StartAfter=start_after
         )
         result: list[str] = []
 

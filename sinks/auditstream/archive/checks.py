@@ -7,12 +7,14 @@ and decides what to read. Reads published keys and digests; never writes.
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from auditstream.archive.chain import ChainHead, ChainReader
-from auditstream.archive.digest import Digest
+from auditstream.archive.digest import DIGEST_ROOT, Digest
 from auditstream.archive.errors import ManifestFormatError, SigningKeyError
 from auditstream.archive.fetch import LockState, lock_in_force
 from auditstream.archive.findings import (
@@ -218,13 +220,28 @@ def check_retention(
         )
 
 
+@dataclass(frozen=True, slots=True)
+class StoredDigest:
+    """A digest as read from the bucket.
+
+    Attributes:
+        key: Its object key.
+        sha256: SHA-256 of its stored bytes.
+        digest: The parsed digest.
+    """
+
+    key: str
+    sha256: str
+    digest: Digest
+
+
 def check_digest(
     reader: ChainReader,
     report: VerificationReport,
     key: str,
     hashes: dict[int, dict[int, str]],
     keyring: Keyring | None,
-) -> None:
+) -> StoredDigest | None:
     """Check a digest's signature and that each chain head it names is in the chains.
 
     Args:
@@ -234,18 +251,21 @@ def check_digest(
         hashes: Each walked manifest's SHA-256, by partition and sequence number.
         keyring: The trusted keys; None trusts the keys published in the archive.
 
+    Returns:
+        The digest as stored, for the chain check; None when it is gone or unreadable.
+
     Raises:
         ArchiveUnavailableError: The store did not answer.
         BucketUnreachableError: The store refused a read.
     """
     data = reader.get(key)
     if data is None:
-        return
+        return None
     try:
         digest = Digest.from_bytes(data, key=key)
     except ManifestFormatError as exc:
         report.findings.append(Finding(FindingKind.FORMAT, key, exc.reason))
-        return
+        return None
     check_signature(reader, report, digest, key=key, keyring=keyring)
     for head in digest.heads:
         found = hashes.get(head.partition, {}).get(head.seq)
@@ -267,3 +287,99 @@ def check_digest(
                     f"the digest says {head.sha256}",
                 )
             )
+    return StoredDigest(key, hashlib.sha256(data).hexdigest(), digest)
+
+
+# Slack on top of the digest interval before a missing digest is a finding. A running
+# worker checks for a due digest on every loop; a flush of a full batch on a starved
+# machine may hold it back for seconds. (During a store outage or a rebalance no
+# manifest is written either, so those do not widen the gap.)
+MIN_DIGEST_GRACE_S = 30.0
+
+
+def check_digest_chain(
+    report: VerificationReport,
+    digests: list[StoredDigest],
+    manifest_times: tuple[datetime, datetime] | None,
+    *,
+    interval_s: float,
+) -> None:
+    """Check that digests link into one chain and that none is missing or late.
+
+    A sink writes a digest when it starts and then every interval while it runs, so
+    manifests written more than the interval (plus grace) after the newest digest mean
+    digests were deleted or stopped; with no digest at all, manifests spanning more
+    than that mean the same.
+
+    Args:
+        report: Where failures are recorded.
+        digests: Every digest, in key (time) order.
+        manifest_times: When the oldest and the newest manifest were written; None
+            without manifests.
+        interval_s: The interval to expect when no digest records its own.
+    """
+    previous: StoredDigest | None = None
+    for stored in digests:
+        link = stored.digest.previous
+        if not stored.digest.legacy:
+            expected = (previous.key, previous.sha256) if previous else None
+            found = (link.key, link.sha256) if link else None
+            if found != expected:
+                report.findings.append(
+                    Finding(FindingKind.DIGEST, stored.key, _link_problem(found, expected))
+                )
+        previous = stored
+    if manifest_times is None:
+        return
+    oldest, newest = manifest_times
+    recorded = [d.digest.interval_s for d in digests if d.digest.interval_s]
+    interval = recorded[-1] if recorded else interval_s
+    allowed = timedelta(seconds=interval + max(MIN_DIGEST_GRACE_S, interval))
+    if not digests:
+        if newest - oldest > allowed:
+            report.findings.append(
+                Finding(
+                    FindingKind.DIGEST,
+                    DIGEST_ROOT,
+                    f"no digest, but manifests were written from {_iso(oldest)} to "
+                    f"{_iso(newest)}: digests were deleted or never written",
+                )
+            )
+        return
+    last = digests[-1]
+    written = parse_time(last.digest.written_at)
+    if written is not None and newest - written > allowed:
+        report.findings.append(
+            Finding(
+                FindingKind.DIGEST,
+                last.key,
+                f"is the newest digest ({_iso(written)}), but manifests were written until "
+                f"{_iso(newest)}, more than the {interval:g} s interval later: newer digests "
+                "were deleted or not written",
+            )
+        )
+
+
+def _link_problem(found: tuple[str, str] | None, expected: tuple[str, str] | None) -> str:
+    if found is None:
+        return f"names no previous digest, but {expected[0] if expected else ''} comes before it"
+    if expected is None:
+        return f"names the previous digest {found[0]}, which is missing: digests were deleted"
+    if found[0] != expected[0]:
+        return (
+            f"names the previous digest {found[0]}, but the digest before it is "
+            f"{expected[0]}: a digest was deleted or inserted"
+        )
+    return f"names the previous digest {found[0]} with another hash: it was replaced"
+
+
+def parse_time(text: str) -> datetime | None:
+    """Return a manifest's or digest's ISO 8601 time, or None when it does not parse."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

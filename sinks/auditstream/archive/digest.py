@@ -9,7 +9,14 @@ written every interval under::
 names each partition's head (sequence number and SHA-256) at that time, so a chain
 shorter than a digest says, or a head that differs from it, is detected. The interval
 start in the key makes the workers of a group agree on one digest per interval
-(``If-None-Match: *``: the first one wins). This module is pure: no I/O.
+(``If-None-Match: *``: the first one wins).
+
+Like CloudTrail's digest files, each digest (format version 2) names the digest before
+it, by key and SHA-256, and records the interval it was written at: deleting a digest
+breaks the chain of those after it, and deleting the newest ones leaves manifests newer
+than the newest digest by more than the interval
+(:func:`~auditstream.archive.checks.check_digest_chain`).
+Version-1 digests carry no link and are accepted as they are. This module is pure: no I/O.
 """
 
 from __future__ import annotations
@@ -23,8 +30,11 @@ from auditstream.archive.layout import normalize_prefix
 from auditstream.archive.manifest import load_format_object, typed_field
 from auditstream.archive.signing import Signer, canonical_json
 
-DIGEST_FORMAT = "auditstream.digest.v1"
-"""The ``format`` field of every version-1 digest."""
+DIGEST_FORMAT = "auditstream.digest.v2"
+"""The ``format`` field of the digests written now."""
+
+LEGACY_DIGEST_FORMAT = "auditstream.digest.v1"
+"""Digests written before digests were chained: no ``previous``, no ``interval_s``."""
 
 DIGEST_ROOT = "digests/v1/"
 """Key prefix (below the configured prefix) of every version-1 digest."""
@@ -71,6 +81,19 @@ class DigestHead:
 
 
 @dataclass(frozen=True, slots=True)
+class DigestLink:
+    """The digest before this one.
+
+    Attributes:
+        key: Its object key.
+        sha256: SHA-256 of its stored bytes.
+    """
+
+    key: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     """A signed list of chain heads.
 
@@ -81,7 +104,10 @@ class Digest:
         heads: Every partition's head, by partition.
         unlocked: True when written to a bucket without Object Lock (dev setups).
         signer_key_id: Id of the signing key.
+        previous: The digest before this one; None for the first (and for version 1).
+        interval_s: The writers' digest interval in seconds (None for version 1).
         signature: Base64 Ed25519 signature over :meth:`signed_payload`.
+        legacy: A version-1 digest, read from an older archive.
     """
 
     topic: str
@@ -90,12 +116,23 @@ class Digest:
     heads: tuple[DigestHead, ...]
     unlocked: bool
     signer_key_id: str
+    previous: DigestLink | None = None
+    interval_s: int | None = None
     signature: str = ""
+    legacy: bool = False
 
     def body(self) -> dict[str, Any]:
         """Return every field but the signature, as a JSON-able dict."""
+        chained: dict[str, Any] = {}
+        if not self.legacy:
+            previous = self.previous
+            chained = {
+                "previous": {"key": previous.key, "sha256": previous.sha256} if previous else None,
+                "interval_s": self.interval_s,
+            }
         return {
-            "format": DIGEST_FORMAT,
+            **chained,
+            "format": LEGACY_DIGEST_FORMAT if self.legacy else DIGEST_FORMAT,
             "topic": self.topic,
             "interval_start": self.interval_start,
             "written_at": self.written_at,
@@ -140,8 +177,16 @@ class Digest:
         Raises:
             ManifestFormatError: Not a valid digest.
         """
-        raw = load_format_object(data, key=key, expected_format=DIGEST_FORMAT)
         try:
+            raw = load_format_object(data, key=key, expected_format=DIGEST_FORMAT)
+            legacy = False
+        except ManifestFormatError:
+            raw = load_format_object(data, key=key, expected_format=LEGACY_DIGEST_FORMAT)
+            legacy = True
+        try:
+            previous = None if legacy else raw["previous"]
+            if previous is not None and not isinstance(previous, dict):
+                raise TypeError("previous is not an object")
             heads = tuple(
                 DigestHead(
                     partition=typed_field(h["partition"], int),
@@ -158,7 +203,17 @@ class Digest:
                 heads=heads,
                 unlocked=typed_field(raw["unlocked"], bool),
                 signer_key_id=typed_field(raw["signer_key_id"], str),
+                previous=DigestLink(
+                    key=typed_field(previous["key"], str),
+                    sha256=typed_field(previous["sha256"], str),
+                )
+                if previous
+                else None,
+                interval_s=None
+                if raw.get("interval_s") is None
+                else typed_field(raw["interval_s"], int),
                 signature=typed_field(raw["signature"], str),
+                legacy=legacy,
             )
         except (KeyError, TypeError) as exc:
             raise ManifestFormatError(key, reason=f"missing or mistyped field ({exc})") from exc

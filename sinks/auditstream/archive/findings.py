@@ -95,8 +95,14 @@ class VerificationReport:
         prefix: The archive prefix.
         partitions: One report per partition with manifests, by partition.
         digests: Digests checked.
-        orphans: Data objects no manifest references (reported, not failures).
-        findings: Failures outside a partition chain (digests, key rotations).
+        orphans: Data objects no manifest references whose positions a later manifest of
+            their partition covers: left by a crash or a lost fence, their events are
+            archived in chained objects (reported, not failures, never counted).
+        pending: Data objects no manifest references yet, at or past their partition's
+            chain head: a flush not chained yet (a running sink makes them; a sink that
+            restarts covers them). Reported, not failures, never counted.
+        findings: Failures outside a partition chain (digests, key rotations, data objects
+            no manifest can explain).
         trust: Where the keys signatures were checked against came from: a keyring
             configured outside the archive, or the archive's own published keys.
         trusted_keys: The key ids signatures were checked against.
@@ -107,6 +113,7 @@ class VerificationReport:
     partitions: list[PartitionReport] = field(default_factory=list)
     digests: int = 0
     orphans: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     trust: TrustSource = TrustSource.ARCHIVE
     trusted_keys: list[str] = field(default_factory=list)

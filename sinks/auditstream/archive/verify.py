@@ -2,9 +2,11 @@
 
 The auditor's ``audit verify`` is a thin front over :func:`verify_archive`; the sink's
 tests call it too. It reads the archive and never writes. Every problem becomes a
-:class:`Finding` in the report (the walk goes on, so one report lists them all); data
-objects that no manifest references are listed as orphans, which are not failures:
-a crash between a data PUT and its manifest leaves them, and they are never counted.
+:class:`Finding` in the report (the walk goes on, so one report lists them all). Data
+objects that no manifest references are sorted by :func:`classify_unchained`: orphans
+(a crash or a lost fence left them; later manifests cover their positions) and pending
+flushes (past the chain head) are listed and never counted; an object no manifest can
+explain is a finding.
 This module walks the chains and schedules the reads (:mod:`~auditstream.archive.fetch`);
 the checks themselves are in :mod:`~auditstream.archive.checks`.
 """
@@ -23,9 +25,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from auditstream.archive.chain import ChainHead, ChainReader
 from auditstream.archive.checks import (
     check_digest,
+    check_digest_chain,
     check_manifest,
     check_object,
     check_retention,
+    parse_time,
 )
 from auditstream.archive.digest import DIGEST_ROOT
 from auditstream.archive.direct import DirectReader
@@ -38,7 +42,7 @@ from auditstream.archive.findings import (
     VerificationReport,
 )
 from auditstream.archive.manifest import Manifest, ManifestObject, manifest_key
-from auditstream.archive.reader import list_data_objects
+from auditstream.archive.reader import ArchivedObject, list_data_objects
 from auditstream.archive.trust import (
     ROTATION_ROOT,
     Keyring,
@@ -75,6 +79,8 @@ OBJECT_CHECK_THREADS = 8
 _READS_AHEAD = 4 * OBJECT_CHECK_THREADS
 # Manifests read ahead of the one being checked (a manifest is a few KiB).
 _MANIFESTS_AHEAD = OBJECT_CHECK_THREADS
+DEFAULT_DIGEST_INTERVAL_S = 900.0
+"""The sink's default ``AUDITSTREAM_SINK__DIGEST_INTERVAL_S``."""
 # Progress callbacks at most this often: a terminal redraw per object would cost more
 # than the object's check on a fast store.
 _PROGRESS_INTERVAL_S = 0.1
@@ -152,6 +158,7 @@ def verify_archive(
     now: datetime | None = None,
     direct: DirectReader | None = None,
     progress: Callable[[VerifyProgress], None] | None = None,
+    digest_interval_s: float = DEFAULT_DIGEST_INTERVAL_S,
 ) -> VerificationReport:
     """Verify every partition chain of an archive prefix, its digests, and find orphans.
 
@@ -174,6 +181,8 @@ def verify_archive(
             ``client``. Either way every check runs on every object.
         progress: Called with the counts so far, at most every 0.1 s and once at the
             end, on the calling thread.
+        digest_interval_s: The sinks' digest interval, for an archive whose digests do
+            not record theirs (none at all, or only version 1).
 
     Returns:
         The report; ``report.ok`` is False when anything failed.
@@ -201,11 +210,18 @@ def verify_archive(
         _finish(reader, walk)
         report.partitions.append(walk.report)
         hashes[walk.report.partition] = walk.hashes
+    digests = []
     for key in reader.list_keys(DIGEST_ROOT):
         report.digests += 1
-        check_digest(reader, report, key, hashes, keyring)
+        stored = check_digest(reader, report, key, hashes, keyring)
+        if stored is not None:
+            digests.append(stored)
+    times = [t for walk in walks for t in walk.written]
+    check_digest_chain(
+        report, digests, (min(times), max(times)) if times else None, interval_s=digest_interval_s
+    )
     chained = report.chained_objects()
-    report.orphans = [o.key for o in listed if o.key not in chained]
+    classify_unchained(report, [o for o in listed if o.key not in chained])
     if keyring is None:
         report.trusted_keys = reader.published_key_ids_read()
     return report
@@ -241,6 +257,40 @@ def resolve_trust(
     return extended
 
 
+def classify_unchained(report: VerificationReport, unchained: list[ArchivedObject]) -> None:
+    """Sort data objects no manifest names into orphans, pending flushes and findings.
+
+    A crash between a data PUT and its manifest, or a lost fence, leaves an object whose
+    positions a later manifest of the same partition covers: an orphan. An object at or
+    past its partition's chain head is a flush not chained yet. Anything else (a
+    partition without a chain, positions before the chain's first) no manifest can
+    explain: a finding.
+
+    Args:
+        report: The report, with every partition's chain walked.
+        unchained: The listed data objects no manifest names.
+    """
+    chains = {p.partition: p for p in report.partitions}
+    for obj in unchained:
+        fields = obj.fields
+        chain = chains.get(fields.partition)
+        first, after = (chain.position_first, chain.position_after) if chain else (None, None)
+        if first is None or after is None or fields.first_offset < first:
+            report.findings.append(
+                Finding(
+                    FindingKind.OBJECT,
+                    obj.key,
+                    "no manifest can explain it: no chain of partition "
+                    f"{fields.partition} covers or reaches offsets "
+                    f"{fields.first_offset}-{fields.last_offset}",
+                )
+            )
+        elif fields.last_offset < after:
+            report.orphans.append(obj.key)
+        else:
+            report.pending.append(obj.key)
+
+
 @dataclass(frozen=True, slots=True)
 class _Options:
     check_objects: bool | Callable[[str], bool]
@@ -259,6 +309,7 @@ class _Walk:
 
     report: PartitionReport
     hashes: dict[int, str] = field(default_factory=dict)
+    written: list[datetime] = field(default_factory=list)
     head: ChainHead | None = None
     object_findings: list[Finding] = field(default_factory=list)
 
@@ -366,6 +417,9 @@ class _Run:
             return False
         link = ChainHead(manifest, hashlib.sha256(fetched.data).hexdigest())
         walk.hashes[seq] = link.sha256
+        written = parse_time(manifest.written_at)
+        if written is not None:
+            walk.written.append(written)
         check_manifest(
             self._reader, report, link, walk.head, key=key, keyring=self._options.keyring
         )

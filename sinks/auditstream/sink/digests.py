@@ -1,20 +1,30 @@
 """Write the periodic signed digest of every partition's chain head (no Kafka here).
 
-Every worker of the group tries once per interval; the digest's key is the interval's
-start, so the first write wins and the others find the key taken, which is fine. The
-heads are read from the bucket, not from the worker's memory, so the digest covers the
-partitions other workers own too.
+Every worker of the group tries when it starts and then once per interval; the digest's
+key is the interval's start, so the first write wins and the others find the key taken,
+which is fine. The heads are read from the bucket, not from the worker's memory, so the
+digest covers the partitions other workers own too. Each digest names the one before it
+(the newest key before its own, found by a listing that starts after the last digest
+this worker knows), so the digests form one chain.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
 import structlog
 
 from auditstream.archive.chain import ChainReader
-from auditstream.archive.digest import Digest, DigestHead, digest_key, interval_start
+from auditstream.archive.digest import (
+    DIGEST_ROOT,
+    Digest,
+    DigestHead,
+    DigestLink,
+    digest_key,
+    interval_start,
+)
 from auditstream.archive.errors import ArchiveUnavailableError, ObjectExistsError
 from auditstream.archive.signing import Signer
 from auditstream.archive.writer import ArchiveWriter
@@ -42,6 +52,7 @@ class DigestWriter:
         "_interval_s",
         "_known",
         "_monotonic",
+        "_previous",
         "_reader",
         "_retain_until",
         "_signer",
@@ -69,8 +80,12 @@ class DigestWriter:
         self._retain_until = retain_until
         self._clock = clock
         self._monotonic = monotonic
-        self._due_at = monotonic() + interval_s
+        # Due at once: a digest at start covers what an earlier run left (a crash may have
+        # stopped it before its next digest), so a digest is never older than the
+        # interval while manifests are written.
+        self._due_at = monotonic()
         self._known: dict[int, int] = {}
+        self._previous: DigestLink | None = None
 
     def seconds_until_due(self) -> float:
         """Return how long until the next digest is due (0 when it is)."""
@@ -117,6 +132,7 @@ class DigestWriter:
                 continue
             self._known[partition] = head.seq
             heads.append(DigestHead(partition, head.seq, head.sha256, head.position_after))
+        key = digest_key(self._reader.prefix, start)
         digest = Digest(
             topic=self._topic,
             interval_start=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -124,12 +140,29 @@ class DigestWriter:
             heads=tuple(heads),
             unlocked=not self._writer.locked,
             signer_key_id=self._signer.key_id,
+            previous=self._digest_before(key),
+            interval_s=max(1, round(self._interval_s)),
         ).signed(self._signer)
-        key = digest_key(self._reader.prefix, start)
+        data = digest.to_bytes()
         try:
-            self._writer.put(key, digest.to_bytes(), retain_until=self._retain_until())
+            self._writer.put(key, data, retain_until=self._retain_until())
         except ObjectExistsError:
             log.debug("digest_already_written", key=key)
+            self._previous = self._link(key)
             return False
+        self._previous = DigestLink(key, hashlib.sha256(data).hexdigest())
         log.info("digest_written", key=key, partitions=len(heads))
         return True
+
+    def _digest_before(self, key: str) -> DigestLink | None:
+        """The newest digest whose key sorts before ``key``: the one to link to."""
+        known = self._previous
+        after = known.key if known else ""
+        before = [k for k in self._reader.list_keys(DIGEST_ROOT, after=after) if k < key]
+        if not before:
+            return known if known is not None and known.key < key else None
+        return self._link(before[-1])
+
+    def _link(self, key: str) -> DigestLink | None:
+        data = self._reader.get(key)
+        return None if data is None else DigestLink(key, hashlib.sha256(data).hexdigest())

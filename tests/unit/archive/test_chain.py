@@ -18,6 +18,7 @@ from auditstream.archive import (
     FindingKind,
     list_chained_objects,
 )
+from auditstream.archive.digest import Digest
 from auditstream.archive.manifest import Manifest, manifest_key
 from auditstream.archive.signing import Signer
 from auditstream.archive.trust import Keyring, KeyRotation, rotation_key
@@ -148,18 +149,21 @@ class TestVerifyArchive:
         assert report.orphans == []
         assert len(report.chained_objects()) == 6
 
-    def test_an_object_no_manifest_references_is_an_orphan_not_a_failure(self):
-        """A crash between data and manifest leaves one; it is reported, never counted."""
+    def test_an_object_no_manifest_references_is_sorted_by_what_can_explain_it(self):
+        """Covered positions: an orphan; past the head: pending; neither: a finding.
+        None of them is counted."""
         s3 = self.build()
-        flush(s3, 0, 30, 39)
+        flush(s3, 0, 10, 14)  # a crashed or fenced flush: p0's manifests cover 10-14
+        flush(s3, 0, 30, 39)  # past p0's head (position 30): a flush not chained yet
+        flush(s3, 5, 0, 9)  # p5 has no chain: nothing explains it
         chained = list_chained_objects(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
         assert len(chained) == 6
-        assert not any("p0-30-39" in key for key in chained)
         report = verify(s3)
-        assert report.ok
-        assert report.orphans == [
-            f"{PREFIX}events/v1/tenant=a/dt=2026-01-01/hour=00/p0-30-39.parquet"
-        ]
+        key = f"{PREFIX}events/v1/tenant=a/dt=2026-01-01/hour=00/p{{}}.parquet".format
+        assert report.orphans == [key("0-10-14")]
+        assert report.pending == [key("0-30-39")]
+        assert [(f.kind, f.key) for f in report.failures] == [(FindingKind.OBJECT, key("5-0-9"))]
+        assert "no manifest can explain it" in report.failures[0].message
 
     @pytest.mark.parametrize(
         ("tamper", "kind"),
@@ -319,24 +323,17 @@ class TestDeletedHead:
 
 
 class TestDigestWriter:
-    def test_a_digest_is_written_once_per_interval_and_an_outage_postpones_it(self):
-        """Due after the interval; a store outage skips to the next interval, no crash."""
+    def test_a_digest_is_written_at_start_then_once_per_interval_and_an_outage_postpones_it(
+        self,
+    ):
+        """Due at start and after each interval; a store outage skips to the next one."""
         s3 = MemoryS3()
         chains = keeper(s3)
         chains.append(flush(s3, 0, 0, 9))
         now = {"t": 0.0}
-        writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
-        reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
-        digests = DigestWriter(
-            writer,
-            reader,
-            chains.signer,
-            topic="t",
-            interval_s=60,
-            retain_until=lambda: NOW + timedelta(days=30),
-            clock=lambda: NOW + timedelta(seconds=now["t"]),
-            monotonic=lambda: now["t"],
-        )
+        digests = digest_writer(s3, chains.signer, now)
+        assert digests.maybe_write() is True  # at start
+        now["t"] = 30.0
         assert digests.maybe_write() is False  # not due yet
         now["t"] = 60.0
         s3.put_object = _unreachable  # type: ignore[method-assign]
@@ -345,7 +342,91 @@ class TestDigestWriter:
         now["t"] = 120.0
         assert digests.maybe_write() is True
         assert digests.seconds_until_due() == 60.0
-        assert verify(s3).digests == 1
+        report = verify(s3)
+        assert report.digests == 2
+        assert report.ok, report.failures
+
+    def test_each_digest_names_the_one_before_it_even_one_another_worker_wrote(self):
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        chains.append(flush(s3, 0, 0, 9))
+        now = {"t": 0.0}
+        mine, theirs = digest_writer(s3, chains.signer, now), digest_writer(s3, chains.signer, now)
+        assert mine.write() is True
+        now["t"] = 60.0
+        assert theirs.write() is True  # the other worker's first digest links to mine
+        now["t"] = 120.0
+        assert mine.write() is True  # mine lists past what it knew
+        stored = [Digest.from_bytes(s3.objects[k], key=k) for k in sorted(digest_keys(s3))]
+        keys = sorted(digest_keys(s3))
+        assert [d.previous.key if d.previous else None for d in stored] == [None, *keys[:-1]]
+
+
+class TestDigestChain:
+    """Deleting digests is caught: by the link of the next one, or by manifests left newer."""
+
+    def written(self) -> tuple[MemoryS3, list[str]]:
+        s3 = MemoryS3()
+        now = {"t": 0.0}
+        chains = keeper(s3, clock=lambda: NOW + timedelta(seconds=now["t"]))
+        digests = digest_writer(s3, chains.signer, now)
+        for step in range(4):
+            now["t"] = step * 60.0
+            chains.append(flush(s3, 0, step * 10, step * 10 + 9))
+            assert digests.write() is True
+        return s3, sorted(digest_keys(s3))
+
+    def test_an_intact_chain_of_digests_verifies(self):
+        s3, _ = self.written()
+        assert verify(s3).ok
+
+    def test_a_deleted_middle_digest_breaks_the_link_of_the_next(self):
+        s3, keys = self.written()
+        del s3.objects[keys[1]]
+        findings = verify(s3).failures
+        assert [(f.kind, f.key) for f in findings] == [(FindingKind.DIGEST, keys[2])]
+        assert "deleted or inserted" in findings[0].message
+
+    def test_a_replaced_digest_is_caught_by_the_hash_in_the_next(self):
+        s3, keys = self.written()
+        s3.objects[keys[1]] = s3.objects[keys[1]].replace(b'"heads"', b'"heads" ')
+        kinds = {f.kind for f in verify(s3).failures}
+        assert FindingKind.DIGEST in kinds
+
+    def test_deleting_the_newest_digests_leaves_manifests_newer_than_the_interval(self):
+        s3, keys = self.written()
+        for key in keys[1:]:
+            del s3.objects[key]
+        findings = verify(s3).failures
+        assert [(f.kind, f.key) for f in findings] == [(FindingKind.DIGEST, keys[0])]
+        assert "newer digests were deleted" in findings[0].message
+
+    def test_no_digest_at_all_is_a_finding_once_manifests_span_more_than_the_interval(self):
+        s3, keys = self.written()
+        for key in keys:
+            del s3.objects[key]
+        assert verify(s3).ok  # 180 s of manifests: within the default 900 s interval
+        findings = verify(s3, digest_interval_s=60).failures  # the sinks' configured interval
+        assert [f.kind for f in findings] == [FindingKind.DIGEST]
+        assert "no digest" in findings[0].message
+
+
+def digest_writer(s3: MemoryS3, signer: Signer, now: dict[str, float]) -> DigestWriter:
+    """A worker's digest writer on a 60 s interval, its clocks at ``now["t"]`` seconds."""
+    return DigestWriter(
+        ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED),  # type: ignore[arg-type]
+        ChainReader(s3, bucket=BUCKET, prefix=PREFIX),  # type: ignore[arg-type]
+        signer,
+        topic="t",
+        interval_s=60,
+        retain_until=lambda: NOW + timedelta(days=30),
+        clock=lambda: NOW + timedelta(seconds=now["t"]),
+        monotonic=lambda: now["t"],
+    )
+
+
+def digest_keys(s3: MemoryS3) -> list[str]:
+    return [k for k in s3.objects if "/digests/" in k]
 
 
 def _unreachable(**params):

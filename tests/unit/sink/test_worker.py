@@ -108,9 +108,13 @@ class Store:
         return self
 
     def paginate(self, **params):
-        self._check_up()
-        keys = sorted(k for k in self.objects if k.startswith(params.get("Prefix", "")))
-        return [{"Contents": [{"Key": k} for k in keys]}]
+        def pages():  # lazy, as boto3's: the request is made when the pages are read
+            self._check_up()
+            prefix, after = params.get("Prefix", ""), params.get("StartAfter", "")
+            keys = sorted(k for k in self.objects if k.startswith(prefix) and k > after)
+            yield {"Contents": [{"Key": k} for k in keys]}
+
+        return pages()
 
     def get_object(self, **params):
         self._check_up()
@@ -141,6 +145,8 @@ class Store:
         self.checksums[key] = params.get("ChecksumSHA256")
         if "/manifests/" in f"/{key}":
             self.log.append(("manifest", int(key.rsplit("/", 1)[1].split(".")[0])))
+        elif "/digests/" in f"/{key}":
+            self.log.append(("digest", key))
         elif not key.startswith("keys/"):
             self.log.append(("put", key))
         return {"VersionId": "v"}
@@ -297,7 +303,8 @@ def flushed(store, partition, first, last):
 
 
 def kinds(log):
-    return [entry[0] for entry in log if entry[0] != "assign"]
+    """The log's steps, without assignments and digests (written at start, then per interval)."""
+    return [entry[0] for entry in log if entry[0] not in ("assign", "digest")]
 
 
 class TestSinkWorker:
@@ -313,7 +320,7 @@ class TestSinkWorker:
         """Without more records, the age rule still archives and commits."""
         worker, _, log = run([[encode(1, 7)], [], [], []], max_age_s=0.5)
         worker.run()
-        flushed = [e for e in log if e[0] != "assign"]
+        flushed = [e for e in log if e[0] not in ("assign", "digest")]
         assert flushed[:3] == [("put", flushed[0][1]), ("manifest", 0), ("commit", 1, 8)]
 
     def test_stopping_flushes_and_commits_what_is_batched(self, encode):

@@ -117,12 +117,18 @@ def render(report: VerificationReport, console: Console, *, offline: bool) -> No
         console.print(
             f"[yellow]{unlocked} manifests say they were written to an UNLOCKED dev bucket"
         )
-    if report.orphans:
-        console.print(
-            f"[yellow]{len(report.orphans)} orphan objects (written, never chained; not counted):"
-        )
-        for key in report.orphans[:20]:
-            console.print(f"  {key}")
+    for keys, what in (
+        (
+            report.orphans,
+            "orphan objects (a crash or a lost fence left them; later manifests "
+            "cover their positions; not counted)",
+        ),
+        (report.pending, "objects past their chain head (flushes not chained yet; not counted)"),
+    ):
+        if keys:
+            console.print(f"[yellow]{len(keys)} {what}:")
+            for key in keys[:20]:
+                console.print(f"  {key}")
     if report.ok and report.anchored:
         console.print(
             f"[bold green]VERIFIED[/]: every check passed; signatures by trusted keys "
