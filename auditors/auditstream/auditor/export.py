@@ -174,7 +174,10 @@ def export_evidence(
         # 4. seal every file, then verify what was written, as the recipient will
         sealed_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         seal_package(out, signer, sealed_at=sealed_at)
-        report = verify_package(out, keyring=trusted_keyring(settings.trust))
+        # The exporter trusts its own seal; a recipient needs its public key from it.
+        own = Keyring.of(signer.public_key)
+        configured = trusted_keyring(settings.trust)
+        report = verify_package(out, keyring=own.union(configured) if configured else None)
         (out / "verification.json").write_text(report.to_json())
     except OSError as exc:
         raise ExportError(out, exc.strerror or str(exc)) from exc
