@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -287,3 +288,38 @@ class TestCloudTrailCases:
         result = audit(sut, "verify")
         assert result.returncode == 1, result.stdout + result.stderr
         assert f"format {target}: names p" in result.stdout
+
+
+class TestVersions:
+    def test_history_re_signed_as_new_versions_is_caught_with_and_without_a_keyring(
+        self, sut: SinkUnderTest
+    ) -> None:
+        """A plain PUT adds a version even under COMPLIANCE; readers get the new one."""
+        archived(sut, 60)
+        s3 = sut.s3()
+        bucket = sut.stack.bucket
+        attacker = Signer.generate()
+        reader = ChainReader(s3, bucket=bucket, prefix=sut.prefix)
+        resigned = []
+        for partition in reader.partitions():
+            for seq in reader.manifest_seqs(partition):
+                key = manifest_key(sut.prefix, partition, seq)
+                link = reader.manifest(partition, seq)
+                assert link is not None
+                forged = replace(link.manifest, signer_key_id="", signature="").signed(attacker)
+                s3.put_object(
+                    Bucket=bucket,
+                    Key=key,
+                    Body=forged.to_bytes(),
+                    ObjectLockMode="COMPLIANCE",
+                    ObjectLockRetainUntilDate=datetime.now(UTC) + timedelta(days=1),
+                )
+                resigned.append(key)
+        anchored = audit(sut, "verify")
+        assert anchored.returncode == 1, anchored.stdout + anchored.stderr
+        for key in resigned:
+            assert f"version {key}: 2 versions" in anchored.stdout
+        assert "is not in the keyring" in anchored.stdout
+        bare = audit(sut, "verify", keyring=False)
+        assert bare.returncode == 1, bare.stdout + bare.stderr  # the versions alone fail it
+        assert f"version {resigned[0]}: 2 versions" in bare.stdout

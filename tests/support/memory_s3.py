@@ -28,6 +28,8 @@ class MemoryS3:
         self.objects: dict[str, bytes] = {}
         self.params: dict[str, dict[str, Any]] = {}
         self.markers: set[str] = set()
+        # Every PUT adds a version, as on a versioned bucket (even under Object Lock).
+        self.versions: dict[str, list[str]] = {}
 
     def put_object(self, **params: Any) -> dict[str, Any]:
         key = params["Key"]
@@ -35,7 +37,9 @@ class MemoryS3:
             raise client_error(412, "PreconditionFailed", "PutObject")
         self.objects[key] = params["Body"]
         self.params[key] = params
-        return {"VersionId": f"v{len(self.objects)}"}
+        version = f"v{sum(len(v) for v in self.versions.values()) + 1}"
+        self.versions.setdefault(key, []).append(version)
+        return {"VersionId": version}
 
     def head_object(self, **params: Any) -> dict[str, Any]:
         key = params["Key"]
@@ -60,7 +64,13 @@ class MemoryS3:
         markers = [
             {"Key": k, "IsLatest": True} for k in sorted(self.markers) if k.startswith(prefix)
         ]
-        return {"DeleteMarkers": markers}
+        versions = [
+            {"Key": k, "VersionId": v, "IsLatest": i == len(vs) - 1 and k not in self.markers}
+            for k, vs in sorted(self.versions.items())
+            if k.startswith(prefix)
+            for i, v in enumerate(vs)
+        ]
+        return {"Versions": versions, "DeleteMarkers": markers}
 
     def delete_object(self, **params: Any) -> dict[str, Any]:
         """A delete without a version id: hide the object behind a delete marker."""

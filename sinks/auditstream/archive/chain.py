@@ -8,6 +8,7 @@ about 2·log2(n) requests, from a known sequence number when the caller has one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from auditstream.archive.storage import TRANSIENT_ERRORS, client_error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ListObjectVersionsOutputTypeDef
 
 T = TypeVar("T")
 
@@ -43,6 +45,21 @@ T = TypeVar("T")
 # as soon as the store answers again.
 _RETRY_AFTER_S = 2.0
 _TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectVersion:
+    """One stored version of an object.
+
+    Attributes:
+        version_id: The store's version id.
+        last_modified: When it was written, when the store says.
+        latest: Whether it is the version readers get.
+    """
+
+    version_id: str
+    last_modified: datetime | None
+    latest: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +308,42 @@ class ChainReader:
         """
         found = ((key, self.get(key)) for key in self.list_keys(under))
         return [(key, data) for key, data in found if data is not None]
+
+    def versions(self) -> dict[str, list[ObjectVersion]]:
+        """Return every stored version of every object under the prefix, by key.
+
+        Delete markers are not versions here (:meth:`deleted` finds those).
+
+        Raises:
+            ArchiveUnavailableError: The store did not answer.
+            BucketUnreachableError: The store refused the listing.
+        """
+        found: dict[str, list[ObjectVersion]] = {}
+        prefix = normalize_prefix(self._prefix)
+
+        def page(markers: tuple[str, str] | None) -> ListObjectVersionsOutputTypeDef:
+            if markers is None:
+                return self._client.list_object_versions(Bucket=self._bucket, Prefix=prefix)
+            return self._client.list_object_versions(
+                Bucket=self._bucket, Prefix=prefix, KeyMarker=markers[0], VersionIdMarker=markers[1]
+            )
+
+        markers = None
+        while True:
+            answer = self._call(prefix, functools.partial(page, markers))
+            if answer is None:
+                return found
+            for entry in answer.get("Versions", []):
+                found.setdefault(entry.get("Key", ""), []).append(
+                    ObjectVersion(
+                        str(entry.get("VersionId")),
+                        entry.get("LastModified"),
+                        bool(entry.get("IsLatest")),
+                    )
+                )
+            if not answer.get("IsTruncated"):
+                return found
+            markers = (answer.get("NextKeyMarker", ""), answer.get("NextVersionIdMarker", ""))
 
     def public_key(self, key_id: str) -> Ed25519PublicKey:
         """Return a published public key (cached after the first read).

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from auditstream.archive.chain import ChainHead, ChainReader
+from auditstream.archive.chain import ChainHead, ChainReader, ObjectVersion
 from auditstream.archive.digest import DIGEST_ROOT, Digest
 from auditstream.archive.errors import ManifestFormatError, SigningKeyError
 from auditstream.archive.fetch import LockState, lock_in_force
@@ -383,3 +383,31 @@ def parse_time(text: str) -> datetime | None:
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_versions(report: VerificationReport, versions: dict[str, list[ObjectVersion]]) -> None:
+    """Every object of the archive is written once: a second version of any is a finding.
+
+    On a versioned bucket a plain PUT adds a version even under COMPLIANCE retention and
+    readers then get the new one; the old stays, so both are named.
+
+    Args:
+        report: Where failures are recorded.
+        versions: Every stored version, by key (:meth:`ChainReader.versions`).
+    """
+    for key, stored in sorted(versions.items()):
+        if len(stored) < 2:
+            continue
+        ordered = sorted(stored, key=lambda v: (v.last_modified is None, v.last_modified))
+        described = ", ".join(
+            f"{v.version_id} ({_iso(v.last_modified) if v.last_modified else 'time unknown'}"
+            f"{', read now' if v.latest else ''})"
+            for v in ordered
+        )
+        report.findings.append(
+            Finding(
+                FindingKind.VERSION,
+                key,
+                f"{len(stored)} versions, written once by the archive: {described}",
+            )
+        )

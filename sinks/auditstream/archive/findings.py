@@ -25,6 +25,7 @@ class FindingKind(enum.StrEnum):
     OBJECT = "object"
     RETENTION = "retention"
     DIGEST = "digest"
+    VERSION = "version"
 
     def __str__(self) -> str:
         return self.value

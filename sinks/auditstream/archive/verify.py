@@ -29,6 +29,7 @@ from auditstream.archive.checks import (
     check_manifest,
     check_object,
     check_retention,
+    check_versions,
     parse_time,
 )
 from auditstream.archive.digest import DIGEST_ROOT
@@ -220,6 +221,7 @@ def verify_archive(
     check_digest_chain(
         report, digests, (min(times), max(times)) if times else None, interval_s=digest_interval_s
     )
+    check_versions(report, reader.versions())
     chained = report.chained_objects()
     classify_unchained(report, [o for o in listed if o.key not in chained])
     if keyring is None:

@@ -149,6 +149,23 @@ class TestVerifyArchive:
         assert report.orphans == []
         assert len(report.chained_objects()) == 6
 
+    def test_a_second_version_of_any_object_is_a_finding_naming_both(self):
+        """A plain PUT adds a version even under COMPLIANCE; same bytes or not, it is named."""
+        s3 = self.build()
+        key = sorted(report_key for report_key in s3.objects if "/events/" in report_key)[0]
+        # The attacker's copy, locked as the original: hashes and retention still check out.
+        s3.put_object(
+            Key=key,
+            Body=s3.objects[key],
+            **{k: s3.params[key][k] for k in ("ObjectLockMode", "ObjectLockRetainUntilDate")},
+        )
+        findings = verify(s3).failures
+        assert [(f.kind, f.key) for f in findings] == [(FindingKind.VERSION, key)]
+        first, second = s3.versions[key]
+        assert "2 versions" in findings[0].message
+        assert first in findings[0].message
+        assert f"{second} (time unknown, read now)" in findings[0].message
+
     def test_an_object_no_manifest_references_is_sorted_by_what_can_explain_it(self):
         """Covered positions: an orphan; past the head: pending; neither: a finding.
         None of them is counted."""
