@@ -43,6 +43,35 @@ class ArchiveParts:
     digests: DigestWriter
 
 
+def open_writer(settings: SinkSettings, client: S3Client) -> ArchiveWriter:
+    """Check the bucket and return a writer with the configured retention.
+
+    Args:
+        settings: The sink's settings.
+        client: The S3 client.
+
+    Raises:
+        BucketNotLockedError: The bucket lacks Object Lock or versioning.
+        BucketUnreachableError: The bucket cannot be reached.
+    """
+    sink, s3 = settings.sink, settings.s3
+    lock = check_bucket(client, s3.bucket, allow_unlocked=sink.allow_unlocked_bucket)
+    if lock is BucketLock.UNLOCKED_DEV:
+        log.warning(
+            "bucket_unlocked",
+            bucket=s3.bucket,
+            consequence="objects and manifests get no retention and can be deleted; every "
+            "manifest says unlocked=true; dev setups only",
+        )
+    return ArchiveWriter(
+        client,
+        bucket=s3.bucket,
+        lock=lock,
+        retention_mode=sink.retention_mode,
+        legal_hold=sink.legal_hold,
+    )
+
+
 def open_archive(
     settings: SinkSettings,
     client: S3Client,
@@ -71,21 +100,7 @@ def open_archive(
     sink, s3 = settings.sink, settings.s3
     # The key first: a missing key is found without a request to the store.
     signer = load_signer(sink)
-    lock = check_bucket(client, s3.bucket, allow_unlocked=sink.allow_unlocked_bucket)
-    if lock is BucketLock.UNLOCKED_DEV:
-        log.warning(
-            "bucket_unlocked",
-            bucket=s3.bucket,
-            consequence="objects and manifests get no retention and can be deleted; every "
-            "manifest says unlocked=true; dev setups only",
-        )
-    writer = ArchiveWriter(
-        client,
-        bucket=s3.bucket,
-        lock=lock,
-        retention_mode=sink.retention_mode,
-        legal_hold=sink.legal_hold,
-    )
+    writer = open_writer(settings, client)
     period = timedelta(days=sink.retention_period_days)
     reader = ChainReader(client, bucket=s3.bucket, prefix=s3.prefix)
     chains = ChainKeeper(

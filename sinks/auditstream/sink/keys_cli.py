@@ -21,10 +21,10 @@ import typer
 
 from auditstream.archive.errors import ObjectExistsError
 from auditstream.archive.signing import Signer, public_key_pem
-from auditstream.archive.storage import check_bucket, make_s3_client
+from auditstream.archive.storage import make_s3_client
 from auditstream.archive.trust import Keyring, KeyRotation, rotation_key
-from auditstream.archive.writer import ArchiveWriter
 from auditstream.schemas.errors import AuditstreamError
+from auditstream.sink.assembly import open_writer
 from auditstream.sink.keys import load_signer
 from auditstream.sink.settings import SinkSection, load_sink_settings
 
@@ -89,18 +89,12 @@ def rotate(
         old = _configured_signer(settings.sink)
         (new_id, new_key), *more = _new_public_key(to).keys.items()
         if more or new_id == old.key_id:
-            typer.echo("audit keys: error: --to must hold one key other than the current one")
+            typer.echo(
+                "audit keys: error: --to must hold one key other than the current one", err=True
+            )
             raise typer.Exit(EXIT_ERROR)
         s3, sink = settings.s3, settings.sink
-        client = make_s3_client(s3)
-        lock = check_bucket(client, s3.bucket, allow_unlocked=sink.allow_unlocked_bucket)
-        writer = ArchiveWriter(
-            client,
-            bucket=s3.bucket,
-            lock=lock,
-            retention_mode=sink.retention_mode,
-            legal_hold=sink.legal_hold,
-        )
+        writer = open_writer(settings, make_s3_client(s3))
         now = datetime.now(UTC)
         record = KeyRotation.create(old, new_key, rotated_at=now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
         key = rotation_key(s3.prefix, old.key_id, new_id)
