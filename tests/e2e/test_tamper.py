@@ -323,3 +323,23 @@ class TestVersions:
         bare = audit(sut, "verify", keyring=False)
         assert bare.returncode == 1, bare.stdout + bare.stderr  # the versions alone fail it
         assert f"version {resigned[0]}: 2 versions" in bare.stdout
+
+
+class TestUnchainedObjects:
+    def test_an_object_no_manifest_can_explain_is_a_finding(self, sut: SinkUnderTest) -> None:
+        """A crash orphan is covered by later manifests; a planted object is not."""
+        archived(sut, 60)
+        planted = ObjectKey(PartitionPath("acme", datetime.now(UTC).date(), 0), 7, 0, 9)
+        key = planted.render(sut.prefix)
+        sut.s3().put_object(
+            Bucket=sut.stack.bucket,
+            Key=key,
+            Body=b"rows nobody archived",
+            ObjectLockMode="COMPLIANCE",
+            ObjectLockRetainUntilDate=datetime.now(UTC) + timedelta(days=1),
+        )
+        result = audit(sut, "verify")
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert f"object {key}: no manifest can explain it" in result.stdout
+        code, stderr, n = count(sut)
+        assert (code, n) == (0, 60), stderr  # never read by a query
