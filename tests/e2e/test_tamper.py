@@ -327,9 +327,9 @@ class TestVersions:
 
 class TestUnchainedObjects:
     def test_an_object_no_manifest_can_explain_is_a_finding(self, sut: SinkUnderTest) -> None:
-        """A crash orphan is covered by later manifests; a planted object is not."""
+        """Its positions are covered by manifests, but its rows are not the archived ones."""
         archived(sut, 60)
-        planted = ObjectKey(PartitionPath("acme", datetime.now(UTC).date(), 0), 7, 0, 9)
+        planted = ObjectKey(PartitionPath("acme", datetime.now(UTC).date(), 0), 0, 0, 9)
         key = planted.render(sut.prefix)
         sut.s3().put_object(
             Bucket=sut.stack.bucket,

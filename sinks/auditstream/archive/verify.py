@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import pyarrow as pa
+
 from auditstream.archive.chain import ChainHead, ChainReader
 from auditstream.archive.checks import (
     check_digest,
@@ -43,7 +45,7 @@ from auditstream.archive.findings import (
     VerificationReport,
 )
 from auditstream.archive.manifest import Manifest, ManifestObject, manifest_key
-from auditstream.archive.reader import ArchivedObject, list_data_objects
+from auditstream.archive.reader import ArchivedObject, decode_parquet, list_data_objects
 from auditstream.archive.trust import (
     ROTATION_ROOT,
     Keyring,
@@ -223,7 +225,7 @@ def verify_archive(
     )
     check_versions(report, reader.versions())
     chained = report.chained_objects()
-    classify_unchained(report, [o for o in listed if o.key not in chained])
+    classify_unchained(reader, report, [o for o in listed if o.key not in chained])
     if keyring is None:
         report.trusted_keys = reader.published_key_ids_read()
     return report
@@ -259,38 +261,74 @@ def resolve_trust(
     return extended
 
 
-def classify_unchained(report: VerificationReport, unchained: list[ArchivedObject]) -> None:
+def classify_unchained(
+    reader: ChainReader, report: VerificationReport, unchained: list[ArchivedObject]
+) -> None:
     """Sort data objects no manifest names into orphans, pending flushes and findings.
 
-    A crash between a data PUT and its manifest, or a lost fence, leaves an object whose
-    positions a later manifest of the same partition covers: an orphan. An object at or
-    past its partition's chain head is a flush not chained yet. Anything else (a
-    partition without a chain, positions before the chain's first) no manifest can
-    explain: a finding.
+    A crash between a data PUT and its manifest, or a lost fence, leaves an *orphan*: a
+    later manifest of the same partition covers its positions, and its rows are the
+    archived rows of those positions (the same records, encoded again). An object at or
+    past its partition's chain head, or of a partition without a chain yet, is a flush
+    not chained yet: *pending*. Anything else no manifest can explain: an object whose
+    rows differ from the archived rows of its positions (planted, or altered), or
+    whose positions lie before its chain's first. Those are findings.
 
     Args:
+        reader: Reads the orphans and the chained objects they overlap.
         report: The report, with every partition's chain walked.
         unchained: The listed data objects no manifest names.
+
+    Raises:
+        ArchiveUnavailableError: The store did not answer.
+        BucketUnreachableError: The store refused a read.
     """
     chains = {p.partition: p for p in report.partitions}
     for obj in unchained:
         fields = obj.fields
         chain = chains.get(fields.partition)
         first, after = (chain.position_first, chain.position_after) if chain else (None, None)
-        if first is None or after is None or fields.first_offset < first:
-            report.findings.append(
-                Finding(
-                    FindingKind.OBJECT,
-                    obj.key,
-                    "no manifest can explain it: no chain of partition "
-                    f"{fields.partition} covers or reaches offsets "
-                    f"{fields.first_offset}-{fields.last_offset}",
-                )
+        if chain is None or first is None or after is None or fields.last_offset >= after:
+            report.pending.append(obj.key)
+            continue
+        problem = None
+        if fields.first_offset < first:
+            problem = (
+                f"offsets {fields.first_offset}-{fields.last_offset} lie before its chain's "
+                "first position"
             )
-        elif fields.last_offset < after:
+        else:
+            problem = _rows_differ(reader, chain, obj)
+        if problem is None:
             report.orphans.append(obj.key)
         else:
-            report.pending.append(obj.key)
+            report.findings.append(
+                Finding(FindingKind.OBJECT, obj.key, f"no manifest can explain it: {problem}")
+            )
+
+
+def _rows_differ(reader: ChainReader, chain: PartitionReport, obj: ArchivedObject) -> str | None:
+    """Why an object's rows are not the archived rows of its positions, or None if they are."""
+    first, last = obj.fields.first_offset, obj.fields.last_offset
+    rows = _rows(reader, obj.key)
+    archived: dict[object, object] = {}
+    for chained in chain.objects.values():
+        if chained.last_offset >= first and chained.first_offset <= last:
+            archived.update((r.get("event_id"), r) for r in _rows(reader, chained.key) or [])
+    if not rows or any(archived.get(row.get("event_id")) != row for row in rows):
+        return f"its rows are not the archived rows of offsets {first}-{last}"
+    return None
+
+
+def _rows(reader: ChainReader, key: str) -> list[dict[str, object]] | None:
+    data = reader.get(key)
+    if data is None:
+        return None
+    try:
+        rows: list[dict[str, object]] = decode_parquet(data).to_pylist()
+    except (pa.ArrowException, OSError):
+        return None
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

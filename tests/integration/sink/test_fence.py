@@ -13,13 +13,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from auditstream.archive import BucketLock, ChainReader, Signer
+from auditstream.archive.arrow_schema import events_to_table
 from auditstream.archive.layout import ObjectKey, PartitionPath
-from auditstream.archive.writer import ArchiveWriter
+from auditstream.archive.writer import ArchiveWriter, encode_parquet
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.errors import FencedError
 from auditstream.sink.flush import FlushResult, WrittenObject
 from support.pipeline import TEST_SIGNING_KEY
+from support.sample_events import full_event_dict, through_codec
 from support.sink_harness import SinkUnderTest
 
 pytestmark = pytest.mark.integration
@@ -40,9 +42,16 @@ def _keeper(sut: SinkUnderTest) -> ChainKeeper:
     return keeper
 
 
+def _record(offset: int) -> dict[str, object]:
+    event = full_event_dict()
+    event["event_id"] = f"00000000-0000-4000-8000-{offset:012d}"
+    return through_codec(event)
+
+
 def _flush(keeper: ChainKeeper, sut: SinkUnderTest, first: int, last: int) -> FlushResult:
     key = ObjectKey(PartitionPath("acme", datetime.now(UTC).date(), 0), 0, first, last)
-    data = f"{id(keeper)}-{first}-{last}".encode()
+    # The records at these offsets, as any worker reading the partition would archive them.
+    data = encode_parquet(events_to_table([_record(offset) for offset in range(first, last + 1)]))
     writer = ArchiveWriter(sut.s3(), bucket=sut.stack.bucket, lock=BucketLock.LOCKED)
     stored = writer.put_idempotent(
         key.render(sut.prefix), data, retain_until=datetime.now(UTC) + timedelta(days=1)

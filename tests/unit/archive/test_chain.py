@@ -18,17 +18,19 @@ from auditstream.archive import (
     FindingKind,
     list_chained_objects,
 )
+from auditstream.archive.arrow_schema import events_to_table
 from auditstream.archive.digest import Digest
 from auditstream.archive.manifest import Manifest, manifest_key
 from auditstream.archive.signing import Signer
 from auditstream.archive.trust import Keyring, KeyRotation, rotation_key
-from auditstream.archive.writer import ArchiveWriter
+from auditstream.archive.writer import ArchiveWriter, encode_parquet
 from auditstream.sink.decoding import RejectedRecord
 from auditstream.sink.digests import DigestWriter
 from auditstream.sink.errors import FencedError, ManifestChainError, UntrustedHeadError
 from auditstream.sink.flush import FlushResult
 from support.chains import BUCKET, NOW, PREFIX, flush, keeper, verify
 from support.memory_s3 import MemoryS3
+from support.sample_events import full_event_dict, through_codec
 
 
 def _rejected(*offsets: int) -> tuple[RejectedRecord, ...]:
@@ -167,20 +169,23 @@ class TestVerifyArchive:
         assert f"{second} (time unknown, read now)" in findings[0].message
 
     def test_an_object_no_manifest_references_is_sorted_by_what_can_explain_it(self):
-        """Covered positions: an orphan; past the head: pending; neither: a finding.
-        None of them is counted."""
-        s3 = self.build()
-        flush(s3, 0, 10, 14)  # a crashed or fenced flush: p0's manifests cover 10-14
-        flush(s3, 0, 30, 39)  # past p0's head (position 30): a flush not chained yet
-        flush(s3, 5, 0, 9)  # p5 has no chain: nothing explains it
-        chained = list_chained_objects(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
-        assert len(chained) == 6
+        """Covered positions and the archived rows: an orphan. Past the head or without a
+        chain: pending. Covered positions but other rows: a finding. None is counted."""
+        s3 = MemoryS3()
+        rows = [event(i) for i in range(10)]
+        keeper(s3).append(flush(s3, 0, 0, 9, body=encode_parquet(events_to_table(rows))))
+        flush(s3, 0, 0, 4, body=encode_parquet(events_to_table(rows[:5])))  # a lost fence
+        forged = [{**rows[5], "action": "forged.action"}, *rows[6:]]
+        flush(s3, 0, 5, 9, body=encode_parquet(events_to_table(forged)))
+        flush(s3, 0, 10, 19)  # past p0's head (position 10): a flush not chained yet
+        flush(s3, 5, 0, 9)  # p5 has no chain yet: its first flush, not chained yet
         report = verify(s3)
         key = f"{PREFIX}events/v1/tenant=a/dt=2026-01-01/hour=00/p{{}}.parquet".format
-        assert report.orphans == [key("0-10-14")]
-        assert report.pending == [key("0-30-39")]
-        assert [(f.kind, f.key) for f in report.failures] == [(FindingKind.OBJECT, key("5-0-9"))]
+        assert report.orphans == [key("0-0-4")]
+        assert report.pending == [key("0-10-19"), key("5-0-9")]
+        assert [(f.kind, f.key) for f in report.failures] == [(FindingKind.OBJECT, key("0-5-9"))]
         assert "no manifest can explain it" in report.failures[0].message
+        assert len(list_chained_objects(s3, bucket=BUCKET, prefix=PREFIX)) == 1  # type: ignore[arg-type]
 
     @pytest.mark.parametrize(
         ("tamper", "kind"),
@@ -426,6 +431,12 @@ class TestDigestChain:
         findings = verify(s3, digest_interval_s=60).failures  # the sinks' configured interval
         assert [f.kind for f in findings] == [FindingKind.DIGEST]
         assert "no digest" in findings[0].message
+
+
+def event(i: int):
+    made = full_event_dict()
+    made["event_id"] = f"00000000-0000-4000-8000-{i:012d}"
+    return through_codec(made)
 
 
 def digest_writer(s3: MemoryS3, signer: Signer, now: dict[str, float]) -> DigestWriter:
