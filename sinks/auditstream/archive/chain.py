@@ -309,41 +309,53 @@ class ChainReader:
         found = ((key, self.get(key)) for key in self.list_keys(under))
         return [(key, data) for key, data in found if data is not None]
 
-    def versions(self) -> dict[str, list[ObjectVersion]]:
-        """Return every stored version of every object under the prefix, by key.
+    def versions(self, *roots: str) -> dict[str, list[ObjectVersion]]:
+        """Return every stored version of the objects below the given roots, by key.
 
-        Delete markers are not versions here (:meth:`deleted` finds those).
+        Only the archive's own roots are listed: with an empty prefix the archive shares
+        the bucket's root with whatever else the bucket holds. Delete markers are not
+        versions here (:meth:`deleted` finds those). A store may repeat an entry at a
+        page boundary; each version id counts once.
+
+        Args:
+            roots: Paths below the archive prefix, e.g. ``"manifests/v1/"``.
 
         Raises:
             ArchiveUnavailableError: The store did not answer.
             BucketUnreachableError: The store refused the listing.
         """
-        found: dict[str, list[ObjectVersion]] = {}
-        prefix = normalize_prefix(self._prefix)
+        found: dict[str, dict[str, ObjectVersion]] = {}
+        for root in roots:
+            prefix = normalize_prefix(self._prefix) + root
 
-        def page(markers: tuple[str, str] | None) -> ListObjectVersionsOutputTypeDef:
-            if markers is None:
-                return self._client.list_object_versions(Bucket=self._bucket, Prefix=prefix)
-            return self._client.list_object_versions(
-                Bucket=self._bucket, Prefix=prefix, KeyMarker=markers[0], VersionIdMarker=markers[1]
-            )
+            def page(
+                markers: tuple[str, str] | None, prefix: str = prefix
+            ) -> ListObjectVersionsOutputTypeDef:
+                if markers is None:
+                    return self._client.list_object_versions(Bucket=self._bucket, Prefix=prefix)
+                return self._client.list_object_versions(
+                    Bucket=self._bucket,
+                    Prefix=prefix,
+                    KeyMarker=markers[0],
+                    VersionIdMarker=markers[1],
+                )
 
-        markers = None
-        while True:
-            answer = self._call(prefix, functools.partial(page, markers))
-            if answer is None:
-                return found
-            for entry in answer.get("Versions", []):
-                found.setdefault(entry.get("Key", ""), []).append(
-                    ObjectVersion(
+            markers = None
+            while True:
+                answer = self._call(prefix, functools.partial(page, markers))
+                if answer is None:
+                    break
+                for entry in answer.get("Versions", []):
+                    version = ObjectVersion(
                         str(entry.get("VersionId")),
                         entry.get("LastModified"),
                         bool(entry.get("IsLatest")),
                     )
-                )
-            if not answer.get("IsTruncated"):
-                return found
-            markers = (answer.get("NextKeyMarker", ""), answer.get("NextVersionIdMarker", ""))
+                    found.setdefault(entry.get("Key", ""), {})[version.version_id] = version
+                if not answer.get("IsTruncated"):
+                    break
+                markers = (answer.get("NextKeyMarker", ""), answer.get("NextVersionIdMarker", ""))
+        return {key: list(by_id.values()) for key, by_id in found.items()}
 
     def public_key(self, key_id: str) -> Ed25519PublicKey:
         """Return a published public key (cached after the first read).

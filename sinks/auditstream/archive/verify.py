@@ -44,7 +44,14 @@ from auditstream.archive.findings import (
     PartitionReport,
     VerificationReport,
 )
-from auditstream.archive.manifest import Manifest, ManifestObject, manifest_key
+from auditstream.archive.layout import DATA_ROOT
+from auditstream.archive.manifest import (
+    KEYS_ROOT,
+    MANIFEST_ROOT,
+    Manifest,
+    ManifestObject,
+    manifest_key,
+)
 from auditstream.archive.reader import ArchivedObject, decode_parquet, list_data_objects
 from auditstream.archive.trust import (
     ROTATION_ROOT,
@@ -223,7 +230,7 @@ def verify_archive(
     check_digest_chain(
         report, digests, (min(times), max(times)) if times else None, interval_s=digest_interval_s
     )
-    check_versions(report, reader.versions())
+    check_versions(report, reader.versions(MANIFEST_ROOT, DIGEST_ROOT, KEYS_ROOT, DATA_ROOT))
     chained = report.chained_objects()
     classify_unchained(reader, report, [o for o in listed if o.key not in chained])
     if keyring is None:
