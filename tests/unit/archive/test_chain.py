@@ -461,3 +461,34 @@ def _unreachable(**params):
     from botocore.exceptions import EndpointConnectionError
 
     raise EndpointConnectionError(endpoint_url="http://store")
+
+
+class TestVersionListing:
+    def test_only_the_archives_own_roots_are_listed_and_each_version_counts_once(self):
+        """With an empty prefix the bucket root also holds other archives; a store may
+        repeat an entry at a page boundary."""
+
+        class Paged(MemoryS3):
+            def list_object_versions(self, **params):
+                full = super().list_object_versions(**params)
+                entries = full["Versions"]
+                if "KeyMarker" not in params and len(entries) > 1:
+                    return {
+                        **full,
+                        "Versions": entries[:2],
+                        "IsTruncated": True,
+                        "NextKeyMarker": entries[1]["Key"],
+                        "NextVersionIdMarker": entries[1]["VersionId"],
+                    }
+                if "KeyMarker" in params:
+                    return {**full, "Versions": entries[1:]}  # repeats the marker's entry
+                return full
+
+        s3 = Paged()
+        for key in ("manifests/v1/p0/0.json", "manifests/v1/p0/1.json", "other/manifests/x"):
+            s3.put_object(Key=key, Body=b"{}")
+        s3.put_object(Key="other/manifests/x", Body=b"again")
+        reader = ChainReader(s3, bucket=BUCKET, prefix="")  # type: ignore[arg-type]
+        versions = reader.versions("manifests/v1/")
+        assert sorted(versions) == ["manifests/v1/p0/0.json", "manifests/v1/p0/1.json"]
+        assert all(len(v) == 1 for v in versions.values())
