@@ -156,7 +156,8 @@ class TestDirectReads:
         assert sum(p.records for p in report.partitions) == 2 * MANIFESTS * PER_MANIFEST * 10
 
     def test_each_problem_is_found_through_direct_reads(self, archive):
-        """Wrong bytes, a missing object and an unlocked object are named, as with boto3."""
+        """Wrong bytes, a missing object and an unlocked object are named, as with boto3
+        (and the wrong bytes' second version of the key too)."""
         intact(archive)
         good = b"good bytes" * 50
         keys = archive.chain(2, [[(good, True, True), (good, True, False), (good, False, True)]])
@@ -177,6 +178,7 @@ class TestDirectReads:
             (FindingKind.RETENTION, keys[1]),
             (FindingKind.OBJECT, keys[2]),
             (FindingKind.OBJECT, tampered),
+            (FindingKind.VERSION, tampered),
         }
         messages = {f.key: f.message for f in report.failures}
         assert messages[keys[2]] == "object is missing"
