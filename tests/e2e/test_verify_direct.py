@@ -180,9 +180,10 @@ class TestDirectReads:
             (FindingKind.OBJECT, tampered),
             (FindingKind.VERSION, tampered),
         }
-        messages = {f.key: f.message for f in report.failures}
-        assert messages[keys[2]] == "object is missing"
-        assert "manifest says" in messages[tampered]
+        messages = {(f.kind, f.key): f.message for f in report.failures}
+        assert messages[FindingKind.OBJECT, keys[2]] == "object is missing"
+        assert "manifest says" in messages[FindingKind.OBJECT, tampered]
+        assert "2 versions" in messages[FindingKind.VERSION, tampered]
         assert direct is not None
         assert direct.active
 
