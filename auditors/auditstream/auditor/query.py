@@ -244,10 +244,12 @@ def select_objects(
     client = client if client is not None else make_s3_client(s3)
     keyring = trusted_keyring(settings.trust)
     try:
+        # Chains first, then the listing: every object a walked manifest names was
+        # written before the walk, so a sink writing meanwhile cannot make one "missing".
+        trusted = read_trusted_objects(client, bucket=s3.bucket, prefix=s3.prefix, keyring=keyring)
         listed = list_data_objects(
             client, bucket=s3.bucket, prefix=s3.prefix, tenant=tenant, since=since, until=until
         )
-        trusted = read_trusted_objects(client, bucket=s3.bucket, prefix=s3.prefix, keyring=keyring)
         accept = key_selector(s3.prefix, tenant=tenant, since=since, until=until)
         selected = [o for k, o in trusted.objects.items() if accept(k)]
         problems = trusted.problems + check_selected(
