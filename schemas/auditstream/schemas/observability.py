@@ -20,17 +20,19 @@ def configure_logging(*, level: str = "INFO", fmt: LogFormat = "json", stage: st
     """Configure structlog and the standard library to log one way, to stderr.
 
     Standard-library loggers (aiokafka, faust, botocore) go through the same renderer,
-    so a worker's output is one stream of JSON lines.
+    so a worker's output is one stream of JSON lines. In JSON, a logged exception
+    becomes an ``exception`` field (a list of exceptions, the cause chain, each with its
+    type, value and frames), so log pipelines can index it instead of a text blob.
 
     Args:
         level: Minimum level name (DEBUG, INFO, WARNING, ERROR).
         fmt: ``json`` for workers, ``console`` for people.
         stage: Bound on every line as ``stage``.
     """
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
+    renderers: list[structlog.types.Processor] = (
+        [_dict_tracebacks(), structlog.processors.JSONRenderer()]
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -48,13 +50,24 @@ def configure_logging(*, level: str = "INFO", fmt: LogFormat = "json", stage: st
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
         )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     structlog.contextvars.bind_contextvars(stage=stage)
+
+
+def _dict_tracebacks() -> structlog.types.Processor:
+    """Render ``exc_info`` as a structured ``exception`` field (type, value, frames).
+
+    Local variables are left out: a frame's locals may hold event payloads (prompts,
+    raw bytes), which never reach a log line.
+    """
+    return structlog.processors.ExceptionRenderer(
+        structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+    )
 
 
 def serve_metrics(port: int | None) -> None:
