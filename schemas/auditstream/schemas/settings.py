@@ -13,7 +13,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auditstream.schemas.errors import AuditstreamError
@@ -126,7 +134,7 @@ class S3Settings(_Section):
     """How to reach the archive bucket.
 
     Attributes:
-        endpoint_url: S3 endpoint; None means AWS itself.
+        endpoint_url: S3 endpoint; None (or an empty value) means AWS itself.
         region: Signing region.
         access_key_id: Access key; None means the default credential chain.
         secret_access_key: Secret key (masked in every print).
@@ -140,6 +148,13 @@ class S3Settings(_Section):
     secret_access_key: SecretStr | None = None
     bucket: str = Field(default="auditstream-archive", min_length=3, max_length=63)
     prefix: str = ""
+
+    @field_validator("endpoint_url", mode="before")
+    @classmethod
+    def _empty_is_aws(cls, value: object) -> object:
+        # AUDITSTREAM_S3__ENDPOINT_URL= is how a deployment template says "AWS itself"
+        # (an unset variable would fall back to the local stack's default).
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class TrustSettings(_Section):
