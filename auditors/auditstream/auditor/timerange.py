@@ -1,31 +1,53 @@
-"""Parse the time bounds auditors type (``--since``, ``--until``) into aware UTC datetimes."""
+"""Parse the time bounds auditors type (``--since``, ``--until``) into aware UTC datetimes.
+
+Ages (``30m``, ``1h``, ``7d``, ``1h30m``) are read with a small regular expression rather
+than a duration library: pytimeparse2 (last release 2023) and pytimeparse also read
+clock forms such as ``10:00`` as durations (ten minutes), which an auditor would mean as a
+time of day, and the few units here need nothing more.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 from auditstream.auditor.errors import InvalidTimeRangeError
 
+TIME_FORMS = "an age (30m, 1h, 7d), a date (2026-12-01) or an ISO 8601 time (UTC if no offset)"
+"""What ``--since`` and ``--until`` accept, for option help texts."""
 
-def parse_instant(text: str, *, option: str) -> datetime:
-    """Parse an ISO 8601 date or date-time; without an offset it is taken as UTC.
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+_AGE = re.compile(r"(?:\d+[smhdw])+")
+_AGE_PART = re.compile(r"(\d+)([smhdw])")
+
+
+def parse_instant(text: str, *, option: str, now: datetime | None = None) -> datetime:
+    """Parse an age before now, or an ISO 8601 date or date-time (UTC without an offset).
 
     Args:
-        text: E.g. ``2026-01-05``, ``2026-01-05T10:00``, ``2026-01-05T10:00:00Z``,
+        text: An age such as ``30m``, ``1h``, ``7d``, ``2w`` or ``1h30m`` (units s, m, h,
+            d, w), or ``2026-01-05``, ``2026-01-05T10:00``, ``2026-01-05T10:00:00Z``,
             ``2026-01-05T12:00:00+02:00``.
         option: The option's name, for the error message.
+        now: The instant ages count back from; the current time when None.
 
     Returns:
         An aware datetime in UTC.
 
     Raises:
-        InvalidTimeRangeError: The text is not ISO 8601.
+        InvalidTimeRangeError: The text is neither an age nor ISO 8601.
     """
+    stripped = text.strip()
+    if _AGE.fullmatch(stripped):
+        seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _AGE_PART.findall(stripped))
+        return (now or datetime.now(UTC)).astimezone(UTC) - timedelta(seconds=seconds)
     try:
-        parsed = datetime.fromisoformat(text.strip())
+        parsed = datetime.fromisoformat(stripped)
     except ValueError as exc:
         raise InvalidTimeRangeError(
-            option, f"{text!r} is not an ISO 8601 date or date-time (e.g. 2026-01-05T10:00Z)"
+            option,
+            f"{text!r} is not an age (30m, 1h, 7d), a date (2026-12-01) or an ISO 8601 "
+            "date-time (2026-12-01T10:00Z)",
         ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -27,13 +27,40 @@ class TestParseInstant:
         assert parsed == expected
         assert parsed.utcoffset().total_seconds() == 0
 
-    @pytest.mark.parametrize("text", ["yesterday", "2026-13-01", "05/01/2026", ""])
+    @pytest.mark.parametrize(
+        ("text", "age"),
+        [
+            ("30m", timedelta(minutes=30)),
+            ("1h", timedelta(hours=1)),
+            (" 7d ", timedelta(days=7)),
+            ("2w", timedelta(weeks=2)),
+            ("45s", timedelta(seconds=45)),
+            ("1h30m", timedelta(hours=1, minutes=30)),
+        ],
+    )
+    def test_ages_count_back_from_now(self, text, age):
+        """An age is that long before now, in UTC."""
+        now = datetime(2026, 12, 7, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+        parsed = parse_instant(text, option="--since", now=now)
+        assert parsed == now - age
+        assert parsed.utcoffset().total_seconds() == 0
+
+    def test_an_age_without_now_counts_from_the_clock(self):
+        """Without ``now``, the current time is the reference."""
+        before = datetime.now(UTC)
+        parsed = parse_instant("1h", option="--since")
+        assert before - timedelta(hours=1) <= parsed <= datetime.now(UTC) - timedelta(hours=1)
+
+    @pytest.mark.parametrize(
+        "text", ["yesterday", "2026-13-01", "05/01/2026", "", "1x", "h1", "1.5h", "-1h", "10:00"]
+    )
     def test_other_text_is_an_error_naming_the_option(self, text):
-        """The error says which option and what form is expected."""
+        """The error says which option and which forms are expected."""
         with pytest.raises(InvalidTimeRangeError) as caught:
             parse_instant(text, option="--until")
         assert caught.value.option == "--until"
         assert "ISO 8601" in str(caught.value)
+        assert "1h" in str(caught.value)
 
 
 class TestCheckRange:

@@ -15,7 +15,7 @@ import typer
 
 from auditstream.auditor.export import ExportFormat, export_evidence
 from auditstream.auditor.settings import load_auditor_settings
-from auditstream.auditor.timerange import parse_instant
+from auditstream.auditor.timerange import TIME_FORMS, parse_instant
 from auditstream.schemas.errors import AuditstreamError
 
 EXIT_UNVERIFIED = 1
@@ -29,8 +29,12 @@ def export(
     out: Annotated[Path, typer.Argument(help="A new or empty directory for the package.")],
     *,
     tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="From this ISO 8601 time.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Before this ISO 8601 time.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help=f"From this time: {TIME_FORMS}.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help=f"Before this time: {TIME_FORMS}.")
+    ] = None,
     user: Annotated[str | None, typer.Option("--user", help="Only this user (pseudonym).")] = None,
     trace: Annotated[str | None, typer.Option("--trace", help="Only this trace id.")] = None,
     output_format: Annotated[

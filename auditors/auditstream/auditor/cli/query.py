@@ -20,7 +20,7 @@ from auditstream.auditor.errors import IncompleteArchiveError
 from auditstream.auditor.output import OutputFormat, writer_for
 from auditstream.auditor.query import query_archive
 from auditstream.auditor.settings import load_auditor_settings
-from auditstream.auditor.timerange import parse_instant
+from auditstream.auditor.timerange import TIME_FORMS, parse_instant
 from auditstream.schemas.errors import AuditstreamError
 from auditstream.schemas.observability import configure_logging
 
@@ -51,13 +51,11 @@ def query(
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option(
-            "--since", help="Only events at or after this ISO 8601 time (UTC if no offset)."
-        ),
+        typer.Option("--since", help=f"Only events at or after this time: {TIME_FORMS}."),
     ] = None,
     until: Annotated[
         str | None,
-        typer.Option("--until", help="Only events before this ISO 8601 time (UTC if no offset)."),
+        typer.Option("--until", help=f"Only events before this time: {TIME_FORMS}."),
     ] = None,
     user: Annotated[
         str | None,

@@ -13,7 +13,7 @@ import typer
 
 from auditstream.auditor.report import collect_report
 from auditstream.auditor.settings import load_auditor_settings
-from auditstream.auditor.timerange import parse_instant
+from auditstream.auditor.timerange import TIME_FORMS, parse_instant
 from auditstream.schemas.errors import AuditstreamError
 
 EXIT_ERROR = 2
@@ -29,8 +29,12 @@ def report(
         Path | None, typer.Option("--html", help="Write a self-contained HTML page here.")
     ] = None,
     tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="From this ISO 8601 time.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Before this ISO 8601 time.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help=f"From this time: {TIME_FORMS}.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help=f"Before this time: {TIME_FORMS}.")
+    ] = None,
 ) -> None:
     """Chart events per hour by type, redactions by entity type and pipeline delay."""
     from auditstream.auditor.report_render import render_html, render_png  # noqa: PLC0415

@@ -18,15 +18,19 @@ from rich.tree import Tree
 
 from auditstream.auditor.settings import AuditorSettings, load_auditor_settings
 from auditstream.auditor.timeline import Step, Timeline, load_session, load_trace
-from auditstream.auditor.timerange import parse_instant
+from auditstream.auditor.timerange import TIME_FORMS, parse_instant
 from auditstream.schemas.errors import AuditstreamError
 
 EXIT_NOT_FOUND = 1
 EXIT_ERROR = 2
 
 Tenant = Annotated[str | None, typer.Option("--tenant", help="Only scan this tenant's objects.")]
-Since = Annotated[str | None, typer.Option("--since", help="Only scan from this ISO 8601 time.")]
-Until = Annotated[str | None, typer.Option("--until", help="Only scan up to this ISO 8601 time.")]
+Since = Annotated[
+    str | None, typer.Option("--since", help=f"Only scan from this time: {TIME_FORMS}.")
+]
+Until = Annotated[
+    str | None, typer.Option("--until", help=f"Only scan up to this time: {TIME_FORMS}.")
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a tree.")]
 
 trace_app = typer.Typer(name="trace", add_completion=False, help="Show one trace as a tree.")

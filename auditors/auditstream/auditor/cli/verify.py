@@ -35,7 +35,7 @@ from rich.table import Table
 from auditstream.archive.verify import VerificationReport, VerifyProgress
 from auditstream.auditor.export import verify_package
 from auditstream.auditor.settings import load_auditor_settings
-from auditstream.auditor.timerange import parse_instant
+from auditstream.auditor.timerange import TIME_FORMS, parse_instant
 from auditstream.auditor.verify import trusted_keyring, verify_bucket, verify_copy
 from auditstream.schemas.errors import AuditstreamError
 
@@ -162,10 +162,11 @@ def verify(
         str | None, typer.Option("--tenant", help="Only hash this tenant's objects.")
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Only hash objects from this time.")
+        str | None, typer.Option("--since", help=f"Only hash objects from this time: {TIME_FORMS}.")
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="Only hash objects before this time.")
+        str | None,
+        typer.Option("--until", help=f"Only hash objects before this time: {TIME_FORMS}."),
     ] = None,
     keys: Annotated[
         list[Path] | None,
