@@ -56,13 +56,14 @@ def flush(s3: MemoryS3, partition: int, first: int, last: int, *, body: bytes = 
     key = ObjectKey(PartitionPath("a", NOW.date(), 0), partition, first, last)
     data = body or f"{partition}-{first}-{last}".encode()
     full = key.render(PREFIX)
-    s3.put_object(
+    answer = s3.put_object(
         Key=full,
         Body=data,
         ObjectLockMode="COMPLIANCE",
         ObjectLockRetainUntilDate=NOW + timedelta(days=30),
     )
-    stored = StoredObject(full, len(data), hashlib.sha256(data).hexdigest(), "v", None, True)
+    digest = hashlib.sha256(data).hexdigest()
+    stored = StoredObject(full, len(data), digest, answer["VersionId"], None, True)
     written = WrittenObject(key, stored, last - first + 1, 1, 2)
     return FlushResult(PartitionId("t", partition), first, last, last - first + 1, (written,))
 

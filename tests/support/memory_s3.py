@@ -30,6 +30,7 @@ class MemoryS3:
         self.markers: set[str] = set()
         # Every PUT adds a version, as on a versioned bucket (even under Object Lock).
         self.versions: dict[str, list[str]] = {}
+        self.version_bytes: dict[str, bytes] = {}
 
     def put_object(self, **params: Any) -> dict[str, Any]:
         key = params["Key"]
@@ -39,25 +40,36 @@ class MemoryS3:
         self.params[key] = params
         version = f"v{sum(len(v) for v in self.versions.values()) + 1}"
         self.versions.setdefault(key, []).append(version)
+        self.version_bytes[version] = params["Body"]
         return {"VersionId": version}
 
     def head_object(self, **params: Any) -> dict[str, Any]:
         key = params["Key"]
-        if key not in self.objects:
-            raise client_error(404, "404", "HeadObject")
         put = self.params.get(key, {})
+        data = self._bytes(key, params.get("VersionId"), "HeadObject", "404")
         return {
-            "ContentLength": len(self.objects[key]),
-            "ChecksumSHA256": base64.b64encode(hashlib.sha256(self.objects[key]).digest()).decode(),
+            "ContentLength": len(data),
+            "ChecksumSHA256": base64.b64encode(hashlib.sha256(data).digest()).decode(),
             "ObjectLockMode": put.get("ObjectLockMode"),
             "ObjectLockRetainUntilDate": put.get("ObjectLockRetainUntilDate"),
+            # Tests that plant bytes straight into ``objects`` leave no version behind.
+            "VersionId": params.get("VersionId") or self.versions.get(key, [None])[-1],
         }
 
     def get_object(self, **params: Any) -> dict[str, Any]:
         key = params["Key"]
-        if key not in self.objects:
-            raise client_error(404, "NoSuchKey", "GetObject")
-        return {"Body": io.BytesIO(self.objects[key])}
+        data = self._bytes(key, params.get("VersionId"), "GetObject", "NoSuchKey")
+        return {"Body": io.BytesIO(data)}
+
+    def _bytes(self, key: str, version_id: str | None, operation: str, code: str) -> bytes:
+        """The current bytes, or one version's (the version must be one of the key's)."""
+        if version_id is None:
+            if key not in self.objects:
+                raise client_error(404, code, operation)
+            return self.objects[key]
+        if version_id not in self.versions.get(key, []):
+            raise client_error(404, "NoSuchVersion", operation)
+        return self.version_bytes[version_id]
 
     def list_object_versions(self, **params: Any) -> dict[str, Any]:
         prefix = params.get("Prefix", "")
@@ -71,6 +83,17 @@ class MemoryS3:
             for i, v in enumerate(vs)
         ]
         return {"Versions": versions, "DeleteMarkers": markers}
+
+    def overwrite_in_place(self, key: str, data: bytes) -> None:
+        """Change the bytes of the current version, as someone with the store's disks could."""
+        self.objects[key] = data
+        self.version_bytes[self.versions[key][-1]] = data
+
+    def destroy(self, key: str) -> None:
+        """Remove an object with every version, as someone with the store's disks could."""
+        del self.objects[key]
+        for version in self.versions.pop(key, []):
+            del self.version_bytes[version]
 
     def delete_object(self, **params: Any) -> dict[str, Any]:
         """A delete without a version id: hide the object behind a delete marker."""

@@ -33,7 +33,7 @@ from auditstream.archive.manifest import (
     public_key_key,
 )
 from auditstream.archive.signing import load_public_key
-from auditstream.archive.storage import TRANSIENT_ERRORS, client_error_code
+from auditstream.archive.storage import TRANSIENT_ERRORS, client_error_code, version_args
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -107,11 +107,12 @@ class ChainReader:
         """The archive prefix."""
         return self._prefix
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, *, version_id: str | None = None) -> bytes | None:
         """Return an object's bytes, or None when it does not exist.
 
         Args:
             key: The object key.
+            version_id: Read this version; None reads the current one.
 
         Raises:
             ArchiveUnavailableError: The store did not answer.
@@ -119,7 +120,9 @@ class ChainReader:
         """
 
         def read() -> bytes:
-            return self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+            return self._client.get_object(
+                Bucket=self._bucket, Key=key, **version_args(version_id)
+            )["Body"].read()
 
         return self._call(key, read)
 
@@ -158,11 +161,14 @@ class ChainReader:
         markers = answer.get("DeleteMarkers", [])
         return any(m.get("Key") == key and m.get("IsLatest") for m in markers)
 
-    def retention(self, key: str) -> tuple[str | None, datetime | None, bool] | None:
+    def retention(
+        self, key: str, *, version_id: str | None = None
+    ) -> tuple[str | None, datetime | None, bool] | None:
         """Return an object's Object Lock mode, retain-until date and legal hold.
 
         Args:
             key: The object key.
+            version_id: Ask about this version; None asks about the current one.
 
         Returns:
             ``(mode, retain_until, legal_hold)`` (None fields where the object has no
@@ -172,7 +178,12 @@ class ChainReader:
             ArchiveUnavailableError: The store did not answer.
             BucketUnreachableError: The store refused the request.
         """
-        head = self._call(key, lambda: self._client.head_object(Bucket=self._bucket, Key=key))
+        head = self._call(
+            key,
+            lambda: self._client.head_object(
+                Bucket=self._bucket, Key=key, **version_args(version_id)
+            ),
+        )
         if head is None:
             return None
         return (
@@ -400,7 +411,7 @@ class ChainReader:
             return request()
         except ClientError as exc:
             code, status = client_error_code(exc)
-            if status == 404 or code in ("NoSuchKey", "NotFound", "404"):
+            if status == 404 or code in ("NoSuchKey", "NoSuchVersion", "NotFound", "404"):
                 return None
             if status in _TRANSIENT_STATUSES or code in ("SlowDown", "RequestTimeout"):
                 raise ArchiveUnavailableError(

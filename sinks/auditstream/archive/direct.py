@@ -114,13 +114,16 @@ class DirectReader:
         """False once the reader has stepped aside for the rest of the run."""
         return not self._stepped_aside
 
-    def get(self, key: str) -> tuple[bytes, Mapping[str, str]] | None:
+    def get(
+        self, key: str, *, version_id: str | None = None
+    ) -> tuple[bytes, Mapping[str, str]] | None:
         """Return an object's bytes and response headers, or None: ask boto3 instead.
 
         Args:
             key: The object key.
+            version_id: Read this version; None reads the current one.
         """
-        answer = self._send("GET", key)
+        answer = self._send("GET", key, version_id)
         if answer is None:
             return None
         body, headers = answer
@@ -128,19 +131,25 @@ class DirectReader:
             return None  # cut short or unannounced: boto3 retries and checks the length
         return body, headers
 
-    def head(self, key: str) -> Mapping[str, str] | None:
+    def head(self, key: str, *, version_id: str | None = None) -> Mapping[str, str] | None:
         """Return an object's response headers, or None: ask boto3 instead.
 
         Args:
             key: The object key.
+            version_id: Ask about this version; None asks about the current one.
         """
-        answer = self._send("HEAD", key)
+        answer = self._send("HEAD", key, version_id)
         return None if answer is None else answer[1]
 
-    def _send(self, method: str, key: str) -> tuple[bytes, Mapping[str, str]] | None:
+    def _send(
+        self, method: str, key: str, version_id: str | None
+    ) -> tuple[bytes, Mapping[str, str]] | None:
         if self._stepped_aside or not _plain_key(key):
             return None
-        request = AWSRequest(method=method, url=self._base + quote(key, safe="/~"))
+        url = self._base + quote(key, safe="/~")
+        if version_id is not None:
+            url += "?versionId=" + quote(version_id, safe="")
+        request = AWSRequest(method=method, url=url)
         try:
             S3SigV4Auth(self._credentials.get_frozen_credentials(), "s3", self._region).add_auth(
                 request

@@ -26,6 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from auditstream.archive.chain import ChainReader
 from auditstream.archive.direct import DirectReader
+from auditstream.archive.storage import version_args
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -88,13 +89,22 @@ class ObjectFetcher:
         self._bucket = bucket
         self._direct = direct
 
-    def fetch(self, key: str, *, download: bool, lock_at: datetime | None) -> Fetched:
+    def fetch(
+        self,
+        key: str,
+        *,
+        download: bool,
+        lock_at: datetime | None,
+        version_id: str | None = None,
+    ) -> Fetched:
         """Read an object's bytes, its lock state, or both.
 
         Args:
             key: The object key.
             download: Read the bytes.
             lock_at: Read the lock state, which must hold at this moment; None to skip it.
+            version_id: Read this version (the one a manifest recorded); None reads the
+                current one.
 
         Returns:
             What was found. When the bytes were asked for and the object is missing,
@@ -107,39 +117,41 @@ class ObjectFetcher:
         data: bytes | None = None
         lock: LockState | None = None
         if download:
-            found = self._get(key)
+            found = self._get(key, version_id)
             if found is None:
                 return Fetched(None, None)
             data, lock = found
         if lock_at is None:
             return Fetched(data, None)
         if lock is None or not lock_in_force(lock, lock_at):
-            lock = self._head_lock(key, lock_at)
+            lock = self._head_lock(key, lock_at, version_id)
         return Fetched(data, lock)
 
-    def _get(self, key: str) -> tuple[bytes, LockState | None] | None:
+    def _get(self, key: str, version_id: str | None) -> tuple[bytes, LockState | None] | None:
         if self._direct is not None:
-            answer = self._direct.get(key)
+            answer = self._direct.get(key, version_id=version_id)
             if answer is not None:
                 return answer[0], lock_from_headers(answer[1])
         if self._client is not None:
             try:
-                response = self._client.get_object(Bucket=self._bucket, Key=key)
+                response = self._client.get_object(
+                    Bucket=self._bucket, Key=key, **version_args(version_id)
+                )
                 data = response["Body"].read()
             except (BotoCoreError, ClientError):
                 pass  # the reader asks again and says what the failure means
             else:
                 return data, _lock_from_response(response)
-        checked = self._reader.get(key)
+        checked = self._reader.get(key, version_id=version_id)
         return None if checked is None else (checked, None)
 
-    def _head_lock(self, key: str, now: datetime) -> LockState | None:
+    def _head_lock(self, key: str, now: datetime, version_id: str | None) -> LockState | None:
         if self._direct is not None:
-            headers = self._direct.head(key)
+            headers = self._direct.head(key, version_id=version_id)
             lock = lock_from_headers(headers) if headers is not None else None
             if lock is not None and lock_in_force(lock, now):
                 return lock
-        return self._reader.retention(key)
+        return self._reader.retention(key, version_id=version_id)
 
 
 def lock_from_headers(headers: Mapping[str, str]) -> LockState | None:

@@ -99,6 +99,10 @@ class ManifestObject:
         last_offset: Offset of its last record.
         min_timestamp_us: Earliest event time in it (microseconds since the epoch).
         max_timestamp_us: Latest event time in it.
+        version_id: The store's version id of the bytes written, when it returned one.
+            Verification reads that version, so a newer version put under the same key
+            cannot stand in for it. Left out of the stored form when None, so manifests
+            written before the field existed keep their bytes and signatures.
     """
 
     key: str
@@ -109,6 +113,7 @@ class ManifestObject:
     last_offset: int
     min_timestamp_us: int
     max_timestamp_us: int
+    version_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +176,7 @@ class Manifest:
             "position_before": self.position_before,
             "position_after": self.position_after,
             "records": self.records,
-            "objects": [_fields_dict(o) for o in self.objects],
+            "objects": [_object_dict(o) for o in self.objects],
             "prev_sha256": self.prev_sha256,
             "written_at": self.written_at,
             "unlocked": self.unlocked,
@@ -252,11 +257,24 @@ def _fields_dict(entry: ManifestObject | ManifestDeadLetter) -> dict[str, Any]:
     return {name: getattr(entry, name) for name in type(entry).__dataclass_fields__}
 
 
+def _object_dict(entry: ManifestObject) -> dict[str, Any]:
+    fields = _fields_dict(entry)
+    if entry.version_id is None:
+        del fields["version_id"]
+    return fields
+
+
+_OBJECT_FIELDS = frozenset(ManifestObject.__dataclass_fields__)
+_OBJECT_TEXT_FIELDS = frozenset({"key", "sha256", "version_id"})
+
+
 def _object_fields(raw: Any) -> dict[str, Any]:
-    if not isinstance(raw, dict) or set(raw) != set(ManifestObject.__dataclass_fields__):
+    if not isinstance(raw, dict) or not (
+        _OBJECT_FIELDS - {"version_id"} <= set(raw) <= _OBJECT_FIELDS
+    ):
         raise TypeError("an object entry has other fields than a manifest object")
     for name, value in raw.items():
-        typed_field(value, str if name in ("key", "sha256") else int)
+        typed_field(value, str if name in _OBJECT_TEXT_FIELDS else int)
     return raw
 
 

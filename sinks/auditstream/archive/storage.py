@@ -8,13 +8,18 @@ so no caller catches a botocore type.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-from auditstream.archive.errors import BucketNotLockedError, BucketUnreachableError
+from auditstream.archive.errors import (
+    ArchiveError,
+    ArchiveUnavailableError,
+    BucketNotLockedError,
+    BucketUnreachableError,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -28,6 +33,11 @@ _BOTO_ATTEMPTS = 3
 _CONNECT_TIMEOUT_S = 5
 # A 16 MiB batch is a few MiB of Parquet: 60 s is generous even on a slow link.
 _READ_TIMEOUT_S = 60
+# The bucket check's hint when the store does not answer; the sink's backoff doubles it
+# up to a minute, as for an outage while running.
+_CHECK_RETRY_AFTER_S = 5.0
+_TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
+_TRANSIENT_CODES = frozenset({"SlowDown", "RequestTimeout", "ServiceUnavailable"})
 
 
 class Secret(Protocol):
@@ -108,6 +118,16 @@ def make_s3_client(s3: S3Settings) -> S3Client:
     return session.client("s3", endpoint_url=s3.endpoint_url, config=config)
 
 
+def version_args(version_id: str | None) -> dict[str, Any]:
+    """Return the keyword arguments that make a GET or HEAD ask for one version.
+
+    Args:
+        version_id: The version; None asks for the current one (no argument at all,
+            since S3 rejects an empty ``VersionId``).
+    """
+    return {} if version_id is None else {"VersionId": version_id}
+
+
 def client_error_code(exc: ClientError) -> tuple[str, int | None]:
     """Return the S3 error code and HTTP status of a botocore ClientError.
 
@@ -139,7 +159,10 @@ def check_bucket(client: S3Client, bucket: str, *, allow_unlocked: bool) -> Buck
 
     Raises:
         BucketNotLockedError: No Object Lock or no versioning, and not allowed.
-        BucketUnreachableError: Unreachable, missing, or access denied.
+        BucketUnreachableError: The bucket is missing, access is denied, or the request
+            is refused for good (misconfiguration: retrying will not help).
+        ArchiveUnavailableError: The store did not answer or is overloaded (connection
+            refused or reset, timeout, 5xx, SlowDown): it may answer later.
     """
     lock_state = _object_lock_state(client, bucket)
     versioning = _versioning_state(client, bucket)
@@ -157,7 +180,9 @@ def _object_lock_state(client: S3Client, bucket: str) -> str:
         code, status = client_error_code(exc)
         if code == "ObjectLockConfigurationNotFoundError":
             return "not configured"
-        raise _unreachable(bucket, code, status) from exc
+        raise _refused(bucket, code, status) from exc
+    except TRANSIENT_ERRORS as exc:
+        raise ArchiveUnavailableError(_CHECK_RETRY_AFTER_S, reason=type(exc).__name__) from exc
     except BotoCoreError as exc:
         raise BucketUnreachableError(bucket, reason=type(exc).__name__) from exc
     return str(answer.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled", "disabled"))
@@ -167,14 +192,18 @@ def _versioning_state(client: S3Client, bucket: str) -> str:
     try:
         answer = client.get_bucket_versioning(Bucket=bucket)
     except ClientError as exc:
-        raise _unreachable(bucket, *client_error_code(exc)) from exc
+        raise _refused(bucket, *client_error_code(exc)) from exc
+    except TRANSIENT_ERRORS as exc:
+        raise ArchiveUnavailableError(_CHECK_RETRY_AFTER_S, reason=type(exc).__name__) from exc
     except BotoCoreError as exc:
         raise BucketUnreachableError(bucket, reason=type(exc).__name__) from exc
     # A bucket that never had versioning reports no Status at all.
     return str(answer.get("Status", "never enabled"))
 
 
-def _unreachable(bucket: str, code: str, status: int | None) -> BucketUnreachableError:
+def _refused(bucket: str, code: str, status: int | None) -> ArchiveError:
+    if status in _TRANSIENT_STATUSES or code in _TRANSIENT_CODES:
+        return ArchiveUnavailableError(_CHECK_RETRY_AFTER_S, reason=f"{code} (HTTP {status})")
     if code == "NoSuchBucket":
         return BucketUnreachableError(bucket, reason="the bucket does not exist")
     if status == 403:

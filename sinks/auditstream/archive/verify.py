@@ -489,14 +489,16 @@ class _Run:
         return True
 
     def _queue(self, walk: _Walk, obj: ManifestObject, download: bool) -> None:
-        future = self._pool.submit(self._read_object, obj.key, download)
+        future = self._pool.submit(self._read_object, obj.key, obj.version_id, download)
         self._queued.append((walk, obj, download, future))
         if len(self._queued) > _READS_AHEAD:
             self._apply_oldest()
 
-    def _read_object(self, key: str, download: bool) -> _ObjectRead:
+    def _read_object(self, key: str, version_id: str | None, download: bool) -> _ObjectRead:
         """Read (and hash, off the main thread) one object; runs in the pool."""
-        fetched = self._fetcher.fetch(key, download=download, lock_at=self._lock_at)
+        fetched = self._fetcher.fetch(
+            key, download=download, lock_at=self._lock_at, version_id=version_id
+        )
         if fetched.data is None:
             return _ObjectRead(None, None, fetched.lock)
         return _ObjectRead(

@@ -214,25 +214,27 @@ class ArchiveWriter:
             return self.put(key, data, retain_until=retain_until)
         except ObjectExistsError:
             digest = hashlib.sha256(data).hexdigest()
-            if self.stored_sha256(key) != digest:
+            stored_sha256, version_id = self.stored_version(key)
+            if stored_sha256 != digest:
                 raise
             return StoredObject(
                 key=key,
                 size=len(data),
                 sha256=digest,
-                version_id=None,
+                version_id=version_id,
                 retain_until=None,
                 created=False,
             )
 
-    def stored_sha256(self, key: str) -> str | None:
-        """Return the SHA-256 (hex) the store recorded for an object, if it has one.
+    def stored_version(self, key: str) -> tuple[str | None, str | None]:
+        """Return the SHA-256 (hex) and version id of an object's current version.
 
         Args:
             key: The object key.
 
         Returns:
-            The checksum, or None when the object is missing or has no SHA-256.
+            ``(sha256, version_id)``; either is None when the store keeps none for the
+            object, both when it is missing.
 
         Raises:
             ArchiveUnavailableError: The store is unreachable or overloaded.
@@ -242,17 +244,18 @@ class ArchiveWriter:
             head = self._client.head_object(Bucket=self._bucket, Key=key, ChecksumMode="ENABLED")
         except ClientError as exc:
             if client_error_code(exc)[1] == 404:
-                return None
+                return None, None
             raise self._translate(key, exc) from exc
         except TRANSIENT_ERRORS as exc:
             raise ArchiveUnavailableError(
                 self._retry_after_s, reason=type(exc).__name__, key=key
             ) from exc
+        version_id = head.get("VersionId")
         encoded = head.get("ChecksumSHA256")
         if not encoded or "-" in encoded:
             # "-N" marks a checksum of part checksums (multipart); not a whole-object hash.
-            return None
-        return base64.b64decode(encoded).hex()
+            return None, version_id
+        return base64.b64decode(encoded).hex(), version_id
 
     def _translate(self, key: str, exc: ClientError) -> Exception:
         code, status = client_error_code(exc)

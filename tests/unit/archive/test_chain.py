@@ -168,6 +168,21 @@ class TestVerifyArchive:
         assert first in findings[0].message
         assert f"{second} (time unknown, read now)" in findings[0].message
 
+    def test_the_version_a_manifest_recorded_is_read_not_a_newer_one(self):
+        """Other bytes put over a chained object: its recorded version still hashes right,
+        and the newer version is the one finding (the archive's events are intact)."""
+        s3 = self.build()
+        key = sorted(k for k in s3.objects if "/events/" in k)[0]
+        recorded = s3.versions[key][0]
+        assert verify(s3).chained_objects()[key].version_id == recorded
+        s3.put_object(
+            Key=key,
+            Body=b"the attacker's rows",
+            **{k: s3.params[key][k] for k in ("ObjectLockMode", "ObjectLockRetainUntilDate")},
+        )
+        findings = verify(s3).failures
+        assert [(f.kind, f.key) for f in findings] == [(FindingKind.VERSION, key)]
+
     def test_an_object_no_manifest_references_is_sorted_by_what_can_explain_it(self):
         """Covered positions and the archived rows: an orphan. Past the head or without a
         chain: pending. Covered positions but other rows: a finding. None is counted."""
@@ -203,9 +218,9 @@ class TestVerifyArchive:
         data_key = next(k for k in s3.objects if "/p1-10-19" in k)
         manifest = manifest_key(PREFIX, 1, 1)
         if tamper == "object_bytes":
-            s3.objects[data_key] = b"tampered"
+            s3.overwrite_in_place(data_key, b"tampered")
         elif tamper == "object_deleted":
-            del s3.objects[data_key]
+            s3.destroy(data_key)
         elif tamper == "manifest_edited":
             body = json.loads(s3.objects[manifest])
             body["records"] = 11

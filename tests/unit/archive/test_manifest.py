@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -103,6 +104,31 @@ class TestManifest:
     def test_a_manifest_without_dead_letters_has_no_such_field(self):
         """So manifests written before the sink had a DLQ keep their bytes and signatures."""
         assert "dead_letters" not in json.loads(make_manifest().to_bytes())
+
+    def test_an_object_without_a_version_id_has_no_such_field(self):
+        """So manifests written before version ids were recorded keep their bytes."""
+        (entry,) = json.loads(make_manifest().to_bytes())["objects"]
+        assert "version_id" not in entry
+
+    def test_a_version_id_round_trips_and_is_covered_by_the_signature(self):
+        """Pointing a manifest at another version of its object breaks the signature."""
+        (obj,) = make_manifest().objects
+        manifest = make_manifest(objects=(replace(obj, version_id="3HL4kqtJlcpXroDTDmJ"),))
+        data = manifest.to_bytes()
+        assert Manifest.from_bytes(data, key="k") == manifest
+        body = json.loads(data)
+        assert body["objects"][0]["version_id"] == "3HL4kqtJlcpXroDTDmJ"
+        other = {**body, "objects": [{**body["objects"][0], "version_id": "other"}]}
+        tampered = Manifest.from_bytes(json.dumps(other).encode(), key="k")
+        assert not verify_signature(
+            SIGNER.public_key, tampered.signature, tampered.signed_payload()
+        )
+
+    def test_a_version_id_that_is_not_text_is_a_format_error(self):
+        body = json.loads(make_manifest().to_bytes())
+        body["objects"][0]["version_id"] = 7
+        with pytest.raises(ManifestFormatError, match="mistyped"):
+            Manifest.from_bytes(json.dumps(body).encode(), key="k")
 
     def test_dead_letters_round_trip_and_are_covered_by_the_signature(self):
         """Dropping or editing a dead letter after signing breaks the signature."""

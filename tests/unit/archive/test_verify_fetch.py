@@ -68,12 +68,18 @@ class StubDirect:
         self.get_answer, self.head_answer = get, head
         self.gets = self.heads = 0
 
-    def get(self, key: str) -> tuple[bytes, Mapping[str, str]] | None:
+        self.versions: list[str | None] = []
+
+    def get(
+        self, key: str, *, version_id: str | None = None
+    ) -> tuple[bytes, Mapping[str, str]] | None:
         self.gets += 1
+        self.versions.append(version_id)
         return self.get_answer
 
-    def head(self, key: str) -> Mapping[str, str] | None:
+    def head(self, key: str, *, version_id: str | None = None) -> Mapping[str, str] | None:
         self.heads += 1
+        self.versions.append(version_id)
         return self.head_answer
 
 
@@ -236,3 +242,39 @@ class TestDirectReader:
         """Without a custom endpoint boto3 reads (and AWS sends lock headers on GET)."""
         settings = S3Settings(endpoint_url=None, access_key_id="id", secret_access_key="s")
         assert DirectReader.for_settings(settings) is None
+
+
+class TestRecordedVersions:
+    """A manifest names the version it wrote: that version is read, whatever came later."""
+
+    def replaced(self) -> tuple[CountingS3, str]:
+        s3 = bucket()
+        first = s3.versions[KEY][0]
+        s3.put_object(
+            Key=KEY,
+            Body=b"a newer version",
+            ObjectLockMode="COMPLIANCE",
+            ObjectLockRetainUntilDate=UNTIL,
+        )
+        return s3, first
+
+    def test_the_client_reads_the_recorded_version_not_the_current_one(self):
+        s3, first = self.replaced()
+        found = fetcher(s3).fetch(KEY, download=True, lock_at=NOW, version_id=first)
+        assert found.data == b"parquet bytes"
+        assert found.lock == ("COMPLIANCE", UNTIL, False)
+
+    def test_the_direct_reader_is_asked_for_the_recorded_version(self):
+        s3, first = self.replaced()
+        direct = StubDirect(get=(b"parquet bytes", {}), head=LOCKED)
+        fetcher(s3, direct).fetch(KEY, download=True, lock_at=NOW, version_id=first)
+        assert direct.versions == [first, first]
+
+    def test_a_recorded_version_that_is_gone_reads_as_missing(self):
+        s3 = bucket()
+        found = fetcher(s3).fetch(KEY, download=True, lock_at=NOW, version_id="v999")
+        assert found == Fetched(None, None)
+
+    def test_without_a_recorded_version_the_current_one_is_read(self):
+        s3, _ = self.replaced()
+        assert fetcher(s3).fetch(KEY, download=True, lock_at=None).data == b"a newer version"

@@ -134,7 +134,7 @@ class TestArchiveWriter:
         stub.add_client_error("put_object", "PreconditionFailed", http_status_code=412)
         stub.add_response(
             "head_object",
-            {"ChecksumSHA256": SHA_B64},
+            {"ChecksumSHA256": SHA_B64, "VersionId": "first-put"},
             {"Bucket": BUCKET, "Key": KEY, "ChecksumMode": "ENABLED"},
         )
         stored = ArchiveWriter(client, bucket=BUCKET, lock=BucketLock.LOCKED).put_idempotent(
@@ -142,6 +142,7 @@ class TestArchiveWriter:
         )
         assert stored.created is False
         assert stored.sha256 == hashlib.sha256(DATA).hexdigest()
+        assert stored.version_id == "first-put"  # the manifest names the version there
 
     def test_different_bytes_under_the_key_are_a_conflict(self, client, stub):
         """Another object under our key is never overwritten and never taken for ours."""
@@ -219,3 +220,26 @@ class TestCheckBucket:
             check_bucket(client, BUCKET, allow_unlocked=True)
         assert caught.value.reason == reason
         assert "AUDITSTREAM_S3__BUCKET" in str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("code", "status"),
+        [("SlowDown", 503), ("InternalError", 500), ("ServiceUnavailable", 503)],
+    )
+    def test_an_overloaded_store_is_unavailable_not_unreachable(self, client, stub, code, status):
+        """5xx and SlowDown may pass: the caller waits and retries rather than giving up."""
+        stub.add_client_error("get_object_lock_configuration", code, http_status_code=status)
+        with pytest.raises(ArchiveUnavailableError) as caught:
+            check_bucket(client, BUCKET, allow_unlocked=False)
+        assert caught.value.reason == f"{code} (HTTP {status})"
+        assert caught.value.retry_after_s > 0
+
+    def test_a_store_that_does_not_answer_is_unavailable(self, client, monkeypatch):
+        """A refused connection is an outage to wait out, not a misconfiguration."""
+
+        def refuse(**_params):
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+        monkeypatch.setattr(client, "get_object_lock_configuration", refuse)
+        with pytest.raises(ArchiveUnavailableError) as caught:
+            check_bucket(client, BUCKET, allow_unlocked=False)
+        assert caught.value.reason == "EndpointConnectionError"
