@@ -24,7 +24,7 @@ from auditstream.archive.errors import (
     ManifestFormatError,
 )
 from auditstream.archive.layout import normalize_prefix
-from auditstream.archive.storage import TRANSIENT_ERRORS, check_bucket, make_s3_client
+from auditstream.archive.storage import check_bucket, make_s3_client
 from auditstream.schemas.settings import S3Settings
 
 if TYPE_CHECKING:
@@ -307,10 +307,6 @@ def unavailable_reason(exc: ArchiveError, s3: S3Settings) -> str:
     if isinstance(exc, ArchiveUnavailableError):
         return silent.format(exc.reason)
     if isinstance(exc, BucketUnreachableError):
-        # check_bucket reports a refused connection as BucketUnreachableError too; the
-        # cause tells it from a missing bucket or a denied read.
-        if isinstance(exc.__cause__, TRANSIENT_ERRORS):
-            return silent.format(exc.reason)
         return f"the store at {where}: {exc}"
     if isinstance(exc, ManifestFormatError):
         return (

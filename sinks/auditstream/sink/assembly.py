@@ -52,7 +52,8 @@ def open_writer(settings: SinkSettings, client: S3Client) -> ArchiveWriter:
 
     Raises:
         BucketNotLockedError: The bucket lacks Object Lock or versioning.
-        BucketUnreachableError: The bucket cannot be reached.
+        BucketUnreachableError: The bucket is missing or refuses the credentials.
+        ArchiveUnavailableError: The store does not answer (yet).
     """
     sink, s3 = settings.sink, settings.s3
     lock = check_bucket(client, s3.bucket, allow_unlocked=sink.allow_unlocked_bucket)
@@ -92,10 +93,12 @@ def open_archive(
 
     Raises:
         BucketNotLockedError: The bucket lacks Object Lock or versioning.
-        BucketUnreachableError: The bucket cannot be reached.
+        BucketUnreachableError: The bucket is missing or refuses the credentials.
         SigningKeyError: No usable signing key, or the keyring cannot be read.
         UntrustedSignerError: A keyring is configured and does not trust the signing key.
-        ArchiveUnavailableError, ArchiveWriteError: The public key cannot be published.
+        ArchiveUnavailableError: The store does not answer (yet): the bucket check, the
+            trusted keys' rotations or the public key's publication.
+        ArchiveWriteError: The public key cannot be published.
     """
     sink, s3 = settings.sink, settings.s3
     # The key first: a missing key is found without a request to the store.

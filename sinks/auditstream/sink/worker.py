@@ -49,6 +49,7 @@ from auditstream.sink.settings import (
 from auditstream.sink.worker_state import (
     SinkStats,
     WorkerState,
+    backoff,
     record_flush,
     stats_fields,
 )
@@ -142,7 +143,8 @@ class SinkWorker(PartitionControl):
 
         Raises:
             BucketNotLockedError: The bucket lacks Object Lock (checked before joining).
-            BucketUnreachableError: The bucket cannot be reached (checked before joining).
+            BucketUnreachableError: The bucket is missing or refuses the credentials
+                (checked before joining; a store that does not answer is waited for).
             SigningKeyError: No usable signing key (checked before joining).
             SinkConfigError: Kafka overrides clash with the sink's own settings.
             ManifestChainError: A chain head does not verify or does not link.
@@ -151,9 +153,9 @@ class SinkWorker(PartitionControl):
         """
         sink, s3 = self._settings.sink, self._settings.s3
         config = consumer_config(self._settings)
-        self._archive = open_archive(
-            self._settings, self._s3, clock=self._wall_clock, monotonic=self._clock
-        )
+        self._archive = self._open_archive()
+        if self._archive is None:
+            return self.stats  # stopped while the store was away: nothing read, nothing owed
         self._consumer = self._consumer_factory(config)
         topic = self._settings.topics.redacted
         self._consumer.subscribe(
@@ -182,6 +184,39 @@ class SinkWorker(PartitionControl):
             self._consumer.close()
             log.info("sink_stopped", **stats_fields(self.stats))
         return self.stats
+
+    def _open_archive(self) -> ArchiveParts | None:
+        """Open the archive; while the store does not answer, wait with backoff.
+
+        A worker started during a storage outage waits, as a running one does, instead
+        of exiting and staying down until something restarts it. Only transient errors
+        wait (the store did not answer, or is overloaded); a missing bucket, a bucket
+        without Object Lock, refused credentials or a bad key raise at once.
+
+        Returns:
+            The parts, or None when a stop was requested while waiting.
+        """
+        attempt = 0
+        while True:
+            try:
+                return open_archive(
+                    self._settings, self._s3, clock=self._wall_clock, monotonic=self._clock
+                )
+            except ArchiveUnavailableError as exc:
+                attempt += 1
+                delay = backoff(exc.retry_after_s, attempt)
+                log.warning(
+                    "archive_unavailable_at_start",
+                    reason=exc.reason,
+                    endpoint=self._settings.s3.endpoint_url or "AWS S3",
+                    bucket=self._settings.s3.bucket,
+                    attempt=attempt,
+                    retry_in_s=round(delay, 2),
+                    consequence="not consuming yet: the worker joins its group once the "
+                    "bucket answers; nothing is lost meanwhile",
+                )
+                if self._stop.wait(delay):
+                    return None
 
     # -- consuming -------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 from prometheus_client import CollectorRegistry
+from structlog.testing import capture_logs
 
 from auditstream.archive import BucketLock, ChainReader, Signer
 from auditstream.archive.layout import ObjectKey, PartitionPath
@@ -496,3 +497,79 @@ class TestResumeAndFence:
         assert (ours["position_before"], ours["position_after"]) == (2, 5)
         assert ours["objects"][0]["first_offset"] == 2
         assert [e for e in log if e[0] == "commit"] == [("commit", 0, 5), ("commit", 0, 6)]
+
+
+class StoreAwayAtStart(Store):
+    """A store that refuses connections to the bucket check until ``down`` is cleared."""
+
+    def get_object_lock_configuration(self, **params):
+        self._check_up()
+        return super().get_object_lock_configuration(**params)
+
+
+class WaitingStop(threading.Event):
+    """The stop event; its waits return at once, bring the store back after ``outage`` waits."""
+
+    def __init__(self, store, *, outage, stop_instead=False):
+        super().__init__()
+        self.store, self.outage, self.stop_instead = store, outage, stop_instead
+        self.waits = []
+
+    def wait(self, timeout=None):
+        self.waits.append(timeout)
+        if len(self.waits) >= self.outage:
+            if self.stop_instead:
+                self.set()
+            self.store.down = False
+        return self.is_set()
+
+
+def worker_started_during_outage(encode, *, outage, stop_instead=False):
+    log, clock = [], Clock()
+    store = StoreAwayAtStart(log)
+    store.down = True
+    stop = WaitingStop(store, outage=outage, stop_instead=stop_instead)
+    consumers = []
+
+    def consumer_factory(config):
+        consumers.append(ScriptedConsumer([[encode(0, 0)]], log=log, clock=clock, stop=stop))
+        return consumers[-1]
+
+    worker = SinkWorker(
+        load_sink_settings(sink={"max_age_s": 1.0, "signing_key": GROUP_KEY}),
+        stop=stop,
+        consumer_factory=consumer_factory,
+        producer_factory=lambda config: RecordingProducer(log),
+        s3_client=store,  # type: ignore[arg-type]
+        metrics=SinkMetrics.create(CollectorRegistry()),
+        clock=clock,
+        kill=kill,
+    )
+    return worker, stop, consumers
+
+
+class TestStartDuringOutage:
+    def test_a_worker_started_while_the_store_is_away_waits_with_backoff(self, encode):
+        """It logs each wait, backs off, then starts and archives once the store answers."""
+        worker, stop, consumers = worker_started_during_outage(encode, outage=3)
+        with capture_logs() as logs:
+            stats = worker.run()
+        waiting = [e for e in logs if e["event"] == "archive_unavailable_at_start"]
+        assert [e["attempt"] for e in waiting] == [1, 2, 3]
+        assert {e["log_level"] for e in waiting} == {"warning"}
+        assert waiting[0]["reason"] == "EndpointConnectionError"
+        assert "not consuming yet" in waiting[0]["consequence"]
+        # Doubling from 5 s, each wait drawn from the upper half (jitter).
+        for wait, ceiling in zip(stop.waits, (5.0, 10.0, 20.0), strict=True):
+            assert ceiling / 2 <= wait <= ceiling
+        assert len(consumers) == 1
+        assert stats.records == 1
+
+    def test_a_stop_while_waiting_ends_the_run_without_joining(self, encode):
+        """SIGTERM during the wait ends the worker cleanly; it never joined the group."""
+        worker, stop, consumers = worker_started_during_outage(encode, outage=1, stop_instead=True)
+        stats = worker.run()
+        assert consumers == []
+        assert stats.records == 0
+        assert len(stop.waits) == 1
+        assert stop.is_set()
