@@ -324,6 +324,34 @@ class TestVersions:
         assert bare.returncode == 1, bare.stdout + bare.stderr  # the versions alone fail it
         assert f"version {resigned[0]}: 2 versions" in bare.stdout
 
+    def test_a_data_object_overwritten_by_a_new_version_still_verifies_by_its_recorded_one(
+        self, sut: SinkUnderTest
+    ) -> None:
+        """The sink records each object's version id; verify hashes that version, so the
+        archive's rows stand and the newer version is named, with both version ids."""
+        archived(sut, 60)
+        s3 = sut.s3()
+        bucket = sut.stack.bucket
+        reader = ChainReader(s3, bucket=bucket, prefix=sut.prefix)
+        partition = reader.partitions()[0]
+        link = reader.manifest(partition, 0)
+        assert link is not None
+        obj = link.manifest.objects[0]
+        assert obj.version_id  # versitygw returns one for every PUT on a versioned bucket
+        s3.put_object(
+            Bucket=bucket,
+            Key=obj.key,
+            Body=b"the attacker's rows",
+            ObjectLockMode="COMPLIANCE",
+            ObjectLockRetainUntilDate=datetime.now(UTC) + timedelta(days=1),
+        )
+        result = audit(sut, "verify")
+        assert result.returncode == 1, result.stdout + result.stderr
+        finding = next(line for line in result.stdout.splitlines() if obj.key in line)
+        assert f"version {obj.key}: 2 versions" in finding
+        assert obj.version_id in finding
+        assert "FAILED: 1 checks failed" in result.stdout  # the recorded bytes are intact
+
 
 class TestUnchainedObjects:
     def test_an_object_no_manifest_can_explain_is_a_finding(self, sut: SinkUnderTest) -> None:

@@ -37,7 +37,10 @@ from auditstream.archive.storage import TRANSIENT_ERRORS, client_error_code, ver
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import ListObjectVersionsOutputTypeDef
+    from mypy_boto3_s3.type_defs import (
+        ListObjectVersionsOutputTypeDef,
+        ObjectLockRetentionOutputTypeDef,
+    )
 
 T = TypeVar("T")
 
@@ -186,11 +189,24 @@ class ChainReader:
         )
         if head is None:
             return None
-        return (
-            head.get("ObjectLockMode"),
-            head.get("ObjectLockRetainUntilDate"),
-            head.get("ObjectLockLegalHoldStatus") == "ON",
+        mode = head.get("ObjectLockMode")
+        until = head.get("ObjectLockRetainUntilDate")
+        if mode is None and version_id is not None:
+            # versitygw leaves the lock fields out of a HEAD of any version but the
+            # newest; GetObjectRetention answers for each version (S3 answers both).
+            retention = self._version_retention(key, version_id)
+            mode, until = retention.get("Mode"), retention.get("RetainUntilDate")
+        return mode, until, head.get("ObjectLockLegalHoldStatus") == "ON"
+
+    def _version_retention(self, key: str, version_id: str) -> ObjectLockRetentionOutputTypeDef:
+        answer = self._call(
+            key,
+            lambda: self._client.get_object_retention(
+                Bucket=self._bucket, Key=key, VersionId=version_id
+            ),
         )
+        # No answer (404 NoSuchObjectLockConfiguration): the version has no retention.
+        return {} if answer is None else answer.get("Retention", {})
 
     def manifest(self, partition: int, seq: int) -> ChainHead | None:
         """Read one manifest and hash its bytes.
@@ -413,6 +429,8 @@ class ChainReader:
             code, status = client_error_code(exc)
             if status == 404 or code in ("NoSuchKey", "NoSuchVersion", "NotFound", "404"):
                 return None
+            if code == "InvalidArgument" and _argument(exc) == "versionId":
+                return None  # a version id the store never issued: no such version
             if status in _TRANSIENT_STATUSES or code in ("SlowDown", "RequestTimeout"):
                 raise ArchiveUnavailableError(
                     _RETRY_AFTER_S, reason=f"{code} (HTTP {status})", key=key
@@ -426,3 +444,9 @@ class ChainReader:
             ) from exc
         except BotoCoreError as exc:
             raise BucketUnreachableError(self._bucket, reason=type(exc).__name__) from exc
+
+
+def _argument(exc: ClientError) -> str | None:
+    """The request argument an S3 error names (``ArgumentName``), if any."""
+    name = exc.response.get("Error", {}).get("ArgumentName")
+    return name if isinstance(name, str) else None

@@ -278,3 +278,29 @@ class TestRecordedVersions:
     def test_without_a_recorded_version_the_current_one_is_read(self):
         s3, _ = self.replaced()
         assert fetcher(s3).fetch(KEY, download=True, lock_at=None).data == b"a newer version"
+
+    def test_a_store_that_heads_older_versions_without_lock_fields_is_asked_per_version(self):
+        """versitygw's HEAD of an older version omits the lock; GetObjectRetention has it."""
+
+        class VersityLike(CountingS3):
+            def head_object(self, **params: Any) -> dict[str, Any]:
+                answer = super().head_object(**params)
+                if params.get("VersionId") not in (None, self.versions[KEY][-1]):
+                    answer["ObjectLockMode"] = answer["ObjectLockRetainUntilDate"] = None
+                return answer
+
+            def get_object_retention(self, **params: Any) -> dict[str, Any]:
+                assert params["VersionId"] == self.versions[KEY][0]
+                return {"Retention": {"Mode": "COMPLIANCE", "RetainUntilDate": UNTIL}}
+
+        s3 = VersityLike()
+        s3.put_object(
+            Key=KEY,
+            Body=b"parquet bytes",
+            ObjectLockMode="COMPLIANCE",
+            ObjectLockRetainUntilDate=UNTIL,
+        )
+        first = s3.versions[KEY][0]
+        s3.put_object(Key=KEY, Body=b"a newer version")
+        found = fetcher(s3).fetch(KEY, download=True, lock_at=NOW, version_id=first)
+        assert found == Fetched(b"parquet bytes", ("COMPLIANCE", UNTIL, False))
