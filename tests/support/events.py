@@ -23,7 +23,12 @@ def make_event(**overrides: Any) -> AuditEvent:
             "ip_address": "203.0.113.7",
             "user_agent": "pytest",
         },
-        "trace": {"trace_id": new_trace_id(), "span_id": new_span_id(), "parent_span_id": None},
+        "trace": {
+            "trace_id": new_trace_id(),
+            "span_id": new_span_id(),
+            "parent_span_id": None,
+            "parent_event_id": None,
+        },
         "service": {"name": "chat-api", "version": "1.0.0", "environment": "test", "host": "h1"},
         "llm": {
             "provider": "openai",

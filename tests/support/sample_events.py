@@ -32,6 +32,7 @@ def full_event_dict() -> AuditEvent:
             "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
             "span_id": "00f067aa0ba902b7",
             "parent_span_id": "a3ce929d0e0e4736",
+            "parent_event_id": "01950d1c-7a3b-7c3d-8e4f-0123456789aa",
         },
         "service": {"name": "agent", "version": "2.3.1", "environment": "prod", "host": "node-7"},
         "llm": {
@@ -92,6 +93,7 @@ def minimal_event_dict() -> AuditEvent:
             "trace_id": "4bf92f3577b34da6a3ce929d0e0e4737",
             "span_id": None,
             "parent_span_id": None,
+            "parent_event_id": None,
         },
         "service": {"name": "svc", "version": None, "environment": None, "host": None},
         "llm": None,

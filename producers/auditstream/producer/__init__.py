@@ -33,6 +33,7 @@ from auditstream.producer.tracing import (
     continue_trace,
     current_trace,
     current_traceparent,
+    current_tracestate,
     format_traceparent,
     parse_traceparent,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "continue_trace",
     "current_trace",
     "current_traceparent",
+    "current_tracestate",
     "format_traceparent",
     "parse_traceparent",
     "scrub",

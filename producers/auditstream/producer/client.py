@@ -204,6 +204,8 @@ class AuditClient(SpanEvents):
         trace_id: str | None = None,
         span_id: str | None = None,
         parent_span_id: str | None = None,
+        parent_event_id: str | None = None,
+        event_id: str | None = None,
         llm: Mapping[str, Any] | None = None,
         rag_documents: Sequence[Mapping[str, Any] | str] | None = None,
         tool: Mapping[str, Any] | None = None,
@@ -227,6 +229,10 @@ class AuditClient(SpanEvents):
             trace_id: Trace to join; defaults to the current span's trace, else a new one.
             span_id: This event's span id; defaults to a new one.
             parent_span_id: Parent span; defaults to the current span.
+            parent_event_id: The parent span's event id; defaults to the current span's
+                when the parent is the current span (``trace.parent_event_id``).
+            event_id: This event's id, a UUID minted beforehand (e.g. when what the event
+                records started, so children could name it); defaults to a new UUIDv7.
             llm: ``LlmCall`` fields: provider, model, prompt, response, tokens_input,
                 tokens_output, prompt_template, prompt_version (hashes are computed).
             rag_documents: Document ids, or mappings with id, source, score.
@@ -254,6 +260,8 @@ class AuditClient(SpanEvents):
             trace_id=trace_id,
             span_id=span_id,
             parent_span_id=parent_span_id,
+            parent_event_id=parent_event_id,
+            event_id=event_id,
             llm=llm,
             rag_documents=rag_documents,
             tool=tool,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ _LLM_SDK_FIELDS = frozenset({"prompt_hash", "response_hash"})
 _TOOL_FIELDS = frozenset({"name", "input", "output"})
 _RAG_FIELDS = frozenset({"id", "source", "score"})
 _ERROR_FIELDS = frozenset({"type", "message"})
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 # Enum members (and their values) to schema strings, so the common case skips the enum
@@ -56,11 +58,14 @@ def _enum_value(
         return checks.enum_member(enum, value, name).value
 
 
-def _actor(fields: EventFields, default_tenant: str | None) -> dict[str, Any]:
+def _actor(
+    fields: EventFields, default_tenant: str | None, context: TraceContext | None
+) -> dict[str, Any]:
+    tenant, user, session = context.actor if context is not None else (None, None, None)
     actor = {
-        "tenant_id": default_tenant if fields.tenant_id is None else fields.tenant_id,
-        "user_id": fields.user_id,
-        "session_id": fields.session_id,
+        "tenant_id": fields.tenant_id if fields.tenant_id is not None else tenant or default_tenant,
+        "user_id": user if fields.user_id is None else fields.user_id,
+        "session_id": session if fields.session_id is None else fields.session_id,
         "ip_address": fields.ip_address,
         "user_agent": fields.user_agent,
     }
@@ -74,6 +79,7 @@ def _actor(fields: EventFields, default_tenant: str | None) -> dict[str, Any]:
 class EventFields:
     """Everything ``emit()`` takes besides the event type and action (see its docstring)."""
 
+    event_id: str | None = None
     status: EventStatus | str = EventStatus.SUCCESS
     tenant_id: str | None = None
     user_id: str | None = None
@@ -83,6 +89,7 @@ class EventFields:
     trace_id: str | None = None
     span_id: str | None = None
     parent_span_id: str | None = None
+    parent_event_id: str | None = None
     llm: Mapping[str, Any] | None = None
     rag_documents: Sequence[Mapping[str, Any] | str] | None = None
     tool: Mapping[str, Any] | None = None
@@ -151,7 +158,7 @@ class EventBuilder:
             raise AuditEventError("action", f"must be a non-empty str, found {checks.kind(action)}")
         f = fields
         event: AuditEvent = {
-            "event_id": ids.event_id(),
+            "event_id": ids.event_id() if f.event_id is None else _event_id(f.event_id, "event_id"),
             "timestamp": time.time_ns() // 1000
             if f.timestamp_us is None
             else checks.timestamp(f.timestamp_us),
@@ -159,7 +166,7 @@ class EventBuilder:
             "action": action,
             "status": _STATUSES.get(f.status)
             or checks.enum_member(EventStatus, f.status, "status").value,
-            "actor": _actor(f, self._config.tenant_id),
+            "actor": _actor(f, self._config.tenant_id, context),
             "trace": _trace(f, context),
             "service": self._service,  # shared: events are encoded, never mutated
             "llm": None if f.llm is None else self._llm(f.llm, scrubber),
@@ -327,11 +334,19 @@ def _rag_documents(documents: object) -> list[dict[str, Any]]:
     return out
 
 
+def _event_id(value: object, name: str) -> str:
+    if not isinstance(value, str) or not _UUID.match(value):
+        raise AuditEventError(name, "must be a UUID in its canonical lowercase form")
+    return value
+
+
 def _trace(fields: EventFields, context: TraceContext | None) -> dict[str, Any]:
     """Fill the trace record: explicit ids win, then the current context, then new ids.
 
     Every event gets its own span id, so it is a node of the trace tree; its parent is
-    the current span, unless the caller named another trace or parent.
+    the current span, unless the caller named another trace or parent. The parent's
+    event id comes with the parent span: named by the caller, or the current span's
+    when the parent is the current span (and the span is one of this SDK's).
     """
     for name in ("span_id", "parent_span_id"):
         value = getattr(fields, name)
@@ -347,10 +362,16 @@ def _trace(fields: EventFields, context: TraceContext | None) -> dict[str, Any]:
     else:
         trace_id = ids.trace_id()
     parent = fields.parent_span_id
+    parent_event = fields.parent_event_id
+    if parent_event is not None:
+        _event_id(parent_event, "parent_event_id")
     if parent is None and in_context and context is not None:
         parent = context.span_id
+        if parent_event is None and parent is not None:
+            parent_event = context.event_id
     return {
         "trace_id": trace_id,
         "span_id": fields.span_id or ids.span_id(),
         "parent_span_id": parent,
+        "parent_event_id": parent_event,
     }

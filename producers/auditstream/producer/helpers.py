@@ -29,6 +29,8 @@ class CommonFields(TypedDict, total=False):
     trace_id: str | None
     span_id: str | None
     parent_span_id: str | None
+    parent_event_id: str | None
+    event_id: str | None
     attributes: Mapping[str, str] | None
     timestamp_us: int | None
 

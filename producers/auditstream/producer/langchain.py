@@ -3,21 +3,39 @@
 Install ``auditstream[langchain]`` (``langchain-core``) and pass the handler in a run's
 config::
 
-    handler = AuditCallbackHandler(client, user_id="u-42")
-    chain.invoke(question, config={"callbacks": [handler]})
+    handler = AuditCallbackHandler(client)
+    chain.invoke(
+        question,
+        config={"callbacks": [handler], "metadata": {"user_id": "u-42", "session_id": "s-7"}},
+    )
 
 Each LangChain run (chain, LLM or chat model, tool, retriever) becomes one event when it
-ends: CHAIN, LLM_REQUEST (provider, model, prompt, response, token usage), TOOL_CALL
-(name, input, output) or RAG_QUERY (query, document ids), with the run's latency, its
-start as timestamp, and FAILURE plus the error when it raised. All runs under one
-top-level run share a trace; each run is a span whose parent is the run that called
-it, so ``audit query`` over ``trace.span_id``/``trace.parent_span_id`` rebuilds the tree.
-A top-level run joins the current trace (a ``client.span`` block, an adopted
-``traceparent`` or the current OpenTelemetry span) when there is one.
+ends: CHAIN (action: the runnable's name; input and output as ``llm.prompt`` and
+``llm.response``), LLM_REQUEST (provider, model, prompt, response with the tool calls the
+model asked for, token usage, finish reason, time to first token when streaming),
+TOOL_CALL (name, JSON input, output) or RAG_QUERY (query, document ids), with the run's
+latency, its start as timestamp, and FAILURE plus the error when it raised. LLM and tool
+events also carry OpenTelemetry GenAI attribute names (:mod:`.genai`).
 
-Content follows the client's policy (``hash_only`` sends hashes of prompts and
-responses only) and the secret scrub. The handler never raises into LangChain: a
-callback that cannot record its event logs it and lets the run go on.
+Trace links: all runs under one top-level run share a trace; each run is a span whose
+parent is the run that called it. Each run's event id is minted when the run starts, so
+a child names its parent's event (``trace.parent_event_id``) although the parent is
+emitted after it. A top-level run joins the current trace (a ``client.span`` block, an
+adopted ``traceparent`` or the current OpenTelemetry span) when there is one. While a
+run executes it is the SDK's current span (a :mod:`contextvars` variable, so threads and
+asyncio tasks keep theirs apart): ``client.*`` calls, ``audit_tool`` functions and
+``current_traceparent()`` inside a tool or a chain step join the run's trace, as children
+of that run. :meth:`AuditCallbackHandler.trace_id` gives a run's trace id.
+
+Actor: tenant, user and session come from the run's ``metadata`` (keys configurable, the
+parent run's values inherited), else from the handler's defaults, so one handler serves
+every user of a server.
+
+Content follows the client's policy (``hash_only`` sends hashes of prompts, responses and
+chain inputs/outputs only) and the secret scrub. The handler never raises into
+LangChain: a callback that cannot record its event logs it and lets the run go on. The
+callbacks run inline on the run's thread or event loop and only hand the event to
+``emit()``, which never waits for the broker.
 
 This module imports ``langchain_core``; ``import auditstream.producer`` never imports it.
 """
@@ -27,7 +45,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -39,27 +58,45 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         "auditstream.producer.langchain needs langchain-core: pip install 'auditstream[langchain]'"
     ) from exc
 
-from auditstream.producer import ids
+from auditstream.producer import genai, ids, tracing
+from auditstream.producer import langchain_outputs as lc
 from auditstream.producer.client import AuditClient
+from auditstream.producer.errors import ConfigError
 from auditstream.producer.tools import audit_tool, render
-from auditstream.producer.tracing import current_trace
+from auditstream.producer.tracing import TraceContext, current_trace
 from auditstream.schemas.model import EventStatus, EventType
 
-__all__ = ["AuditCallbackHandler", "audit_tool"]
+__all__ = ["DEFAULT_METADATA_KEYS", "AuditCallbackHandler", "audit_tool"]
 
 _log = logging.getLogger(__name__)
+
+DEFAULT_METADATA_KEYS: Mapping[str, str] = {
+    "tenant_id": "tenant_id",
+    "user_id": "user_id",
+    "session_id": "session_id",
+}
+"""Actor field to the run-metadata key it is read from."""
+
+# Trace ids of finished top-level runs, for trace_id() after the run: enough for a
+# server's recent requests, bounded so a long-lived handler does not grow.
+FINISHED_TRACES_KEPT = 4096
 
 
 @dataclass(slots=True)
 class _Run:
     kind: str
     name: str
-    trace_id: str
-    span_id: str
+    context: TraceContext  # the run's own span: what code inside it sees as current
     parent_span_id: str | None
+    parent_event_id: str | None
+    actor: dict[str, str | None]
+    previous: TraceContext | None  # what was current before the run started
+    top_level: bool
     timestamp_us: int
     started_ns: int
     extra: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+    first_token_ns: int | None = None
 
     @property
     def latency_ms(self) -> float:
@@ -71,9 +108,16 @@ class AuditCallbackHandler(BaseCallbackHandler):
 
     Args:
         client: The client that records the events.
-        tenant_id: Tenant of the events; defaults to the client's.
-        user_id: Acting user.
-        session_id: User session.
+        tenant_id: Tenant when the run's metadata names none; defaults to the client's.
+        user_id: Acting user when the run's metadata names none.
+        session_id: User session when the run's metadata names none.
+        metadata_keys: Actor field (``tenant_id``, ``user_id``, ``session_id``) to the
+            run-metadata key holding it; fields left out are not read from metadata.
+        record_chain_io: Record chain inputs and outputs (under the content policy);
+            False leaves them out, e.g. where chains pass large documents around.
+
+    Raises:
+        ConfigError: ``metadata_keys`` names a field other than the three actor ids.
     """
 
     raise_error = False  # a failing callback must never fail the user's run
@@ -86,67 +130,134 @@ class AuditCallbackHandler(BaseCallbackHandler):
         tenant_id: str | None = None,
         user_id: str | None = None,
         session_id: str | None = None,
+        metadata_keys: Mapping[str, str] = DEFAULT_METADATA_KEYS,
+        record_chain_io: bool = True,
     ) -> None:
         super().__init__()
         self._client = client
-        self._actor = {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}
+        self._defaults = {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}
+        unknown = set(metadata_keys) - set(self._defaults)
+        if unknown:
+            raise ConfigError(
+                "metadata_keys",
+                f"may map only {', '.join(sorted(self._defaults))}; "
+                f"found {', '.join(sorted(unknown))}",
+            )
+        self._metadata_keys = dict(metadata_keys)
+        self._record_chain_io = record_chain_io
         self._runs: dict[UUID, _Run] = {}
+        self._finished: OrderedDict[UUID, str] = OrderedDict()
         self._lock = threading.Lock()
+
+    def trace_id(self, run_id: UUID) -> str | None:
+        """Return the trace id of a run that is running or a top-level run that ended.
+
+        Pass your own ``run_id`` in the run's config (``{"run_id": uuid4()}``) to look
+        its trace up after ``invoke`` returns. Inside a run, ``current_trace()`` gives
+        the same trace.
+
+        Args:
+            run_id: The LangChain run id.
+
+        Returns:
+            The W3C trace id, or None for a run this handler has not seen (or forgot:
+            it keeps the last :data:`FINISHED_TRACES_KEPT` top-level runs).
+        """
+        with self._lock:
+            run = self._runs.get(run_id)
+            return run.context.trace_id if run is not None else self._finished.get(run_id)
 
     # -- run bookkeeping ----------------------------------------------------------------
 
-    def _start(self, kind: str, name: str, run_id: UUID, parent_run_id: UUID | None) -> _Run:
+    def _actor(
+        self, parent: _Run | None, metadata: Mapping[str, Any] | None
+    ) -> dict[str, str | None]:
+        actor = dict(parent.actor) if parent is not None else dict(self._defaults)
+        if metadata:
+            for name, key in self._metadata_keys.items():
+                value = metadata.get(key)
+                if value is not None:
+                    actor[name] = str(value)
+        return actor
+
+    def _start(
+        self,
+        kind: str,
+        name: str,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        kwargs: Mapping[str, Any],
+    ) -> _Run:
         with self._lock:
             parent = self._runs.get(parent_run_id) if parent_run_id is not None else None
-        parent_span: str | None
-        if parent is not None:
-            trace_id, parent_span = parent.trace_id, parent.span_id
-        else:
-            outer = current_trace()
-            trace_id = outer.trace_id if outer else ids.trace_id()
-            parent_span = outer.span_id if outer else None
+        outer = parent.context if parent is not None else current_trace()
+        if outer is None:
+            outer = TraceContext(ids.trace_id())
+        actor = self._actor(parent, kwargs.get("metadata"))
+        ids_of_actor = (actor["tenant_id"], actor["user_id"], actor["session_id"])
+        context = outer.child(ids.span_id(), ids.event_id(), ids_of_actor)
+        tags = kwargs.get("tags")
         run = _Run(
             kind,
             name,
-            trace_id,
-            ids.span_id(),
-            parent_span,
+            context,
+            outer.span_id,
+            outer.event_id,
+            actor,
+            tracing.set_trace(context),
+            parent is None,
             time.time_ns() // 1000,
             time.perf_counter_ns(),
+            attributes={"langchain.run_type": kind, "langchain.name": name},
         )
+        if tags:
+            run.attributes["langchain.tags"] = ",".join(str(t) for t in tags)
         with self._lock:
             self._runs[run_id] = run
         return run
 
     def _finish(self, run_id: UUID) -> _Run | None:
         with self._lock:
-            return self._runs.pop(run_id, None)
+            run = self._runs.pop(run_id, None)
+            if run is not None and run.top_level:
+                self._finished[run_id] = run.context.trace_id
+                if len(self._finished) > FINISHED_TRACES_KEPT:
+                    self._finished.popitem(last=False)
+        if run is not None and tracing.local_trace() is run.context:
+            tracing.set_trace(run.previous)
+        return run
 
-    def _common(self, run: _Run) -> dict[str, Any]:
+    def _common(self, run: _Run, error: BaseException | None) -> dict[str, Any]:
         return {
-            **self._actor,
-            "trace_id": run.trace_id,
-            "span_id": run.span_id,
+            **run.actor,
+            "event_id": run.context.event_id,
+            "trace_id": run.context.trace_id,
+            "span_id": run.context.span_id,
             "parent_span_id": run.parent_span_id,
+            "parent_event_id": run.parent_event_id,
             "timestamp_us": run.timestamp_us,
-            "attributes": {"langchain.run_type": run.kind, "langchain.name": run.name},
+            "attributes": run.attributes,
+            "latency_ms": run.latency_ms,
+            "status": EventStatus.FAILURE if error is not None else EventStatus.SUCCESS,
+            "error": error,
         }
 
     def _emit(self, run_id: UUID, error: BaseException | None, **outcome: Any) -> None:
         run = self._finish(run_id)
         if run is None:
             return
-        status = EventStatus.FAILURE if error is not None else EventStatus.SUCCESS
-        common = {**self._common(run), "latency_ms": run.latency_ms, "status": status}
         try:
+            common = self._common(run, error)
             if run.kind == "chain":
-                self._client.emit(EventType.CHAIN, "chain.run", error=error, **common)
+                io = {**run.extra, **outcome}
+                llm = {"provider": None, "model": None, **io} if io else None
+                self._client.emit(EventType.CHAIN, run.name, llm=llm, **common)
             elif run.kind == "llm":
-                self._client.llm_request(**run.extra, **outcome, error=error, **common)
+                self._client.llm_request(**run.extra, **outcome, **common)
             elif run.kind == "tool":
-                self._client.tool_call(run.name, **run.extra, **outcome, error=error, **common)
+                self._client.tool_call(run.name, **run.extra, **outcome, **common)
             else:
-                self._client.rag_query(**run.extra, **outcome, error=error, **common)
+                self._client.rag_query(**run.extra, **outcome, **common)
         except Exception:  # noqa: BLE001 - never break the user's run over an audit event
             _log.exception("could not record a LangChain %s run as an audit event", run.kind)
 
@@ -161,12 +272,22 @@ class AuditCallbackHandler(BaseCallbackHandler):
         parent_run_id: UUID | None = None,
         **kwargs: Any,
     ) -> None:
-        """Open a chain run (its event is emitted when it ends)."""
-        self._start("chain", _name(serialized, kwargs, "chain"), run_id, parent_run_id)
+        """Open a chain run named after its runnable (its event is emitted when it ends)."""
+        run = self._start(
+            "chain", _name(serialized, kwargs, "chain"), run_id, parent_run_id, kwargs
+        )
+        if self._record_chain_io:
+            run.extra["prompt"] = render(lc.plain(inputs))
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        """Emit the chain's CHAIN event."""
-        self._emit(run_id, None)
+        """Emit the chain's CHAIN event with its output (and input, when streamed)."""
+        if not self._record_chain_io:
+            self._emit(run_id, None)
+            return
+        outcome = {"response": render(lc.plain(outputs))}
+        if kwargs.get("inputs") is not None:  # a streamed chain learns its input at the end
+            outcome["prompt"] = render(lc.plain(kwargs["inputs"]))
+        self._emit(run_id, None, **outcome)
 
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Emit the chain's CHAIN event with FAILURE and the error."""
@@ -181,18 +302,11 @@ class AuditCallbackHandler(BaseCallbackHandler):
         *,
         run_id: UUID,
         parent_run_id: UUID | None = None,
-        metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         """Open an LLM run, noting provider, model and prompt."""
-        self._start_llm(
-            serialized,
-            "\n\n".join(prompts),
-            run_id,
-            parent_run_id,
-            metadata=metadata,
-            kwargs=kwargs,
-        )
+        run = self._start("llm", _name(serialized, kwargs, "llm"), run_id, parent_run_id, kwargs)
+        self._llm_request(run, "\n\n".join(prompts), "text_completion", kwargs)
 
     def on_chat_model_start(
         self,
@@ -201,47 +315,58 @@ class AuditCallbackHandler(BaseCallbackHandler):
         *,
         run_id: UUID,
         parent_run_id: UUID | None = None,
-        metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         """Open a chat model run, noting provider, model and the messages as the prompt."""
-        prompt = "\n".join(
-            f"{getattr(m, 'type', 'message')}: {_content(m)}" for batch in messages for m in batch
-        )
-        self._start_llm(serialized, prompt, run_id, parent_run_id, metadata=metadata, kwargs=kwargs)
+        run = self._start("llm", _name(serialized, kwargs, "llm"), run_id, parent_run_id, kwargs)
+        self._llm_request(run, lc.prompt_of_messages(messages), "chat", kwargs)
 
-    def _start_llm(
-        self,
-        serialized: dict[str, Any] | None,
-        prompt: str,
-        run_id: UUID,
-        parent_run_id: UUID | None,
-        *,
-        metadata: dict[str, Any] | None,
-        kwargs: dict[str, Any],
-    ) -> None:
-        meta = metadata or {}
+    @staticmethod
+    def _llm_request(run: _Run, prompt: str, operation: str, kwargs: Mapping[str, Any]) -> None:
+        meta = kwargs.get("metadata") or {}
         params = kwargs.get("invocation_params") or {}
-        name = _name(serialized, kwargs, "llm")
-        run = self._start("llm", name, run_id, parent_run_id)
         run.extra = {
-            "provider": _text(meta.get("ls_provider") or params.get("_type")),
-            "model": _text(
-                meta.get("ls_model_name") or params.get("model") or params.get("model_name")
-            )
-            or name,
+            "provider": lc.provider(meta, params),
+            "model": lc.request_model(meta, params) or run.name,
             "prompt": render(prompt),
         }
+        run.attributes[genai.OPERATION_NAME] = operation
+
+    def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        """Note when the first streamed token arrived (time to first token)."""
+        with self._lock:
+            run = self._runs.get(run_id)
+        if run is not None and run.first_token_ns is None:
+            run.first_token_ns = time.perf_counter_ns()
 
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        """Emit the LLM_REQUEST event with the response and token usage."""
-        generations = getattr(response, "generations", None) or [[]]
-        first = generations[0][0] if generations and generations[0] else None
-        tokens_in, tokens_out = _usage(response, first)
+        """Emit the LLM_REQUEST event: response and tool calls, usage, finish reason."""
+        first = lc.first_generation(response)
+        tokens_in, tokens_out = lc.usage(response, first)
+        with self._lock:
+            run = self._runs.get(run_id)
+        if run is not None:
+            reported = lc.response_model(response, first)
+            if reported and run.extra.get("model") == run.name:  # only the class name known
+                run.extra["model"] = reported
+            run.attributes.update(
+                genai.llm_attributes(
+                    operation=run.attributes.get(genai.OPERATION_NAME, "chat"),
+                    provider=run.extra.get("provider"),
+                    request_model=run.extra.get("model"),
+                    response_model=reported,
+                    finish_reasons=lc.finish_reasons(response),
+                    tokens_input=tokens_in,
+                    tokens_output=tokens_out,
+                )
+            )
+            if run.first_token_ns is not None:
+                ttft_ms = (run.first_token_ns - run.started_ns) / 1e6
+                run.attributes[genai.TIME_TO_FIRST_TOKEN_MS] = f"{ttft_ms:.3f}"
         self._emit(
             run_id,
             None,
-            response=render(getattr(first, "text", "") or "") if first is not None else None,
+            response=lc.response_text(first),
             tokens_input=tokens_in,
             tokens_output=tokens_out,
         )
@@ -259,15 +384,21 @@ class AuditCallbackHandler(BaseCallbackHandler):
         *,
         run_id: UUID,
         parent_run_id: UUID | None = None,
+        inputs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        """Open a tool run, noting its name and input."""
-        run = self._start("tool", _name(serialized, kwargs, "tool"), run_id, parent_run_id)
-        run.extra = {"input": render(input_str)}
+        """Open a tool run, noting its name and its input as JSON."""
+        name = _name(serialized, kwargs, "tool")
+        run = self._start("tool", name, run_id, parent_run_id, kwargs)
+        run.extra = {"input": render(lc.plain(inputs) if inputs is not None else input_str)}
+        call_id = kwargs.get("tool_call_id")
+        run.attributes.update(
+            genai.tool_attributes(name, None if call_id is None else str(call_id))
+        )
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Emit the TOOL_CALL event with the output."""
-        self._emit(run_id, None, output=render(_content(output)))
+        self._emit(run_id, None, output=lc.text(output))
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Emit the TOOL_CALL event with FAILURE and the error."""
@@ -286,58 +417,26 @@ class AuditCallbackHandler(BaseCallbackHandler):
     ) -> None:
         """Open a retriever run, noting the query."""
         name = _name(serialized, kwargs, "retriever")
-        run = self._start("retriever", name, run_id, parent_run_id)
+        run = self._start("retriever", name, run_id, parent_run_id, kwargs)
         run.extra = {"query": render(query), "retriever": name}
+        run.attributes[genai.DATA_SOURCE_ID] = name
 
     def on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
         """Emit the RAG_QUERY event with the documents' ids and sources."""
-        self._emit(run_id, None, documents=[_document(i, d) for i, d in enumerate(documents)])
+        self._emit(run_id, None, documents=[lc.document(i, d) for i, d in enumerate(documents)])
 
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Emit the RAG_QUERY event with FAILURE and the error."""
         self._emit(run_id, error, documents=[])
 
 
-def _name(serialized: dict[str, Any] | None, kwargs: dict[str, Any], default: str) -> str:
+def _name(serialized: dict[str, Any] | None, kwargs: Mapping[str, Any], default: str) -> str:
     if kwargs.get("name"):
         return str(kwargs["name"])
     if serialized:
         if serialized.get("name"):
             return str(serialized["name"])
-        ids = serialized.get("id")
-        if isinstance(ids, list) and ids:
-            return str(ids[-1])
+        found = serialized.get("id")
+        if isinstance(found, list) and found:
+            return str(found[-1])
     return default
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _content(value: object) -> object:
-    content = getattr(value, "content", value)
-    return content if isinstance(content, str) else render(content)
-
-
-def _usage(response: Any, first: Any) -> tuple[int | None, int | None]:
-    usage = (getattr(response, "llm_output", None) or {}).get("token_usage") or {}
-    tokens_in, tokens_out = usage.get("prompt_tokens"), usage.get("completion_tokens")
-    metadata = getattr(getattr(first, "message", None), "usage_metadata", None) or {}
-    tokens_in = tokens_in if tokens_in is not None else metadata.get("input_tokens")
-    tokens_out = tokens_out if tokens_out is not None else metadata.get("output_tokens")
-    return (
-        tokens_in if isinstance(tokens_in, int) else None,
-        tokens_out if isinstance(tokens_out, int) else None,
-    )
-
-
-def _document(index: int, document: Any) -> dict[str, Any]:
-    metadata = getattr(document, "metadata", None) or {}
-    doc_id = getattr(document, "id", None) or metadata.get("id") or f"#{index}"
-    source = metadata.get("source")
-    score = metadata.get("score")
-    return {
-        "id": str(doc_id),
-        "source": None if source is None else str(source),
-        "score": float(score) if isinstance(score, int | float) else None,
-    }

@@ -47,7 +47,10 @@ class SpanEvents(TypedEvents):
         this span as ``parent_span_id``, and nested spans become its children. On exit
         one event is emitted with the block's ``latency_ms`` and status SUCCESS, or
         FAILURE with the error's type and scrubbed message if an exception escapes (the
-        exception is then re-raised). The event's timestamp is the block's start.
+        exception is then re-raised). The event's timestamp is the block's start. Its id
+        is minted when the block starts (:attr:`Span.event_id`), so the events emitted
+        inside name it as ``trace.parent_event_id`` although they reach the pipeline
+        first.
 
         Args:
             action: What the block does, e.g. ``agent.run``.
@@ -65,26 +68,30 @@ class SpanEvents(TypedEvents):
             AuditEventError: An argument has the wrong type (checked before the block
                 runs, so it never masks the block's own exception).
         """
-        parent = current_trace()
+        parent = current_trace() or TraceContext(ids.trace_id())
         handle = Span(
-            trace_id=parent.trace_id if parent else ids.trace_id(),
-            parent_span_id=parent.span_id if parent else None,
+            trace_id=parent.trace_id,
+            parent_span_id=parent.span_id,
             attributes=attributes,
+            flags=parent.flags,
         )
         fields = EventFields(
+            event_id=handle.event_id,
             tenant_id=tenant_id,
             user_id=user_id,
             session_id=session_id,
             trace_id=handle.trace_id,
             span_id=handle.span_id,
             parent_span_id=handle.parent_span_id,
+            parent_event_id=parent.event_id,
             attributes=handle.attributes,
         )
         self._event_builder.build(event_type, action, fields, None)  # check arguments now
         fields.timestamp_us = time.time_ns() // 1000
         started_ns = time.perf_counter_ns()
         try:
-            with use_trace(TraceContext(handle.trace_id, handle.span_id)):
+            actor = (tenant_id, user_id, session_id)
+            with use_trace(parent.child(handle.span_id, handle.event_id, actor)):
                 yield handle
         except GeneratorExit:
             raise  # the caller abandoned a generator holding the span: not a failure
@@ -101,16 +108,18 @@ class SpanEvents(TypedEvents):
             self._submit(event_type, action, fields)
 
     def continue_trace(
-        self, traceparent: str | None
+        self, traceparent: str | None, tracestate: str | None = None
     ) -> contextlib.AbstractContextManager[TraceContext]:
-        """Adopt an incoming W3C ``traceparent`` for a ``with`` block.
+        """Adopt an incoming W3C ``traceparent`` (and ``tracestate``) for a ``with`` block.
 
-        A missing or malformed header starts a new trace; this never raises.
+        A missing or malformed header starts a new trace; this never raises. The
+        caller's sampled flag and ``tracestate`` are handed on unchanged.
 
         Args:
             traceparent: The incoming header value, or None.
+            tracestate: The incoming ``tracestate`` header value, or None.
 
         Returns:
             A context manager yielding the trace context in force inside it.
         """
-        return tracing.continue_trace(traceparent)
+        return tracing.continue_trace(traceparent, tracestate)

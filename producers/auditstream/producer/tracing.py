@@ -4,7 +4,9 @@ The current context lives in a :class:`contextvars.ContextVar`, so it follows th
 that runs: nested :meth:`AuditClient.span` blocks link parent and child within one thread
 or one asyncio task, and concurrent requests on other threads or tasks never see each
 other's spans. W3C ``traceparent`` helpers adopt a trace started by another service and
-hand this one's on.
+hand this one's on, keeping the caller's sampled flag and ``tracestate`` (audit events are
+recorded whatever the flag says; the flag is only passed on, for the tracing systems
+downstream).
 
 This module holds no Kafka code and emits nothing; :mod:`auditstream.producer.client`
 does.
@@ -30,6 +32,8 @@ _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 _SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
 _HEX2 = re.compile(r"^[0-9a-f]{2}$")
 _SAMPLED = "01"
+# W3C trace-context: at most 32 list members, at most 512 characters are propagated.
+_MAX_TRACESTATE_CHARS = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +44,45 @@ class TraceContext:
         trace_id: W3C trace id, 32 lowercase hex digits.
         span_id: The current parent span: a local span, or the remote caller's span
             adopted from a ``traceparent``; None at the root of a trace.
+        event_id: The id of the audit event the current span will be recorded as, when
+            the span is one of this SDK's (a ``client.span`` block, a LangChain run):
+            events emitted inside name it as ``trace.parent_event_id``, although the
+            span's own event is emitted only when it ends. None for a remote span.
+        flags: W3C trace-flags to hand on (``01``: sampled), as the caller sent them.
+        tracestate: The caller's W3C ``tracestate``, handed on unchanged; None if none.
+        actor: Tenant, user and session ids of the current span (a ``client.span``'s
+            arguments, a LangChain run's metadata): events emitted inside that name none
+            take these, so a call nested in a run is filed under the run's tenant.
     """
 
     trace_id: str
     span_id: str | None = None
+    event_id: str | None = None
+    flags: str = _SAMPLED
+    tracestate: str | None = None
+    actor: tuple[str | None, str | None, str | None] = (None, None, None)
+
+    def child(
+        self,
+        span_id: str,
+        event_id: str | None,
+        actor: tuple[str | None, str | None, str | None] | None = None,
+    ) -> TraceContext:
+        """Return the context inside a local span of this trace, keeping flags and state.
+
+        Args:
+            span_id: The new current span.
+            event_id: The id of that span's audit event.
+            actor: The span's tenant, user and session ids; None keeps this context's,
+                and a None inside the tuple keeps that one field.
+
+        Returns:
+            The child context.
+        """
+        own = self.actor
+        if actor is not None:
+            own = (actor[0] or own[0], actor[1] or own[1], actor[2] or own[2])
+        return TraceContext(self.trace_id, span_id, event_id, self.flags, self.tracestate, own)
 
 
 _current: ContextVar[TraceContext | None] = ContextVar("auditstream_trace", default=None)
@@ -74,7 +113,13 @@ def otel_context() -> TraceContext | None:
         context = trace_api.get_current_span().get_span_context()
         if not context.is_valid:
             return None
-        return TraceContext(format(context.trace_id, "032x"), format(context.span_id, "016x"))
+        state = context.trace_state.to_header() if context.trace_state else None
+        return TraceContext(
+            format(context.trace_id, "032x"),
+            format(context.span_id, "016x"),
+            flags=format(int(context.trace_flags) & 0xFF, "02x"),
+            tracestate=state or None,
+        )
     except Exception:  # noqa: BLE001 - a tracing library problem must not break emit()
         return None
 
@@ -94,6 +139,30 @@ def use_trace(context: TraceContext) -> Iterator[TraceContext]:
         yield context
     finally:
         _current.reset(token)
+
+
+def set_trace(context: TraceContext | None) -> TraceContext | None:
+    """Make ``context`` current from here on, without a block; return the one it replaces.
+
+    For integrations whose start and end arrive as separate callbacks (LangChain runs),
+    where a ``with`` block cannot span them. Unlike :func:`use_trace`, the previous
+    context is restored by calling this again with it, which works even when the end
+    callback runs in a copy of the start's :mod:`contextvars` context.
+
+    Args:
+        context: The context to make current, or None for none.
+
+    Returns:
+        The context set here before (OpenTelemetry's is not looked at), or None.
+    """
+    previous = _current.get()
+    _current.set(context)
+    return previous
+
+
+def local_trace() -> TraceContext | None:
+    """Return the context set by this SDK here, ignoring OpenTelemetry's current span."""
+    return _current.get()
 
 
 def is_trace_id(value: object) -> bool:
@@ -121,6 +190,12 @@ def parse_traceparent(header: str) -> tuple[str, str]:
     Raises:
         TraceparentError: The header is malformed (it is not quoted in the message).
     """
+    trace_id, span_id, _ = _parse(header)
+    return trace_id, span_id
+
+
+def _parse(header: str) -> tuple[str, str, str]:
+    """Return trace id, parent span id and trace-flags of a ``traceparent`` header."""
     if not isinstance(header, str):
         raise TraceparentError(f"expected a str, found {type(header).__name__}")
     parts = header.strip().split("-")
@@ -137,20 +212,22 @@ def parse_traceparent(header: str) -> tuple[str, str]:
         raise TraceparentError("parent-id must be 16 lowercase hex digits, not all zero")
     if not _HEX2.match(flags):
         raise TraceparentError("trace-flags must be 2 lowercase hex digits")
-    return trace_id, span_id
+    return trace_id, span_id, flags
 
 
-def format_traceparent(trace_id: str, span_id: str) -> str:
-    """Return a version-00 ``traceparent`` header for a trace and span, flagged sampled.
+def format_traceparent(trace_id: str, span_id: str, flags: str = _SAMPLED) -> str:
+    """Return a version-00 ``traceparent`` header for a trace and span.
 
-    Audit events are always recorded, so the sampled flag is always set.
+    Audit events are recorded whatever the flags say; the flags are what the trace's
+    caller decided for its tracing system (sampled by default, for a trace started here).
 
     Args:
         trace_id: 32 lowercase hex digits.
         span_id: 16 lowercase hex digits.
+        flags: W3C trace-flags, 2 lowercase hex digits; an invalid value sends ``01``.
 
     Returns:
-        ``00-<trace_id>-<span_id>-01``.
+        ``00-<trace_id>-<span_id>-<flags>``.
 
     Raises:
         TraceparentError: Either id is malformed.
@@ -159,19 +236,25 @@ def format_traceparent(trace_id: str, span_id: str) -> str:
         raise TraceparentError("trace-id must be 32 lowercase hex digits, not all zero")
     if not is_span_id(span_id):
         raise TraceparentError("parent-id must be 16 lowercase hex digits, not all zero")
-    return f"00-{trace_id}-{span_id}-{_SAMPLED}"
+    return f"00-{trace_id}-{span_id}-{flags if _HEX2.match(flags) else _SAMPLED}"
 
 
 @contextlib.contextmanager
-def continue_trace(traceparent: str | None) -> Iterator[TraceContext]:
+def continue_trace(
+    traceparent: str | None, tracestate: str | None = None
+) -> Iterator[TraceContext]:
     """Adopt an incoming request's trace for the ``with`` block.
 
     Events emitted inside belong to the caller's trace, with the caller's span as their
-    parent. A missing or malformed header starts a new trace instead, as the W3C spec
-    asks (an incoming header is input, not a programming error, so this never raises).
+    parent; the caller's trace-flags (its sampling decision) and ``tracestate`` are kept
+    for :func:`current_traceparent` and :func:`current_tracestate`. A missing or
+    malformed header starts a new trace instead, as the W3C spec asks (an incoming
+    header is input, not a programming error, so this never raises); its
+    ``tracestate`` is then dropped, as the spec asks too.
 
     Args:
         traceparent: The incoming ``traceparent`` header, or None.
+        tracestate: The incoming ``tracestate`` header, or None.
 
     Yields:
         The trace context in force inside the block.
@@ -179,11 +262,17 @@ def continue_trace(traceparent: str | None) -> Iterator[TraceContext]:
     context = TraceContext(ids.trace_id())
     if traceparent is not None:
         try:
-            trace_id, span_id = parse_traceparent(traceparent)
+            trace_id, span_id, flags = _parse(traceparent)
         except TraceparentError as exc:
             _log.debug("ignoring incoming traceparent, starting a new trace: %s", exc.reason)
         else:
-            context = TraceContext(trace_id, span_id)
+            state = tracestate.strip() if isinstance(tracestate, str) else ""
+            context = TraceContext(
+                trace_id,
+                span_id,
+                flags=flags,
+                tracestate=state[:_MAX_TRACESTATE_CHARS] or None,
+            )
     with use_trace(context):
         yield context
 
@@ -198,7 +287,18 @@ def current_traceparent() -> str | None:
     context = current_trace()
     if context is None or context.span_id is None:
         return None
-    return format_traceparent(context.trace_id, context.span_id)
+    return format_traceparent(context.trace_id, context.span_id, context.flags)
+
+
+def current_tracestate() -> str | None:
+    """Return the ``tracestate`` header to send downstream with :func:`current_traceparent`.
+
+    Returns:
+        The state the trace's caller sent (or OpenTelemetry's current span holds),
+        unchanged; None when there is none.
+    """
+    context = current_trace()
+    return None if context is None else context.tracestate
 
 
 class Span:
@@ -208,9 +308,18 @@ class Span:
         trace_id: The trace the span belongs to.
         parent_span_id: The enclosing span, or None at a trace root.
         attributes: Initial attributes of the span's event.
+        flags: W3C trace-flags for :attr:`traceparent` (the trace's, handed on).
     """
 
-    __slots__ = ("_attributes", "_status", "parent_span_id", "span_id", "trace_id")
+    __slots__ = (
+        "_attributes",
+        "_flags",
+        "_status",
+        "event_id",
+        "parent_span_id",
+        "span_id",
+        "trace_id",
+    )
 
     def __init__(
         self,
@@ -218,17 +327,21 @@ class Span:
         trace_id: str,
         parent_span_id: str | None,
         attributes: Mapping[str, str] | None = None,
+        flags: str = _SAMPLED,
     ) -> None:
         self.trace_id = trace_id
         self.span_id = ids.span_id()
+        #: The id the span's event will have (minted now, emitted when the span ends).
+        self.event_id = ids.event_id()
         self.parent_span_id = parent_span_id
+        self._flags = flags
         self._attributes: dict[str, str] = dict(attributes or {})
         self._status: EventStatus | None = None
 
     @property
     def traceparent(self) -> str:
         """The ``traceparent`` header naming this span, for calls made inside it."""
-        return format_traceparent(self.trace_id, self.span_id)
+        return format_traceparent(self.trace_id, self.span_id, self._flags)
 
     @property
     def attributes(self) -> Mapping[str, str]:

@@ -68,7 +68,8 @@ class AuditEventSerializer:
         """Encode one event.
 
         Args:
-            event: The event, shaped like the current AuditEvent schema.
+            event: The event, shaped like the current AuditEvent schema (fields with a
+                default may be left out).
             ctx: Topic and field being serialized (unused; accepted for confluent-kafka).
 
         Returns:
@@ -80,13 +81,16 @@ class AuditEventSerializer:
         buffer = io.BytesIO()
         buffer.write(self._header)
         try:
-            fastavro.schemaless_writer(buffer, self._schema, event, strict=True)
+            # A field the schema gives a default may be left out (it takes the default),
+            # so event dicts written against an older version still encode; anything
+            # else missing or unknown is refused.
+            fastavro.schemaless_writer(buffer, self._schema, event, strict_allow_default=True)
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
             # fastavro's messages may quote whole records, payload included: keep only
             # the exception type, never its text.
             raise EncodeError(
                 f"{type(exc).__name__}: a field is missing, unknown, out of range or of the "
-                "wrong type for audit_event.v1.avsc"
+                "wrong type for the current AuditEvent schema"
             ) from exc
         return buffer.getvalue()
 

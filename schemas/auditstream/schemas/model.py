@@ -1,7 +1,8 @@
 """Names and small helpers of the AuditEvent contract shared by every stage.
 
-The event itself travels as a plain ``dict`` shaped like ``audit_event.v1.avsc``: it is
-what fastavro reads and writes, and it keeps the SDK free of model libraries.
+The event itself travels as a plain ``dict`` shaped like the newest
+``avro/audit_event.v<N>.avsc``: it is what fastavro reads and writes, and it keeps the SDK
+free of model libraries.
 """
 
 from __future__ import annotations

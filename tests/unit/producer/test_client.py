@@ -24,10 +24,11 @@ from auditstream.producer import (
     EventType,
     TraceparentError,
     current_traceparent,
+    current_tracestate,
     format_traceparent,
     parse_traceparent,
 )
-from auditstream.schemas import AuditEventDeserializer
+from auditstream.schemas import AuditEventDeserializer, new_event_id
 from support.fake_producer import FakeProducer
 from support.wait import wait_until
 
@@ -110,7 +111,12 @@ class TestEmit:
                 "ip_address": "10.0.0.1",
                 "user_agent": "ua/1",
             },
-            "trace": {"trace_id": TRACE, "span_id": SPAN, "parent_span_id": None},
+            "trace": {
+                "trace_id": TRACE,
+                "span_id": SPAN,
+                "parent_span_id": None,
+                "parent_event_id": None,
+            },
             "service": {
                 "name": "checkout",
                 "version": "1.2.3",
@@ -280,6 +286,7 @@ class TestSpans:
             "trace_id": span.trace_id,
             "span_id": span.span_id,
             "parent_span_id": None,
+            "parent_event_id": None,
         }
 
     def test_nested_spans_link_child_to_parent(
@@ -293,6 +300,39 @@ class TestSpans:
         assert inner_event["trace"]["parent_span_id"] == outer.span_id
         assert outer_event["trace"]["parent_span_id"] is None
         assert {e["trace"]["trace_id"] for e in producer.events()} == {outer.trace_id}
+
+    def test_events_inside_a_span_name_its_event_id_before_it_is_emitted(
+        self, client: AuditClient, producer: FakeProducer
+    ) -> None:
+        """The span's id is minted at its start; children carry it as parent_event_id."""
+        with client.span("outer") as outer, client.span("inner") as inner:
+            client.emit(EventType.OTHER, "leaf")
+        leaf, inner_event, outer_event = producer.events()
+        assert (inner_event["event_id"], outer_event["event_id"]) == (
+            inner.event_id,
+            outer.event_id,
+        )
+        assert leaf["trace"]["parent_event_id"] == inner.event_id
+        assert inner_event["trace"]["parent_event_id"] == outer.event_id
+        assert outer_event["trace"]["parent_event_id"] is None
+
+    def test_an_explicit_parent_event_id_and_event_id_are_kept(
+        self, client: AuditClient, producer: FakeProducer
+    ) -> None:
+        """emit() takes a pre-minted event id and a parent event id as given."""
+        mine, parent = new_event_id(), new_event_id()
+        assert client.emit(EventType.OTHER, "x", event_id=mine, parent_event_id=parent) == mine
+        [event] = producer.events()
+        assert (event["event_id"], event["trace"]["parent_event_id"]) == (mine, parent)
+
+    @pytest.mark.parametrize("field", ["event_id", "parent_event_id"])
+    def test_a_malformed_event_id_is_a_programming_error(
+        self, client: AuditClient, field: str
+    ) -> None:
+        """An id that is not a canonical UUID raises AuditEventError naming the field."""
+        with pytest.raises(AuditEventError) as caught:
+            client.emit(EventType.OTHER, "x", **{field: "not-a-uuid"})
+        assert caught.value.field == field
 
     def test_span_event_records_success_latency_and_attributes(
         self, client: AuditClient, producer: FakeProducer
@@ -417,6 +457,25 @@ class TestTraceparent:
         assert span.trace_id == TRACE
         assert span.parent_span_id == SPAN
         assert {e["trace"]["trace_id"] for e in producer.events()} == {TRACE}
+
+    @pytest.mark.parametrize("flags", ["00", "01"])
+    def test_continue_trace_hands_on_the_callers_flags_and_tracestate(
+        self, client: AuditClient, flags: str
+    ) -> None:
+        """Inside a span under an adopted trace, the outgoing headers keep flags and state."""
+        with (
+            client.continue_trace(f"00-{TRACE}-{SPAN}-{flags}", "vendor=abc,other=1"),
+            client.span("handler") as span,
+        ):
+            assert current_traceparent() == f"00-{TRACE}-{span.span_id}-{flags}"
+            assert span.traceparent == current_traceparent()
+            assert current_tracestate() == "vendor=abc,other=1"
+        assert current_tracestate() is None
+
+    def test_a_malformed_traceparent_drops_its_tracestate(self, client: AuditClient) -> None:
+        """With a new trace, the caller's tracestate is not handed on."""
+        with client.continue_trace("garbage", "vendor=abc"):
+            assert current_tracestate() is None
 
     def test_malformed_incoming_header_starts_a_new_trace(
         self, client: AuditClient, producer: FakeProducer

@@ -48,6 +48,7 @@ PUBLIC_NAMES = [
     "continue_trace",
     "current_trace",
     "current_traceparent",
+    "current_tracestate",
     "format_traceparent",
     "parse_traceparent",
     "scrub",

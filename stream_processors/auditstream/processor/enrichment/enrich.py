@@ -8,10 +8,18 @@ Rules:
 
 1. Duplicate: an event whose ``event_id`` the trace saw within the dedup window. The
    caller drops it (it is neither sent nor archived) and counts it.
-2. Sequence: the n-th event of the trace (by processing order) gets ``trace_sequence`` n,
-   starting at 1.
-3. Parent: ``parent_event_id`` is the id of the first event of the trace whose
-   ``span_id`` equals this event's ``parent_span_id``, if the trace has seen it.
+2. Sequence: the n-th event of the trace in processing order gets ``trace_sequence`` n,
+   starting at 1. It says when the processor saw the event, not when it happened: a
+   producer that records a span when it ends (``client.span``, the LangChain handler)
+   sends children before their parent, and numbering by event time would mean holding
+   every event until its trace is complete, which a write-once stream cannot do without
+   risking events that never leave the hold. The order by event time is
+   ``(timestamp, event_id)`` over the whole trace; ``audit trace`` shows it as each
+   step's ``seq`` (see :mod:`auditstream.auditor.timeline`).
+3. Parent: ``parent_event_id`` is the event id the producer named as the parent
+   (``trace.parent_event_id``, schema v2), so the link holds whatever the arrival order;
+   without one, the id of the first event of the trace whose ``span_id`` equals this
+   event's ``parent_span_id``, if the trace has seen it.
 4. Inherited actor fields: ``tenant_id``, ``user_id`` and ``session_id`` missing from the
    event are copied from the first event of the trace that had them, and named in
    ``inherited_fields`` (``actor.user_id``).
@@ -132,10 +140,12 @@ def enrich(
     before = state if state is not None else new_state(partition)
     sequence = before.sequence + 1
 
-    # 3. parent from parent_span_id
+    # 3. parent: named by the producer, else looked up by parent_span_id
     trace = event["trace"]
-    parent_span = trace.get("parent_span_id")
-    parent_event_id = before.spans.get(parent_span) if parent_span else None
+    parent_event_id = trace.get("parent_event_id")
+    if parent_event_id is None:
+        parent_span = trace.get("parent_span_id")
+        parent_event_id = before.spans.get(parent_span) if parent_span else None
 
     # 4. actor fields the event lacks, from the trace; the trace remembers first values
     actor = event["actor"]

@@ -13,7 +13,7 @@ from auditstream.processor.enrichment import (
     is_duplicate,
     is_expired,
 )
-from auditstream.schemas import new_span_id, new_trace_id
+from auditstream.schemas import new_event_id, new_span_id, new_trace_id
 from support.events import make_event
 
 LIMITS = EnrichmentLimits.from_seconds(dedup_window_s=60, max_ids_per_trace=100)
@@ -35,9 +35,22 @@ def _processing() -> dict:
     }
 
 
-def _event(trace_id: str, *, span: str | None, parent: str | None, **overrides: object) -> dict:
+def _event(
+    trace_id: str,
+    *,
+    span: str | None,
+    parent: str | None,
+    parent_event: str | None = None,
+    **overrides: object,
+) -> dict:
     event = make_event(
-        trace={"trace_id": trace_id, "span_id": span, "parent_span_id": parent}, **overrides
+        trace={
+            "trace_id": trace_id,
+            "span_id": span,
+            "parent_span_id": parent,
+            "parent_event_id": parent_event,
+        },
+        **overrides,
     )
     event["processing"] = _processing()
     return event
@@ -75,6 +88,26 @@ class TestEnrich:
         enrich(child, state, partition=0, now_us=3 * S, limits=LIMITS)
         assert child["processing"]["parent_event_id"] == root["event_id"]
         assert child["processing"]["trace_sequence"] == 3
+
+    def test_a_child_arriving_before_its_parent_links_to_the_parent_it_names(self) -> None:
+        """trace.parent_event_id wins: the link holds although the parent comes later."""
+        trace, root_span = new_trace_id(), new_span_id()
+        root = _event(trace, span=root_span, parent=None)
+        child = _event(trace, span=new_span_id(), parent=root_span, parent_event=root["event_id"])
+        state = enrich(child, None, partition=0, now_us=S, limits=LIMITS)
+        enrich(root, state, partition=0, now_us=2 * S, limits=LIMITS)
+        assert child["processing"]["parent_event_id"] == root["event_id"]
+        assert root["processing"]["parent_event_id"] is None
+
+    def test_a_named_parent_wins_over_the_span_lookup(self) -> None:
+        """When both exist, the producer's parent_event_id is what the event links to."""
+        trace, span = new_trace_id(), new_span_id()
+        first = _event(trace, span=span, parent=None)
+        named = new_event_id()
+        child = _event(trace, span=new_span_id(), parent=span, parent_event=named)
+        state = enrich(first, None, partition=0, now_us=S, limits=LIMITS)
+        enrich(child, state, partition=0, now_us=2 * S, limits=LIMITS)
+        assert child["processing"]["parent_event_id"] == named
 
     def test_parent_not_seen_yet_leaves_the_link_empty(self) -> None:
         """A child processed before its parent gets no parent id (never a wrong one)."""
