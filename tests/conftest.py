@@ -10,11 +10,16 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def clean_environ() -> Iterator[None]:
-    """Remove AUDITSTREAM_* variables (but the AUDITSTREAM_TEST_* switches) for each test."""
+    """Remove AUDITSTREAM_* variables (but the AUDITSTREAM_TEST_* switches) for each test.
+
+    The settings profile that `audit stack up` may have left in the real home is turned
+    off too, so settings are the defaults plus what a test sets.
+    """
     saved = dict(os.environ)
     for name in list(os.environ):
         if name.startswith("AUDITSTREAM_") and not name.startswith("AUDITSTREAM_TEST_"):
             del os.environ[name]
+    os.environ["AUDITSTREAM_PROFILE"] = "none"
     yield
     os.environ.clear()
     os.environ.update(saved)

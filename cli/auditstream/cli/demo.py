@@ -27,37 +27,42 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from auditstream.cli.stack import run_stack, stack_env
+from auditstream.cli.stack import (
+    DEMO_FILES,
+    demo_state_dir,
+    run_stack,
+    stack_env,
+    write_stack_profile,
+)
 from auditstream.schemas import dead_letters
 
 console = Console(stderr=True)
 out = Console()
 
 SERVICES = ("gateway", "chat-api", "retrieval", "tools")
+_KEYRING = "AUDITSTREAM_TRUST__KEYRING_FILE"
+_EXPORT_KEY = "AUDITSTREAM_AUDITOR__EXPORT_KEY_FILE"
 WAIT_TIMEOUT_S = 300.0
 
 
 def _state_dir() -> Path:
-    base = os.environ.get(
-        "AUDITSTREAM_STACK_DIR", str(Path.home() / ".local/state/auditstream/stack")
-    )
-    path = Path(base).parent / "demo"
+    path = demo_state_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def _demo_key(state: Path) -> str:
     """A pseudonymization key for the demo, made once and kept beside the stack's data."""
-    key_file = state / "hmac.key"
+    key_file = state / DEMO_FILES["AUDITSTREAM_PROCESSOR__HMAC_KEY_FILE"]
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return str(key_file)
 
 
-def _demo_signing_key(state: Path) -> str:
-    """An Ed25519 key (64 hex digits) that signs the demo sink's manifests, made once."""
-    key_file = state / "sink-signing.key"
+def _demo_signing_key(state: Path, name: str) -> str:
+    """An Ed25519 key (64 hex digits) of the demo, made once: the sink's or the exporter's."""
+    key_file = state / name
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
@@ -65,15 +70,20 @@ def _demo_signing_key(state: Path) -> str:
 
 
 def _demo_keyring(env: dict[str, str], state: Path) -> str:
-    """The sink key's public half as a keyring file: what an auditor is handed out of band."""
+    """The public halves of the sink's and the exporter's keys: what an auditor is handed.
+
+    With the exporter's key in it, ``audit verify --offline`` trusts the demo's evidence
+    packages as well as its archive.
+    """
     from auditstream.archive.signing import Signer, public_key_pem  # noqa: PLC0415
 
     if "AUDITSTREAM_SINK__SIGNING_KEY" in env:
         signer = Signer.from_bytes(env["AUDITSTREAM_SINK__SIGNING_KEY"].encode(), source="env")
     else:
         signer = Signer.from_file(Path(env["AUDITSTREAM_SINK__SIGNING_KEY_FILE"]))
-    keyring = state / "keyring.pem"
-    keyring.write_bytes(public_key_pem(signer.public_key))
+    exporter = Signer.from_file(Path(_demo_signing_key(state, DEMO_FILES[_EXPORT_KEY])))
+    keyring = state / DEMO_FILES[_KEYRING]
+    keyring.write_bytes(public_key_pem(signer.public_key) + public_key_pem(exporter.public_key))
     return str(keyring)
 
 
@@ -94,9 +104,16 @@ def demo(
     env = {**os.environ, **stack_env()}
     env["AUDITSTREAM_PROCESSOR__HMAC_KEY_FILE"] = _demo_key(state)
     if "AUDITSTREAM_SINK__SIGNING_KEY" not in env:
-        env.setdefault("AUDITSTREAM_SINK__SIGNING_KEY_FILE", _demo_signing_key(state))
+        env.setdefault(
+            "AUDITSTREAM_SINK__SIGNING_KEY_FILE",
+            _demo_signing_key(state, DEMO_FILES["AUDITSTREAM_SINK__SIGNING_KEY_FILE"]),
+        )
     if not {"AUDITSTREAM_TRUST__KEYRING_FILE", "AUDITSTREAM_TRUST__KEYS"} & env.keys():
         env["AUDITSTREAM_TRUST__KEYRING_FILE"] = _demo_keyring(env, state)
+    # The profile, now with the demo's keys: commands in any shell reach this stack.
+    profile = write_stack_profile()
+    if profile is not None:
+        console.print(f"settings for audit commands: {profile}")
     env.setdefault("AUDITSTREAM_SINK__MAX_AGE_S", "2")
     run_id = uuid.uuid4().hex[:8]
     environment = f"demo-{run_id}"

@@ -12,7 +12,16 @@ import sys
 
 # Top-level modules of the ``cli`` extra that the root app imports at start.
 _CLI_EXTRA_MODULES = frozenset(
-    {"typer", "click", "rich", "pydantic", "pydantic_settings", "structlog", "prometheus_client"}
+    {
+        "typer",
+        "click",
+        "rich",
+        "pydantic",
+        "pydantic_settings",
+        "dotenv",
+        "structlog",
+        "prometheus_client",
+    }
 )
 EXIT_USAGE = 2
 

@@ -2,6 +2,11 @@
 
 The scripts live in the source tree (they install Kafka from Maven Central and build the
 S3 server with Go), so these commands work from a checkout, as a development tool.
+
+``audit stack up`` then writes the settings profile (:mod:`auditstream.schemas.profile`):
+the stack's client settings, the demo's keys when it made some, and the stack's own
+``AUDITSTREAM_STACK_*`` variables, so that later ``audit`` commands in any shell reach
+this stack, and later ``audit stack`` commands manage the same one.
 """
 
 from __future__ import annotations
@@ -14,7 +19,34 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Manage the local stack.")
+from auditstream.schemas.profile import profile_path, read_profile, write_profile
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Manage the local stack.",
+    epilog="Example: audit stack up && audit stack status",
+)
+
+# Files of `audit demo` (in its state folder) that later commands need, by variable.
+DEMO_FILES = {
+    "AUDITSTREAM_TRUST__KEYRING_FILE": "keyring.pem",
+    "AUDITSTREAM_SINK__SIGNING_KEY_FILE": "sink-signing.key",
+    "AUDITSTREAM_PROCESSOR__HMAC_KEY_FILE": "hmac.key",
+    "AUDITSTREAM_AUDITOR__EXPORT_KEY_FILE": "export-signing.key",
+}
+_STACK_PREFIX = "AUDITSTREAM_STACK_"
+
+
+def stack_state_dir() -> Path:
+    """Return the stack's state folder, as ``deploy/local/stack.sh`` computes it."""
+    named = script_environment().get("AUDITSTREAM_STACK_DIR")
+    return Path(named) if named else Path.home() / ".local/state/auditstream/stack"
+
+
+def demo_state_dir() -> Path:
+    """Return the folder where ``audit demo`` keeps its keys and worker logs."""
+    return stack_state_dir().parent / "demo"
 
 
 def stack_script() -> Path:
@@ -35,6 +67,18 @@ def stack_script() -> Path:
     return script
 
 
+def script_environment() -> dict[str, str]:
+    """The script's environment: the profile's ``AUDITSTREAM_STACK_*``, then ours over them.
+
+    So ``audit stack status`` in a new shell looks at the ports and folder that
+    ``audit stack up`` used.
+    """
+    path = profile_path(os.environ)
+    remembered = read_profile(path) if path else {}
+    stack = {k: v for k, v in remembered.items() if k.startswith(_STACK_PREFIX)}
+    return {**stack, **os.environ, "PYTHON": sys.executable}
+
+
 def run_stack(action: str) -> int:
     """Run one action of the stack script with this interpreter as its Python.
 
@@ -44,8 +88,46 @@ def run_stack(action: str) -> int:
     Returns:
         The script's exit code.
     """
-    env = {**os.environ, "PYTHON": sys.executable}
-    return subprocess.run(["bash", str(stack_script()), action], env=env, check=False).returncode  # noqa: S603, S607
+    return subprocess.run(  # noqa: S603
+        ["bash", str(stack_script()), action],  # noqa: S607
+        env=script_environment(),
+        check=False,
+    ).returncode
+
+
+def write_stack_profile() -> Path | None:
+    """Write the settings profile for the running stack (and the demo's keys, if made).
+
+    Returns:
+        The profile written; None when profiles are off (``AUDITSTREAM_PROFILE=none``)
+        or the path holds a profile the stack did not write (then left alone, and said).
+
+    Raises:
+        typer.Exit: ``stack.sh env`` failed.
+    """
+    path = profile_path(os.environ)
+    if path is None:
+        return None
+    environment = script_environment()
+    variables = {
+        name: value
+        for name, value in stack_env().items()
+        if name.startswith("AUDITSTREAM_") and not name.startswith("AUDITSTREAM_TEST_")
+    }
+    variables.update({k: v for k, v in environment.items() if k.startswith(_STACK_PREFIX)})
+    variables["AUDITSTREAM_STACK_DIR"] = str(stack_state_dir().resolve())
+    demo = demo_state_dir()
+    for name, file_name in DEMO_FILES.items():
+        if (demo / file_name).is_file():
+            variables[name] = str((demo / file_name).resolve())
+    if not write_profile(path, variables):
+        typer.echo(
+            f"audit stack: {path} was not written by audit stack up; left as it is (point "
+            "AUDITSTREAM_PROFILE at another file to get the local stack's settings there)",
+            err=True,
+        )
+        return None
+    return path
 
 
 def stack_env() -> dict[str, str]:
@@ -56,6 +138,7 @@ def stack_env() -> dict[str, str]:
     """
     result = subprocess.run(  # noqa: S603
         ["bash", str(stack_script()), "env"],  # noqa: S607
+        env=script_environment(),
         capture_output=True,
         text=True,
         check=False,
@@ -72,12 +155,29 @@ def stack_env() -> dict[str, str]:
 
 
 def _action(name: str, summary: str) -> None:
-    @app.command(name, help=summary)
+    @app.command(name, help=summary, epilog=f"Example: audit stack {name}")
     def command() -> None:
         raise typer.Exit(run_stack(name))
 
 
-_action("up", "Install (cached) and start Kafka and the S3 server, create topics and bucket.")
+@app.command(
+    "up",
+    epilog="Example: audit stack up, then in any shell: audit query 'SELECT count(*) FROM events'",
+)
+def up() -> None:
+    """Install (cached) and start Kafka and the S3 server, create topics and bucket.
+
+    Then write the settings profile, so that every audit command reaches this stack
+    without exported variables.
+    """
+    code = run_stack("up")
+    if code == 0:
+        path = write_stack_profile()
+        if path is not None:
+            typer.echo(f"audit stack: settings for audit commands written to {path}", err=True)
+    raise typer.Exit(code)
+
+
 _action("down", "Stop the stack, keeping its data.")
 _action("status", "Show whether each service runs and answers.")
 _action("env", "Print the environment variables that point clients at the stack.")

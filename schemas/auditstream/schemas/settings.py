@@ -9,6 +9,7 @@ same way. This module needs pydantic; the producer SDK never imports it (its
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -25,6 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auditstream.schemas.errors import AuditstreamError
+from auditstream.schemas.profile import PROFILE_VARIABLE, profile_sections
 
 RoleSettings = TypeVar("RoleSettings", bound=BaseSettings)
 
@@ -209,21 +211,32 @@ def build_role_settings(
     config_error: Callable[[str], AuditstreamError],
     overrides: Mapping[str, Any],
 ) -> RoleSettings:
-    """Build a role's settings from the environment and overrides, once, at its entry point.
+    """Build a role's settings once, at its entry point: overrides, environment, profile.
+
+    The profile (:mod:`auditstream.schemas.profile`) fills in only when the environment
+    sets no settings variable at all; overrides are merged over it field by field.
 
     Args:
         settings_class: The role's pydantic-settings class.
         config_error: The role's settings error, built from a one-line description.
-        overrides: Sections as dicts; merged into what the environment sets.
+        overrides: Sections as dicts; merged into what the environment or profile sets.
 
     Returns:
         The validated, frozen settings.
 
     Raises:
         AuditstreamError: ``config_error``'s class, naming every wrong variable (secrets
-            masked) instead of pydantic's multi-line report.
+            masked) instead of pydantic's multi-line report, and the profile when one
+            was read.
     """
+    path, sections = profile_sections(os.environ, frozenset(settings_class.model_fields))
+    merged: dict[str, Any] = {**sections, **overrides}
+    for name, section in sections.items():
+        override = overrides.get(name)
+        if isinstance(override, Mapping):
+            merged[name] = {**section, **override}
     try:
-        return settings_class(**overrides)
+        return settings_class(**merged)
     except ValidationError as exc:
-        raise config_error(describe_validation_error(exc)) from exc
+        where = f" (values from the profile {path}; set {PROFILE_VARIABLE}=none to ignore it)"
+        raise config_error(describe_validation_error(exc) + (where if path else "")) from exc
