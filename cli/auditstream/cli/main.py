@@ -22,9 +22,12 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Auditstream: audit events for LLM applications, redacted and archived write-once.",
+    epilog="Example: audit demo, then in any shell: audit query "
+    '"SELECT event_type, count(*) AS n FROM events GROUP BY 1" --since 1h. '
+    "Each command's --help shows an example of its own.",
 )
 app.add_typer(stack.app, name="stack")
-app.command("demo")(demo.demo)
+app.command("demo", epilog="Example: audit demo --requests 200 --keep-workers")(demo.demo)
 
 # command name -> (module with a Typer `app`, install hint, one-line help)
 _STAGE_COMMANDS = {

@@ -53,7 +53,9 @@ app = typer.Typer(
     help="Consume the redacted topic and write Parquet objects under Object Lock. "
     "Configure with AUDITSTREAM_KAFKA__*, AUDITSTREAM_TOPICS__*, AUDITSTREAM_S3__* and "
     "AUDITSTREAM_SINK__* variables; these options override single values. Stops cleanly "
-    "on SIGTERM or SIGINT: flush, commit, close."
+    "on SIGTERM or SIGINT: flush, commit, close.",
+    epilog="Example: AUDITSTREAM_SINK__SIGNING_KEY_FILE=sink.key audit sink --workers 2 "
+    "--metrics-port 9464",
 )
 def sink(
     *,

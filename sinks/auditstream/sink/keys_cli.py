@@ -58,7 +58,9 @@ def _new_public_key(path: Path) -> Keyring:
     return Keyring.of(Signer.from_bytes(data, source=f"--to {str(path)!r}").public_key)
 
 
-@app.command("export")
+@app.command(
+    "export", epilog="Example: audit keys export > sink.pub && audit verify --key sink.pub"
+)
 def export_key() -> None:
     """Print the sink's public key (PEM) for `audit verify --key` and keyring files."""
     try:
@@ -70,7 +72,7 @@ def export_key() -> None:
     typer.echo(f"key id {signer.key_id}", err=True)
 
 
-@app.command("rotate")
+@app.command("rotate", epilog="Example: audit keys rotate --to new-sink.key")
 def rotate(
     *,
     to: Annotated[

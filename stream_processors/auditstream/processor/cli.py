@@ -25,7 +25,9 @@ from auditstream.schemas.workers import run_worker_processes, worker_environment
 app = typer.Typer(add_completion=False, help="Run the redaction processor (Faust workers).")
 
 
-@app.command()
+@app.command(
+    epilog="Example: AUDITSTREAM_PROCESSOR__HMAC_KEY_FILE=hmac.key audit process --workers 2"
+)
 def process(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Worker processes to start (one per core).")

@@ -24,7 +24,10 @@ EXIT_ERROR = 2
 app = typer.Typer(name="export", add_completion=False, help="Write an evidence package.")
 
 
-@app.command()
+@app.command(
+    epilog="Example: audit export /tmp/evidence --tenant acme --since 7d --format parquet, "
+    "then give /tmp/evidence to the recipient, who runs audit verify --offline on it."
+)
 def export(
     out: Annotated[Path, typer.Argument(help="A new or empty directory for the package.")],
     *,

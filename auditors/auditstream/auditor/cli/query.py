@@ -36,7 +36,10 @@ app = typer.Typer(
 )
 
 
-@app.command()
+@app.command(
+    epilog='Example: audit query "SELECT event_type, count(*) AS n FROM events GROUP BY 1" '
+    "--tenant acme --since 1h"
+)
 def query(
     sql: Annotated[
         str,

@@ -22,7 +22,7 @@ DEFAULT_PNG = Path("audit-report.png")
 app = typer.Typer(name="report", add_completion=False, help="Draw charts of the archive.")
 
 
-@app.command()
+@app.command(epilog="Example: audit report --since 7d --html report.html --png report.png")
 def report(
     png: Annotated[Path | None, typer.Option("--png", help="Write the charts here.")] = None,
     html_path: Annotated[

@@ -259,7 +259,7 @@ def _exit_if_archive_unavailable(snapshot: PipelineStatus) -> None:
         raise typer.Exit(EXIT_ERROR)
 
 
-@app.command()
+@app.command(epilog="Example: audit status --watch 2 (or --json for machines)")
 def status(
     watch: Annotated[
         float | None, typer.Option("--watch", min=0.5, help="Redraw every SECONDS until Ctrl-C.")

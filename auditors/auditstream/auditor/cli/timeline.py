@@ -112,7 +112,7 @@ def _range(since: str | None, until: str | None) -> tuple[datetime | None, datet
     )
 
 
-@trace_app.command()
+@trace_app.command(epilog="Example: audit trace 4bf92f3577b34da6a3ce929d0e0e4736 --json")
 def trace(
     trace_id: Annotated[str, typer.Argument(help="The W3C trace id (32 hex digits).")],
     *,
@@ -133,7 +133,7 @@ def trace(
     _run("trace", load, as_json=as_json)
 
 
-@session_app.command()
+@session_app.command(epilog="Example: audit session sess-4821 --since 1d")
 def session(
     session_id: Annotated[str, typer.Argument(help="The session id the services recorded.")],
     *,

@@ -155,7 +155,10 @@ def render(report: VerificationReport, console: Console, *, offline: bool) -> No
         )
 
 
-@app.command()
+@app.command(
+    epilog="Examples: audit verify --since 1h --key sink.pub (the bucket); "
+    "audit verify --offline /tmp/evidence --key sink.pub --key exporter.pub (a package)"
+)
 def verify(
     *,
     tenant: Annotated[
