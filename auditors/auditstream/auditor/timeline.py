@@ -1,9 +1,19 @@
 """Rebuild a request path from the archive: one trace, or every trace of a session.
 
-Events of a trace form a tree through their span ids: an event's ``trace.parent_span_id``
-names the span (the event with that ``trace.span_id``) it happened inside. Siblings are
-ordered by time. An event whose parent is not in the archive (a service that does not
-audit, or an event still in flight) becomes a root, so nothing is ever hidden.
+Events of a trace form a tree: an event's ``trace.parent_event_id`` (schema v2) names
+the event it happened inside; without one, its ``trace.parent_span_id`` names the span
+(the event with that ``trace.span_id``). Siblings are ordered by time. An event whose
+parent is not in the archive (a service that does not audit, or an event still in
+flight) becomes a root, so nothing is ever hidden.
+
+Order and time: every step gets ``seq``, its rank in the trace by event time
+(``timestamp``, then ``event_id``), 1 first. This is the trace's order by when things
+happened; ``processing.trace_sequence`` is the order the processor saw them in, which
+differs when producers emit a span when it ends (see
+:mod:`auditstream.processor.enrichment.enrich`). Each step shows its own duration
+(``latency_ms``) and ``ended`` (start plus duration); the trace's totals run from the
+first start to the last end.
+
 This module reads the archive and never writes it.
 """
 
@@ -11,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from auditstream.auditor.errors import AuditorError
@@ -25,7 +35,7 @@ _COLUMNS = """
     event_id, "timestamp", event_type, action, status, latency_ms,
     actor.tenant_id AS tenant_id, actor.user_id AS user_id, actor.session_id AS session_id,
     trace.trace_id AS trace_id, trace.span_id AS span_id,
-    trace.parent_span_id AS parent_span_id,
+    trace.parent_span_id AS parent_span_id, trace.parent_event_id AS parent_event_id,
     service.name AS service, llm.provider AS provider, llm.model AS model,
     llm.tokens_input AS tokens_input, llm.tokens_output AS tokens_output,
     tool.name AS tool_name, guardrails_triggered, error.type AS error_type
@@ -70,8 +80,9 @@ class Totals:
         tool_calls: TOOL_CALL events.
         errors: Events with an error or an ERROR/FAILURE outcome.
         guardrails: Guardrail names triggered, counted per event.
-        started: Earliest event time.
-        ended: Latest event time.
+        started: Earliest event start.
+        ended: Latest event end (start plus ``latency_ms``; the start when unknown).
+        duration_ms: From ``started`` to ``ended``, milliseconds.
     """
 
     events: int
@@ -82,6 +93,7 @@ class Totals:
     guardrails: int
     started: datetime | None
     ended: datetime | None
+    duration_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -131,13 +143,22 @@ def build_timelines(rows: list[dict[str, Any]]) -> list[Timeline]:
     return sorted(timelines, key=lambda t: t.totals.started or _LATEST)
 
 
+def _ended(event: dict[str, Any]) -> datetime:
+    latency = event.get("latency_ms")
+    start: datetime = event["timestamp"]
+    return start if latency is None else start + timedelta(milliseconds=latency)
+
+
 def _build(trace_id: str, events: list[dict[str, Any]]) -> Timeline:
     ordered = sorted(events, key=lambda e: (e["timestamp"], e["event_id"]))
-    steps = [Step(e) for e in ordered]
+    steps = [Step({**e, "seq": n, "ended": _ended(e)}) for n, e in enumerate(ordered, 1)]
     by_span = {s.event["span_id"]: s for s in steps if s.event["span_id"]}
+    by_event = {s.event["event_id"]: s for s in steps}
     roots = []
     for step in steps:
-        parent = by_span.get(step.event["parent_span_id"] or "")
+        parent = by_event.get(step.event.get("parent_event_id") or "") or by_span.get(
+            step.event["parent_span_id"] or ""
+        )
         if parent is None or parent is step:
             roots.append(step)
         else:
@@ -146,6 +167,9 @@ def _build(trace_id: str, events: list[dict[str, Any]]) -> Timeline:
 
 
 def _totals(events: list[dict[str, Any]]) -> Totals:
+    started = events[0]["timestamp"] if events else None
+    ended = max((_ended(e) for e in events), default=None)
+    duration_ms = (ended - started).total_seconds() * 1000 if started and ended else 0.0
     return Totals(
         events=len(events),
         services=sorted({e["service"] for e in events}),
@@ -156,8 +180,9 @@ def _totals(events: list[dict[str, Any]]) -> Totals:
             for e in events
         ),
         guardrails=sum(len(e["guardrails_triggered"] or []) for e in events),
-        started=events[0]["timestamp"] if events else None,
-        ended=events[-1]["timestamp"] if events else None,
+        started=started,
+        ended=ended,
+        duration_ms=duration_ms,
     )
 
 

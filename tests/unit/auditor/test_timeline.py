@@ -106,6 +106,45 @@ class TestBuildTimelines:
         ]
         assert [t.trace_id for t in build_timelines(rows)] == ["c" * 32, "b" * 32]
 
+    def test_steps_are_numbered_by_event_time_whatever_order_the_rows_come_in(self) -> None:
+        """seq ranks the trace's events by timestamp, although children arrived first."""
+        rows = [
+            _row("child", span="s2", parent="s1", ms=5),
+            _row("grandchild", span="s3", parent="s2", ms=7),
+            _row("root", span="s1", parent=None, ms=0),
+        ]
+        [timeline] = build_timelines(rows)
+        root = timeline.roots[0]
+        child = root.children[0]
+        assert [root.event["seq"], child.event["seq"], child.children[0].event["seq"]] == [1, 2, 3]
+
+    def test_a_named_parent_event_wins_over_the_parent_span(self) -> None:
+        """trace.parent_event_id links to that event even when another event has the span."""
+        rows = [
+            _row("span-event", span="s1", parent=None, ms=0),
+            _row("other", span="s1", parent=None, ms=1),
+            _row("child", span="s2", parent="s1", ms=2, parent_event_id="span-event"),
+        ]
+        [timeline] = build_timelines(rows)
+        [first, second] = timeline.roots
+        assert [c.event["event_id"] for c in first.children] == ["child"]
+        assert second.children == []
+
+    def test_each_step_ends_after_its_own_duration_and_the_trace_at_its_last_end(self) -> None:
+        """A root that runs 500 ms makes the trace 500 ms, though its child starts later."""
+        rows = [
+            _row("root", span="s1", parent=None, ms=0, latency_ms=500.0),
+            _row("child", span="s2", parent="s1", ms=10, latency_ms=100.0),
+        ]
+        [timeline] = build_timelines(rows)
+        assert timeline.roots[0].event["ended"] == T0 + timedelta(milliseconds=500)
+        assert timeline.roots[0].children[0].event["ended"] == T0 + timedelta(milliseconds=110)
+        assert (timeline.totals.started, timeline.totals.ended) == (
+            T0,
+            T0 + timedelta(milliseconds=500),
+        )
+        assert timeline.totals.duration_ms == pytest.approx(500.0)
+
     def test_json_form_keeps_the_tree_and_iso_times(self) -> None:
         """to_dict nests children and writes times in ISO 8601."""
         [timeline] = build_timelines(
@@ -124,3 +163,25 @@ class TestLoadTrace:
         """Only 32 lowercase hex digits reach the SQL."""
         with pytest.raises(InvalidIdError):
             load_trace(trace_id, settings=None)  # type: ignore[arg-type]
+
+
+class TestRender:
+    def test_the_tree_numbers_steps_and_the_totals_give_first_start_to_last_end(self) -> None:
+        """audit trace prints each step's seq and duration, and the trace's full length."""
+        from rich.console import Console
+
+        from auditstream.auditor.cli.timeline import render
+
+        [timeline] = build_timelines(
+            [
+                _row("root", span="s1", parent=None, ms=0, latency_ms=500.0),
+                _row("child", span="s2", parent="s1", ms=10, latency_ms=100.0),
+            ]
+        )
+        console = Console(record=True, width=200)
+        render(timeline, console)
+        text = console.export_text()
+        assert "#1 10:00:00.000" in text
+        assert "#2 10:00:00.010" in text
+        assert "100 ms" in text
+        assert "500 ms from the first start to the last end" in text

@@ -40,13 +40,14 @@ session_app = typer.Typer(name="session", add_completion=False, help="Show a ses
 def _label(step: Step) -> str:
     e = step.event
     parts = [
+        f"#{e['seq']}",
         f"{e['timestamp']:%H:%M:%S.%f}"[:-3],
         f"[cyan]{e['service']}[/]",
         f"[bold]{e['event_type']}[/]",
         e["action"],
         f"[{'red' if e['status'] in {'FAILURE', 'DENIED'} else 'green'}]{e['status']}[/]",
     ]
-    if e["latency_ms"] is not None:
+    if e["latency_ms"] is not None:  # the step's own duration
         parts.append(f"{e['latency_ms']:.0f} ms")
     if e["model"]:
         parts.append(f"model={e['model']}")
@@ -74,11 +75,10 @@ def render(timeline: Timeline, console: Console) -> None:
         _add(tree, root)
     console.print(tree)
     t = timeline.totals
-    span = (t.ended - t.started).total_seconds() * 1000 if t.started and t.ended else 0.0
     console.print(
         f"  {t.events} events, services {', '.join(t.services)}, {t.tokens} tokens, "
         f"{t.tool_calls} tool calls, {t.errors} errors, {t.guardrails} guardrail hits, "
-        f"{span:.0f} ms from first to last event"
+        f"{t.duration_ms:.0f} ms from the first start to the last end"
     )
 
 
