@@ -5,8 +5,8 @@ S3 server with Go), so these commands work from a checkout, as a development too
 
 ``audit stack up`` then writes the settings profile (:mod:`auditstream.schemas.profile`):
 the stack's client settings, the demo's keys when it made some, and the stack's own
-``AUDITSTREAM_STACK_*`` variables, so that later ``audit`` commands in any shell reach
-this stack, and later ``audit stack`` commands manage the same one.
+``AUDITSTREAM_STACK_*`` variables and install cache, so that later ``audit`` commands in
+any shell reach this stack, and later ``audit stack`` commands manage the same one.
 """
 
 from __future__ import annotations
@@ -36,6 +36,13 @@ DEMO_FILES = {
     "AUDITSTREAM_AUDITOR__EXPORT_KEY_FILE": "export-signing.key",
 }
 _STACK_PREFIX = "AUDITSTREAM_STACK_"
+# The install cache: the script's health check runs Kafka's tools from it.
+_CACHE_VARIABLE = "AUDITSTREAM_CACHE_DIR"
+
+
+def _for_script(name: str) -> bool:
+    """Whether a variable configures the stack script itself (ports, folders)."""
+    return name.startswith(_STACK_PREFIX) or name == _CACHE_VARIABLE
 
 
 def stack_state_dir() -> Path:
@@ -68,14 +75,14 @@ def stack_script() -> Path:
 
 
 def script_environment() -> dict[str, str]:
-    """The script's environment: the profile's ``AUDITSTREAM_STACK_*``, then ours over them.
+    """The script's environment: the profile's stack variables, then ours over them.
 
-    So ``audit stack status`` in a new shell looks at the ports and folder that
-    ``audit stack up`` used.
+    So ``audit stack status`` in a new shell looks at the ports, state folder and install
+    cache that ``audit stack up`` used (``AUDITSTREAM_STACK_*``, ``AUDITSTREAM_CACHE_DIR``).
     """
     path = profile_path(os.environ)
     remembered = read_profile(path) if path else {}
-    stack = {k: v for k, v in remembered.items() if k.startswith(_STACK_PREFIX)}
+    stack = {k: v for k, v in remembered.items() if _for_script(k)}
     return {**stack, **os.environ, "PYTHON": sys.executable}
 
 
@@ -114,8 +121,10 @@ def write_stack_profile() -> Path | None:
         for name, value in stack_env().items()
         if name.startswith("AUDITSTREAM_") and not name.startswith("AUDITSTREAM_TEST_")
     }
-    variables.update({k: v for k, v in environment.items() if k.startswith(_STACK_PREFIX)})
+    variables.update({k: v for k, v in environment.items() if _for_script(k)})
     variables["AUDITSTREAM_STACK_DIR"] = str(stack_state_dir().resolve())
+    cache = environment.get(_CACHE_VARIABLE) or str(Path.home() / ".cache/auditstream")
+    variables[_CACHE_VARIABLE] = str(Path(cache).resolve())
     demo = demo_state_dir()
     for name, file_name in DEMO_FILES.items():
         if (demo / file_name).is_file():

@@ -32,6 +32,7 @@ class TestWriteStackProfile:
         assert values["AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS"]
         assert values["AUDITSTREAM_STACK_DIR"] == str(state)
         assert values["AUDITSTREAM_STACK_S3_PORT"] == "29000"
+        assert values["AUDITSTREAM_CACHE_DIR"] == str(Path.home() / ".cache/auditstream")
         assert not [name for name in values if name.startswith("AUDITSTREAM_TEST_")]
         assert "AUDITSTREAM_TRUST__KEYRING_FILE" not in values
 
@@ -58,6 +59,9 @@ class TestWriteStackProfile:
         monkeypatch.delenv("AUDITSTREAM_STACK_DIR")
         monkeypatch.delenv("AUDITSTREAM_STACK_S3_PORT")
         assert script_environment()["AUDITSTREAM_STACK_S3_PORT"] == "29000"
+        assert script_environment()["AUDITSTREAM_CACHE_DIR"] == str(
+            Path.home() / ".cache/auditstream"
+        )
         assert stack_state_dir() == state
 
     def test_with_profiles_off_nothing_is_written(self, monkeypatch: pytest.MonkeyPatch) -> None:
