@@ -5,8 +5,18 @@
 #   Kafka 3.9.1   KRaft, one combined broker+controller, jars from Maven Central
 #   versitygw     v1.8.0 (Apache-2.0) S3 gateway, posix backend, versioning enabled
 #
-# Usage: deploy/local/stack.sh <command>    (see `usage` below or deploy/local/README.md)
+# Cluster mode (AUDITSTREAM_STACK_BROKERS=3, or `--brokers 3` before the command) runs
+# three combined KRaft nodes instead, with replication factor 3 and min.insync.replicas=2,
+# in its own state directory and on its own ports, so it runs beside the single broker.
+#
+# Usage: deploy/local/stack.sh [--brokers N] <command>    (see `usage` or deploy/local/README.md)
 set -euo pipefail
+
+if [[ ${1:-} == --brokers ]]; then
+  [[ $# -ge 2 ]] || { printf '[stack] ERROR: --brokers needs a number\n' >&2; exit 2; }
+  AUDITSTREAM_STACK_BROKERS=$2
+  shift 2
+fi
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
@@ -17,18 +27,32 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 KAFKA_VERSION=3.9.1
 VGW_VERSION=v1.8.0
 
+BROKERS="${AUDITSTREAM_STACK_BROKERS:-1}"
+[[ $BROKERS =~ ^[1-5]$ ]] || { printf '[stack] ERROR: AUDITSTREAM_STACK_BROKERS must be 1 to 5, got %s\n' "$BROKERS" >&2; exit 2; }
+
+# Cluster mode gets other defaults for everything it owns (state directory, ports), so
+# the single-broker stack that `make demo`, tests and CI use is never touched by it.
+if (( BROKERS > 1 )); then
+  DEFAULT_STATE_DIR="$HOME/.local/state/auditstream/stack-${BROKERS}brokers"
+  DEFAULT_KAFKA_PORT=19192 DEFAULT_CONTROLLER_PORT=19292 DEFAULT_S3_PORT=19190
+else
+  DEFAULT_STATE_DIR="$HOME/.local/state/auditstream/stack"
+  DEFAULT_KAFKA_PORT=19092 DEFAULT_CONTROLLER_PORT=19093 DEFAULT_S3_PORT=19000
+fi
+
 CACHE_DIR="${AUDITSTREAM_CACHE_DIR:-$HOME/.cache/auditstream}"
-STATE_DIR="${AUDITSTREAM_STACK_DIR:-$HOME/.local/state/auditstream/stack}"
+STATE_DIR="${AUDITSTREAM_STACK_DIR:-$DEFAULT_STATE_DIR}"
 # Absolute paths: versitygw chdirs into its data root, and pid checks match on full paths.
 [[ $CACHE_DIR == /* ]] || CACHE_DIR="$PWD/$CACHE_DIR"
 [[ $STATE_DIR == /* ]] || STATE_DIR="$PWD/$STATE_DIR"
 
-KAFKA_PORT="${AUDITSTREAM_STACK_KAFKA_PORT:-19092}"
-KAFKA_CONTROLLER_PORT="${AUDITSTREAM_STACK_KAFKA_CONTROLLER_PORT:-19093}"
+# In cluster mode node i (1..N) listens on KAFKA_PORT + i - 1 and KAFKA_CONTROLLER_PORT + i - 1.
+KAFKA_PORT="${AUDITSTREAM_STACK_KAFKA_PORT:-$DEFAULT_KAFKA_PORT}"
+KAFKA_CONTROLLER_PORT="${AUDITSTREAM_STACK_KAFKA_CONTROLLER_PORT:-$DEFAULT_CONTROLLER_PORT}"
 KAFKA_HEAP="${AUDITSTREAM_STACK_KAFKA_HEAP:-512m}"
 PARTITIONS="${AUDITSTREAM_STACK_PARTITIONS:-3}"
 
-S3_PORT="${AUDITSTREAM_STACK_S3_PORT:-19000}"
+S3_PORT="${AUDITSTREAM_STACK_S3_PORT:-$DEFAULT_S3_PORT}"
 S3_ACCESS_KEY="${AUDITSTREAM_STACK_S3_ACCESS_KEY:-auditstream}"
 S3_SECRET_KEY="${AUDITSTREAM_STACK_S3_SECRET_KEY:-auditstream-local-secret}"
 S3_BUCKET="${AUDITSTREAM_STACK_BUCKET:-auditstream-archive}"
@@ -53,7 +77,19 @@ KAFKA_LIB="$KAFKA_HOME/lib"
 KAFKA_MARKER="$KAFKA_HOME/.installed"
 VGW_BIN="$CACHE_DIR/versitygw-$VGW_VERSION/bin/versitygw"
 
-# State layout (data of this stack; `reset` deletes it).
+# Replication of every topic, internal ones included: 3 (or the broker count when
+# smaller), and acks=all writes need all but one replica in sync. A single node must
+# use 1 everywhere, or transactions (Faust exactly_once) and groups never become available.
+REPLICATION=$(( BROKERS < 3 ? BROKERS : 3 ))
+MIN_ISR=$(( REPLICATION > 1 ? REPLICATION - 1 : 1 ))
+
+# State layout (data of this stack; `reset` deletes it). The single broker is service
+# "kafka" in $STATE_DIR/kafka; cluster node i is service "kafka<i>" in $STATE_DIR/kafka<i>.
+# The KAFKA_* node variables below describe the node chosen by select_node.
+KAFKA_SVC=kafka
+KAFKA_NODE=1
+KAFKA_NODE_PORT=$KAFKA_PORT
+KAFKA_NODE_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT
 KAFKA_DIR="$STATE_DIR/kafka"
 KAFKA_DATA="$KAFKA_DIR/data"
 KAFKA_CONF="$KAFKA_DIR/server.properties"
@@ -62,6 +98,27 @@ S3_DATA="$S3_DIR/data"
 S3_VERSIONS="$S3_DIR/versions"   # versitygw requires it to be outside the data root
 LOG_DIR="$STATE_DIR/logs"
 RUN_DIR="$STATE_DIR/run"
+
+# Points the KAFKA_* node variables at node $1 (1..BROKERS); the single broker is node 1.
+select_node() {
+  KAFKA_NODE=$1
+  if (( BROKERS == 1 )); then KAFKA_SVC=kafka; else KAFKA_SVC="kafka$1"; fi
+  KAFKA_NODE_PORT=$((KAFKA_PORT + $1 - 1))
+  KAFKA_NODE_CONTROLLER_PORT=$((KAFKA_CONTROLLER_PORT + $1 - 1))
+  KAFKA_DIR="$STATE_DIR/$KAFKA_SVC"
+  KAFKA_DATA="$KAFKA_DIR/data"
+  KAFKA_CONF="$KAFKA_DIR/server.properties"
+}
+
+NODES=()
+BOOTSTRAP=""
+QUORUM_VOTERS=""
+for ((n = 1; n <= BROKERS; n++)); do
+  NODES+=("$n")
+  BOOTSTRAP+="${BOOTSTRAP:+,}$HOST:$((KAFKA_PORT + n - 1))"
+  QUORUM_VOTERS+="${QUORUM_VOTERS:+,}$n@$HOST:$((KAFKA_CONTROLLER_PORT + n - 1))"
+done
+unset n
 
 # ----------------------------------------------------------------------------------------
 # Helpers
@@ -78,8 +135,17 @@ check_config() {
   for var in KAFKA_PORT KAFKA_CONTROLLER_PORT S3_PORT PARTITIONS START_TIMEOUT STOP_TIMEOUT; do
     [[ ${!var} =~ ^[0-9]+$ ]] || die "$var must be a number, got '${!var}'"
   done
-  [[ $KAFKA_PORT != "$KAFKA_CONTROLLER_PORT" && $KAFKA_PORT != "$S3_PORT" &&
-     $KAFKA_CONTROLLER_PORT != "$S3_PORT" ]] || die "the three stack ports must differ"
+  if (( BROKERS == 1 )); then
+    [[ $KAFKA_PORT != "$KAFKA_CONTROLLER_PORT" && $KAFKA_PORT != "$S3_PORT" &&
+       $KAFKA_CONTROLLER_PORT != "$S3_PORT" ]] || die "the three stack ports must differ"
+  else
+    # Node i uses KAFKA_PORT + i - 1 and KAFKA_CONTROLLER_PORT + i - 1: no range may overlap.
+    local ports
+    ports="$(for ((var = 0; var < BROKERS; var++)); do
+      echo $((KAFKA_PORT + var)); echo $((KAFKA_CONTROLLER_PORT + var)); done; echo "$S3_PORT")"
+    [[ -z "$(sort <<<"$ports" | uniq -d)" ]] ||
+      die "the stack ports overlap: kafka $KAFKA_PORT.., controllers $KAFKA_CONTROLLER_PORT.. ($BROKERS each), s3 $S3_PORT"
+  fi
   (( ${#S3_BUCKET} >= 3 )) || die "bucket name '$S3_BUCKET' is too short (S3 needs >= 3 chars)"
 }
 
@@ -114,7 +180,7 @@ lock_state() {
 # trusted: after a reboot or a crash the pid may belong to an unrelated process.
 signature() {
   case $1 in
-    kafka) echo "kafka.Kafka $KAFKA_CONF" ;;
+    kafka*) echo "kafka.Kafka $STATE_DIR/$1/server.properties" ;;
     s3) echo "posix --versioning-dir $S3_VERSIONS $S3_DATA" ;;
   esac
 }
@@ -151,7 +217,7 @@ fail_start() {  # service, message
 check_ports_free() {
   local port ports
   case $1 in
-    kafka) ports=("$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT") ;;
+    kafka*) ports=("$KAFKA_NODE_PORT" "$KAFKA_NODE_CONTROLLER_PORT") ;;  # the selected node
     s3) ports=("$S3_PORT") ;;
   esac
   for port in "${ports[@]}"; do
@@ -165,6 +231,10 @@ check_python() {
   py="$(python_bin)"
   "$py" -c 'import boto3' >/dev/null 2>&1 ||
     die "boto3 is not importable by '$py'; run \`make install\` first (or set PYTHON=/path/to/python)"
+  if (( BROKERS > 1 )); then
+    "$py" -c 'import confluent_kafka' >/dev/null 2>&1 ||
+      die "confluent_kafka is not importable by '$py' (cluster health checks); run \`make install\` first"
+  fi
 }
 
 # ----------------------------------------------------------------------------------------
@@ -229,8 +299,10 @@ cmd_install() {
 # ----------------------------------------------------------------------------------------
 
 # Generated on every start so that port changes take effect; data lives in $KAFKA_DATA.
+# (for the node chosen by select_node).
 write_kafka_config() {
   mkdir -p "$KAFKA_DATA" "$LOG_DIR" "$RUN_DIR"
+  if (( BROKERS == 1 )); then
   cat >"$KAFKA_CONF" <<EOF
 # Generated by deploy/local/stack.sh -- edits are overwritten on the next start.
 process.roles=broker,controller
@@ -251,6 +323,43 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
+EOF
+  else
+  cat >"$KAFKA_CONF" <<EOF
+# Generated by deploy/local/stack.sh -- edits are overwritten on the next start.
+# Node $KAFKA_NODE of a $BROKERS-node KRaft cluster; every node is broker and controller.
+process.roles=broker,controller
+node.id=$KAFKA_NODE
+controller.quorum.voters=$QUORUM_VOTERS
+listeners=PLAINTEXT://$HOST:$KAFKA_NODE_PORT,CONTROLLER://$HOST:$KAFKA_NODE_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_NODE_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KAFKA_DATA
+
+# Production-like durability: every topic, internal ones included, has $REPLICATION
+# replicas and takes acks=all writes while $MIN_ISR of them are in sync, so one broker
+# may die or restart at a time without stopping producers or transactions.
+default.replication.factor=$REPLICATION
+offsets.topic.replication.factor=$REPLICATION
+transaction.state.log.replication.factor=$REPLICATION
+transaction.state.log.min.isr=$MIN_ISR
+min.insync.replicas=$MIN_ISR
+unclean.leader.election.enable=false
+group.initial.rebalance.delay.ms=0
+# Fewer internal partitions than the defaults (50 each): every replica is a fetcher
+# task, and three JVMs share two cores here.
+offsets.topic.num.partitions=10
+transaction.state.log.num.partitions=10
+num.network.threads=2
+num.io.threads=4
+# A killed broker drops out of the ISR after 10 s (default 30 s), so acks=all writes
+# stall that long at most before continuing with the other two replicas.
+replica.lag.time.max.ms=10000
+EOF
+  fi
+  cat >>"$KAFKA_CONF" <<EOF
 num.partitions=$PARTITIONS
 auto.create.topics.enable=true
 # 8 MiB records (Kafka's default is about 1 MiB). The processor refuses fields over 1 MiB
@@ -297,35 +406,59 @@ kafka_tool() {
 
 topic_command() {
   kafka_tool org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "$HOST:$KAFKA_PORT" --command-config "$KAFKA_DIR/admin.properties" "$@"
+    --bootstrap-server "$BOOTSTRAP" --command-config "$KAFKA_DIR/admin.properties" "$@"
 }
 
 format_kafka_storage() {
-  local cluster_id
-  cluster_id="$(kafka_tool kafka.tools.StorageTool random-uuid)" || die "StorageTool random-uuid failed"
-  log "kafka: formatting $KAFKA_DATA (cluster id $cluster_id)"
-  kafka_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONF" >>"$LOG_DIR/kafka.log" 2>&1 ||
-    fail_start kafka "kafka storage format failed"
+  local cluster_id id_file="$STATE_DIR/cluster.id"
+  if (( BROKERS > 1 )) && [[ -f $id_file ]]; then
+    cluster_id="$(<"$id_file")"   # every node of a cluster is formatted with one id
+  else
+    cluster_id="$(kafka_tool kafka.tools.StorageTool random-uuid)" || die "StorageTool random-uuid failed"
+    if (( BROKERS > 1 )); then echo "$cluster_id" >"$id_file"; fi
+  fi
+  log "$KAFKA_SVC: formatting $KAFKA_DATA (cluster id $cluster_id)"
+  kafka_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONF" >>"$LOG_DIR/$KAFKA_SVC.log" 2>&1 ||
+    fail_start "$KAFKA_SVC" "kafka storage format failed"
 }
 
 # Healthy = the broker answers a metadata request. Leaves the topic list in KAFKA_TOPIC_LIST
 # so that ensure_topics does not need another JVM start.
+# In cluster mode: every node answers, all are registered, and the topics can be listed.
 KAFKA_TOPIC_LIST=""
 kafka_healthy() {
-  port_open "$KAFKA_PORT" || return 1
+  if (( BROKERS > 1 )); then
+    cluster_ready "${NODES[@]}" || return 1
+  else
+    port_open "$KAFKA_PORT" || return 1
+  fi
   KAFKA_TOPIC_LIST="$(topic_command --list 2>/dev/null)"
+}
+
+# True when every node in "$@" accepts connections and is registered with the controller;
+# with --in-sync first, also when no partition has a replica outside its ISR.
+cluster_ready() {
+  local opts=() ids=() n
+  if [[ ${1:-} == --in-sync ]]; then opts+=(--in-sync); shift; fi
+  for n in "$@"; do
+    port_open $((KAFKA_PORT + n - 1)) || return 1
+    ids+=("$n")
+  done
+  local IFS=,
+  "$(python_bin)" "$SCRIPT_DIR/kafka_cluster.py" wait --bootstrap "$BOOTSTRAP" \
+    --brokers "${ids[*]}" --timeout 0 "${opts[@]}" 2>/dev/null
 }
 
 start_kafka() {
   local pid
-  if pid="$(pid_of kafka)"; then
-    log "kafka: already running (pid $pid)"
+  if pid="$(pid_of "$KAFKA_SVC")"; then
+    log "$KAFKA_SVC: already running (pid $pid)"
     return 0
   fi
-  rm -f "$RUN_DIR/kafka.pid"
-  check_ports_free kafka
+  rm -f "$RUN_DIR/$KAFKA_SVC.pid"
+  check_ports_free "$KAFKA_SVC"
   write_kafka_config
-  printf '\n===== %s stack.sh: starting kafka =====\n' "$(date -Is)" >>"$LOG_DIR/kafka.log"
+  printf '\n===== %s stack.sh: starting kafka =====\n' "$(date -Is)" >>"$LOG_DIR/$KAFKA_SVC.log"
   [[ -f $KAFKA_DATA/meta.properties ]] || format_kafka_storage
   # setsid: own session, so a Ctrl-C/SIGINT aimed at the caller's process group (make,
   # pytest, a terminal) does not take the broker down with it. nohup + setsid exec in
@@ -333,19 +466,37 @@ start_kafka() {
   nohup setsid "$JAVA" "-Xmx$KAFKA_HEAP" -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
     -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_CONF" \
-    </dev/null >>"$LOG_DIR/kafka.log" 2>&1 8>&- 9>&- &
-  echo $! >"$RUN_DIR/kafka.pid"
-  log "kafka: started (pid $!), log $LOG_DIR/kafka.log"
+    </dev/null >>"$LOG_DIR/$KAFKA_SVC.log" 2>&1 8>&- 9>&- &
+  echo $! >"$RUN_DIR/$KAFKA_SVC.pid"
+  log "$KAFKA_SVC: started (pid $!), log $LOG_DIR/$KAFKA_SVC.log"
 }
 
 wait_kafka() {
-  local deadline=$((SECONDS + START_TIMEOUT))
+  local deadline=$((SECONDS + START_TIMEOUT)) n
   until kafka_healthy; do
-    pid_of kafka >/dev/null || fail_start kafka "kafka exited during startup (see log above)"
-    (( SECONDS < deadline )) || fail_start kafka "kafka not healthy on $HOST:$KAFKA_PORT after ${START_TIMEOUT}s"
+    for n in "${NODES[@]}"; do
+      select_node "$n"
+      pid_of "$KAFKA_SVC" >/dev/null || fail_start "$KAFKA_SVC" "$KAFKA_SVC exited during startup (see log above)"
+    done
+    (( SECONDS < deadline )) || fail_start "$KAFKA_SVC" "kafka not healthy on $BOOTSTRAP after ${START_TIMEOUT}s"
     sleep 1
   done
-  log "kafka: healthy on $HOST:$KAFKA_PORT"
+  log "kafka: healthy on $BOOTSTRAP"
+}
+
+# Waits until node $1 is back: registered, and (cluster mode) every partition fully in
+# sync again, which is what a rolling restart must wait for before the next node.
+wait_node() {
+  local deadline=$((SECONDS + START_TIMEOUT))
+  select_node "$1"
+  if (( BROKERS == 1 )); then wait_kafka; return; fi
+  until cluster_ready --in-sync "$1"; do
+    pid_of "$KAFKA_SVC" >/dev/null || fail_start "$KAFKA_SVC" "$KAFKA_SVC exited during startup (see log above)"
+    (( SECONDS < deadline )) ||
+      fail_start "$KAFKA_SVC" "$KAFKA_SVC not registered and in sync after ${START_TIMEOUT}s"
+    sleep 1
+  done
+  log "$KAFKA_SVC: registered on $HOST:$KAFKA_NODE_PORT, all partitions in sync"
 }
 
 ensure_topics() {
@@ -357,7 +508,7 @@ ensure_topics() {
     fi
     log "kafka: creating topic $name ($PARTITIONS partitions, retention.ms=$retention)"
     topic_command --create --if-not-exists --topic "$name" --partitions "$PARTITIONS" \
-      --replication-factor 1 --config "retention.ms=$retention" \
+      --replication-factor "$REPLICATION" --config "retention.ms=$retention" \
       --config "max.message.bytes=8388608" >/dev/null ||
       die "could not create topic $name"
   done
@@ -443,41 +594,95 @@ stop_service() {
   log "$name: stopped"
 }
 
+# Stops every Kafka node; a cluster's nodes in parallel, since a node's controlled
+# shutdown waits for a controller quorum that stopping them one by one would take away.
+stop_kafka() {
+  local n
+  if (( BROKERS == 1 )); then
+    stop_service kafka
+    return
+  fi
+  for n in "${NODES[@]}"; do
+    stop_service "kafka$n" &
+  done
+  wait
+}
+
+# SIGKILL node $1 at once (a crashed broker: no controlled shutdown, no flush).
+kill_node() {
+  local pid deadline
+  select_node "$1"
+  if ! pid="$(pid_of "$KAFKA_SVC")"; then
+    log "$KAFKA_SVC: not running"
+    rm -f "$RUN_DIR/$KAFKA_SVC.pid"
+    return 0
+  fi
+  log "$KAFKA_SVC: SIGKILL pid $pid"
+  kill -KILL "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + 10))
+  while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.2; done
+  rm -f "$RUN_DIR/$KAFKA_SVC.pid"
+  log "$KAFKA_SVC: killed"
+}
+
 # ----------------------------------------------------------------------------------------
 # Commands
 # ----------------------------------------------------------------------------------------
+all_kafka_running() {
+  local n
+  for n in "${NODES[@]}"; do
+    select_node "$n"
+    pid_of "$KAFKA_SVC" >/dev/null || return 1
+  done
+}
+
 cmd_up() {
-  local t0=$SECONDS
+  local t0=$SECONDS n
   check_python
   cmd_install
   lock_state
-  if pid_of kafka >/dev/null && pid_of s3 >/dev/null && s3_healthy && kafka_healthy; then
+  if all_kafka_running && pid_of s3 >/dev/null && s3_healthy && kafka_healthy; then
     log "already running and healthy"
   else
     # Check every port before starting anything, so a conflict does not leave half a stack.
-    pid_of kafka >/dev/null || check_ports_free kafka
+    for n in "${NODES[@]}"; do
+      select_node "$n"
+      pid_of "$KAFKA_SVC" >/dev/null || check_ports_free "$KAFKA_SVC"
+    done
     pid_of s3 >/dev/null || check_ports_free s3
-    start_kafka
+    for n in "${NODES[@]}"; do
+      select_node "$n"
+      start_kafka
+    done
     start_s3
     wait_s3       # seconds
-    wait_kafka    # ~10 s on a cold start
+    wait_kafka    # ~10 s on a cold start (a 3-node cluster: ~20 s on two cores)
   fi
   ensure_topics
   ensure_bucket
-  log "stack up in $((SECONDS - t0))s: kafka $HOST:$KAFKA_PORT, s3 http://$HOST:$S3_PORT, bucket $S3_BUCKET"
-  log "client settings: eval \"\$($0 env)\""
+  log "stack up in $((SECONDS - t0))s: kafka $BOOTSTRAP, s3 http://$HOST:$S3_PORT, bucket $S3_BUCKET"
+  if (( BROKERS > 1 )); then
+    log "$BROKERS brokers: replication factor $REPLICATION, min.insync.replicas $MIN_ISR; state in $STATE_DIR"
+    log "client settings: eval \"\$(AUDITSTREAM_STACK_BROKERS=$BROKERS $0 env)\""
+  else
+    log "client settings: eval \"\$($0 env)\""
+  fi
 }
 
 cmd_down() {
   lock_state
   stop_service s3
-  stop_service kafka
+  stop_kafka
 }
 
 cmd_kafka_start() {
+  local n
   cmd_install
   lock_state
-  start_kafka
+  for n in "${NODES[@]}"; do
+    select_node "$n"
+    start_kafka
+  done
   wait_kafka
 }
 
@@ -488,17 +693,49 @@ cmd_s3_start() {
   wait_s3
 }
 
-cmd_status() {
-  local pid ok=0
-  if pid="$(pid_of kafka)"; then
-    if kafka_healthy; then
-      printf '%-6s %-8s %s  pid %s\n' kafka healthy "$HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT)" "$pid"
+# broker stop|start|kill N: one node of the cluster (node 1 is the single broker).
+cmd_broker() {
+  local action=${1:-} node=${2:-}
+  [[ $node =~ ^[0-9]+$ ]] && (( node >= 1 && node <= BROKERS )) ||
+    die "broker $action: node must be 1..$BROKERS, got '$node' (AUDITSTREAM_STACK_BROKERS=$BROKERS)"
+  case $action in
+    stop) lock_state; select_node "$node"; stop_service "$KAFKA_SVC" ;;
+    kill) lock_state; kill_node "$node" ;;
+    start)
+      cmd_install
+      lock_state
+      select_node "$node"
+      start_kafka
+      wait_node "$node"
+      ;;
+    *) die "broker: expected stop|start|kill N, got '$action'" ;;
+  esac
+}
+
+cmd_leaders() {
+  [[ -n ${1:-} ]] || die "leaders: name a topic"
+  "$(python_bin)" "$SCRIPT_DIR/kafka_cluster.py" leaders --bootstrap "$BOOTSTRAP" --topic "$1"
+}
+
+kafka_status_line() {  # the selected node
+  local pid name=$KAFKA_SVC where="$HOST:$KAFKA_NODE_PORT (controller $KAFKA_NODE_CONTROLLER_PORT)"
+  if pid="$(pid_of "$name")"; then
+    if { (( BROKERS == 1 )) && kafka_healthy; } || { (( BROKERS > 1 )) && cluster_ready "$KAFKA_NODE"; }; then
+      printf '%-6s %-8s %s  pid %s\n' "$name" healthy "$where" "$pid"
     else
-      printf '%-6s %-8s %s  pid %s\n' kafka running "$HOST:$KAFKA_PORT (not answering yet)" "$pid"; ok=1
+      printf '%-6s %-8s %s  pid %s\n' "$name" running "$HOST:$KAFKA_NODE_PORT (not answering yet)" "$pid"; return 1
     fi
   else
-    printf '%-6s %-8s %s\n' kafka stopped "$HOST:$KAFKA_PORT$(port_open "$KAFKA_PORT" && echo ' (port used by another process)')"; ok=1
+    printf '%-6s %-8s %s\n' "$name" stopped "$HOST:$KAFKA_NODE_PORT$(port_open "$KAFKA_NODE_PORT" && echo ' (port used by another process)')"; return 1
   fi
+}
+
+cmd_status() {
+  local pid ok=0 n
+  for n in "${NODES[@]}"; do
+    select_node "$n"
+    kafka_status_line || ok=1
+  done
   if pid="$(pid_of s3)"; then
     if s3_healthy; then
       printf '%-6s %-8s %s  pid %s\n' s3 healthy "http://$HOST:$S3_PORT (bucket $S3_BUCKET)" "$pid"
@@ -523,30 +760,40 @@ cmd_reset() {
 
 cmd_env() {
   printf 'export %s=%q\n' \
-    AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS "$HOST:$KAFKA_PORT" \
+    AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS "$BOOTSTRAP" \
     AUDITSTREAM_S3__ENDPOINT_URL "http://$HOST:$S3_PORT" \
     AUDITSTREAM_S3__ACCESS_KEY_ID "$S3_ACCESS_KEY" \
     AUDITSTREAM_S3__SECRET_ACCESS_KEY "$S3_SECRET_KEY" \
     AUDITSTREAM_S3__BUCKET "$S3_BUCKET" \
     AUDITSTREAM_S3__REGION "$S3_REGION" \
-    AUDITSTREAM_TEST_KAFKA "$HOST:$KAFKA_PORT" \
+    AUDITSTREAM_TEST_KAFKA "$BOOTSTRAP" \
     AUDITSTREAM_TEST_S3_ENDPOINT "http://$HOST:$S3_PORT"
 }
 
 usage() {
   cat <<EOF
-Usage: $0 <command>
+Usage: $0 [--brokers N] <command>
 
   install      fetch Kafka $KAFKA_VERSION jars and build versitygw $VGW_VERSION into $CACHE_DIR
   up           install, start Kafka and S3, wait until healthy, create topics and bucket
   down         stop both services (SIGTERM, then SIGKILL after ${STOP_TIMEOUT}s)
-  status       show each service; exit 0 only if both are healthy
+  status       show each service; exit 0 only if all are healthy
   reset        down, then delete $STATE_DIR
   env          print export lines for clients: eval "\$($0 env)"
   kafka-stop | kafka-start | s3-stop | s3-start
-               stop/start one service, keeping its data (for fault tests)
+               stop/start one service (every Kafka node), keeping its data (for fault tests)
+  broker stop|start|kill N
+               one Kafka node: graceful stop, start (waits until registered and, in
+               cluster mode, every partition in sync), or SIGKILL; data kept
+  leaders TOPIC
+               print "partition leader-node" for each partition of TOPIC
 
-Ports: kafka $HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT), s3 $HOST:$S3_PORT.
+--brokers N (or AUDITSTREAM_STACK_BROKERS=N, 1-5; default 1): N combined KRaft nodes with
+replication factor min(N,3) and min.insync.replicas one less, internal topics included.
+With N > 1 the defaults move out of the single stack's way: state in
+~/.local/state/auditstream/stack-Nbrokers, kafka 19192.. (controllers 19292..), s3 19190.
+
+Ports now: kafka $BOOTSTRAP (controllers from $KAFKA_CONTROLLER_PORT), s3 $HOST:$S3_PORT.
 See deploy/local/README.md for the environment variables.
 EOF
 }
@@ -560,10 +807,12 @@ main() {
     status) cmd_status ;;
     reset) cmd_reset ;;
     env) cmd_env ;;
-    kafka-stop) lock_state; stop_service kafka ;;
+    kafka-stop) lock_state; stop_kafka ;;
     kafka-start) cmd_kafka_start ;;
     s3-stop) lock_state; stop_service s3 ;;
     s3-start) cmd_s3_start ;;
+    broker) cmd_broker "${2:-}" "${3:-}" ;;
+    leaders) cmd_leaders "${2:-}" ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
   esac
