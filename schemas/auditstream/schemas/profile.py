@@ -91,18 +91,31 @@ def profile_sections(
         The profile used (None when none was) and its values per section and field,
         as strings, for pydantic to validate as it validates variables.
     """
-    path = profile_path(environ)
-    if path is None or explicit_settings(environ):
-        return None, {}
     found: dict[str, dict[str, str]] = {}
-    for name, value in read_profile(path).items():
+    for name, value in profile_environment(environ).items():
         match = _SETTING.fullmatch(name)
-        if match is None:
+        if match is None:  # profile_environment returns settings variables only
             continue
         section, field = match.group(1).lower(), match.group(2).lower()
         if section in sections:
             found.setdefault(section, {})[field] = value
-    return (path if found else None), found
+    return (profile_path(environ) if found else None), found
+
+
+def profile_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return the profile's settings as variables, when the profile applies to ``environ``.
+
+    A parent that starts worker processes passes these on, so children that get a
+    settings variable of their own (a metrics port, an option) keep the profile's
+    settings instead of losing the profile to rule 2.
+
+    Args:
+        environ: The parent's environment.
+    """
+    path = profile_path(environ)
+    if path is None or explicit_settings(environ):
+        return {}
+    return {name: value for name, value in read_profile(path).items() if _SETTING.fullmatch(name)}
 
 
 def write_profile(path: Path, variables: Mapping[str, str]) -> bool:

@@ -17,6 +17,8 @@ from types import FrameType
 
 import structlog
 
+from auditstream.schemas.profile import profile_environment
+
 log = structlog.get_logger(__name__)
 
 
@@ -29,14 +31,19 @@ def worker_environments(
 ) -> list[dict[str, str]]:
     """Return each child's environment: the parent's, with its own metrics port.
 
+    When the parent's settings came from the settings profile, its variables are
+    written into each child's environment, since a child given any settings variable
+    (its metrics port, an option) no longer reads the profile.
+
     Args:
         count: Number of workers.
         metrics_port_variable: The stage's variable, e.g. ``AUDITSTREAM_SINK__METRICS_PORT``.
         metrics_port: The configured port; worker ``i`` serves on ``metrics_port + i``.
             None leaves every child without a metrics endpoint.
-        environ: The parent's environment (``os.environ`` when None).
+        environ: The parent's environment, options as variables included (``os.environ``
+            when None).
     """
-    base = dict(os.environ if environ is None else environ)
+    base = profile_environment(os.environ) | dict(os.environ if environ is None else environ)
     if metrics_port is None:
         return [dict(base) for _ in range(count)]
     return [base | {metrics_port_variable: str(metrics_port + i)} for i in range(count)]

@@ -18,6 +18,7 @@ from auditstream.schemas.profile import (
     write_profile,
 )
 from auditstream.schemas.settings import DEFAULT_S3_ENDPOINT
+from auditstream.schemas.workers import worker_environments
 
 STACK = {
     "AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS": "127.0.0.1:29092",
@@ -153,3 +154,29 @@ class TestWriteProfile:
         with pytest.raises(ValueError, match="AUDITSTREAM_S3__BUCKET"):
             write_profile(path, {"AUDITSTREAM_S3__BUCKET": "it's"})
         assert not path.exists()
+
+
+class TestWorkerEnvironments:
+    """`--workers N` children keep the settings their parent read from the profile."""
+
+    def test_children_get_the_profile_as_variables(self, profile: Path) -> None:
+        """A child with its own metrics port still reaches the profile's stack."""
+        children = worker_environments(
+            2, metrics_port_variable="AUDITSTREAM_SINK__METRICS_PORT", metrics_port=9464
+        )
+        assert [c["AUDITSTREAM_SINK__METRICS_PORT"] for c in children] == ["9464", "9465"]
+        for child in children:
+            assert child["AUDITSTREAM_S3__ENDPOINT_URL"] == "http://127.0.0.1:29000"
+            assert child["AUDITSTREAM_SINK__SIGNING_KEY_FILE"] == "/state/demo/sink-signing.key"
+            assert "AUDITSTREAM_STACK_DIR" not in child
+
+    def test_explicit_settings_are_passed_on_alone(
+        self, profile: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With settings in the environment, the profile stays out of the children too."""
+        monkeypatch.setenv("AUDITSTREAM_S3__BUCKET", "prod-archive")
+        (child,) = worker_environments(
+            1, metrics_port_variable="AUDITSTREAM_SINK__METRICS_PORT", metrics_port=None
+        )
+        assert child["AUDITSTREAM_S3__BUCKET"] == "prod-archive"
+        assert "AUDITSTREAM_S3__ENDPOINT_URL" not in child
