@@ -106,8 +106,9 @@ def write_stack_profile() -> Path | None:
     """Write the settings profile for the running stack (and the demo's keys, if made).
 
     Returns:
-        The profile written; None when profiles are off (``AUDITSTREAM_PROFILE=none``)
-        or the path holds a profile the stack did not write (then left alone, and said).
+        The profile written; None when profiles are off (``AUDITSTREAM_PROFILE=none``),
+        the path holds a profile the stack did not write (then left alone, and said), or
+        the file cannot be written (said).
 
     Raises:
         typer.Exit: ``stack.sh env`` failed.
@@ -129,7 +130,17 @@ def write_stack_profile() -> Path | None:
     for name, file_name in DEMO_FILES.items():
         if (demo / file_name).is_file():
             variables[name] = str((demo / file_name).resolve())
-    if not write_profile(path, variables):
+    try:
+        written = write_profile(path, variables)
+    except (OSError, ValueError) as exc:
+        # The stack runs either way; only later shells lose the shortcut.
+        typer.echo(
+            f"audit stack: cannot write the settings profile {path} ({exc}); the stack runs, "
+            'but other shells need eval "$(audit stack env)"',
+            err=True,
+        )
+        return None
+    if not written:
         typer.echo(
             f"audit stack: {path} was not written by audit stack up; left as it is (point "
             "AUDITSTREAM_PROFILE at another file to get the local stack's settings there)",

@@ -68,3 +68,26 @@ class TestWriteStackProfile:
         """AUDITSTREAM_PROFILE=none: no file."""
         monkeypatch.setenv("AUDITSTREAM_PROFILE", "none")
         assert write_stack_profile() is None
+
+    def test_an_unwritable_profile_is_reported_not_raised(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The stack runs either way: a warning names the file and the fallback."""
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("")
+        monkeypatch.setenv("AUDITSTREAM_PROFILE", str(blocker / "profile.env"))
+        assert write_stack_profile() is None
+        err = capsys.readouterr().err
+        assert "cannot write the settings profile" in err
+        assert "audit stack env" in err
+
+    def test_an_operators_own_profile_is_left_alone(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A profile without the stack's marker stays as it is, and the command says so."""
+        own = tmp_path / "profile.env"
+        own.write_text("AUDITSTREAM_S3__BUCKET=prod-archive\n")
+        monkeypatch.setenv("AUDITSTREAM_PROFILE", str(own))
+        assert write_stack_profile() is None
+        assert own.read_text() == "AUDITSTREAM_S3__BUCKET=prod-archive\n"
+        assert "left as it is" in capsys.readouterr().err
