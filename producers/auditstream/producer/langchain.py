@@ -10,9 +10,10 @@ config::
     )
 
 Each LangChain run (chain, LLM or chat model, tool, retriever) becomes one event when it
-ends: CHAIN (action: the runnable's name; input and output as ``llm.prompt`` and
-``llm.response``), LLM_REQUEST (provider, model, prompt, response with the tool calls the
-model asked for, token usage, finish reason, time to first token when streaming),
+ends: CHAIN (action: the runnable's name; for the top-level chain, by default, its input
+and final output as ``llm.prompt`` and ``llm.response``, see :class:`ChainIO`),
+LLM_REQUEST (provider, model, prompt, response with the tool calls the model asked for,
+token usage, finish reason, time to first token when streaming),
 TOOL_CALL (name, JSON input, output) or RAG_QUERY (query, document ids), with the run's
 latency, its start as timestamp, and FAILURE plus the error when it raised. LLM and tool
 events also carry OpenTelemetry GenAI attribute names (:mod:`.genai`).
@@ -48,6 +49,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -66,7 +68,7 @@ from auditstream.producer.tools import audit_tool, render
 from auditstream.producer.tracing import TraceContext, current_trace
 from auditstream.schemas.model import EventStatus, EventType
 
-__all__ = ["DEFAULT_METADATA_KEYS", "AuditCallbackHandler", "audit_tool"]
+__all__ = ["DEFAULT_METADATA_KEYS", "AuditCallbackHandler", "ChainIO", "audit_tool"]
 
 _log = logging.getLogger(__name__)
 
@@ -76,6 +78,21 @@ DEFAULT_METADATA_KEYS: Mapping[str, str] = {
     "session_id": "session_id",
 }
 """Actor field to the run-metadata key it is read from."""
+
+
+class ChainIO(StrEnum):
+    """Which chain runs record their input and output (as ``llm.prompt``/``llm.response``).
+
+    A nested chain step's input is the previous step's output, and model prompts and
+    responses are recorded by the LLM events already, so recording every step mostly
+    repeats text (and costs an encode and a scrub per step). The top-level run's input
+    is the request and its output the final answer: what an auditor asks for first.
+    """
+
+    NONE = "none"
+    TOP_LEVEL = "top_level"
+    ALL = "all"
+
 
 # Trace ids of finished top-level runs, for trace_id() after the run: enough for a
 # server's recent requests, bounded so a long-lived handler does not grow.
@@ -113,8 +130,8 @@ class AuditCallbackHandler(BaseCallbackHandler):
         session_id: User session when the run's metadata names none.
         metadata_keys: Actor field (``tenant_id``, ``user_id``, ``session_id``) to the
             run-metadata key holding it; fields left out are not read from metadata.
-        record_chain_io: Record chain inputs and outputs (under the content policy);
-            False leaves them out, e.g. where chains pass large documents around.
+        chain_io: Which chain runs record their input and output (under the content
+            policy): the top-level run only (default), every chain run, or none.
 
     Raises:
         ConfigError: ``metadata_keys`` names a field other than the three actor ids.
@@ -131,7 +148,7 @@ class AuditCallbackHandler(BaseCallbackHandler):
         user_id: str | None = None,
         session_id: str | None = None,
         metadata_keys: Mapping[str, str] = DEFAULT_METADATA_KEYS,
-        record_chain_io: bool = True,
+        chain_io: ChainIO = ChainIO.TOP_LEVEL,
     ) -> None:
         super().__init__()
         self._client = client
@@ -144,7 +161,7 @@ class AuditCallbackHandler(BaseCallbackHandler):
                 f"found {', '.join(sorted(unknown))}",
             )
         self._metadata_keys = dict(metadata_keys)
-        self._record_chain_io = record_chain_io
+        self._chain_io = ChainIO(chain_io)
         self._runs: dict[UUID, _Run] = {}
         self._finished: OrderedDict[UUID, str] = OrderedDict()
         self._lock = threading.Lock()
@@ -276,12 +293,20 @@ class AuditCallbackHandler(BaseCallbackHandler):
         run = self._start(
             "chain", _name(serialized, kwargs, "chain"), run_id, parent_run_id, kwargs
         )
-        if self._record_chain_io:
+        if self._records_io(run):
             run.extra["prompt"] = render(lc.plain(inputs))
+
+    def _records_io(self, run: _Run | None) -> bool:
+        chain_io = self._chain_io
+        return run is not None and (
+            chain_io is ChainIO.ALL or (chain_io is ChainIO.TOP_LEVEL and run.top_level)
+        )
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Emit the chain's CHAIN event with its output (and input, when streamed)."""
-        if not self._record_chain_io:
+        with self._lock:
+            run = self._runs.get(run_id)
+        if not self._records_io(run):
             self._emit(run_id, None)
             return
         outcome = {"response": render(lc.plain(outputs))}

@@ -29,7 +29,7 @@ from auditstream.producer import (
     current_trace,
     current_traceparent,
 )
-from auditstream.producer.langchain import AuditCallbackHandler, audit_tool
+from auditstream.producer.langchain import AuditCallbackHandler, ChainIO, audit_tool
 from support.fake_producer import FakeProducer
 
 HASH_KEY = b"k" * 32
@@ -277,6 +277,27 @@ class TestContent:
         assert json.loads(event["llm"]["prompt"]) == {"q": "hi"}
         assert json.loads(event["llm"]["response"]) == {"answer": "HI"}
 
+    @pytest.mark.parametrize(
+        ("chain_io", "recorded"),
+        [
+            (ChainIO.TOP_LEVEL, {"outer"}),
+            (ChainIO.ALL, {"outer", "inner"}),
+            (ChainIO.NONE, set()),
+        ],
+    )
+    def test_chain_io_decides_which_chain_runs_record_their_input_and_output(
+        self, client: AuditClient, producer: FakeProducer, chain_io: ChainIO, recorded: set[str]
+    ) -> None:
+        """By default only the top-level chain carries input and final answer."""
+        handler = AuditCallbackHandler(client, chain_io=chain_io)
+        inner = RunnableLambda(lambda x: x + "!", name="inner")
+        outer = RunnableLambda(inner.invoke, name="outer")
+        outer.invoke("hi", config={"callbacks": [handler]})
+        with_io = {e["action"]: e["llm"] for e in producer.events() if e["llm"] is not None}
+        assert set(with_io) == recorded
+        if "outer" in recorded:
+            assert (with_io["outer"]["prompt"], with_io["outer"]["response"]) == ("hi", "hi!")
+
     def test_hash_only_sends_hashes_of_chain_input_and_output(
         self, producer: FakeProducer, tmp_path: Path
     ) -> None:
@@ -360,7 +381,7 @@ class TestPromptTemplates:
         self, client: AuditClient, producer: FakeProducer
     ) -> None:
         """A chain step fed a ChatPromptValue records the messages, not a repr."""
-        handler = AuditCallbackHandler(client)
+        handler = AuditCallbackHandler(client, chain_io=ChainIO.ALL)
         prompt = ChatPromptTemplate.from_messages([("human", "{q}")])
         chain = prompt | RunnableLambda(lambda v: "ok", name="consume")
         chain.invoke({"q": "hello"}, config={"callbacks": [handler]})
