@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from opentelemetry import trace as otel_trace
-from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState
 from prometheus_client import REGISTRY
 
 from auditstream.producer import (
@@ -20,6 +20,8 @@ from auditstream.producer import (
     EventType,
     FsyncPolicy,
     ShedPolicy,
+    current_traceparent,
+    current_tracestate,
 )
 from support.fake_producer import FakeProducer
 from support.wait import wait_until
@@ -120,6 +122,20 @@ class TestOpenTelemetry:
         assert span.trace_id == f"{OTEL_TRACE:032x}"
         assert span_event["trace"]["parent_span_id"] == f"{OTEL_SPAN:016x}"
         assert inner_event["trace"]["parent_span_id"] == span.span_id
+
+    @pytest.mark.parametrize("flags", [0, 1])
+    def test_the_otel_spans_sampled_flag_and_tracestate_are_handed_on(
+        self, make_client: Callable[..., tuple[AuditClient, FakeProducer]], flags: int
+    ) -> None:
+        """Inside a client span under an OTel span, outgoing headers keep flags and state."""
+        client, _ = make_client()
+        state = TraceState([("vendor", "abc")])
+        context = SpanContext(
+            OTEL_TRACE, OTEL_SPAN, is_remote=True, trace_flags=TraceFlags(flags), trace_state=state
+        )
+        with otel_trace.use_span(NonRecordingSpan(context)), client.span("inner") as span:
+            assert current_traceparent() == f"00-{OTEL_TRACE:032x}-{span.span_id}-0{flags}"
+            assert current_tracestate() == "vendor=abc"
 
     def test_without_a_valid_otel_span_a_new_trace_starts(
         self, make_client: Callable[..., tuple[AuditClient, FakeProducer]]

@@ -16,6 +16,7 @@ from uuid import uuid4
 import pytest
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import tool
@@ -179,6 +180,42 @@ class TestJoiningTheRunsTrace:
             run = chains[inner["trace"]["trace_id"]]
             assert inner["trace"]["parent_event_id"] == run["event_id"]
             assert run["llm"]["prompt"] == inner["action"].removeprefix("inside.")
+
+    def test_batch_on_threads_keeps_each_runs_nested_calls_in_its_own_trace(
+        self, client: AuditClient, producer: FakeProducer
+    ) -> None:
+        """batch(max_concurrency=3) runs on a thread pool; no run sees another's span."""
+        handler = AuditCallbackHandler(client)
+
+        def step(x: str) -> str:
+            client.emit(EventType.OTHER, f"inside.{x}")
+            return x
+
+        chain = RunnableLambda(step, name="step")
+        chain.batch(list("abcdef"), config={"callbacks": [handler], "max_concurrency": 3})
+        events = producer.events()
+        runs = {e["trace"]["trace_id"]: e for e in events if e["action"] == "step"}
+        assert len(runs) == 6
+        for inner in (e for e in events if e["action"].startswith("inside.")):
+            run = runs[inner["trace"]["trace_id"]]
+            assert inner["trace"]["parent_event_id"] == run["event_id"]
+            assert run["llm"]["prompt"] == inner["action"].removeprefix("inside.")
+        assert current_trace() is None
+
+    def test_a_stream_sets_the_runs_span_only_while_it_runs(
+        self, client: AuditClient, producer: FakeProducer
+    ) -> None:
+        """Consumed fully or left early, a streamed run leaves no current span behind."""
+        handler = AuditCallbackHandler(client)
+        model = GenericFakeChatModel(messages=iter([AIMessage(content="a b c d")] * 2))
+        chain = model | StrOutputParser()
+        assert len(list(chain.stream("hi", config={"callbacks": [handler]}))) > 1
+        assert current_trace() is None
+        for _ in chain.stream("hi", config={"callbacks": [handler]}):
+            break
+        assert current_trace() is None
+        roots = [e for e in producer.events() if e["trace"]["parent_span_id"] is None]
+        assert len(roots) == 2
 
     def test_a_run_inside_a_span_keeps_the_callers_sampled_flag(
         self, client: AuditClient, producer: FakeProducer
