@@ -93,12 +93,10 @@ def profile_sections(
     """
     found: dict[str, dict[str, str]] = {}
     for name, value in profile_environment(environ).items():
-        match = _SETTING.fullmatch(name)
-        if match is None:  # profile_environment returns settings variables only
-            continue
-        section, field = match.group(1).lower(), match.group(2).lower()
-        if section in sections:
-            found.setdefault(section, {})[field] = value
+        # Settings variables only: AUDITSTREAM_<SECTION>__<FIELD>, split at the first "__".
+        section, _, field = name.removeprefix("AUDITSTREAM_").partition("__")
+        if section.lower() in sections:
+            found.setdefault(section.lower(), {})[field.lower()] = value
     return (profile_path(environ) if found else None), found
 
 
