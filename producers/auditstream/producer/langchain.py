@@ -180,21 +180,23 @@ class AuditCallbackHandler(BaseCallbackHandler):
             The W3C trace id, or None for a run this handler has not seen (or forgot:
             it keeps the last :data:`FINISHED_TRACES_KEPT` top-level runs).
         """
+        run = self._runs.get(run_id)
+        if run is not None:
+            return run.context.trace_id
         with self._lock:
-            run = self._runs.get(run_id)
-            return run.context.trace_id if run is not None else self._finished.get(run_id)
+            return self._finished.get(run_id)
 
     # -- run bookkeeping ----------------------------------------------------------------
 
     def _actor(
         self, parent: _Run | None, metadata: Mapping[str, Any] | None
     ) -> dict[str, str | None]:
-        actor = dict(parent.actor) if parent is not None else dict(self._defaults)
+        actor = parent.actor if parent is not None else self._defaults
         if metadata:
             for name, key in self._metadata_keys.items():
                 value = metadata.get(key)
-                if value is not None:
-                    actor[name] = str(value)
+                if value is not None and value != actor[name]:
+                    actor = {**actor, name: str(value)}  # copy on write: runs share it
         return actor
 
     def _start(
@@ -205,15 +207,15 @@ class AuditCallbackHandler(BaseCallbackHandler):
         parent_run_id: UUID | None,
         kwargs: Mapping[str, Any],
     ) -> _Run:
-        with self._lock:
-            parent = self._runs.get(parent_run_id) if parent_run_id is not None else None
+        # One dict operation at a time on _runs needs no lock (each is atomic under the
+        # GIL), and each run id is written by its own start and popped by its own end.
+        parent = self._runs.get(parent_run_id) if parent_run_id is not None else None
         outer = parent.context if parent is not None else current_trace()
         if outer is None:
             outer = TraceContext(ids.trace_id())
         actor = self._actor(parent, kwargs.get("metadata"))
         ids_of_actor = (actor["tenant_id"], actor["user_id"], actor["session_id"])
         context = outer.child(ids.span_id(), ids.event_id(), ids_of_actor)
-        tags = kwargs.get("tags")
         run = _Run(
             kind,
             name,
@@ -227,16 +229,16 @@ class AuditCallbackHandler(BaseCallbackHandler):
             time.perf_counter_ns(),
             attributes={"langchain.run_type": kind, "langchain.name": name},
         )
+        tags = kwargs.get("tags") if parent is None else None  # children inherit them
         if tags:
             run.attributes["langchain.tags"] = ",".join(str(t) for t in tags)
-        with self._lock:
-            self._runs[run_id] = run
+        self._runs[run_id] = run
         return run
 
     def _finish(self, run_id: UUID) -> _Run | None:
-        with self._lock:
-            run = self._runs.pop(run_id, None)
-            if run is not None and run.top_level:
+        run = self._runs.pop(run_id, None)
+        if run is not None and run.top_level:
+            with self._lock:
                 self._finished[run_id] = run.context.trace_id
                 if len(self._finished) > FINISHED_TRACES_KEPT:
                     self._finished.popitem(last=False)
@@ -304,8 +306,7 @@ class AuditCallbackHandler(BaseCallbackHandler):
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Emit the chain's CHAIN event with its output (and input, when streamed)."""
-        with self._lock:
-            run = self._runs.get(run_id)
+        run = self._runs.get(run_id)
         if not self._records_io(run):
             self._emit(run_id, None)
             return
@@ -359,8 +360,7 @@ class AuditCallbackHandler(BaseCallbackHandler):
 
     def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Note when the first streamed token arrived (time to first token)."""
-        with self._lock:
-            run = self._runs.get(run_id)
+        run = self._runs.get(run_id)
         if run is not None and run.first_token_ns is None:
             run.first_token_ns = time.perf_counter_ns()
 
@@ -368,8 +368,7 @@ class AuditCallbackHandler(BaseCallbackHandler):
         """Emit the LLM_REQUEST event: response and tool calls, usage, finish reason."""
         first = lc.first_generation(response)
         tokens_in, tokens_out = lc.usage(response, first)
-        with self._lock:
-            run = self._runs.get(run_id)
+        run = self._runs.get(run_id)
         if run is not None:
             reported = lc.response_model(response, first)
             if reported and run.extra.get("model") == run.name:  # only the class name known
