@@ -9,6 +9,7 @@ caller) can catch the whole family with one ``except``::
         ├── DecodeError            bytes that are not a valid AuditEvent
         │   └── UnknownSchemaError a well-formed frame naming a schema we do not ship
         └── InvalidEventError      decodes, but breaks a rule the schema cannot express
+    └── WorkerIdentityError        no group.instance.id slot could be claimed (identity.py)
 
 Messages never contain payload text: only sizes, offsets, field names and fingerprints.
 """
@@ -86,3 +87,16 @@ class InvalidEventError(CodecError):
         self.field = field
         self.reason = reason
         super().__init__(f"invalid AuditEvent field {field!r}: {reason}")
+
+
+class WorkerIdentityError(AuditstreamError):
+    """No ``group.instance.id`` slot could be claimed for a worker.
+
+    Args:
+        reason: What went wrong (all slots taken, or the lock folder unusable), naming
+            the folder.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"cannot claim a worker identity: {reason}")

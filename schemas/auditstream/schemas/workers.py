@@ -3,7 +3,9 @@
 ``audit process`` and ``audit sink`` scale by processes (one per core) in one consumer
 group. The parent only supervises: each child is the same command with one worker, and
 gets its own metrics port (the configured one plus its index), since two processes
-cannot serve on one port. SIGTERM or SIGINT to the parent is passed to every child, so
+cannot serve on one port, and a configured ``group.instance.id``
+(``AUDITSTREAM_*__INSTANCE_ID``) gets the index as a suffix, since two live members with
+one id fence each other. SIGTERM or SIGINT to the parent is passed to every child, so
 ``systemctl stop`` or Ctrl-C stops the group cleanly instead of orphaning the workers.
 """
 
@@ -21,6 +23,8 @@ from auditstream.schemas.profile import profile_environment
 
 log = structlog.get_logger(__name__)
 
+_INSTANCE_ID_SUFFIX = "__INSTANCE_ID"
+
 
 def worker_environments(
     count: int,
@@ -33,7 +37,9 @@ def worker_environments(
 
     When the parent's settings came from the settings profile, its variables are
     written into each child's environment, since a child given any settings variable
-    (its metrics port, an option) no longer reads the profile.
+    (its metrics port, an option) no longer reads the profile. A configured instance id
+    (any ``AUDITSTREAM_<STAGE>__INSTANCE_ID``) becomes ``<id>-<i>`` in child ``i``: still
+    stable across restarts, and unique in the group.
 
     Args:
         count: Number of workers.
@@ -44,9 +50,18 @@ def worker_environments(
             when None).
     """
     base = profile_environment(os.environ) | dict(os.environ if environ is None else environ)
-    if metrics_port is None:
-        return [dict(base) for _ in range(count)]
-    return [base | {metrics_port_variable: str(metrics_port + i)} for i in range(count)]
+    ids = {
+        name: value
+        for name, value in base.items()
+        if name.startswith("AUDITSTREAM_") and name.endswith(_INSTANCE_ID_SUFFIX) and value
+    }
+    environments = []
+    for i in range(count):
+        env = base | {name: f"{value}-{i}" for name, value in ids.items()}
+        if metrics_port is not None:
+            env[metrics_port_variable] = str(metrics_port + i)
+        environments.append(env)
+    return environments
 
 
 def run_worker_processes(argv: Sequence[str], environments: Sequence[dict[str, str]]) -> int:

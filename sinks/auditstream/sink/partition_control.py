@@ -4,6 +4,14 @@
 that decides where each partition reads from and when it may read: after an assignment
 or a lost fence, from the chain head in the bucket; during a storage outage, not at all
 (the partition is paused, its batch kept, nothing committed), until a retry succeeds.
+
+Rebalances are incremental: the sink's consumer uses ``cooperative-sticky``, so
+``on_assign`` names only the partitions added, ``on_revoke`` and ``on_lost`` only those
+taken away, and every other partition keeps its batch, pause and position through the
+rebalance (it is neither flushed nor re-read). Each callback therefore changes the state
+of the partitions it names and nothing else, and hands them to ``incremental_assign`` /
+``incremental_unassign``. The strategy is the sink's own (an override of it is refused in
+:func:`~auditstream.sink.settings.consumer_config`), so no eager path exists.
 """
 
 from __future__ import annotations
@@ -151,7 +159,11 @@ class PartitionControl:
     # -- rebalances (called by librdkafka inside consume()) --------------------------
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        """Start every assigned partition right after its chain head in the bucket."""
+        """Start every newly assigned partition right after its chain head in the bucket.
+
+        Partitions the worker keeps through a cooperative rebalance are not named here
+        and are left as they are.
+        """
         waiting = []
         for tp in partitions:
             pid = PartitionId(tp.topic, tp.partition)
@@ -170,18 +182,21 @@ class PartitionControl:
             if head is not None:
                 _check_topic_reaches(consumer, pid, head)
                 self._metrics.chain_head.labels(partition=str(pid.partition)).set(head.seq)
-        consumer.assign(partitions)
+        consumer.incremental_assign(partitions)
         for pid in waiting:
             self._pause_partition(pid)
-        log.info(
-            "partitions_assigned",
-            partitions=names(partitions),
-            positions={str(tp.partition): tp.offset for tp in partitions},
-            waiting_for_archive=[p.partition for p in waiting],
-        )
+        if partitions:  # a cooperative rebalance that adds nothing here calls with none
+            log.info(
+                "partitions_assigned",
+                partitions=names(partitions),
+                positions={str(tp.partition): tp.offset for tp in partitions},
+                waiting_for_archive=[p.partition for p in waiting],
+            )
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        log.info("partitions_revoked", partitions=names(partitions))
+        """Flush and commit each revoked partition, then let it go; others keep going."""
+        if partitions:
+            log.info("partitions_revoked", partitions=names(partitions))
         for tp in partitions:
             pid = PartitionId(tp.topic, tp.partition)
             if self._state.failed:
@@ -193,15 +208,16 @@ class PartitionControl:
             self._state.positions.pop(pid, None)
             if self._archive is not None:
                 self._archive.chains.forget(tp.partition)
-        consumer.unassign()
+        consumer.incremental_unassign(partitions)
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Drop the batches of partitions lost to the group (their new owner re-reads them)."""
         log.warning("partitions_lost", partitions=names(partitions))
         for tp in partitions:
             self._drop(PartitionId(tp.topic, tp.partition), why="partition lost")
             if self._archive is not None:
                 self._archive.chains.forget(tp.partition)
-        consumer.unassign()
+        consumer.incremental_unassign(partitions)
 
 
 def _check_topic_reaches(consumer: Consumer, pid: PartitionId, head: ChainHead) -> None:

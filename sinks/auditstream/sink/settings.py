@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings
 
 from auditstream.schemas.dead_letters import DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADROOM_BYTES
+from auditstream.schemas.identity import INSTANCE_ID_PATTERN
 from auditstream.schemas.settings import (
     KafkaSettings,
     S3Settings,
@@ -82,6 +83,14 @@ class SinkSection(BaseModel):
         test_crash_on_flush: TEST ONLY: which flush (1 = the first) ``test_crash_at`` hits.
         metrics_port: Serve Prometheus metrics on ``127.0.0.1:<port>``; None for none.
         log_level: Minimum log level.
+        static_membership: Join the group as a static member (``group.instance.id``), so
+            a worker that restarts within the session timeout gets its partitions back
+            without a rebalance. A worker stopped for good keeps its partitions until
+            the session timeout ends, as a killed one does.
+        instance_id: This worker's ``group.instance.id``, unique in the group and the
+            same after a restart (in Kubernetes: the StatefulSet pod's name). None:
+            ``<hostname>-<slot>``, the lowest slot free on this host (see
+            :mod:`auditstream.schemas.identity`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -105,6 +114,8 @@ class SinkSection(BaseModel):
     test_crash_on_flush: int = Field(default=1, gt=0)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     log_level: LogLevel = "INFO"
+    static_membership: bool = True
+    instance_id: str | None = Field(default=None, pattern=INSTANCE_ID_PATTERN)
 
     @property
     def retention_period_days(self) -> int:
@@ -165,11 +176,12 @@ def load_sink_settings(**overrides: Any) -> SinkSettings:
 
 
 # librdkafka settings the delivery rule depends on; an override may not change them.
-# The rebalance callbacks assign whole assignments (eager protocol), so the assignment
-# strategy is fixed too.
+# The rebalance callbacks are written for incremental (cooperative) rebalances, and a
+# duplicate group.instance.id fences a live worker out, so both are the sink's too.
 _OWNED_KEYS = frozenset(
     {
         "group.id",
+        "group.instance.id",
         "isolation.level",
         "enable.auto.commit",
         "enable.auto.offset.store",
@@ -177,15 +189,21 @@ _OWNED_KEYS = frozenset(
     }
 )
 
+# Cooperative rebalancing: a worker joining or leaving moves only the partitions that
+# change owner; every other worker keeps archiving through the rebalance.
+ASSIGNMENT_STRATEGY = "cooperative-sticky"
+
 
 _LIBRDKAFKA_LOG = logging.getLogger("auditstream.sink.librdkafka")
 
 
-def consumer_config(settings: SinkSettings) -> dict[str, Any]:
+def consumer_config(settings: SinkSettings, *, instance_id: str | None = None) -> dict[str, Any]:
     """Return the librdkafka configuration of the sink's consumer.
 
     Args:
         settings: The sink's settings.
+        instance_id: The worker's ``group.instance.id`` (static membership); None joins
+            as a dynamic member.
 
     Raises:
         SinkConfigError: ``AUDITSTREAM_KAFKA__LIBRDKAFKA_OVERRIDES`` sets a key the
@@ -207,6 +225,8 @@ def consumer_config(settings: SinkSettings) -> dict[str, Any]:
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
         "auto.offset.reset": "earliest",
+        "partition.assignment.strategy": ASSIGNMENT_STRATEGY,
+        **({"group.instance.id": instance_id} if instance_id is not None else {}),
         # librdkafka's own lines (broker down, group coordinator moves) as JSON log lines
         # among ours, not raw text on stderr; they are served by consume().
         "logger": _LIBRDKAFKA_LOG,

@@ -34,6 +34,7 @@ from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPa
 
 from auditstream.archive.errors import ArchiveUnavailableError
 from auditstream.archive.storage import make_s3_client
+from auditstream.schemas.identity import claim_worker_identity
 from auditstream.sink.assembly import ArchiveParts, open_archive
 from auditstream.sink.batcher import Batcher, FlushPolicy, FlushReason, PartitionId
 from auditstream.sink.dead_letters import DeadLetterSender
@@ -147,14 +148,20 @@ class SinkWorker(PartitionControl):
                 (checked before joining; a store that does not answer is waited for).
             SigningKeyError: No usable signing key (checked before joining).
             SinkConfigError: Kafka overrides clash with the sink's own settings.
+            WorkerIdentityError: No group.instance.id slot could be claimed on this host.
             ManifestChainError: A chain head does not verify or does not link.
             ArchiveEncodeError, ArchiveWriteError: A batch cannot be stored.
             ConsumerError: Kafka reported a fatal error.
         """
         sink, s3 = self._settings.sink, self._settings.s3
-        config = consumer_config(self._settings)
+        # Static membership: the same group.instance.id after a restart (see settings).
+        identity = claim_worker_identity(
+            sink.group_id, configured=sink.instance_id, static=sink.static_membership
+        )
+        config = consumer_config(self._settings, instance_id=identity.instance_id)
         self._archive = self._open_archive()
         if self._archive is None:
+            identity.release()
             return self.stats  # stopped while the store was away: nothing read, nothing owed
         self._consumer = self._consumer_factory(config)
         topic = self._settings.topics.redacted
@@ -165,6 +172,7 @@ class SinkWorker(PartitionControl):
             "sink_started",
             topic=topic,
             group_id=sink.group_id,
+            instance_id=identity.instance_id,
             bucket=s3.bucket,
             key_id=self._parts.chains.signer.key_id,
         )
@@ -179,9 +187,11 @@ class SinkWorker(PartitionControl):
             self._state.failed = True
             raise
         finally:
-            # close() leaves the group; with _state.failed set, the revoke it triggers
-            # flushes nothing more.
+            # close() revokes every partition (a static member stays in the group until
+            # its session times out, so a restart gets them back); with _state.failed
+            # set, that revoke flushes nothing more.
             self._consumer.close()
+            identity.release()
             log.info("sink_stopped", **stats_fields(self.stats))
         return self.stats
 

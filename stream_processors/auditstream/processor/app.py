@@ -107,6 +107,7 @@ def build_app(
     datadir: str,
     partitions: int,
     analysis: Executor | None = None,
+    instance_id: str | None = None,
 ) -> faust.App:
     """Create the Faust app with its agent and trace table.
 
@@ -117,6 +118,8 @@ def build_app(
         datadir: This worker's private directory for Faust's local files.
         partitions: The raw topic's partition count (the trace table's).
         analysis: Where redaction runs (a child process); None runs it in ``executor``.
+        instance_id: The worker's ``group.instance.id`` (static membership); None joins
+            as a dynamic member.
 
     Returns:
         The app, ready for a ``faust.Worker``.
@@ -135,6 +138,9 @@ def build_app(
         broker_commit_interval=section.commit_interval_s,
         broker_session_timeout=section.session_timeout_s,
         broker_heartbeat_interval=section.heartbeat_interval_s,
+        # Static membership (aiokafka sends it in JoinGroup): a restart within the
+        # session timeout gets the same partitions back without a rebalance.
+        consumer_group_instance_id=instance_id,
         producer_max_request_size=section.max_message_bytes,
         consumer_max_fetch_size=section.max_message_bytes,
         web_enabled=section.web_port is not None,

@@ -74,6 +74,7 @@ def _run_worker(settings: ProcessorSettings, level: str) -> None:
     from auditstream.processor.app import build_app  # noqa: PLC0415
     from auditstream.processor.loader import load_pipeline  # noqa: PLC0415
     from auditstream.processor.topology import prepare_topics  # noqa: PLC0415
+    from auditstream.schemas.identity import claim_worker_identity  # noqa: PLC0415
 
     partitions = prepare_topics(settings)
     pipeline = load_pipeline(settings)
@@ -86,6 +87,13 @@ def _run_worker(settings: ProcessorSettings, level: str) -> None:
         analysis = None
         if settings.processor.analysis_process:
             analysis = stack.enter_context(analysis_process(settings, level))
+        section = settings.processor
+        # After the analysis child started (spawned, but no child should hold the slot).
+        identity = stack.enter_context(
+            claim_worker_identity(
+                section.app_id, configured=section.instance_id, static=section.static_membership
+            )
+        )
         faust_app = build_app(
             settings,
             pipeline,
@@ -93,6 +101,7 @@ def _run_worker(settings: ProcessorSettings, level: str) -> None:
             datadir=datadir,
             partitions=partitions,
             analysis=analysis,
+            instance_id=identity.instance_id,
         )
         # Our JSON logging stays in charge: mode would replace it with coloured text,
         # and at WARNING and above Faust adds a terminal spinner whose handler lowers

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings
 
 from auditstream.processor.errors import KeyMaterialError, ProcessorConfigError
 from auditstream.schemas.dead_letters import DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADROOM_BYTES
+from auditstream.schemas.identity import INSTANCE_ID_PATTERN
 from auditstream.schemas.settings import (
     KafkaSettings,
     TopicSettings,
@@ -67,6 +68,14 @@ class ProcessorSection(BaseModel):
         web_port: Faust's web server port (None disables it).
         metrics_port: Prometheus port (None disables it).
         log_level: Worker log level.
+        static_membership: Join the group as a static member (``group.instance.id``), so
+            a worker that restarts within the session timeout gets its partitions back
+            without a rebalance. A worker stopped for good keeps its partitions until
+            the session timeout ends, as a killed one does.
+        instance_id: This worker's ``group.instance.id``, unique in the group and the
+            same after a restart (in Kubernetes: the StatefulSet pod's name). None:
+            ``<hostname>-<slot>``, the lowest slot free on this host (see
+            :mod:`auditstream.schemas.identity`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -97,6 +106,8 @@ class ProcessorSection(BaseModel):
     web_port: int | None = None
     metrics_port: int | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    static_membership: bool = True
+    instance_id: str | None = Field(default=None, pattern=INSTANCE_ID_PATTERN)
 
     @model_validator(mode="after")
     def _check_bounds(self) -> ProcessorSection:

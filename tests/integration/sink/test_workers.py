@@ -49,17 +49,21 @@ def _archived(port: int) -> float | None:
     return None
 
 
-def _shares(log_text: str) -> dict[str, list[str]]:
-    """Each worker's newest assignment, by worker id (a revoke empties it)."""
-    shares: dict[str, list[str]] = {}
+def _shares(log_text: str) -> dict[str, set[str]]:
+    """Each worker's partitions now, by worker id.
+
+    Rebalances are cooperative: an assignment names the partitions added, a revoke the
+    partitions taken away.
+    """
+    shares: dict[str, set[str]] = {}
     for line in log_text.splitlines():
         if not line.startswith("{"):
             continue
         entry = json.loads(line)
         if entry["event"] == "partitions_assigned":
-            shares[entry["worker_id"]] = entry["partitions"]
-        elif entry["event"] == "partitions_revoked":
-            shares[entry["worker_id"]] = []
+            shares.setdefault(entry["worker_id"], set()).update(entry["partitions"])
+        elif entry["event"] in ("partitions_revoked", "partitions_lost"):
+            shares.setdefault(entry["worker_id"], set()).difference_update(entry["partitions"])
     return shares
 
 

@@ -39,6 +39,22 @@ class TestStreamingSettings:
         monkeypatch.setenv("AUDITSTREAM_PROCESSOR__HEARTBEAT_INTERVAL_S", "1")
         assert ProcessorSettings().processor.session_timeout_s == 9
 
+    def test_static_membership_is_on_by_default_and_an_instance_id_can_be_set(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """AUDITSTREAM_PROCESSOR__INSTANCE_ID names the worker (a StatefulSet's pod name)."""
+        from auditstream.processor.settings import ProcessorSettings
+
+        assert ProcessorSection().static_membership is True
+        monkeypatch.setenv("AUDITSTREAM_PROCESSOR__INSTANCE_ID", "auditstream-processor-0")
+        assert ProcessorSettings().processor.instance_id == "auditstream-processor-0"
+
+    @pytest.mark.parametrize("value", ["", "pod name", "x" * 250])
+    def test_an_instance_id_kafka_would_refuse_is_rejected(self, value: str) -> None:
+        """Kafka takes 1-249 characters of letters, digits, '.', '_' and '-'."""
+        with pytest.raises(ValidationError, match="instance_id"):
+            ProcessorSection(instance_id=value)
+
 
 class TestLoadProcessorSettings:
     def test_a_misspelt_variable_fails_at_start_naming_it(

@@ -55,6 +55,18 @@ class TestWorkerEnvironments:
             ("9102", "1"),
         ]
 
+    def test_a_configured_instance_id_gets_each_workers_index(self):
+        """Two live members with one group.instance.id would fence each other."""
+        environ = {"AUDITSTREAM_SINK__INSTANCE_ID": "auditstream-sink-0", "OTHER": "x"}
+        envs = worker_environments(
+            2, metrics_port_variable=PORT, metrics_port=None, environ=environ
+        )
+        assert [e["AUDITSTREAM_SINK__INSTANCE_ID"] for e in envs] == [
+            "auditstream-sink-0-0",
+            "auditstream-sink-0-1",
+        ]
+        assert all(e["OTHER"] == "x" for e in envs)
+
     def test_without_a_metrics_port_the_workers_serve_none(self):
         envs = worker_environments(2, metrics_port_variable=PORT, metrics_port=None, environ={})
         assert envs == [{}, {}]

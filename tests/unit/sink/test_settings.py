@@ -103,6 +103,32 @@ class TestConsumerConfig:
         assert config["enable.auto.commit"] is False
         assert config["auto.offset.reset"] == "earliest"
 
+    def test_rebalances_are_cooperative(self):
+        """Only partitions that change owner stop during a rebalance (cooperative-sticky)."""
+        config = consumer_config(load_sink_settings())
+        assert config["partition.assignment.strategy"] == "cooperative-sticky"
+
+    def test_a_worker_with_an_identity_joins_as_a_static_member(self):
+        """The instance id becomes group.instance.id; without one the member is dynamic."""
+        settings = load_sink_settings()
+        assert consumer_config(settings, instance_id="sink-0")["group.instance.id"] == "sink-0"
+        assert "group.instance.id" not in consumer_config(settings)
+
+    def test_static_membership_is_on_by_default_and_an_instance_id_can_be_set(self, monkeypatch):
+        """AUDITSTREAM_SINK__INSTANCE_ID names the worker (a StatefulSet's pod name)."""
+        assert load_sink_settings().sink.static_membership is True
+        monkeypatch.setenv("AUDITSTREAM_SINK__INSTANCE_ID", "auditstream-sink-2")
+        assert load_sink_settings().sink.instance_id == "auditstream-sink-2"
+
+    @pytest.mark.parametrize("value", ["", "pod name", "a/b", "x" * 250])
+    def test_an_instance_id_kafka_would_refuse_is_rejected_naming_the_variable(
+        self, monkeypatch, value
+    ):
+        """Kafka takes 1-249 characters of letters, digits, '.', '_' and '-'."""
+        monkeypatch.setenv("AUDITSTREAM_SINK__INSTANCE_ID", value)
+        with pytest.raises(SinkConfigError, match="INSTANCE_ID"):
+            load_sink_settings()
+
     def test_librdkafka_logs_through_our_loggers(self):
         """Its lines become JSON log lines like ours, for the consumer and the DLQ producer."""
         settings = load_sink_settings()
@@ -118,7 +144,13 @@ class TestConsumerConfig:
 
     @pytest.mark.parametrize(
         "key",
-        ["isolation.level", "enable.auto.commit", "group.id", "partition.assignment.strategy"],
+        [
+            "isolation.level",
+            "enable.auto.commit",
+            "group.id",
+            "group.instance.id",
+            "partition.assignment.strategy",
+        ],
     )
     def test_overrides_may_not_change_what_delivery_depends_on(self, key):
         """A librdkafka override of an owned key is refused at start."""

@@ -199,10 +199,12 @@ class ScriptedConsumer:
     def get_watermark_offsets(self, tp, timeout):
         return (0, self.high_watermark)
 
-    def assign(self, partitions):
+    # The group is cooperative-sticky: no eager assign()/unassign() here, so a call to
+    # either fails the test.
+    def incremental_assign(self, partitions):
         self.log.extend(("assign", tp.partition, tp.offset) for tp in partitions)
 
-    def unassign(self):
+    def incremental_unassign(self, partitions):
         pass
 
     def consume(self, num_messages, timeout):
@@ -253,14 +255,14 @@ def kill():
     raise KilledError
 
 
-def run(script, *, store=None, log=None, **sink):
+def run(script, *, store=None, log=None, consumer_class=ScriptedConsumer, **sink):
     log = [] if log is None else log
     clock, stop = Clock(), threading.Event()
     store = store or Store(log)
     settings = load_sink_settings(
         sink={"max_records": 100, "max_age_s": 5.0, "signing_key": GROUP_KEY, **sink}
     )
-    consumer = ScriptedConsumer(script, log=log, clock=clock, stop=stop)
+    consumer = consumer_class(script, log=log, clock=clock, stop=stop)
     producer = RecordingProducer(log)
     worker = SinkWorker(
         settings,
@@ -573,3 +575,115 @@ class TestStartDuringOutage:
         assert stats.records == 0
         assert len(stop.waits) == 1
         assert stop.is_set()
+
+
+class CooperativeConsumer(ScriptedConsumer):
+    """A consumer of a cooperative-sticky group that also tracks what it owns.
+
+    Rebalances are driven by the script; close revokes what it still owns, as librdkafka
+    does under the cooperative protocol.
+    """
+
+    def __init__(self, script, *, log, clock, stop):
+        super().__init__(script, log=log, clock=clock, stop=stop)
+        self.owned = set()
+
+    def incremental_assign(self, partitions):
+        self.owned |= {tp.partition for tp in partitions}
+        self.log.extend(("assign", tp.partition, tp.offset) for tp in partitions)
+
+    def incremental_unassign(self, partitions):
+        self.owned -= {tp.partition for tp in partitions}
+        self.log.extend(("unassign", tp.partition) for tp in partitions)
+
+    def rebalance(self, callback, *partitions):
+        """Run a rebalance callback for the named partitions, as consume() would."""
+        self.callbacks[callback](self, [TopicPartition(TOPIC, p) for p in partitions])
+
+    def close(self):
+        self.rebalance("on_revoke", *sorted(self.owned))
+        self.log.append(("close",))
+
+
+def cooperative(script_of, **sink):
+    """Run a worker on a cooperative consumer; ``script_of(consumer)`` builds the script."""
+    worker, store, log = run([], consumer_class=CooperativeConsumer, **sink)
+    consumer = worker._consumer_factory(None)
+    consumer.script = list(script_of(consumer))
+    return worker, store, log
+
+
+def objects_of(store, partition):
+    """``(first, last)`` offsets of each data object of a partition, in key order."""
+    keys = sorted(k for k in store.objects if k.startswith("events/") and f"/p{partition}-" in k)
+    return [tuple(int(n) for n in k.rsplit("/p", 1)[1].split(".")[0].split("-")[1:]) for k in keys]
+
+
+class TestCooperativeRebalance:
+    def test_a_revoke_flushes_only_the_partitions_it_names_and_the_rest_keep_their_batch(
+        self, encode
+    ):
+        """Partition 1 is revoked mid-batch: it is archived and let go; 0 batches on."""
+
+        def script(consumer):
+            yield [encode(0, 0), encode(0, 1), encode(1, 0), encode(1, 1)]
+            yield lambda: (consumer.rebalance("on_revoke", 1), [encode(0, 2), encode(0, 3)])[1]
+
+        worker, store, log = cooperative(script, max_records=4)
+        worker.run()
+        assert [e for e in log if e[0] == "commit"] == [("commit", 1, 2), ("commit", 0, 4)]
+        assert log.index(("unassign", 1)) < log.index(("commit", 0, 4))
+        assert objects_of(store, 0) == [(0, 3)]  # one batch across the rebalance
+        assert objects_of(store, 1) == [(0, 1)]
+
+    def test_an_added_partition_starts_at_its_chain_head_without_touching_the_others(self, encode):
+        """Partition 2 joins at 42 (its head); partition 0's batch spans the rebalance."""
+        log = []
+        store = Store(log)
+        other_worker_chain(store).append(flushed(store, 2, 0, 41))
+
+        def script(consumer):
+            yield [encode(0, 0), encode(0, 1)]
+            yield lambda: (consumer.rebalance("on_assign", 2), [encode(0, 2), encode(2, 42)])[1]
+            yield [encode(0, 3)]
+
+        worker, _, log = run([], store=store, log=log, consumer_class=CooperativeConsumer)
+        consumer = worker._consumer_factory(None)
+        consumer.script = list(script(consumer))
+        worker.run()
+        assert ("assign", 2, 42) in log
+        assert consumer.owned == set()  # close revoked all three
+        assert objects_of(store, 0) == [(0, 3)]
+        assert objects_of(store, 2) == [(0, 41), (42, 42)]  # the rival's, then ours
+        assert [e for e in log if e[0] == "commit"] == [("commit", 0, 4), ("commit", 2, 43)]
+
+    def test_a_lost_partition_drops_only_its_own_batch(self, encode):
+        """Lost partition 0 is not archived here (its new owner re-reads it); 1 is."""
+
+        def script(consumer):
+            yield [encode(0, 0), encode(1, 0)]
+            yield lambda: (consumer.rebalance("on_lost", 0), [encode(1, 1)])[1]
+
+        worker, store, log = cooperative(script)
+        with capture_logs() as logs:
+            worker.run()
+        assert ("unassign", 0) in log
+        assert objects_of(store, 0) == []
+        assert objects_of(store, 1) == [(0, 1)]
+        released = [e for e in logs if e["event"] == "batch_released_uncommitted"]
+        assert [(e["partition"], e["records"]) for e in released] == [(0, 1)]
+
+    def test_an_empty_incremental_assignment_changes_nothing_and_logs_nothing(self, encode):
+        """A rebalance that adds nothing here calls on_assign with no partitions."""
+
+        def script(consumer):
+            yield [encode(0, 0)]
+            yield lambda: (consumer.rebalance("on_assign"), [encode(0, 1)])[1]
+
+        worker, store, _ = cooperative(script)
+        with capture_logs() as logs:
+            worker.run()
+        assert [e["partitions"] for e in logs if e["event"] == "partitions_assigned"] == [
+            [f"{TOPIC}[0]", f"{TOPIC}[1]"]
+        ]
+        assert objects_of(store, 0) == [(0, 1)]
