@@ -50,14 +50,26 @@ def plain(value: Any, depth: int = 0) -> Any:
 
 
 def _message(value: Any, depth: int) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": value.type, "content": plain(value.content, depth + 1)}
-    calls = tool_calls(value)
+    kind = value.type
+    out: dict[str, Any] = {"type": kind, "content": plain(value.content, depth + 1)}
+    calls = _calls_of(kind, value)
     if calls:
         out["tool_calls"] = calls
-    call_id = getattr(value, "tool_call_id", None)
+    call_id = _call_id_of(kind, value)
     if call_id:
         out["tool_call_id"] = call_id
     return out
+
+
+# Only assistant messages carry tool calls and only tool messages a call id; asking other
+# messages goes through pydantic's __getattr__, which raises (slowly) for a missing name.
+def _calls_of(kind: str, message: Any) -> list[dict[str, str]]:
+    return tool_calls(message) if kind in ("ai", "AIMessageChunk") else []
+
+
+def _call_id_of(kind: str, message: Any) -> str | None:
+    call_id = getattr(message, "tool_call_id", None) if kind == "tool" else None
+    return None if call_id is None else str(call_id)
 
 
 def text(value: Any) -> str:
@@ -113,10 +125,10 @@ def prompt_of_messages(batches: Sequence[Sequence[Any]]) -> str:
     for batch in batches:
         for message in batch:
             kind = getattr(message, "type", "message")
-            call_id = getattr(message, "tool_call_id", None)
+            call_id = _call_id_of(kind, message)
             head = f"{kind}[{call_id}]" if call_id else kind
             line = f"{head}: {text(message)}"
-            calls = tool_calls(message)
+            calls = _calls_of(kind, message)
             if calls:
                 line += f" tool_calls={json.dumps(calls, sort_keys=True)}"
             lines.append(line)
