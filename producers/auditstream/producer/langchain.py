@@ -44,11 +44,8 @@ This module imports ``langchain_core``; ``import auditstream.producer`` never im
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -60,24 +57,27 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         "auditstream.producer.langchain needs langchain-core: pip install 'auditstream[langchain]'"
     ) from exc
 
-from auditstream.producer import genai, ids, tracing
+from auditstream.producer import genai
 from auditstream.producer import langchain_outputs as lc
 from auditstream.producer.client import AuditClient
-from auditstream.producer.errors import ConfigError
+from auditstream.producer.langchain_runs import (
+    DEFAULT_METADATA_KEYS,
+    FINISHED_TRACES_KEPT,
+    Run,
+    RunTable,
+)
 from auditstream.producer.tools import audit_tool, render
-from auditstream.producer.tracing import TraceContext, current_trace
 from auditstream.schemas.model import EventStatus, EventType
 
-__all__ = ["DEFAULT_METADATA_KEYS", "AuditCallbackHandler", "ChainIO", "audit_tool"]
+__all__ = [
+    "DEFAULT_METADATA_KEYS",
+    "FINISHED_TRACES_KEPT",
+    "AuditCallbackHandler",
+    "ChainIO",
+    "audit_tool",
+]
 
 _log = logging.getLogger(__name__)
-
-DEFAULT_METADATA_KEYS: Mapping[str, str] = {
-    "tenant_id": "tenant_id",
-    "user_id": "user_id",
-    "session_id": "session_id",
-}
-"""Actor field to the run-metadata key it is read from."""
 
 
 class ChainIO(StrEnum):
@@ -92,32 +92,6 @@ class ChainIO(StrEnum):
     NONE = "none"
     TOP_LEVEL = "top_level"
     ALL = "all"
-
-
-# Trace ids of finished top-level runs, for trace_id() after the run: enough for a
-# server's recent requests, bounded so a long-lived handler does not grow.
-FINISHED_TRACES_KEPT = 4096
-
-
-@dataclass(slots=True)
-class _Run:
-    kind: str
-    name: str
-    context: TraceContext  # the run's own span: what code inside it sees as current
-    parent_span_id: str | None
-    parent_event_id: str | None
-    actor: dict[str, str | None]
-    previous: TraceContext | None  # what was current before the run started
-    top_level: bool
-    timestamp_us: int
-    started_ns: int
-    extra: dict[str, Any] = field(default_factory=dict)
-    attributes: dict[str, str] = field(default_factory=dict)
-    first_token_ns: int | None = None
-
-    @property
-    def latency_ms(self) -> float:
-        return (time.perf_counter_ns() - self.started_ns) / 1e6
 
 
 class AuditCallbackHandler(BaseCallbackHandler):
@@ -152,19 +126,9 @@ class AuditCallbackHandler(BaseCallbackHandler):
     ) -> None:
         super().__init__()
         self._client = client
-        self._defaults = {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}
-        unknown = set(metadata_keys) - set(self._defaults)
-        if unknown:
-            raise ConfigError(
-                "metadata_keys",
-                f"may map only {', '.join(sorted(self._defaults))}; "
-                f"found {', '.join(sorted(unknown))}",
-            )
-        self._metadata_keys = dict(metadata_keys)
+        defaults = {"tenant_id": tenant_id, "user_id": user_id, "session_id": session_id}
+        self._runs = RunTable(defaults, metadata_keys)
         self._chain_io = ChainIO(chain_io)
-        self._runs: dict[UUID, _Run] = {}
-        self._finished: OrderedDict[UUID, str] = OrderedDict()
-        self._lock = threading.Lock()
 
     def trace_id(self, run_id: UUID) -> str | None:
         """Return the trace id of a run that is running or a top-level run that ended.
@@ -180,73 +144,11 @@ class AuditCallbackHandler(BaseCallbackHandler):
             The W3C trace id, or None for a run this handler has not seen (or forgot:
             it keeps the last :data:`FINISHED_TRACES_KEPT` top-level runs).
         """
-        run = self._runs.get(run_id)
-        if run is not None:
-            return run.context.trace_id
-        with self._lock:
-            return self._finished.get(run_id)
+        return self._runs.trace_id(run_id)
 
-    # -- run bookkeeping ----------------------------------------------------------------
+    # -- events -------------------------------------------------------------------------
 
-    def _actor(
-        self, parent: _Run | None, metadata: Mapping[str, Any] | None
-    ) -> dict[str, str | None]:
-        actor = parent.actor if parent is not None else self._defaults
-        if metadata:
-            for name, key in self._metadata_keys.items():
-                value = metadata.get(key)
-                if value is not None and value != actor[name]:
-                    actor = {**actor, name: str(value)}  # copy on write: runs share it
-        return actor
-
-    def _start(
-        self,
-        kind: str,
-        name: str,
-        run_id: UUID,
-        parent_run_id: UUID | None,
-        kwargs: Mapping[str, Any],
-    ) -> _Run:
-        # One dict operation at a time on _runs needs no lock (each is atomic under the
-        # GIL), and each run id is written by its own start and popped by its own end.
-        parent = self._runs.get(parent_run_id) if parent_run_id is not None else None
-        outer = parent.context if parent is not None else current_trace()
-        if outer is None:
-            outer = TraceContext(ids.trace_id())
-        actor = self._actor(parent, kwargs.get("metadata"))
-        ids_of_actor = (actor["tenant_id"], actor["user_id"], actor["session_id"])
-        context = outer.child(ids.span_id(), ids.event_id(), ids_of_actor)
-        run = _Run(
-            kind,
-            name,
-            context,
-            outer.span_id,
-            outer.event_id,
-            actor,
-            tracing.set_trace(context),
-            parent is None,
-            time.time_ns() // 1000,
-            time.perf_counter_ns(),
-            attributes={"langchain.run_type": kind, "langchain.name": name},
-        )
-        tags = kwargs.get("tags") if parent is None else None  # children inherit them
-        if tags:
-            run.attributes["langchain.tags"] = ",".join(str(t) for t in tags)
-        self._runs[run_id] = run
-        return run
-
-    def _finish(self, run_id: UUID) -> _Run | None:
-        run = self._runs.pop(run_id, None)
-        if run is not None and run.top_level:
-            with self._lock:
-                self._finished[run_id] = run.context.trace_id
-                if len(self._finished) > FINISHED_TRACES_KEPT:
-                    self._finished.popitem(last=False)
-        if run is not None and tracing.local_trace() is run.context:
-            tracing.set_trace(run.previous)
-        return run
-
-    def _common(self, run: _Run, error: BaseException | None) -> dict[str, Any]:
+    def _common(self, run: Run, error: BaseException | None) -> dict[str, Any]:
         return {
             **run.actor,
             "event_id": run.context.event_id,
@@ -262,7 +164,7 @@ class AuditCallbackHandler(BaseCallbackHandler):
         }
 
     def _emit(self, run_id: UUID, error: BaseException | None, **outcome: Any) -> None:
-        run = self._finish(run_id)
+        run = self._runs.finish(run_id)
         if run is None:
             return
         try:
@@ -292,13 +194,13 @@ class AuditCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Open a chain run named after its runnable (its event is emitted when it ends)."""
-        run = self._start(
+        run = self._runs.start(
             "chain", _name(serialized, kwargs, "chain"), run_id, parent_run_id, kwargs
         )
         if self._records_io(run):
             run.extra["prompt"] = render(lc.plain(inputs))
 
-    def _records_io(self, run: _Run | None) -> bool:
+    def _records_io(self, run: Run | None) -> bool:
         chain_io = self._chain_io
         return run is not None and (
             chain_io is ChainIO.ALL or (chain_io is ChainIO.TOP_LEVEL and run.top_level)
@@ -331,7 +233,9 @@ class AuditCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Open an LLM run, noting provider, model and prompt."""
-        run = self._start("llm", _name(serialized, kwargs, "llm"), run_id, parent_run_id, kwargs)
+        run = self._runs.start(
+            "llm", _name(serialized, kwargs, "llm"), run_id, parent_run_id, kwargs
+        )
         self._llm_request(run, "\n\n".join(prompts), "text_completion", kwargs)
 
     def on_chat_model_start(
@@ -344,11 +248,13 @@ class AuditCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Open a chat model run, noting provider, model and the messages as the prompt."""
-        run = self._start("llm", _name(serialized, kwargs, "llm"), run_id, parent_run_id, kwargs)
+        run = self._runs.start(
+            "llm", _name(serialized, kwargs, "llm"), run_id, parent_run_id, kwargs
+        )
         self._llm_request(run, lc.prompt_of_messages(messages), "chat", kwargs)
 
     @staticmethod
-    def _llm_request(run: _Run, prompt: str, operation: str, kwargs: Mapping[str, Any]) -> None:
+    def _llm_request(run: Run, prompt: str, operation: str, kwargs: Mapping[str, Any]) -> None:
         meta = kwargs.get("metadata") or {}
         params = kwargs.get("invocation_params") or {}
         run.extra = {
@@ -413,7 +319,7 @@ class AuditCallbackHandler(BaseCallbackHandler):
     ) -> None:
         """Open a tool run, noting its name and its input as JSON."""
         name = _name(serialized, kwargs, "tool")
-        run = self._start("tool", name, run_id, parent_run_id, kwargs)
+        run = self._runs.start("tool", name, run_id, parent_run_id, kwargs)
         run.extra = {"input": render(lc.plain(inputs) if inputs is not None else input_str)}
         call_id = kwargs.get("tool_call_id")
         run.attributes.update(
@@ -441,7 +347,7 @@ class AuditCallbackHandler(BaseCallbackHandler):
     ) -> None:
         """Open a retriever run, noting the query."""
         name = _name(serialized, kwargs, "retriever")
-        run = self._start("retriever", name, run_id, parent_run_id, kwargs)
+        run = self._runs.start("retriever", name, run_id, parent_run_id, kwargs)
         run.extra = {"query": render(query), "retriever": name}
         run.attributes[genai.DATA_SOURCE_ID] = name
 
