@@ -10,6 +10,7 @@ calls and the chain names.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -30,6 +31,7 @@ from auditstream.auditor.settings import AuditorSettings
 from auditstream.auditor.timeline import Step, load_trace
 from auditstream.producer import AuditClient, ClientConfig, EventType, current_traceparent
 from auditstream.producer.langchain import AuditCallbackHandler, audit_tool
+from auditstream.schemas import new_span_id, new_trace_id
 from support.pipeline import PipelineUnderTest
 from support.wait import wait_until
 
@@ -168,6 +170,8 @@ class TestLangChainAudit:
             assert child["trace"]["parent_event_id"] == lookup["event_id"]
         assert seen["traceparent"] == f"00-{trace_id}-{lookup['trace']['span_id']}-01"
         assert json.loads(lookup["tool"]["input"]) == {"order_id": "ORD-1"}
+        assert dict(lookup["attributes"])["gen_ai.tool.name"] == "lookup_order"
+        assert dict(lookup["attributes"])["gen_ai.tool.call.id"] == "call-1"
 
         # 3. the actor came from the run's metadata, on every event
         assert {r["actor"]["tenant_id"] for r in rows} == {"acme"}
@@ -189,6 +193,8 @@ class TestLangChainAudit:
         assert "call-1" in second["llm"]["prompt"]
         attributes = dict(second["attributes"])  # a Parquet map reads as (key, value) pairs
         assert json.loads(attributes["gen_ai.response.finish_reasons"]) == ["stop"]
+        assert attributes["gen_ai.operation.name"] == "chat"
+        assert attributes["gen_ai.request.model"] == second["llm"]["model"]
 
         # 5. the failing tool and the retrieval are there, named
         [refund] = [r for r in rows if r["tool"] and r["tool"]["name"] == "refund"]
@@ -209,4 +215,68 @@ class TestLangChainAudit:
         assert root_step.event["seq"] == 1
         for step in steps:
             assert all(c.event["seq"] > step.event["seq"] for c in step.children)
-        assert timeline.totals.duration_ms >= root_step.event["latency_ms"]
+        # The root runs longest; ends are whole microseconds, so allow one of rounding.
+        assert timeline.totals.duration_ms >= root_step.event["latency_ms"] - 0.001
+
+    def test_concurrent_async_runs_under_an_unsampled_caller_keep_their_own_children(
+        self, pipeline: PipelineUnderTest, tmp_path: Path
+    ) -> None:
+        """Three ainvoke runs under gather join the caller's trace, each with its children."""
+        pipeline.start("process")
+        pipeline.start("sink")
+        config = ClientConfig(
+            bootstrap_servers=pipeline.stack.bootstrap_servers,
+            topic=pipeline.raw,
+            service_name="support-agent",
+            spool_dir=str(tmp_path / "spool"),
+            prometheus=False,
+        )
+        trace_id, caller_span = new_trace_id(), new_span_id()
+        traceparents: list[str | None] = []
+        with AuditClient(config) as client:
+            handler = AuditCallbackHandler(client, tenant_id="acme")
+            model = GenericFakeChatModel(messages=iter([AIMessage(content="ok")] * 3))
+
+            async def step(question: str) -> str:
+                await asyncio.sleep(0)  # interleave the runs
+                traceparents.append(current_traceparent())
+                client.emit(EventType.OTHER, "step.checked")
+                return str((await model.ainvoke(question)).content)
+
+            chain = RunnableLambda(step, name="async_turn")
+
+            async def main() -> list[str]:
+                return await asyncio.gather(
+                    *(
+                        chain.ainvoke(
+                            q, config={"callbacks": [handler], "metadata": {"session_id": q}}
+                        )
+                        for q in ("s-1", "s-2", "s-3")
+                    )
+                )
+
+            with client.continue_trace(f"00-{trace_id}-{caller_span}-00", "vendor=abc"):
+                assert asyncio.run(main()) == ["ok"] * 3
+            assert client.flush(30) == 0
+
+        def archived() -> list[dict[str, Any]]:
+            rows = [r for r in pipeline.archived_rows() if r["trace"]["trace_id"] == trace_id]
+            return rows if len(rows) >= 9 else []
+
+        rows = wait_until(
+            archived,
+            timeout_s=240,
+            interval_s=2.0,
+            what="the three runs' events in the archive",
+            describe=pipeline.logs,
+        )
+        assert len(rows) == 9
+        assert all(tp is not None and tp.endswith("-00") for tp in traceparents)
+        runs = [r for r in rows if r["action"] == "async_turn"]
+        assert sorted(r["actor"]["session_id"] for r in runs) == ["s-1", "s-2", "s-3"]
+        for run in runs:
+            assert run["trace"]["parent_span_id"] == caller_span
+            children = [r for r in rows if r["trace"]["parent_event_id"] == run["event_id"]]
+            assert sorted(c["event_type"] for c in children) == ["LLM_REQUEST", "OTHER"]
+            assert {c["actor"]["session_id"] for c in children} == {run["actor"]["session_id"]}
+            assert {c["processing"]["parent_event_id"] for c in children} == {run["event_id"]}
