@@ -153,6 +153,9 @@ class TestBuildTimelines:
         data = timeline.to_dict()
         assert data["steps"][0]["children"][0]["event_id"] == "b"
         assert data["steps"][0]["timestamp"] == T0.isoformat()
+        assert [data["steps"][0]["seq"], data["steps"][0]["children"][0]["seq"]] == [1, 2]
+        assert data["steps"][0]["ended"] == T0.isoformat()  # no latency: ends at its start
+        assert data["totals"]["duration_ms"] == 1.0
 
 
 class TestLoadTrace:
