@@ -5,7 +5,9 @@ functions. The event carries the tool's name, its arguments and result rendered 
 (secret-scrubbed like every free text, cut at :data:`MAX_TEXT_CHARS`), the latency, and
 on an exception the FAILURE status and error; the exception is re-raised unchanged.
 Works for sync and async functions. The event joins the current trace (a
-``client.span`` block, an adopted ``traceparent`` or the current OpenTelemetry span).
+``client.span`` block, a LangChain run, an adopted ``traceparent`` or the current
+OpenTelemetry span), and carries the OpenTelemetry GenAI attributes of a tool execution
+(``gen_ai.operation.name``, ``gen_ai.tool.name``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from auditstream.producer import genai
 from auditstream.schemas.model import EventStatus
 
 if TYPE_CHECKING:
@@ -68,6 +71,7 @@ def audit_tool(client: AuditClient, *, name: str | None = None) -> Callable[[_F]
 
     def decorate(function: _F) -> _F:
         tool = name or function.__name__
+        attributes = genai.tool_attributes(tool, None)
 
         def record(args: tuple[Any, ...], kwargs: dict[str, Any], start: tuple[int, int]) -> Any:
             timestamp_us, started_ns = start
@@ -75,6 +79,7 @@ def audit_tool(client: AuditClient, *, name: str | None = None) -> Callable[[_F]
                 client.tool_call,
                 tool,
                 input=_arguments(function, args, kwargs),
+                attributes=attributes,
                 timestamp_us=timestamp_us,
                 latency_ms=(time.perf_counter_ns() - started_ns) / 1e6,
             )

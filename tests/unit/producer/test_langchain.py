@@ -145,6 +145,10 @@ class TestAuditTool:
         assert add(2, b=3) == 5
         [event] = producer.events()
         assert event["tool"] == {"name": "add", "input": '{"a": 2, "b": 3}', "output": "5"}
+        assert event["attributes"] == {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "add",
+        }
 
     def test_an_exception_is_recorded_and_reraised(
         self, client: AuditClient, producer: FakeProducer
