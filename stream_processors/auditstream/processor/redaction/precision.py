@@ -21,6 +21,7 @@ from auditstream.processor.redaction.precision_vocabulary import (
     MODEL_NAME,
     NOT_PEOPLE,
     PLACES,
+    PRODUCT_BEFORE,
 )
 
 # Code: identifiers with underscores, dotted or slashed paths, calls, markup, operators.
@@ -159,6 +160,21 @@ def phone_is_not_a_phone(value: str, text: str, start: int, end: int) -> bool:
     )
 
 
+def person_is_a_product(value: str, text: str, start: int, end: int) -> bool:
+    """Tell whether an NER-only PERSON finding follows a word for a product.
+
+    Args:
+        value: The text of the finding (unused).
+        text: The whole text.
+        start: Where the finding starts.
+        end: Where it ends (unused).
+
+    Returns:
+        True when the finding should be dropped.
+    """
+    return PRODUCT_BEFORE.search(text[max(0, start - 12) : start]) is not None
+
+
 # A version string with four parts ("1.2.3.4" after "v" or "version") is not an address.
 _VERSION_BEFORE = re.compile(r"(?:\bv|\bversion[ \t:]{1,3}|==|>=|<=|~=)$", re.IGNORECASE)
 
@@ -190,7 +206,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
 }
 """The rules per entity type; entity types without rules keep every finding."""
 
-NER_RULES: dict[str, tuple[Rule, ...]] = {"PERSON": (person_is_a_place,)}
+NER_RULES: dict[str, tuple[Rule, ...]] = {"PERSON": (person_is_a_place, person_is_a_product)}
 """Further rules for findings of spaCy's NER alone (pattern recognizers had a cue)."""
 
 

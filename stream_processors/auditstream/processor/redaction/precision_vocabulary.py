@@ -295,3 +295,11 @@ EPONYMOUS_BRANDS = frozenset(
         "colgate",
     }
 )
+
+
+PRODUCT_BEFORE = re.compile(
+    r"\b(?:vehicle|car|model|make|device|product|brand|handset|laptop|phone)[ \t:]{1,3}$",
+    re.IGNORECASE,
+)
+"""A word for a thing right before capitalised words: "vehicle Škoda Fabia", "model Hummer
+H2". spaCy and the gazetteer read such a pair as a person; the word says it is a make."""

@@ -15,7 +15,11 @@ from auditstream.processor.redaction.recognizers.cloud_key_recognizer import Clo
 from auditstream.processor.redaction.recognizers.contact_name_recognizer import (
     ContactNameRecognizer,
 )
+from auditstream.processor.redaction.recognizers.cued_name_recognizer import CuedNameRecognizer
 from auditstream.processor.redaction.recognizers.date_recognizer import PersonalDateRecognizer
+from auditstream.processor.redaction.recognizers.email_in_url_recognizer import (
+    EmailInUrlRecognizer,
+)
 from auditstream.processor.redaction.recognizers.iban_recognizer import IbanChecksumRecognizer
 from auditstream.processor.redaction.recognizers.id_number_recognizer import (
     IdNumberRecognizer,
@@ -27,6 +31,9 @@ from auditstream.processor.redaction.recognizers.labelled_name_recognizer import
 )
 from auditstream.processor.redaction.recognizers.llm_api_key_recognizer import (
     LlmApiKeyRecognizer,
+)
+from auditstream.processor.redaction.recognizers.national_id_recognizer import (
+    NationalIdRecognizer,
 )
 from auditstream.processor.redaction.recognizers.password_recognizer import PasswordRecognizer
 from auditstream.processor.redaction.recognizers.phone_context_recognizer import (
@@ -52,7 +59,7 @@ from auditstream.processor.redaction.recognizers.street_address_recognizer impor
     StreetAddressRecognizer,
 )
 
-RECOGNIZER_SET_VERSION = "2026-12-07.1"
+RECOGNIZER_SET_VERSION = "2026-12-07.2"
 """Bumped whenever a recognizer here changes what it finds; recorded on every event."""
 
 
@@ -83,6 +90,8 @@ def personal_data_recognizers() -> list[EntityRecognizer]:
         IbanChecksumRecognizer(),
         PhoneContextRecognizer(),
         AgeRecognizer(),
+        EmailInUrlRecognizer(),
+        NationalIdRecognizer(),
         *id_number_recognizers(),
     ]
 
@@ -94,6 +103,7 @@ def name_recognizers() -> list[EntityRecognizer]:
         SalutationRecognizer(),
         ContactNameRecognizer(),
         LabelledNameRecognizer(),
+        CuedNameRecognizer(),
     ]
 
 
@@ -105,11 +115,14 @@ __all__ = [
     "CardNumberRecognizer",
     "CloudKeyRecognizer",
     "ContactNameRecognizer",
+    "CuedNameRecognizer",
+    "EmailInUrlRecognizer",
     "IbanChecksumRecognizer",
     "IdNumberRecognizer",
     "JwtRecognizer",
     "LabelledNameRecognizer",
     "LlmApiKeyRecognizer",
+    "NationalIdRecognizer",
     "PasswordRecognizer",
     "PersonalDateRecognizer",
     "PhoneContextRecognizer",

@@ -30,7 +30,9 @@ class AgeRecognizer(PatternRecognizer):
         # "when he was 29", "I'm 29.": a person, a verb of being, a number ending the clause.
         Pattern(
             "age_of_a_person",
-            rf"(?<=(?i:\b(?:he|she|i|they|you|who)(?:\s+(?:was|is|am|are|were)|'s|'m|\u2019m))\s{{1,3}})"
+            # "im 43" as typed on a phone counts as "I'm 43".
+            rf"(?<=(?i:\b(?:he|she|i|they|you|who)(?:\s+(?:was|is|am|are|were)|'s|'m|\u2019m)|"
+            rf"\bim)\s{{1,3}})"
             rf"{_NUMBER}(?=\s*(?:[.,;!?)]|$|\s+(?i:and|but|now|today|this|next|last)\b))",
             0.5,
         ),

@@ -44,6 +44,8 @@ _DATE = regex.compile(
     rf"""(?<![\w./-])(?:
         {_YEAR}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01]){_TIME}       # 1972-03-09[ 10:00]
       | {_YEAR}/(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])              # 1972/03/09
+      | {_YEAR}年(?:0?[1-9]|1[0-2])月(?:0?[1-9]|[12]\d|3[01])日            # 1987年07月14日
+      | {_YEAR}\.[ ]?(?:0?[1-9]|1[0-2])\.[ ]?(?:0?[1-9]|[12]\d|3[01])\.?  # 1996. 02. 08.
       | (?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.{_YEAR}              # 14.07.1951
       | (?:0?[1-9]|[12]\d|3[01])-(?:0?[1-9]|1[0-2])-{_YEAR_2_OR_4}         # 14-07-51
       | (?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/{_YEAR_2_OR_4}         # 3/9/1972
@@ -66,8 +68,9 @@ _WEEKDAY_ONLY = regex.compile(_WEEKDAY, regex.IGNORECASE)
 # Up to 40 characters before the date, within its clause.
 _CUE_WINDOW = 40
 _BIRTH_CUE = regex.compile(
-    r"(?i:\bborn\b|birth|\bd\.?o\.?b\b|\bbday\b|\bb\.\s?$|geboren|\bné[e]?\b|nacimiento|"
-    r"nascit|\bgeb\.)[^.!?\n;]{0,30}$"
+    r"(?i:\bborn\b|birth|\bd\.?o\.?b\b|\bbday\b|\bb\.\s?$|geboren|geboorte|\bné[e]?\b|"
+    r"naissance|nacimiento|nascit|\bnat[oa]\b|\bgeb\.|urodz|doğum|fødsel|födelse|syntym|"
+    r"生年月日|出生|誕生|생년월일|생일)[^.!?\n;]{0,30}$"
 )
 # Words after which a date belongs to an order, an invoice, a release or a log line.
 _OPERATIONAL_CUE = regex.compile(
@@ -76,7 +79,9 @@ _OPERATIONAL_CUE = regex.compile(
     r"deploy\w*|releas\w*|launch\w*|publish\w*|created|updated|modified|changed|"
     r"scheduled|effective|starts?|started|ends?|ended|cutoff|deadline|sprint|quarter|"
     r"fy|q[1-4]|version|v\d+|as of|last seen|logged|timestamp|ts|at|"
-    r"created_at|updated_at|due_date|invoice_date|order_date)\b)"
+    r"created_at|updated_at|due_date|invoice_date|order_date|"
+    # Keys of a record: "performed_at", "sent_on", "logged_time" are when it happened.
+    r"\w+_(?:at|on|time|ts))\b)"
     r"[\s\"':=]{0,4}(?:on|of|at|from|by|in|for)?[\s\"':=]{0,3}$"
 )
 _TIME_OF_DAY = regex.compile(r"\d:\d\d")

@@ -20,10 +20,11 @@ DRIVER_LICENSE = "DRIVER_LICENSE"
 NATIONAL_ID = "NATIONAL_ID"
 US_SSN = "US_SSN"
 
-# Between the word and the number: punctuation, quotes, "number", "no.", "is", "#".
+# Between the word and the number: white space, punctuation, quotes, "number", "no.",
+# "is", "#"; also the sibling key of a JSON document ("type": "passport", "number": "...").
 _GAP = (
-    r"(?:[\s\"'#:=()\-.]"
-    r"|(?i:number|numbers|num|nr|no|is|was|of|my|the|id|es|est|ist|ending\s+in)\b\.?){1,8}"
+    r"(?:\s+|[\"'#:=()\-.,]"
+    r"|(?i:number|numbers|num|nr|no|is|was|of|my|the|id|es|est|ist|ending\s+in)\b\.?){1,10}"
 )
 # The number: an optional short capital prefix ("DL-", "AB "), a group with a digit, then
 # up to four more groups of digits, one or two capitals, or letters and digits.
@@ -33,7 +34,12 @@ _VALUE = (
     r"(?![\w-]|\.\w)"
 )
 _VALUE_PATTERN = regex.compile(_VALUE)
-_MIN_DIGITS = 4
+# Passport and licence numbers are often mostly letters ("CJ1ZJGJF3", "4NYOPRDQO2B"): after
+# the word that names them, two digits in six characters or more make one; a shorter
+# value or a single digit is a class ("B2") or a count ("2 photos").
+_MIN_DIGITS = 2
+_MIN_LENGTH = 6
+_NUMBER_WORD = regex.compile(r"(?i:\b(?:number|num|nr|no)\b|#)")
 _CUES = {
     # Presidio's SSN recognizer scores a bare nine-digit run 0.05: "ssn": "343209555".
     US_SSN: r"\bssn\b|social[\s_-]?security(?:[\s_-]?(?:number|no))?|\bsocial\b",
@@ -77,15 +83,27 @@ class IdNumberRecognizer(CodeRecognizer):
         super().__init__([entity], name=f"IdNumberRecognizer_{entity}")
 
     def find(self, text: str, entities: list[str]) -> list[RecognizerResult]:
-        """Find id numbers after their cue (four digits at least)."""
+        """Find id numbers after their cue (two digits and six characters at least)."""
         results = []
         for cue in self._cue.finditer(text):
             value = _VALUE_PATTERN.match(text, cue.end())
-            if value and sum(c.isdigit() for c in value.group()) >= _MIN_DIGITS:
+            if value and _looks_like_an_id(value.group(), named=_NUMBER_WORD.search(cue.group())):
                 results.append(
                     self.result(self._entity, value.start(), value.end(), score=0.85, why="id cue")
                 )
         return results
+
+
+def _looks_like_an_id(value: str, *, named: object) -> bool:
+    # "passport no. CVG5YZXLT": after the word and "no." or "number", one digit will do.
+    digits = sum(c.isdigit() for c in value)
+    enough = 1 if named else _MIN_DIGITS
+    return digits >= enough and sum(c.isalnum() for c in value) >= _MIN_LENGTH
+
+
+def national_id_cue() -> regex.Pattern[str]:
+    """Return the pattern of the words that name a national id number."""
+    return regex.compile(rf"(?i:{_CUES[NATIONAL_ID]})")
 
 
 def id_number_recognizers() -> list[IdNumberRecognizer]:

@@ -33,6 +33,12 @@ _PERSON_ONLY_KEY = (
 )
 
 
+_CONTACT_KEY = (
+    r"\"(?i:e-?mail|phone|mobile|tel|telephone|cell|dob|birth_?date|date_?of_?birth|"
+    r"address|home_?address)\w*\"[ \t]{0,3}:"
+)
+
+
 class LabelledNameRecognizer(PatternRecognizer):
     """Find ``PERSON`` values of person-name keys in JSON, YAML and key=value text."""
 
@@ -49,6 +55,15 @@ class LabelledNameRecognizer(PatternRecognizer):
         Pattern(
             "json_person_value",
             rf"(?<=(?<![A-Za-z0-9])\"{_KEY}\"[ \t]{{0,3}}:[ \t]{{0,3}}\"){NAME}(?=\")",
+            0.8,
+        ),
+        # {"name": "Fee an de Beke", "phone": "+31 ..."}: "name" alone also names tables
+        # and buckets, but beside a phone, e-mail, birth date or address it is a person's.
+        Pattern(
+            "json_name_beside_contact",
+            rf"(?<=\"name\"[ \t]{{0,3}}:[ \t]{{0,3}}\")[\p{{L}}\p{{M}}'\u2019.-]{{2,40}}"
+            rf"(?:[ ][\p{{L}}\p{{M}}'\u2019.-]{{1,40}}){{0,4}}(?=\"[ \t]{{0,3}},[ \t\n]{{0,12}}"
+            rf"{_CONTACT_KEY})",
             0.8,
         ),
         Pattern(

@@ -43,6 +43,7 @@ from auditstream.processor.redaction.precision_vocabulary import (
     EPONYMOUS_BRANDS,
     MODEL_NAME,
     NOT_PEOPLE,
+    PRODUCT_BEFORE,
 )
 from auditstream.processor.redaction.recognizers.code_recognizer import CodeRecognizer
 
@@ -95,6 +96,21 @@ _UNCASED_RUN = regex.compile(
 )
 _MAX_FAMILY_NAME_CHARS = 3
 _LOWER_PAIR = regex.compile(r"(?<![\p{L}\p{N}_@./-])(\p{Ll}{3,})[ ](\p{Ll}{3,})(?![\p{L}\p{N}_@])")
+# A lower-case pair after a word for a person in someone's life ("my landlord marietta
+# jakimowicz") is a name when neither word is an English word, known names or not.
+_RELATION_BEFORE = regex.compile(
+    r"(?i:\b(?:(?:my|our|your|his|her|their)\s+(?:landlord|landlady|boss|manager|wife|"
+    r"husband|partner|friend|neighbou?r|colleague|coworker|co-worker|roommate|flatmate|"
+    r"tenant|doctor|dentist|teacher|nanny|son|daughter|mom|mum|dad|mother|father|brother|"
+    r"sister|uncle|aunt|cousin|grandma|grandpa)|account\s+holder|named|called))\s{1,2}$"
+)
+# A lower-case word after a self-introduction, before a comma or the end of the clause:
+# "i'm zelipe, email ...". It is a name unless it is an English word ("i'm stuck,").
+_LOWER_INTRO = regex.compile(
+    r"(?i:(?<![\p{L}'])(?:i'?m|i\s+am|my\s+name\s+is|my\s+name's|this\s+is|call\s+me)"
+    r"[ \t]{1,2})(\p{Ll}[\p{Ll}\p{M}'-]{2,30})(?=[ \t]{0,2}(?:[,.;!\n]|$|-[ \t]))"
+)
+_INFLECTED = regex.compile(r"(?:ing|ed|ly)$")
 # Words that end a run of capitalised words that is a street, a company or an institution.
 _NOT_A_NAME_END = frozenset(
     [
@@ -438,6 +454,7 @@ class NameGazetteerRecognizer(CodeRecognizer):
             or phrase in lex.places
             or " ".join(core).lower() in EPONYMOUS_BRANDS
             or _PRODUCT_AFTER.match(text, run.end)
+            or PRODUCT_BEFORE.search(text, max(0, run.start - 12), run.start)
             or lowered in NOT_PEOPLE
             or MODEL_NAME.fullmatch(lowered)
             or core[-1].lower() in _NOT_A_NAME_END
@@ -476,15 +493,21 @@ class NameGazetteerRecognizer(CodeRecognizer):
         results = []
         for match in _LOWER_PAIR.finditer(text, overlapped=True):
             given, family = match.group(1), match.group(2)
-            if (
-                given in lex.lower_first
-                and family in lex.lower_last
-                and given not in lex.words
-                and family not in lex.words
-            ):
+            if given in lex.words or family in lex.words:
+                continue
+            known = given in lex.lower_first and family in lex.lower_last
+            before = text[max(0, match.start() - 24) : match.start()]
+            if known or _RELATION_BEFORE.search(before):
                 results.append(
                     self.result(
                         PERSON, match.start(), match.end(), score=SCORE, why="lower-case name"
                     )
                 )
+        for match in _LOWER_INTRO.finditer(text):
+            word = match.group(1)
+            if word in lex.words or (_INFLECTED.search(word) and word not in lex.lower_first):
+                continue
+            results.append(
+                self.result(PERSON, *match.span(1), score=SCORE, why="lower-case introduction")
+            )
         return results

@@ -8,8 +8,10 @@ takes a run of digit groups as a phone number when
 - a phone word stands before it ("call me on", "Phone:", "mobile", "fax", "text",
   "reach me at", ``"phone":``) or after it ("... office", "... fax"), and it has 6 to 15
   digits; or
-- its shape is a phone number's on its own: a North American 3-3-4 with separators, an
-  area code in parentheses, or an extension (``x549``, ``ext. 12``).
+- its shape is a phone number's on its own: an international ``+CC`` prefix with 8 to 15
+  digits (``+39 6 40022485``, ``+86 778-80846067``), a national number with a trunk ``0``
+  in three groups (``0119 681 0628``), a North American 3-3-4 with separators, an area
+  code in parentheses, or an extension (``x549``, ``ext. 12``).
 
 Digit runs that are dates, amounts or arithmetic do not have those shapes or cues.
 """
@@ -28,21 +30,36 @@ PHONE_NUMBER = "PHONE_NUMBER"
 # by one separator each; an optional extension. Every repeat is bounded.
 _CANDIDATE = regex.compile(
     r"(?<![\w+.,/-])(?:(?:\+|00)\d{1,3}[ .-]?)?(?:\(0?\d{1,5}\)[ .-]?)?"
-    r"\d{2,12}(?:[ .-]\d{1,8}){0,5}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\w-]|[.,]\d)",
+    r"\d{1,12}(?:[ .-]\d{1,8}){0,5}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\w-]|[.,]\d)",
     regex.IGNORECASE,
 )
 _CUE_BEFORE = regex.compile(
     r"(?i:\b(?:phone|callback|call\s+back|tel|telephone|mobile|mob|cell|cellphone|fax|desk|office|landline|"
     r"hotline|call|ring|text|sms|whats\s?app|signal|reach|contact|answering|messages|"
     r"registered|dial|phone_?number|mobile_?number|tel_?no|handy|telefon|téléphone|"
-    r"portable|teléfono|móvil|telefone|celular)\b)[^.!?\n]{0,25}$"
+    r"portable|teléfono|móvil|telefone|celular|cellulare|telefono|numero|"
+    r"(?:my|your|his|her|their|our)\s+number|"
+    # Keys of an attribute map or a form: "sms_to", "msisdn", "notify_phone".
+    r"\w*_(?:phone|mobile|sms|tel)\w*|(?:sms|phone|mobile|tel)_\w+|msisdn)\b"
+    # "Tel.", "Mob.": an abbreviation's full stop does not end the clause.
+    r"\.?"
+    # Scripts without word breaks: 電話 / 电话 / 手机 / 携帯 / 연락처 / 전화 / 휴대폰.
+    r"|電話|电话|手机|手機|携帯|연락처|전화|휴대폰|핸드폰"
+    # A signature's one-letter labels at the start of a line: "M: ...", "T: ...".
+    r"|(?:^|\n)[ \t]*[MTPF][ \t]*:"
+    r")[^.!?\n]{0,25}$"
 )
 _CUE_AFTER = regex.compile(r"^[\s-]{0,2}(?i:office|fax|mobile|cell|home|work|direct)\b")
 _SHAPE = regex.compile(
     r"(?:\+|00)?1?[ .-]?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}|.*\(\d{1,5}\).*"
-    r"|.*\d[ ]?(?:x|ext\.?)[ ]?\d{1,5}",
+    r"|.*\d[ ]?(?:x|ext\.?)[ ]?\d{1,5}"
+    # A country code: nothing else is written "+39 ..." (8 or more digits, checked below).
+    r"|\+[1-9][\d .-]{7,}"
+    # A trunk prefix and three groups, as national numbers are written in Europe.
+    r"|0\d{1,4}[ -]\d{2,4}[ -]\d{3,4}",
     regex.IGNORECASE,
 )
+_MIN_INTERNATIONAL_DIGITS = 8
 _EXTENSION = regex.compile(r"[ ]?(?:x|ext\.?)[ ]?\d{1,5}$", regex.IGNORECASE)
 _CUE_WINDOW = 32
 _MIN_DIGITS, _MAX_DIGITS = 6, 15
@@ -66,6 +83,9 @@ class PhoneContextRecognizer(CodeRecognizer):
             cued = _CUE_BEFORE.search(before) or _CUE_AFTER.search(
                 text[match.end() : match.end() + 12]
             )
+            international = value.startswith("+") and not cued
+            if international and digits < _MIN_INTERNATIONAL_DIGITS:
+                continue
             if cued or _SHAPE.fullmatch(value):
                 results.append(
                     self.result(

@@ -180,7 +180,10 @@ _PREFIXES = [
     "straße",
     "strasse",
 ]
-_PARTICLES = r"(?:de|del|de\s+la|des|du|la|le|van|von|der|den|di|da|do|dos|das|of|the|y|e|St\.?)"
+_PARTICLES = (
+    r"(?:de|del|de\s+la|des|du|la|le|van|von|der|den|di|da|do|dos|das|of|the|y|e|St\.?|"
+    r"degli|dei|delle|della|dello|dal|al|alla)"
+)
 
 
 def _faker_street_words() -> tuple[set[str], set[str], set[str]]:
@@ -258,6 +261,21 @@ def _patterns() -> dict[str, regex.Pattern[str]]:
             rf"{start}(?:{word}[ ]{{1,2}}){{1,3}}(?:Street|Road|Avenue|Lane|Drive|Boulevard|"
             rf"St\.|Rd\.|Ave\.|Blvd\.){end}"
         ),
+        # 名古屋市 62-12-22 / 吹田市千里山 1-2-3: a Japanese municipality, then the block
+        # numbers (chome, ban, go).
+        "japanese_block": regex.compile(
+            r"(?<![\p{Han}\p{Hiragana}\p{Katakana}])[\p{Han}]{1,5}[都道府県市区町村郡]"
+            r"[\p{Han}\p{Hiragana}\p{Katakana}]{0,10}[ \u3000]?"
+            r"\d{1,4}(?:[-\u2212\u2010]\d{1,4}){1,2}(?!\d)"
+        ),
+        # 清河口三条179号 / 李楼街道1007号: a Chinese street, then the number and 号.
+        "chinese_number": regex.compile(
+            r"[\p{Han}]{2,12}\d{1,5}号(?:[\p{Han}\d]{0,10}(?:室|楼|栋|单元|座))?"
+        ),
+        # 테헤란로 152 / 세종대로 110-1: a Korean road name, then the number.
+        "korean_road": regex.compile(
+            r"(?<!\p{Hangul})\p{Hangul}{1,10}(?:로|길|대로)[ ]?\d{1,5}(?:-\d{1,5})?(?!\d)"
+        ),
         # PSC 2322, Box 6025 / APO AA 88307 / Unit 4670 Box 6562 / PO Box 63
         "box": regex.compile(
             rf"{start}(?:(?:PSC|CMR|Unit)[ ]\d{{3,5}},?[ ]Box[ ]\d{{3,5}}"
@@ -266,13 +284,25 @@ def _patterns() -> dict[str, regex.Pattern[str]]:
     }
 
 
+@cache
+def _lower_case_street() -> regex.Pattern[str]:
+    """After an address cue only: "lives at 834 henry place", typed in lower case."""
+    types, _, _ = _faker_street_words()
+    return regex.compile(
+        r"\d{1,6}[ ]{1,2}(?:\p{Ll}[\p{Ll}'\u2019-]{1,30}[ ]{1,2}){1,3}"
+        rf"(?i:{_alternation(types)})\.?(?![\w'\u2019-])"
+    )
+
+
 # After an address cue, the rest of the line is an address when it holds a name and a
 # number: streets without a type word ("Strojírenská 1006", "Ποσειδώνος 54").
 _CUE = regex.compile(
-    r"(?i:\baddress(?:es)?\b|\baddr\b|\blives?\s+(?:at|on)|\bliving\s+at|\blocated\s+at|"
+    # "Home address for the letter:": a few words between the word and its colon.
+    r"(?i:\baddress\b[^:\n.]{1,30}:|\baddress(?:es)?\b|\baddr\b|\blives?\s+(?:at|on)|\bliving\s+at|\blocated\s+at|"
     r"\breside[sd]?\s+at|\bmoved?\s+to|\b(?:send|sent|deliver|mail|post|return)\w*"
     r"(?:\s+\w+){0,2}\s+to|\bmeet(?:\s+\w+)?\s+at|\btaxi\s+to|\bit(?:'s|\s+is)\s+in|"
-    r"\bis\s+at|\bdrops?\s+you\s+off\s+at|\bstop\s+at)"
+    r"\bis\s+at|\bdrops?\s+you\s+off\s+at|\bstop\s+at|\bunit\s+at|"
+    r"\babito\s+(?:in|a)|\bvivo\s+en|\bwohne\s+in|\bj'habite|\bwoon\s+(?:op|aan))"
     r"[\s\"':=]{1,6}"
 )
 _CUED = regex.compile(
@@ -332,8 +362,9 @@ class StreetAddressRecognizer(CodeRecognizer):
             )
         spans.extend(m.span() for m in _UNIT.finditer(text))
         spans.extend(m.span() for m in _POSTCODE.finditer(text))
+        lower_case = _lower_case_street()
         for cue in _CUE.finditer(text):
-            if match := _CUED.match(text, cue.end()):
+            if match := _CUED.match(text, cue.end()) or lower_case.match(text, cue.end()):
                 spans.append(match.span())
         blocks = _merge([(start, self._block_end(text, end)) for start, end in spans])
         return [self.result(STREET_ADDRESS, s, e, score=0.75, why="street") for s, e in blocks]
