@@ -24,21 +24,43 @@ class TestDeliveryGuard:
         second_copies = [o for o in range(5, 9) if not guard.is_redelivery(0, o)]
         assert second_copies == [5, 6]
 
-    def test_committed_offsets_are_forgotten(self) -> None:
-        """Offsets below the committed one are dropped from memory, the rest kept."""
+    def test_committed_offsets_are_forgotten_but_stay_redeliveries(self) -> None:
+        """Offsets below the committed one leave memory; a copy of one is still skipped."""
         guard = DeliveryGuard()
         for offset in range(10):
             guard.processed(0, offset)
         guard.committed({0: 8})
-        assert not guard.is_redelivery(0, 7)
+        assert guard._processed[0] == {8, 9}
+        assert guard.is_redelivery(0, 7)
         assert guard.is_redelivery(0, 8)
+        assert not guard.is_redelivery(0, 10)
         assert guard.highest(0) == 9
+
+    def test_a_copy_fetched_before_a_seek_and_delivered_after_a_commit_is_skipped(
+        self,
+    ) -> None:
+        """The watchdog seeks back to 5; the old fetch's 5..9 arrive after 5..9 committed."""
+        guard = DeliveryGuard()
+        first_pass = [o for o in range(5, 10) if not guard.is_redelivery(0, o)]
+        for offset in first_pass:
+            guard.processed(0, offset)
+        guard.committed({0: 10})
+        second_pass = [o for o in range(5, 10) if not guard.is_redelivery(0, o)]
+        assert (first_pass, second_pass) == ([5, 6, 7, 8, 9], [])
+
+    def test_a_commit_never_lowers_the_floor(self) -> None:
+        """Committed offsets only grow; an older report does not reopen offsets."""
+        guard = DeliveryGuard()
+        guard.committed({0: 10})
+        guard.committed({0: 4})
+        assert guard.is_redelivery(0, 9)
 
     def test_a_revoked_partition_is_processed_again_from_any_offset(self) -> None:
         """After a revocation Faust seeks back on purpose; nothing is skipped."""
         guard = DeliveryGuard()
         guard.processed(0, 10)
         guard.processed(1, 3)
+        guard.committed({0: 11})
         guard.forget([0])
         assert not guard.is_redelivery(0, 10)
         assert guard.is_redelivery(1, 3)
