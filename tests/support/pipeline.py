@@ -76,6 +76,7 @@ class PipelineUnderTest:
     workers: list[Worker] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
     retired: list[Worker] = field(default_factory=list)
+    replication: int = 1
 
     @property
     def raw(self) -> str:
@@ -115,7 +116,7 @@ class PipelineUnderTest:
     def create_topics(self) -> None:
         admin = AdminClient({"bootstrap.servers": self.stack.bootstrap_servers})
         futures = admin.create_topics(
-            [NewTopic(t, PARTITIONS, 1) for t in (self.raw, self.redacted, self.dlq)]
+            [NewTopic(t, PARTITIONS, self.replication) for t in (self.raw, self.redacted, self.dlq)]
         )
         for future in futures.values():
             future.result(timeout=30)
@@ -213,9 +214,16 @@ def rows_as_text(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, default=str)
 
 
-def new_pipeline(stack: Stack, log_dir: Path) -> Iterator[PipelineUnderTest]:
-    """Yield a fresh pipeline with its topics created; stop its workers afterwards."""
-    pipeline = PipelineUnderTest(stack=stack, run_id=uuid.uuid4().hex[:10], log_dir=log_dir)
+def new_pipeline(
+    stack: Stack, log_dir: Path, *, replication: int = 1
+) -> Iterator[PipelineUnderTest]:
+    """Yield a fresh pipeline with its topics created; stop its workers afterwards.
+
+    ``replication`` is the topics' replication factor (3 on the three-broker cluster).
+    """
+    pipeline = PipelineUnderTest(
+        stack=stack, run_id=uuid.uuid4().hex[:10], log_dir=log_dir, replication=replication
+    )
     pipeline.create_topics()
     try:
         yield pipeline

@@ -50,6 +50,11 @@ def _stack_env() -> dict[str, str]:
     out = subprocess.run(
         ["bash", str(STACK), "env"], check=True, capture_output=True, text=True
     ).stdout
+    return parse_env(out)
+
+
+def parse_env(out: str) -> dict[str, str]:
+    """Return the variables of ``stack.sh env`` output (``export NAME=value`` lines)."""
     env: dict[str, str] = {}
     for raw_line in out.splitlines():
         line = raw_line.strip()
