@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -59,30 +59,100 @@ _TYPED_LIBRDKAFKA_KEYS = frozenset(
         "sasl.username",
         "sasl.password",
         "ssl.ca.location",
+        "ssl.certificate.location",
+        "ssl.key.location",
+        "ssl.key.password",
+        "sasl.oauthbearer.method",
+        "sasl.oauthbearer.token.endpoint.url",
+        "sasl.oauthbearer.client.id",
+        "sasl.oauthbearer.client.secret",
+        "sasl.oauthbearer.scope",
+        "sasl.kerberos.service.name",
+        "sasl.kerberos.principal",
+        "sasl.kerberos.keytab",
     }
 )
 
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI"]
+
+# Which typed fields each SASL mechanism needs, so an error names every missing one.
+_SASL_REQUIRED: dict[str, tuple[str, ...]] = {
+    "PLAIN": ("sasl_username", "sasl_password"),
+    "SCRAM-SHA-256": ("sasl_username", "sasl_password"),
+    "SCRAM-SHA-512": ("sasl_username", "sasl_password"),
+    "OAUTHBEARER": (
+        "sasl_oauthbearer_token_endpoint_url",
+        "sasl_oauthbearer_client_id",
+        "sasl_oauthbearer_client_secret",
+    ),
+    "GSSAPI": (),
+}
+
 
 class KafkaSettings(_Section):
-    """How to reach the Kafka cluster.
+    """How to reach the Kafka cluster, and as whom: the same fields for every role.
+
+    The SDK and the sink hand them to librdkafka (:meth:`to_librdkafka`); the processor
+    turns them into Faust's ``broker_credentials`` (``auditstream.processor.kafka_auth``),
+    which its consumer, transactional producers and changelog clients all use.
 
     Attributes:
         bootstrap_servers: Comma-separated ``host:port`` list.
         security_protocol: Transport and authentication.
         sasl_mechanism: SASL mechanism, when the protocol uses SASL.
-        sasl_username: SASL user.
+        sasl_username: SASL user (PLAIN, SCRAM).
         sasl_password: SASL password (masked in every print).
-        ssl_cafile: CA bundle for TLS.
+        ssl_cafile: CA bundle for TLS; None trusts the system's CAs.
+        ssl_certfile: Client certificate (PEM) for mutual TLS.
+        ssl_keyfile: The client certificate's private key (PEM).
+        ssl_key_password: Password of ``ssl_keyfile``, when it is encrypted.
+        sasl_oauthbearer_token_endpoint_url: OIDC token endpoint (OAUTHBEARER): the
+            client-credentials grant is posted there.
+        sasl_oauthbearer_client_id: OIDC client id.
+        sasl_oauthbearer_client_secret: OIDC client secret (masked in every print).
+        sasl_oauthbearer_scope: Space-separated scopes to ask for; None asks for none.
+        sasl_kerberos_service_name: Kerberos service name of the brokers (GSSAPI).
+        sasl_kerberos_domain_name: Kerberos host of the brokers, when it is not the
+            bootstrap host (GSSAPI; the processor's aiokafka only).
+        sasl_kerberos_principal: This client's principal (GSSAPI; librdkafka only).
+        sasl_kerberos_keytab: Keytab of that principal (GSSAPI; librdkafka only; the
+            processor reads ``KRB5_CLIENT_KTNAME`` or a ticket cache instead).
         librdkafka_overrides: Extra librdkafka properties for settings we do not type.
     """
 
     bootstrap_servers: str = DEFAULT_BOOTSTRAP_SERVERS
-    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
     ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_key_password: SecretStr | None = None
+    sasl_oauthbearer_token_endpoint_url: str | None = None
+    sasl_oauthbearer_client_id: str | None = None
+    sasl_oauthbearer_client_secret: SecretStr | None = None
+    sasl_oauthbearer_scope: str | None = None
+    sasl_kerberos_service_name: str = "kafka"
+    sasl_kerberos_domain_name: str | None = None
+    sasl_kerberos_principal: str | None = None
+    sasl_kerberos_keytab: str | None = None
     librdkafka_overrides: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator(
+        "sasl_mechanism",
+        "ssl_cafile",
+        "ssl_certfile",
+        "ssl_keyfile",
+        "sasl_oauthbearer_token_endpoint_url",
+        "sasl_oauthbearer_scope",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Deployment templates render unused variables as empty strings.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _check(self) -> KafkaSettings:
@@ -93,27 +163,96 @@ class KafkaSettings(_Section):
                 "already cover; set those through AUDITSTREAM_KAFKA__<FIELD> instead"
             )
             raise ValueError(msg)
-        if self.security_protocol.startswith("SASL") and not (
-            self.sasl_mechanism and self.sasl_username and self.sasl_password
-        ):
-            msg = "SASL protocols need sasl_mechanism, sasl_username and sasl_password"
-            raise ValueError(msg)
+        problems = [*self._sasl_problems(), *self._tls_problems()]
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
+    def _sasl_problems(self) -> list[str]:
+        if not self.security_protocol.startswith("SASL"):
+            if self.sasl_mechanism is not None:
+                return [
+                    f"sasl_mechanism={self.sasl_mechanism} needs security_protocol "
+                    f"SASL_SSL or SASL_PLAINTEXT, not {self.security_protocol}"
+                ]
+            return []
+        if self.sasl_mechanism is None:
+            return [
+                f"security_protocol={self.security_protocol} needs sasl_mechanism "
+                f"(one of {', '.join(get_args(SaslMechanism))})"
+            ]
+        missing = [name for name in _SASL_REQUIRED[self.sasl_mechanism] if not getattr(self, name)]
+        if missing:
+            return [f"sasl_mechanism={self.sasl_mechanism} needs {', '.join(missing)} (not set)"]
+        return []
+
+    def _tls_problems(self) -> list[str]:
+        problems = []
+        if bool(self.ssl_certfile) != bool(self.ssl_keyfile):
+            problems.append(
+                "mutual TLS needs both ssl_certfile and ssl_keyfile; only "
+                f"{'ssl_certfile' if self.ssl_certfile else 'ssl_keyfile'} is set"
+            )
+        tls_fields = [
+            name for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile") if getattr(self, name)
+        ]
+        if tls_fields and not self.uses_tls:
+            problems.append(
+                f"{', '.join(tls_fields)} set, but security_protocol={self.security_protocol} "
+                "does not use TLS (use SSL or SASL_SSL)"
+            )
+        return problems
+
+    @property
+    def uses_tls(self) -> bool:
+        """Whether the connection is TLS (``SSL`` or ``SASL_SSL``)."""
+        return self.security_protocol in ("SSL", "SASL_SSL")
+
     def to_librdkafka(self) -> dict[str, str]:
-        """Return these settings as librdkafka properties (the one place dotted keys live)."""
+        """Return these settings as librdkafka properties (the one place dotted keys live).
+
+        OAUTHBEARER uses librdkafka's own OIDC client-credentials support
+        (``sasl.oauthbearer.method=oidc``), which fetches and refreshes the token itself.
+        """
         conf = {
             "bootstrap.servers": self.bootstrap_servers,
             "security.protocol": self.security_protocol,
         }
-        if self.sasl_mechanism:
-            conf["sasl.mechanism"] = self.sasl_mechanism
-        if self.sasl_username:
-            conf["sasl.username"] = self.sasl_username
-        if self.sasl_password:
-            conf["sasl.password"] = self.sasl_password.get_secret_value()
-        if self.ssl_cafile:
-            conf["ssl.ca.location"] = self.ssl_cafile
+        optional: dict[str, str | SecretStr | None] = {
+            "ssl.ca.location": self.ssl_cafile,
+            "ssl.certificate.location": self.ssl_certfile,
+            "ssl.key.location": self.ssl_keyfile,
+            "ssl.key.password": self.ssl_key_password,
+        }
+        if self.security_protocol.startswith("SASL"):
+            optional["sasl.mechanism"] = self.sasl_mechanism
+        if self.sasl_mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
+            optional["sasl.username"] = self.sasl_username
+            optional["sasl.password"] = self.sasl_password
+        elif self.sasl_mechanism == "OAUTHBEARER":
+            optional.update(
+                {
+                    "sasl.oauthbearer.method": "oidc",
+                    "sasl.oauthbearer.token.endpoint.url": (
+                        self.sasl_oauthbearer_token_endpoint_url
+                    ),
+                    "sasl.oauthbearer.client.id": self.sasl_oauthbearer_client_id,
+                    "sasl.oauthbearer.client.secret": self.sasl_oauthbearer_client_secret,
+                    "sasl.oauthbearer.scope": self.sasl_oauthbearer_scope,
+                }
+            )
+        elif self.sasl_mechanism == "GSSAPI":
+            optional.update(
+                {
+                    "sasl.kerberos.service.name": self.sasl_kerberos_service_name,
+                    "sasl.kerberos.principal": self.sasl_kerberos_principal,
+                    "sasl.kerberos.keytab": self.sasl_kerberos_keytab,
+                }
+            )
+        for key, value in optional.items():
+            text = value.get_secret_value() if isinstance(value, SecretStr) else value
+            if text:
+                conf[key] = text
         conf.update(self.librdkafka_overrides)
         return conf
 
@@ -201,6 +340,9 @@ def describe_validation_error(exc: ValidationError) -> str:
             parts.append(f"{variable}: required, not set")
         elif error["type"] == "extra_forbidden":
             parts.append(f"{variable}: unknown setting (check the spelling)")
+        elif isinstance(error.get("input"), Mapping):
+            # A rule over a whole section: its input holds every field, secrets included.
+            parts.append(f"{variable}: {error['msg'].removeprefix('Value error, ')}")
         else:
             parts.append(f"{variable}={shown}: {error['msg']}")
     return "; ".join(parts)

@@ -89,6 +89,7 @@ from auditstream.processor.faust_patches import (
     commit_only_contiguous_acks,
     use_broker_highwaters,
 )
+from auditstream.processor.kafka_auth import broker_credentials
 from auditstream.processor.pipeline import Pipeline
 from auditstream.processor.settings import ProcessorSettings
 from auditstream.processor.topology import TRACE_TABLE
@@ -128,6 +129,8 @@ def build_app(
     app = faust.App(
         section.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
+        # SASL/TLS for the consumer, the transactional producers and the changelog.
+        broker_credentials=broker_credentials(settings.kafka),
         processing_guarantee="exactly_once",
         key_serializer="raw",
         value_serializer="raw",

@@ -8,6 +8,7 @@
         ├── PolicyError            the redaction policy file is invalid (at start)
         ├── ModelNotInstalledError the spaCy model package is missing (at start)
         ├── KeyMaterialError       the pseudonymization key is missing or too short
+        ├── KafkaAuthError         TLS files unreadable, or the OIDC token endpoint failed
         ├── TopologyError          topics are missing or partitioned incompatibly
         ├── OversizedEventError    a redacted event is too large to produce (to the DLQ)
         └── TraceStateError        a trace table value cannot be decoded (logged, the
@@ -110,3 +111,18 @@ class OversizedEventError(ProcessorError):
             f"redacted event encodes to {size} bytes, over the {limit}-byte record limit; "
             "lower max_field_bytes or raise max_message_bytes with the topics' limits"
         )
+
+
+class KafkaAuthError(ProcessorError):
+    """The worker cannot authenticate to Kafka with its settings.
+
+    Raised at start when a TLS file cannot be loaded, and by the OAUTHBEARER token
+    provider when the OIDC token endpoint fails or answers without a token.
+
+    Args:
+        detail: What failed, naming the setting; never a secret.
+    """
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"kafka authentication: {detail}")
