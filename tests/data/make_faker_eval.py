@@ -16,7 +16,6 @@ is drawn again: no redactor could score it right.
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from pathlib import Path
@@ -24,7 +23,6 @@ from typing import Any
 
 from auditstream.processor.redaction.evaluation import (
     field_value,
-    occurrences,
     occurs,
     strings_of,
 )
@@ -35,13 +33,13 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
+from eval_build import build_records, mask, to_jsonl  # noqa: E402
 from faker_templates_chat import booking, business, rag, support_chat  # noqa: E402
 from faker_templates_ops import admin, error, ops_log, tool_call  # noqa: E402
 from faker_values import FakerCase, Fakers  # noqa: E402
 
 SEED = 20260412
 OUT = Path(__file__).with_name("redaction_eval_faker.jsonl")
-MASK = "\x00"
 
 PLAN = [
     (support_chat, 90),
@@ -55,17 +53,6 @@ PLAN = [
 ]
 
 
-def _mask(text: str, values: list[str]) -> str:
-    """Replace every bounded occurrence of the values (longest first) with a mask."""
-    for value in sorted(values, key=len, reverse=True):
-        limit = len(text)
-        for start in reversed(list(occurrences(value, text))):
-            if start + len(value) <= limit:  # overlapping occurrences: mask the later one
-                text = text[:start] + MASK + text[start + len(value) :]
-                limit = start
-    return text
-
-
 def is_clean(case: FakerCase) -> bool:
     """Tell whether a redactor could score every label of a case right.
 
@@ -74,12 +61,12 @@ def is_clean(case: FakerCase) -> bool:
     """
     planted = [p["value"] for p in case.pii]
     for text in strings_of(case.event):
-        masked = _mask(text, planted)
+        masked = mask(text, planted)
         if any(occurs(value, masked) for value in planted):
             return False
     for keep in case.keep:
         text = field_value(case.event, keep["field"])
-        if text is None or not occurs(keep["value"], _mask(text, planted)):
+        if text is None or not occurs(keep["value"], mask(text, planted)):
             return False
     return True
 
@@ -88,30 +75,9 @@ def build() -> list[dict[str, Any]]:
     """Return every record of the set, in order."""
     rng = random.Random(SEED)
     fakers = Fakers(SEED)
-    records, index = [], 0
-    for make, count in PLAN:
-        for _ in range(count):
-            while True:
-                case = FakerCase(rng, fakers, make.__name__, index)
-                make(case)
-                if is_clean(case):
-                    break
-            records.append(
-                {
-                    "id": f"faker-{case.category}-{index:04d}",
-                    "category": case.category,
-                    "event": case.event,
-                    "pii": case.pii,
-                    "keep": case.keep,
-                }
-            )
-            index += 1
-    return records
-
-
-def to_jsonl(records: list[dict[str, Any]]) -> str:
-    """Return the records as the committed file holds them, one JSON object a line."""
-    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+    return build_records(
+        PLAN, lambda category, index: FakerCase(rng, fakers, category, index), is_clean, "faker"
+    )
 
 
 def main() -> int:

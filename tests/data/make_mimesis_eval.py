@@ -23,7 +23,6 @@ inside a planted value, is drawn again: no redactor could score it right.
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from collections.abc import Callable
@@ -43,6 +42,7 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
+from eval_build import build_records, mask, to_jsonl  # noqa: E402
 from mimesis_case import MimesisCase  # noqa: E402
 from mimesis_templates_agents import agent_scratchpad, config_secret, guardrail  # noqa: E402
 from mimesis_templates_chat import (  # noqa: E402
@@ -70,7 +70,6 @@ SPLITS = {
     "dev": (20261207, Path(__file__).with_name("redaction_eval_mimesis_dev.jsonl")),
     "holdout": (73310452, Path(__file__).with_name("redaction_eval_mimesis_holdout.jsonl")),
 }
-MASK = "\x00"
 
 PLAN: list[tuple[Callable[[MimesisCase], None], int]] = [
     (support_chat, 26),
@@ -95,17 +94,6 @@ PLAN: list[tuple[Callable[[MimesisCase], None], int]] = [
 ]
 
 
-def _mask(text: str, values: list[str]) -> str:
-    """Replace every bounded occurrence of the values (longest first) with a mask."""
-    for value in sorted(values, key=len, reverse=True):
-        limit = len(text)
-        for start in reversed(list(occurrences(value, text))):
-            if start + len(value) <= limit:  # overlapping occurrences: mask the later one
-                text = text[:start] + MASK + text[start + len(value) :]
-                limit = start
-    return text
-
-
 def is_clean(case: MimesisCase) -> bool:
     """Tell whether a redactor could score every label of a case right.
 
@@ -124,11 +112,11 @@ def is_clean(case: MimesisCase) -> bool:
     for value in sorted(case.uses, key=len, reverse=True):
         if sum(len(list(occurrences(value, text))) for text in texts) != case.uses[value]:
             return False
-        texts = [_mask(text, [value]) for text in texts]
+        texts = [mask(text, [value]) for text in texts]
     planted = [p["value"] for p in case.pii]
     for keep in case.keep:
         text = field_value(case.event, keep["field"])
-        if text is None or not occurs(keep["value"], _mask(text, planted)):
+        if text is None or not occurs(keep["value"], mask(text, planted)):
             return False
     return True
 
@@ -145,30 +133,12 @@ def build(split: str = "dev") -> list[dict[str, Any]]:
     seed, _ = SPLITS[split]
     rng = random.Random(seed)
     pools = Pools(seed)
-    records, index = [], 0
-    for make, count in PLAN:
-        for _ in range(count):
-            while True:
-                case = MimesisCase(rng, pools, make.__name__, index)
-                make(case)
-                if is_clean(case):
-                    break
-            records.append(
-                {
-                    "id": f"mimesis-{split}-{case.category}-{index:04d}",
-                    "category": case.category,
-                    "event": case.event,
-                    "pii": case.pii,
-                    "keep": case.keep,
-                }
-            )
-            index += 1
-    return records
-
-
-def to_jsonl(records: list[dict[str, Any]]) -> str:
-    """Return the records as the committed file holds them, one JSON object a line."""
-    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+    return build_records(
+        PLAN,
+        lambda category, index: MimesisCase(rng, pools, category, index),
+        is_clean,
+        f"mimesis-{split}",
+    )
 
 
 def main() -> int:
