@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,22 +12,9 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import tool
 
-from auditstream.producer import AuditClient, ClientConfig, EventStatus
+from auditstream.producer import AuditClient, EventStatus
 from auditstream.producer.langchain import AuditCallbackHandler, audit_tool
 from support.fake_producer import FakeProducer
-
-
-@pytest.fixture
-def producer() -> FakeProducer:
-    return FakeProducer()
-
-
-@pytest.fixture
-def client(producer: FakeProducer, tmp_path: Path) -> Iterator[AuditClient]:
-    config = ClientConfig(service_name="lc", spool_dir=str(tmp_path), prometheus=False)
-    client = AuditClient(config, producer=producer)
-    yield client
-    client.close(0)
 
 
 @tool

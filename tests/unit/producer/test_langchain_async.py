@@ -20,8 +20,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.runnables import RunnableLambda
 
-from auditstream.producer import AuditClient, ClientConfig, EventType
+from auditstream.producer import AuditClient, EventType
 from auditstream.producer.langchain import AuditCallbackHandler
 from support.fake_producer import FakeProducer
 
@@ -68,19 +67,6 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         monkeypatch.setattr(owner, attribute, watched(name, getattr(owner, attribute)))
     _watch["seen"] = []
     return _watch["seen"]  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def producer() -> FakeProducer:
-    return FakeProducer()
-
-
-@pytest.fixture
-def client(producer: FakeProducer, tmp_path: Path) -> Iterator[AuditClient]:
-    config = ClientConfig(service_name="lc", spool_dir=str(tmp_path), prometheus=False)
-    client = AuditClient(config, producer=producer)
-    yield client
-    client.close(0)
 
 
 def _watch_callbacks(handler: AuditCallbackHandler) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -34,19 +33,6 @@ from auditstream.producer.langchain import AuditCallbackHandler, ChainIO, audit_
 from support.fake_producer import FakeProducer
 
 HASH_KEY = b"k" * 32
-
-
-@pytest.fixture
-def producer() -> FakeProducer:
-    return FakeProducer()
-
-
-@pytest.fixture
-def client(producer: FakeProducer, tmp_path: Path) -> Iterator[AuditClient]:
-    config = ClientConfig(service_name="lc", spool_dir=str(tmp_path), prometheus=False)
-    client = AuditClient(config, producer=producer)
-    yield client
-    client.close(0)
 
 
 class _ProviderModel(GenericFakeChatModel):
