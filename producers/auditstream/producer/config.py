@@ -37,8 +37,21 @@ __all__ = [
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 """How the client talks to the brokers: plain or TLS, with or without SASL."""
 
-SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI"]
 """The SASL mechanism, when the security protocol uses SASL."""
+
+# What each SASL mechanism needs besides itself (the workers' KafkaSettings say the same).
+_SASL_REQUIRED: dict[str, tuple[str, ...]] = {
+    "PLAIN": ("sasl_username", "sasl_password"),
+    "SCRAM-SHA-256": ("sasl_username", "sasl_password"),
+    "SCRAM-SHA-512": ("sasl_username", "sasl_password"),
+    "OAUTHBEARER": (
+        "sasl_oauthbearer_token_endpoint_url",
+        "sasl_oauthbearer_client_id",
+        "sasl_oauthbearer_client_secret",
+    ),
+    "GSSAPI": (),
+}
 
 DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:19092"
 DEFAULT_TOPIC = "audit.events.raw"
@@ -74,6 +87,17 @@ _RESERVED_LIBRDKAFKA_KEYS = frozenset(
         "sasl.username",
         "sasl.password",
         "ssl.ca.location",
+        "ssl.certificate.location",
+        "ssl.key.location",
+        "ssl.key.password",
+        "sasl.oauthbearer.method",
+        "sasl.oauthbearer.token.endpoint.url",
+        "sasl.oauthbearer.client.id",
+        "sasl.oauthbearer.client.secret",
+        "sasl.oauthbearer.scope",
+        "sasl.kerberos.service.name",
+        "sasl.kerberos.principal",
+        "sasl.kerberos.keytab",
         "linger.ms",
         "queue.buffering.max.ms",
         "enable.idempotence",
@@ -101,9 +125,20 @@ class ClientConfig:
         linger_ms: How long librdkafka waits to batch messages.
         security_protocol: ``PLAINTEXT``, ``SSL``, ``SASL_PLAINTEXT`` or ``SASL_SSL``.
         sasl_mechanism: SASL mechanism for the SASL protocols.
-        sasl_username: SASL user.
+        sasl_username: SASL user (PLAIN, SCRAM).
         sasl_password: SASL password (never printed).
-        ssl_cafile: CA bundle for TLS.
+        ssl_cafile: CA bundle for TLS; None trusts the system's CAs.
+        ssl_certfile: Client certificate (PEM) for mutual TLS.
+        ssl_keyfile: The client certificate's private key (PEM).
+        ssl_key_password: Password of ``ssl_keyfile`` (never printed).
+        sasl_oauthbearer_token_endpoint_url: OIDC token endpoint (OAUTHBEARER);
+            librdkafka posts the client-credentials grant there and refreshes the token.
+        sasl_oauthbearer_client_id: OIDC client id.
+        sasl_oauthbearer_client_secret: OIDC client secret (never printed).
+        sasl_oauthbearer_scope: Space-separated scopes, or None.
+        sasl_kerberos_service_name: Kerberos service name of the brokers (GSSAPI).
+        sasl_kerberos_principal: This client's Kerberos principal (GSSAPI).
+        sasl_kerberos_keytab: Keytab of that principal (GSSAPI).
         librdkafka_overrides: Extra librdkafka properties for settings not typed here.
         spool_enabled: Write every event ahead to a local disk spool until the broker
             acknowledges it, and keep there the events the broker cannot take. Off, a
@@ -142,6 +177,16 @@ class ClientConfig:
     sasl_username: str | None = None
     sasl_password: str | None = field(default=None, repr=False)
     ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_key_password: str | None = field(default=None, repr=False)
+    sasl_oauthbearer_token_endpoint_url: str | None = None
+    sasl_oauthbearer_client_id: str | None = None
+    sasl_oauthbearer_client_secret: str | None = field(default=None, repr=False)
+    sasl_oauthbearer_scope: str | None = None
+    sasl_kerberos_service_name: str = "kafka"
+    sasl_kerberos_principal: str | None = None
+    sasl_kerberos_keytab: str | None = None
     librdkafka_overrides: Mapping[str, str] = field(default_factory=dict, hash=False)
     spool_enabled: bool = True
     spool_dir: str | None = None
@@ -240,9 +285,27 @@ class ClientConfig:
                 "sasl_mechanism", f"must be one of {', '.join(get_args(SaslMechanism))}"
             )
         if self.security_protocol.startswith("SASL"):
-            for name in ("sasl_mechanism", "sasl_username", "sasl_password"):
+            if not self.sasl_mechanism:
+                raise ConfigError("sasl_mechanism", f"is required by {self.security_protocol}")
+            for name in _SASL_REQUIRED[self.sasl_mechanism]:
                 if not getattr(self, name):
-                    raise ConfigError(name, f"is required by {self.security_protocol}")
+                    raise ConfigError(name, f"is required by sasl_mechanism={self.sasl_mechanism}")
+        elif self.sasl_mechanism is not None:
+            raise ConfigError(
+                "sasl_mechanism",
+                f"needs security_protocol SASL_SSL or SASL_PLAINTEXT, not {self.security_protocol}",
+            )
+        if bool(self.ssl_certfile) != bool(self.ssl_keyfile):
+            missing = "ssl_keyfile" if self.ssl_certfile else "ssl_certfile"
+            raise ConfigError(missing, "is required for mutual TLS (set both or neither)")
+        if self.security_protocol not in ("SSL", "SASL_SSL"):
+            for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+                if getattr(self, name):
+                    raise ConfigError(
+                        name,
+                        f"is set, but security_protocol={self.security_protocol} does not use "
+                        "TLS (use SSL or SASL_SSL)",
+                    )
 
     def to_librdkafka(self) -> dict[str, str]:
         """Return the producer's librdkafka properties (the one place dotted keys live).
@@ -262,16 +325,36 @@ class ClientConfig:
             "linger.ms": str(self.linger_ms),
             "security.protocol": self.security_protocol,
         }
-        if self.sasl_mechanism:
-            conf["sasl.mechanism"] = self.sasl_mechanism
-        if self.sasl_username:
-            conf["sasl.username"] = self.sasl_username
-        if self.sasl_password:
-            conf["sasl.password"] = self.sasl_password
-        if self.ssl_cafile:
-            conf["ssl.ca.location"] = self.ssl_cafile
+        conf.update(self._security_librdkafka())
         conf.update(self.librdkafka_overrides)
         return conf
+
+    def _security_librdkafka(self) -> dict[str, str]:
+        """The TLS and SASL properties, as the workers' ``KafkaSettings.to_librdkafka``."""
+        optional: dict[str, str | None] = {
+            "ssl.ca.location": self.ssl_cafile,
+            "ssl.certificate.location": self.ssl_certfile,
+            "ssl.key.location": self.ssl_keyfile,
+            "ssl.key.password": self.ssl_key_password,
+        }
+        if self.security_protocol.startswith("SASL"):
+            optional["sasl.mechanism"] = self.sasl_mechanism
+        if self.sasl_mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
+            optional["sasl.username"] = self.sasl_username
+            optional["sasl.password"] = self.sasl_password
+        elif self.sasl_mechanism == "OAUTHBEARER":
+            optional["sasl.oauthbearer.method"] = "oidc"
+            optional["sasl.oauthbearer.token.endpoint.url"] = (
+                self.sasl_oauthbearer_token_endpoint_url
+            )
+            optional["sasl.oauthbearer.client.id"] = self.sasl_oauthbearer_client_id
+            optional["sasl.oauthbearer.client.secret"] = self.sasl_oauthbearer_client_secret
+            optional["sasl.oauthbearer.scope"] = self.sasl_oauthbearer_scope
+        elif self.sasl_mechanism == "GSSAPI":
+            optional["sasl.kerberos.service.name"] = self.sasl_kerberos_service_name
+            optional["sasl.kerberos.principal"] = self.sasl_kerberos_principal
+            optional["sasl.kerberos.keytab"] = self.sasl_kerberos_keytab
+        return {key: value for key, value in optional.items() if value}
 
     @classmethod
     def from_env(
@@ -281,6 +364,9 @@ class ClientConfig:
 
         Variables: ``AUDITSTREAM_KAFKA__`` + ``BOOTSTRAP_SERVERS``, ``SECURITY_PROTOCOL``,
         ``SASL_MECHANISM``, ``SASL_USERNAME``, ``SASL_PASSWORD``, ``SSL_CAFILE``,
+        ``SSL_CERTFILE``, ``SSL_KEYFILE``, ``SSL_KEY_PASSWORD``, ``SASL_OAUTHBEARER_`` +
+        (``TOKEN_ENDPOINT_URL``, ``CLIENT_ID``, ``CLIENT_SECRET``, ``SCOPE``),
+        ``SASL_KERBEROS_`` + (``SERVICE_NAME``, ``PRINCIPAL``, ``KEYTAB``),
         ``LIBRDKAFKA_OVERRIDES`` (a JSON object of strings); ``AUDITSTREAM_TOPICS__RAW``;
         ``AUDITSTREAM_PRODUCER__`` + ``SERVICE_NAME``, ``SERVICE_VERSION``, ``ENVIRONMENT``,
         ``HOST``, ``TENANT_ID``, ``CONTENT_POLICY``, ``LINGER_MS``, and the HMAC key as
