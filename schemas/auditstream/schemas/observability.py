@@ -1,8 +1,9 @@
 """Logging and metrics set-up for worker processes and the CLI (never the SDK).
 
 Workers log JSON lines through structlog; the CLI logs readable lines to stderr. Both
-are configured once, at the entry point, by :func:`configure_logging`. Metrics are
-served by :func:`serve_metrics` when a port is configured.
+are configured once, at the entry point, by :func:`configure_logging`. Metrics, with
+``/healthz`` and ``/readyz`` (:mod:`auditstream.schemas.health`), are served by
+:func:`serve_metrics` when a port is configured.
 """
 
 from __future__ import annotations
@@ -13,7 +14,19 @@ from typing import Literal
 
 import structlog
 
+from auditstream.schemas.health import ObservabilityServer, Readiness
+
 LogFormat = Literal["json", "console"]
+
+# Metrics and health bind loopback unless configured otherwise: metrics name topics,
+# tenants' volumes and internal state, so exposing them beyond the host is the
+# operator's choice (Kubernetes manifests set 0.0.0.0 so Prometheus and the kubelet
+# can reach the pod).
+DEFAULT_METRICS_HOST = "127.0.0.1"
+
+# 25 s to drain after SIGTERM: inside Kubernetes' default terminationGracePeriodSeconds
+# (30 s), so the worker's own deadline, which logs why, comes before the kubelet's SIGKILL.
+DEFAULT_SHUTDOWN_GRACE_S = 25.0
 
 
 def configure_logging(*, level: str = "INFO", fmt: LogFormat = "json", stage: str) -> None:
@@ -70,14 +83,24 @@ def _dict_tracebacks() -> structlog.types.Processor:
     )
 
 
-def serve_metrics(port: int | None) -> None:
-    """Expose Prometheus metrics on ``127.0.0.1:port``; do nothing when port is None.
+def serve_metrics(
+    port: int | None, *, host: str = DEFAULT_METRICS_HOST, readiness: Readiness | None = None
+) -> ObservabilityServer | None:
+    """Serve ``/metrics``, ``/healthz`` and ``/readyz`` on ``host:port``; None: no endpoint.
 
     Args:
-        port: TCP port, or None for no metrics endpoint.
+        port: TCP port, or None for no endpoint.
+        host: Address to bind; loopback unless the operator chose otherwise.
+        readiness: The worker's readiness checks; None: ``/readyz`` answers 503.
+
+    Returns:
+        The running server, or None when no port is configured.
+
+    Raises:
+        OSError: The address cannot be bound.
     """
     if port is None:
-        return
-    from prometheus_client import start_http_server  # noqa: PLC0415 - only workers need it
+        return None
+    from auditstream.schemas.health import serve_observability  # noqa: PLC0415 - workers only
 
-    start_http_server(port, addr="127.0.0.1")
+    return serve_observability(host=host, port=port, readiness=readiness or Readiness())

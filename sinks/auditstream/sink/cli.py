@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from auditstream.schemas.errors import AuditstreamError
+from auditstream.schemas.health import Readiness
 from auditstream.schemas.observability import configure_logging, serve_metrics
 from auditstream.schemas.workers import run_worker_processes, worker_environments
 from auditstream.sink.runner import run_sink
@@ -53,7 +54,7 @@ app = typer.Typer(
     help="Consume the redacted topic and write Parquet objects under Object Lock. "
     "Configure with AUDITSTREAM_KAFKA__*, AUDITSTREAM_TOPICS__*, AUDITSTREAM_S3__* and "
     "AUDITSTREAM_SINK__* variables; these options override single values. Stops cleanly "
-    "on SIGTERM or SIGINT: flush, commit, close.",
+    "on SIGTERM or SIGINT: flush, commit, close, within AUDITSTREAM_SINK__SHUTDOWN_GRACE_S.",
     epilog="Example: AUDITSTREAM_SINK__SIGNING_KEY_FILE=sink.key audit sink --workers 2 "
     "--metrics-port 9464",
 )
@@ -79,8 +80,16 @@ def sink(
     group_id: Annotated[
         str | None, typer.Option("--group-id", help="Kafka consumer group of the sinks.")
     ] = None,
+    metrics_host: Annotated[
+        str | None,
+        typer.Option(
+            "--metrics-host",
+            help="Address for /metrics, /healthz, /readyz (default 127.0.0.1; 0.0.0.0 in a pod).",
+        ),
+    ] = None,
     metrics_port: Annotated[
-        int | None, typer.Option("--metrics-port", help="Serve Prometheus metrics here.")
+        int | None,
+        typer.Option("--metrics-port", help="Serve /metrics, /healthz and /readyz on this port."),
     ] = None,
     log_level: Annotated[
         LogLevelOption | None, typer.Option("--log-level", help="Minimum log level.")
@@ -94,6 +103,7 @@ def sink(
         "max_age_s": max_age_s,
         "max_records": max_records,
         "group_id": group_id,
+        "metrics_host": metrics_host,
         "metrics_port": metrics_port,
         "log_level": log_level.value if log_level else None,
     }
@@ -103,8 +113,11 @@ def sink(
         configure_logging(level=settings.sink.log_level, fmt=log_format.value, stage="sink")
         if workers > 1:
             raise typer.Exit(_run_workers(workers, section, settings.sink.metrics_port, log_format))
-        serve_metrics(settings.sink.metrics_port)
-        run_sink(settings)
+        readiness = Readiness()
+        serve_metrics(
+            settings.sink.metrics_port, host=settings.sink.metrics_host, readiness=readiness
+        )
+        run_sink(settings, readiness=readiness)
     except AuditstreamError as exc:
         _fail(str(exc))
         raise typer.Exit(EXIT_ERROR) from exc

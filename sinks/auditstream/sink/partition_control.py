@@ -23,10 +23,12 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPar
 
 from auditstream.archive.chain import ChainHead
 from auditstream.archive.errors import ArchiveUnavailableError
+from auditstream.schemas.health import Readiness
 from auditstream.sink.assembly import ArchiveParts
 from auditstream.sink.batcher import Batcher, FlushReason, PartitionId
 from auditstream.sink.errors import FencedError, ManifestChainError
 from auditstream.sink.metrics import SinkMetrics
+from auditstream.sink.readiness import ASSIGNMENT
 from auditstream.sink.worker_state import Waiting, WorkerState, backoff
 
 log = structlog.get_logger(__name__)
@@ -47,6 +49,7 @@ class PartitionControl:
     _metrics: SinkMetrics
     _clock: Callable[[], float]
     _archive: ArchiveParts | None
+    _readiness: Readiness
 
     @property
     def _kafka(self) -> Consumer:
@@ -185,6 +188,7 @@ class PartitionControl:
         consumer.incremental_assign(partitions)
         for pid in waiting:
             self._pause_partition(pid)
+        self._readiness.report(ASSIGNMENT, ok=True)  # an empty one too: a standby is ready
         if partitions:  # a cooperative rebalance that adds nothing here calls with none
             log.info(
                 "partitions_assigned",
@@ -213,6 +217,7 @@ class PartitionControl:
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Drop the batches of partitions lost to the group (their new owner re-reads them)."""
         log.warning("partitions_lost", partitions=names(partitions))
+        self._readiness.report(ASSIGNMENT, ok=False, detail="assignment lost; rejoining")
         for tp in partitions:
             self._drop(PartitionId(tp.topic, tp.partition), why="partition lost")
             if self._archive is not None:

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings
 
 from auditstream.schemas.dead_letters import DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADROOM_BYTES
 from auditstream.schemas.identity import INSTANCE_ID_PATTERN
+from auditstream.schemas.observability import DEFAULT_METRICS_HOST, DEFAULT_SHUTDOWN_GRACE_S
 from auditstream.schemas.settings import (
     KafkaSettings,
     S3Settings,
@@ -81,7 +82,13 @@ class SinkSection(BaseModel):
             letters before it pauses the partition and retries.
         test_crash_at: TEST ONLY: kill the worker with SIGKILL at this point of a flush.
         test_crash_on_flush: TEST ONLY: which flush (1 = the first) ``test_crash_at`` hits.
-        metrics_port: Serve Prometheus metrics on ``127.0.0.1:<port>``; None for none.
+        metrics_host: Address the metrics and health endpoint binds; loopback by default
+            (see :data:`~auditstream.schemas.observability.DEFAULT_METRICS_HOST`).
+        metrics_port: Serve ``/metrics``, ``/healthz`` and ``/readyz`` on
+            ``<metrics_host>:<port>``; None for none.
+        shutdown_grace_s: After SIGTERM or SIGINT, how long flushing, committing and
+            closing may take before the worker exits without finishing (keep it below the
+            platform's kill deadline, Kubernetes' ``terminationGracePeriodSeconds``).
         log_level: Minimum log level.
         static_membership: Join the group as a static member (``group.instance.id``), so
             a worker that restarts within the session timeout gets its partitions back
@@ -112,7 +119,9 @@ class SinkSection(BaseModel):
     dlq_timeout_s: float = Field(default=15.0, gt=0)
     test_crash_at: CrashPoint | None = None
     test_crash_on_flush: int = Field(default=1, gt=0)
+    metrics_host: str = Field(default=DEFAULT_METRICS_HOST, min_length=1)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    shutdown_grace_s: float = Field(default=DEFAULT_SHUTDOWN_GRACE_S, gt=0, le=3600)
     log_level: LogLevel = "INFO"
     static_membership: bool = True
     instance_id: str | None = Field(default=None, pattern=INSTANCE_ID_PATTERN)

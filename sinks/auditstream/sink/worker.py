@@ -19,6 +19,7 @@ or named by a manifest as dead-lettered, and ``in = archived + dlq`` holds.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import threading
@@ -34,6 +35,7 @@ from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPa
 
 from auditstream.archive.errors import ArchiveUnavailableError
 from auditstream.archive.storage import make_s3_client
+from auditstream.schemas.health import Readiness
 from auditstream.schemas.identity import claim_worker_identity
 from auditstream.sink.assembly import ArchiveParts, open_archive
 from auditstream.sink.batcher import Batcher, FlushPolicy, FlushReason, PartitionId
@@ -42,6 +44,13 @@ from auditstream.sink.errors import ConsumerError, FencedError
 from auditstream.sink.flush import FlushResult
 from auditstream.sink.metrics import SinkMetrics, default_metrics
 from auditstream.sink.partition_control import PartitionControl
+from auditstream.sink.readiness import (
+    BUCKET,
+    STATS_INTERVAL_MS,
+    expect_sink_checks,
+    report_broker_state,
+    report_bucket_state,
+)
 from auditstream.sink.settings import (
     SinkSettings,
     consumer_config,
@@ -88,6 +97,8 @@ class SinkWorker(PartitionControl):
         clock: Monotonic clock for retry timing.
         wall_clock: Aware UTC time, for retention and manifest times.
         kill: What the test-only crash hook calls (SIGKILL to this process).
+        readiness: Where the worker reports its ``/readyz`` checks (see
+            :mod:`auditstream.sink.readiness`).
     """
 
     def __init__(
@@ -102,6 +113,7 @@ class SinkWorker(PartitionControl):
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         kill: Callable[[], None] = _sigkill,
+        readiness: Readiness | None = None,
     ) -> None:
         self._settings = settings
         self._stop = stop
@@ -120,6 +132,8 @@ class SinkWorker(PartitionControl):
             producer_factory=producer_factory,
         )
         self._state = WorkerState()
+        self._readiness = readiness or Readiness()
+        expect_sink_checks(self._readiness)
         self._consumer: Consumer | None = None
         self._archive: ArchiveParts | None = None
         self.stats = SinkStats()
@@ -158,11 +172,17 @@ class SinkWorker(PartitionControl):
         identity = claim_worker_identity(
             sink.group_id, configured=sink.instance_id, static=sink.static_membership
         )
-        config = consumer_config(self._settings, instance_id=identity.instance_id)
+        config = {
+            **consumer_config(self._settings, instance_id=identity.instance_id),
+            # Readiness reads the broker connections from these (served by consume()).
+            "statistics.interval.ms": STATS_INTERVAL_MS,
+            "stats_cb": functools.partial(report_broker_state, self._readiness),
+        }
         self._archive = self._open_archive()
         if self._archive is None:
             identity.release()
             return self.stats  # stopped while the store was away: nothing read, nothing owed
+        self._readiness.report(BUCKET, ok=True)
         self._consumer = self._consumer_factory(config)
         topic = self._settings.topics.redacted
         self._consumer.subscribe(
@@ -182,6 +202,7 @@ class SinkWorker(PartitionControl):
                 self._flush_due()
                 self._retry_paused()
                 self._parts.digests.maybe_write()
+                report_bucket_state(self._readiness, self._state)
             self._flush_all(FlushReason.SHUTDOWN)
         except BaseException:
             self._state.failed = True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
+from auditstream.schemas.health import Readiness
+from auditstream.sink import cli
 from auditstream.sink.cli import EXIT_ERROR, app
 
 runner = CliRunner()
@@ -41,3 +43,20 @@ class TestSinkCli:
         last = result.stderr.splitlines()[-1]  # after the worker's JSON log lines
         assert last.startswith("audit sink: error: signing key: no key configured")
         assert "AUDITSTREAM_SINK__SIGNING_KEY_FILE" in last
+
+    def test_metrics_host_and_port_reach_the_endpoint_and_the_worker_gets_its_readiness(
+        self, monkeypatch
+    ):
+        """``--metrics-host``/``--metrics-port`` bind the endpoint the worker reports to."""
+        seen = {}
+        monkeypatch.setattr(
+            cli, "serve_metrics", lambda port, *, host, readiness: seen.update(bind=(host, port))
+        )
+        monkeypatch.setattr(
+            cli, "run_sink", lambda settings, *, readiness: seen.update(readiness=readiness)
+        )
+        args = ["--metrics-host", "0.0.0.0", "--metrics-port", "9464"]
+        result = runner.invoke(app, args, prog_name="audit sink")
+        assert result.exit_code == 0, result.output
+        assert seen["bind"] == ("0.0.0.0", 9464)
+        assert isinstance(seen["readiness"], Readiness)

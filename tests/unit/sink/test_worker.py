@@ -31,11 +31,13 @@ from auditstream.schemas.dead_letters import (
     SOURCE_TOPIC,
     STAGE,
 )
+from auditstream.schemas.health import Readiness
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.errors import ManifestChainError
 from auditstream.sink.flush import FlushResult, WrittenObject
 from auditstream.sink.metrics import SinkMetrics
+from auditstream.sink.readiness import STATS_INTERVAL_MS
 from auditstream.sink.settings import load_sink_settings
 from auditstream.sink.worker import SinkWorker
 
@@ -255,7 +257,7 @@ def kill():
     raise KilledError
 
 
-def run(script, *, store=None, log=None, consumer_class=ScriptedConsumer, **sink):
+def run(script, *, store=None, log=None, consumer_class=ScriptedConsumer, readiness=None, **sink):
     log = [] if log is None else log
     clock, stop = Clock(), threading.Event()
     store = store or Store(log)
@@ -267,12 +269,13 @@ def run(script, *, store=None, log=None, consumer_class=ScriptedConsumer, **sink
     worker = SinkWorker(
         settings,
         stop=stop,
-        consumer_factory=lambda config: consumer,
+        consumer_factory=lambda config: setattr(consumer, "config", config) or consumer,
         producer_factory=lambda config: producer,
         s3_client=store,  # type: ignore[arg-type]
         metrics=SinkMetrics.create(CollectorRegistry()),
         clock=clock,
         kill=kill,
+        readiness=readiness,
     )
     worker.dlq = producer  # what the tests look at
     return worker, store, log
@@ -687,3 +690,66 @@ class TestCooperativeRebalance:
             [f"{TOPIC}[0]", f"{TOPIC}[1]"]
         ]
         assert objects_of(store, 0) == [(0, 1)]
+
+
+BROKER_UP = '{"brokers": {"127.0.0.1:19092/1": {"state": "UP"}}}'
+BROKER_DOWN = '{"brokers": {"127.0.0.1:19092/1": {"state": "DOWN"}}}'
+
+
+class TestReadiness:
+    def test_each_check_follows_the_workers_own_state(self, encode):
+        """Assignment, librdkafka's broker statistics and paused partitions drive /readyz."""
+        readiness = Readiness()
+        seen = []
+        holder = {}
+
+        def look(then=None):
+            def step():
+                seen.append(readiness.status().checks)
+                if then is not None:
+                    then()
+                return []
+
+            return step
+
+        def stats(document):
+            return lambda: holder["consumer"].config["stats_cb"](document)
+
+        def store(down):
+            def flip():
+                holder["store"].down = down
+
+            return flip
+
+        script = [
+            look(then=stats(BROKER_UP)),  # seen[0]: assigned, no statistics yet
+            look(then=stats(BROKER_DOWN)),  # seen[1]: ready
+            look(then=stats(BROKER_UP)),  # seen[2]: broker down
+            lambda: (store(True)(), [encode(0, 0)])[1],
+            [],  # due by age: the put fails, the partition pauses
+            look(then=store(False)),  # seen[3]: the bucket is waited for
+            *[[] for _ in range(8)],  # the retry succeeds
+            look(),  # seen[4]: ready again
+        ]
+        worker, store_, _log = run(script, max_age_s=0.5, readiness=readiness)
+        holder["store"] = store_
+        holder["consumer"] = worker._consumer_factory({})  # run() hands it the real config
+        worker.run()
+        assert seen[0] == {
+            "assignment": "ok",
+            "broker": "no broker state yet",
+            "bucket": "ok",
+        }
+        assert set(seen[1].values()) == {"ok"}
+        assert seen[2]["broker"].startswith("no broker connection up (127.0.0.1:19092/1=DOWN)")
+        assert seen[3]["bucket"] == "1 partition(s) paused waiting for the archive"
+        assert set(seen[4].values()) == {"ok"}
+        assert readiness.status().ready  # stopping is the runner's to report
+
+    def test_the_consumer_emits_statistics_for_readiness(self, encode):
+        """The consumer's config asks librdkafka for statistics and hands them to readiness."""
+        worker, _store, _log = run([])
+        consumer = worker._consumer_factory({})
+        worker.run()
+        assert consumer.config["statistics.interval.ms"] == STATS_INTERVAL_MS
+        assert callable(consumer.config["stats_cb"])
