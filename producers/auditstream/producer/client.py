@@ -30,6 +30,7 @@ from typing import Any
 
 import fastavro
 
+from auditstream.producer.avro import Unsupported, Writer, compile_writer
 from auditstream.producer.checks import api_call
 from auditstream.producer.config import ClientConfig
 from auditstream.producer.errors import AuditEventError
@@ -103,6 +104,7 @@ class AuditClient(SpanEvents):
         "_serializer",
         "_stats_interval_s",
         "_transport",
+        "_writer",
     )
 
     def __init__(
@@ -119,6 +121,10 @@ class AuditClient(SpanEvents):
         schema = catalog.current()
         self._schema = schema.parsed
         self._header = single_object_header(schema.fingerprint)
+        try:
+            self._writer: Writer | None = compile_writer(schema.parsed)
+        except Unsupported:
+            self._writer = None  # a schema the compiled writer does not cover: fastavro
         self._injected_producer = producer
         self._on_stats = on_stats
         self._stats_interval_s = stats_interval_s
@@ -290,10 +296,19 @@ class AuditClient(SpanEvents):
 
     def _encode(self, event: AuditEvent) -> bytes:
         # Fast path: the builder made every field the schema's shape and type, so the
-        # codec's strict mode (which re-checks that) is skipped, and nullable records are
-        # named in fastavro's tuple notation, which spares it validating the whole record
-        # to pick the union branch. Anything the fast path refuses takes the strict
-        # codec, whose errors are the ones callers see.
+        # writer compiled from the schema (:mod:`.avro`, the same bytes as fastavro)
+        # encodes it without re-checking. Anything it refuses takes fastavro, with
+        # nullable records named in its tuple notation (which spares it validating the
+        # whole record to pick the union branch), and then the strict codec, whose
+        # errors are the ones callers see.
+        writer = self._writer
+        if writer is not None:
+            out = bytearray(self._header)
+            try:
+                writer(event, out)
+                return bytes(out)
+            except Exception:  # noqa: BLE001, S110 - fastavro and the strict codec below
+                pass
         buffer = io.BytesIO()
         buffer.write(self._header)
         tagged = dict(event)

@@ -148,7 +148,7 @@ def build_app(
         consumer_max_fetch_size=section.max_message_bytes,
         web_enabled=section.web_port is not None,
         web_port=section.web_port or 6066,
-        web_bind="127.0.0.1",
+        web_bind=section.metrics_host,
         store="memory://",
         datadir=datadir,
     )

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings
 from auditstream.processor.errors import KeyMaterialError, ProcessorConfigError
 from auditstream.schemas.dead_letters import DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADROOM_BYTES
 from auditstream.schemas.identity import INSTANCE_ID_PATTERN
+from auditstream.schemas.observability import DEFAULT_METRICS_HOST, DEFAULT_SHUTDOWN_GRACE_S
 from auditstream.schemas.settings import (
     KafkaSettings,
     TopicSettings,
@@ -65,8 +66,14 @@ class ProcessorSection(BaseModel):
             partitions wait before the group moves them.
         heartbeat_interval_s: Consumer heartbeat interval (a third of the session
             timeout or less).
-        web_port: Faust's web server port (None disables it).
-        metrics_port: Prometheus port (None disables it).
+        web_port: Faust's web server port (None disables it); it binds ``metrics_host``.
+        metrics_host: Address the metrics and health endpoint (and Faust's web server)
+            binds; loopback by default (see
+            :data:`~auditstream.schemas.observability.DEFAULT_METRICS_HOST`).
+        metrics_port: Serve ``/metrics``, ``/healthz`` and ``/readyz`` here (None: none).
+        shutdown_grace_s: After SIGTERM or SIGINT, how long Faust's shutdown (agents
+            stop, offsets and transactions commit, clients close) may take before the
+            worker exits without finishing; keep it below the platform's kill deadline.
         log_level: Worker log level.
         static_membership: Join the group as a static member (``group.instance.id``), so
             a worker that restarts within the session timeout gets its partitions back
@@ -104,7 +111,9 @@ class ProcessorSection(BaseModel):
     session_timeout_s: float = Field(default=30.0, ge=3, le=300)
     heartbeat_interval_s: float = Field(default=3.0, gt=0, le=100)
     web_port: int | None = None
-    metrics_port: int | None = None
+    metrics_host: str = Field(default=DEFAULT_METRICS_HOST, min_length=1)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    shutdown_grace_s: float = Field(default=DEFAULT_SHUTDOWN_GRACE_S, gt=0, le=3600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     static_membership: bool = True
     instance_id: str | None = Field(default=None, pattern=INSTANCE_ID_PATTERN)

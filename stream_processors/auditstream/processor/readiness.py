@@ -1,0 +1,89 @@
+"""What ``/readyz`` means for a processor worker, from state Faust and aiokafka already keep.
+
+Three checks, none of which calls the broker when a probe comes:
+
+- ``assignment``: Faust signalled the group's assignment (possibly empty: a worker beyond
+  the partition count stands by) and no rebalance has revoked it since; aiokafka gives
+  the assignment up when the group coordinator stays unreachable past the session
+  timeout, so a long broker outage turns this check off too;
+- ``broker``: the consumer's Kafka client holds at least one open broker connection
+  (read from aiokafka's connection table, in memory);
+- ``event_loop``: a Faust timer ticked within ``LOOP_MAX_AGE_S``, so a worker whose
+  event loop is blocked is not reported ready.
+
+Faust's shutdown is Faust's: on SIGTERM its worker stops the app's services in order
+(agents, the consumer committing what was acknowledged, transactional producers). The
+processor only bounds how long that may take (:func:`arm_shutdown_deadline`, in
+``ProcessorSection.shutdown_grace_s``) and turns ``/readyz`` off while it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from auditstream.schemas.health import Readiness
+
+ASSIGNMENT = "assignment"
+BROKER = "broker"
+EVENT_LOOP = "event_loop"
+
+# The timer ticks every 5 s; six ticks missed means the loop is blocked, not busy
+# (redaction runs in a child process or an executor thread, never on the loop).
+LOOP_TICK_S = 5.0
+LOOP_MAX_AGE_S = 30.0
+
+
+def watch_readiness(app: faust.App, readiness: Readiness) -> None:
+    """Declare the processor's checks and connect them to the app's signals and a timer.
+
+    Call it after the app is built and before its worker starts.
+
+    Args:
+        app: The processor's Faust app.
+        readiness: Where the checks are reported.
+    """
+    readiness.expect(ASSIGNMENT, detail="waiting for the group's assignment")
+    readiness.expect(BROKER, max_age_s=LOOP_MAX_AGE_S, detail="no broker connection yet")
+    readiness.expect(EVENT_LOOP, max_age_s=LOOP_MAX_AGE_S, detail="the app has not started")
+
+    @app.on_partitions_assigned.connect
+    async def on_assigned(_sender: Any, /, *_args: Any, **_kwargs: Any) -> None:
+        readiness.report(ASSIGNMENT, ok=True)
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(_sender: Any, /, *_args: Any, **_kwargs: Any) -> None:
+        readiness.report(ASSIGNMENT, ok=False, detail="rebalancing")
+
+    @app.timer(LOOP_TICK_S)  # type: ignore[untyped-decorator]  # faust's timer is untyped
+    async def report_liveness() -> None:
+        readiness.report(EVENT_LOOP, ok=True)
+        connected = broker_connected(app.consumer)
+        readiness.report(
+            BROKER,
+            ok=connected is not False,
+            detail="" if connected is not False else "no open broker connection",
+        )
+
+
+def broker_connected(consumer: Any) -> bool | None:
+    """Whether the Faust consumer's Kafka client has an open broker connection.
+
+    Reads aiokafka's connection table (``AIOKafkaClient._conns``) through the consumer
+    thread of Faust's aiokafka driver; a dictionary read, no network.
+
+    Args:
+        consumer: ``app.consumer``.
+
+    Returns:
+        True or False; None when the driver's internals are not where this expects them
+        (another driver or version), which the check treats as reachable rather than
+        keeping a working worker unready.
+    """
+    thread = getattr(consumer, "_thread", None)
+    client = getattr(getattr(thread, "_consumer", None), "_client", None)
+    connections = getattr(client, "_conns", None)
+    if not isinstance(connections, dict):
+        return None
+    return any(connection.connected() for connection in list(connections.values()))
