@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -69,3 +70,15 @@ class TokenEndpoint:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+CALLBACK_TOKEN = TOKEN["access_token"]
+CALLBACK_PATH = "support.oidc:token_callback"
+"""The import path of :func:`token_callback`, as the setting names it."""
+callback_calls: list[float] = []
+
+
+def token_callback() -> tuple[str, float]:
+    """A token callback as an operator writes one: the token and its expiry in an hour."""
+    callback_calls.append(time.time())
+    return CALLBACK_TOKEN, time.time() + 3600

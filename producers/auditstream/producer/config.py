@@ -19,11 +19,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from auditstream.producer.env import PRODUCER, read_environment
 from auditstream.producer.errors import ConfigError
 from auditstream.producer.policies import ContentPolicy, FsyncPolicy, ShedPolicy, member
+from auditstream.schemas.token_callback import (
+    TokenCallback,
+    librdkafka_oauth_cb,
+    load_token_callback,
+)
 
 __all__ = [
     "ClientConfig",
@@ -136,6 +141,9 @@ class ClientConfig:
         sasl_oauthbearer_client_id: OIDC client id.
         sasl_oauthbearer_client_secret: OIDC client secret (never printed).
         sasl_oauthbearer_scope: Space-separated scopes, or None.
+        sasl_oauthbearer_token_callback: Instead of OIDC, a function (or its
+            ``package.module:function`` path) returning ``(token, expires_at_epoch_s)``,
+            e.g. for Amazon MSK IAM; librdkafka calls it when the token is due.
         sasl_kerberos_service_name: Kerberos service name of the brokers (GSSAPI).
         sasl_kerberos_principal: This client's Kerberos principal (GSSAPI).
         sasl_kerberos_keytab: Keytab of that principal (GSSAPI).
@@ -184,6 +192,7 @@ class ClientConfig:
     sasl_oauthbearer_client_id: str | None = None
     sasl_oauthbearer_client_secret: str | None = field(default=None, repr=False)
     sasl_oauthbearer_scope: str | None = None
+    sasl_oauthbearer_token_callback: TokenCallback | str | None = field(default=None, hash=False)
     sasl_kerberos_service_name: str = "kafka"
     sasl_kerberos_principal: str | None = None
     sasl_kerberos_keytab: str | None = None
@@ -287,7 +296,11 @@ class ClientConfig:
         if self.security_protocol.startswith("SASL"):
             if not self.sasl_mechanism:
                 raise ConfigError("sasl_mechanism", f"is required by {self.security_protocol}")
+            if self.sasl_mechanism == "OAUTHBEARER" and self.sasl_oauthbearer_token_callback:
+                self._token_callback()  # fails here, at construction, when it cannot load
             for name in _SASL_REQUIRED[self.sasl_mechanism]:
+                if self.sasl_oauthbearer_token_callback and name.startswith("sasl_oauthbearer"):
+                    continue
                 if not getattr(self, name):
                     raise ConfigError(name, f"is required by sasl_mechanism={self.sasl_mechanism}")
         elif self.sasl_mechanism is not None:
@@ -295,6 +308,9 @@ class ClientConfig:
                 "sasl_mechanism",
                 f"needs security_protocol SASL_SSL or SASL_PLAINTEXT, not {self.security_protocol}",
             )
+        self._check_tls()
+
+    def _check_tls(self) -> None:
         if bool(self.ssl_certfile) != bool(self.ssl_keyfile):
             missing = "ssl_keyfile" if self.ssl_certfile else "ssl_certfile"
             raise ConfigError(missing, "is required for mutual TLS (set both or neither)")
@@ -307,7 +323,7 @@ class ClientConfig:
                         "TLS (use SSL or SASL_SSL)",
                     )
 
-    def to_librdkafka(self) -> dict[str, str]:
+    def to_librdkafka(self) -> dict[str, Any]:
         """Return the producer's librdkafka properties (the one place dotted keys live).
 
         Idempotence and ``acks=all`` keep the delivery promise (no duplicates, no loss
@@ -329,9 +345,22 @@ class ClientConfig:
         conf.update(self.librdkafka_overrides)
         return conf
 
-    def _security_librdkafka(self) -> dict[str, str]:
+    def _token_callback(self) -> TokenCallback:
+        callback = self.sasl_oauthbearer_token_callback
+        if isinstance(callback, str):
+            try:
+                return load_token_callback(callback)
+            except ValueError as exc:
+                raise ConfigError("sasl_oauthbearer_token_callback", str(exc)) from exc
+        if not callable(callback):
+            raise ConfigError(
+                "sasl_oauthbearer_token_callback", "must be a function or package.module:function"
+            )
+        return callback
+
+    def _security_librdkafka(self) -> dict[str, Any]:
         """The TLS and SASL properties, as the workers' ``KafkaSettings.to_librdkafka``."""
-        optional: dict[str, str | None] = {
+        optional: dict[str, Any] = {
             "ssl.ca.location": self.ssl_cafile,
             "ssl.certificate.location": self.ssl_certfile,
             "ssl.key.location": self.ssl_keyfile,
@@ -342,6 +371,8 @@ class ClientConfig:
         if self.sasl_mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
             optional["sasl.username"] = self.sasl_username
             optional["sasl.password"] = self.sasl_password
+        elif self.sasl_mechanism == "OAUTHBEARER" and self.sasl_oauthbearer_token_callback:
+            optional["oauth_cb"] = librdkafka_oauth_cb(self._token_callback())
         elif self.sasl_mechanism == "OAUTHBEARER":
             optional["sasl.oauthbearer.method"] = "oidc"
             optional["sasl.oauthbearer.token.endpoint.url"] = (

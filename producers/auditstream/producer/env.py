@@ -95,6 +95,7 @@ _ENV_FIELDS: tuple[tuple[str, str, Callable[[str, str], Any]], ...] = (
     ("sasl_oauthbearer_client_id", f"{_KAFKA}SASL_OAUTHBEARER_CLIENT_ID", _text),
     ("sasl_oauthbearer_client_secret", f"{_KAFKA}SASL_OAUTHBEARER_CLIENT_SECRET", _secret),
     ("sasl_oauthbearer_scope", f"{_KAFKA}SASL_OAUTHBEARER_SCOPE", _text),
+    ("sasl_oauthbearer_token_callback", f"{_KAFKA}SASL_OAUTHBEARER_TOKEN_CALLBACK", _text),
     ("sasl_kerberos_service_name", f"{_KAFKA}SASL_KERBEROS_SERVICE_NAME", _text),
     ("sasl_kerberos_principal", f"{_KAFKA}SASL_KERBEROS_PRINCIPAL", _text),
     ("sasl_kerberos_keytab", f"{_KAFKA}SASL_KERBEROS_KEYTAB", _text),

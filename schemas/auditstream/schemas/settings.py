@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auditstream.schemas.errors import AuditstreamError
 from auditstream.schemas.profile import PROFILE_VARIABLE, profile_sections
+from auditstream.schemas.token_callback import librdkafka_oauth_cb, load_token_callback
 
 RoleSettings = TypeVar("RoleSettings", bound=BaseSettings)
 
@@ -112,6 +113,9 @@ class KafkaSettings(_Section):
         sasl_oauthbearer_client_id: OIDC client id.
         sasl_oauthbearer_client_secret: OIDC client secret (masked in every print).
         sasl_oauthbearer_scope: Space-separated scopes to ask for; None asks for none.
+        sasl_oauthbearer_token_callback: Instead of OIDC, ``package.module:function``
+            returning ``(token, expires_at_epoch_s)`` (e.g. Amazon MSK IAM tokens);
+            see :mod:`auditstream.schemas.token_callback`.
         sasl_kerberos_service_name: Kerberos service name of the brokers (GSSAPI).
         sasl_kerberos_domain_name: Kerberos host of the brokers, when it is not the
             bootstrap host (GSSAPI; the processor's aiokafka only).
@@ -134,6 +138,7 @@ class KafkaSettings(_Section):
     sasl_oauthbearer_client_id: str | None = None
     sasl_oauthbearer_client_secret: SecretStr | None = None
     sasl_oauthbearer_scope: str | None = None
+    sasl_oauthbearer_token_callback: str | None = None
     sasl_kerberos_service_name: str = "kafka"
     sasl_kerberos_domain_name: str | None = None
     sasl_kerberos_principal: str | None = None
@@ -147,6 +152,7 @@ class KafkaSettings(_Section):
         "ssl_keyfile",
         "sasl_oauthbearer_token_endpoint_url",
         "sasl_oauthbearer_scope",
+        "sasl_oauthbearer_token_callback",
         mode="before",
     )
     @classmethod
@@ -181,9 +187,26 @@ class KafkaSettings(_Section):
                 f"security_protocol={self.security_protocol} needs sasl_mechanism "
                 f"(one of {', '.join(get_args(SaslMechanism))})"
             ]
+        if self.sasl_mechanism == "OAUTHBEARER":
+            return self._oauthbearer_problems()
         missing = [name for name in _SASL_REQUIRED[self.sasl_mechanism] if not getattr(self, name)]
         if missing:
             return [f"sasl_mechanism={self.sasl_mechanism} needs {', '.join(missing)} (not set)"]
+        return []
+
+    def _oauthbearer_problems(self) -> list[str]:
+        if self.sasl_oauthbearer_token_callback:
+            try:
+                load_token_callback(self.sasl_oauthbearer_token_callback)
+            except ValueError as exc:
+                return [f"sasl_oauthbearer_token_callback {exc}"]
+            return []
+        missing = [name for name in _SASL_REQUIRED["OAUTHBEARER"] if not getattr(self, name)]
+        if missing:
+            return [
+                f"sasl_mechanism=OAUTHBEARER needs {', '.join(missing)} (not set), "
+                "or sasl_oauthbearer_token_callback"
+            ]
         return []
 
     def _tls_problems(self) -> list[str]:
@@ -208,13 +231,14 @@ class KafkaSettings(_Section):
         """Whether the connection is TLS (``SSL`` or ``SASL_SSL``)."""
         return self.security_protocol in ("SSL", "SASL_SSL")
 
-    def to_librdkafka(self) -> dict[str, str]:
+    def to_librdkafka(self) -> dict[str, Any]:
         """Return these settings as librdkafka properties (the one place dotted keys live).
 
         OAUTHBEARER uses librdkafka's own OIDC client-credentials support
-        (``sasl.oauthbearer.method=oidc``), which fetches and refreshes the token itself.
+        (``sasl.oauthbearer.method=oidc``), which fetches and refreshes the token itself,
+        or, with a token callback, confluent-kafka's ``oauth_cb`` (a Python callable).
         """
-        conf = {
+        conf: dict[str, Any] = {
             "bootstrap.servers": self.bootstrap_servers,
             "security.protocol": self.security_protocol,
         }
@@ -229,6 +253,9 @@ class KafkaSettings(_Section):
         if self.sasl_mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
             optional["sasl.username"] = self.sasl_username
             optional["sasl.password"] = self.sasl_password
+        elif self.sasl_mechanism == "OAUTHBEARER" and self.sasl_oauthbearer_token_callback:
+            callback = load_token_callback(self.sasl_oauthbearer_token_callback)
+            conf["oauth_cb"] = librdkafka_oauth_cb(callback)
         elif self.sasl_mechanism == "OAUTHBEARER":
             optional.update(
                 {

@@ -16,7 +16,8 @@ for those protocols (the system CAs when ``ssl_cafile`` is unset).
 OAUTHBEARER: librdkafka fetches OIDC tokens itself (``sasl.oauthbearer.method=oidc``);
 aiokafka needs a token provider, :class:`OidcTokenProvider`, which posts the
 client-credentials grant to the token endpoint and caches the token until shortly
-before it expires.
+before it expires. With ``sasl_oauthbearer_token_callback`` set instead,
+:class:`CallbackTokenProvider` calls the operator's function, with the same caching.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from aiokafka.abc import AbstractTokenProvider  # type: ignore[import-untyped]
 
 from auditstream.processor.errors import KafkaAuthError
 from auditstream.schemas.settings import KafkaSettings
+from auditstream.schemas.token_callback import TokenCallback, load_token_callback
 
-__all__ = ["OidcTokenProvider", "broker_credentials", "ssl_context"]
+__all__ = ["CallbackTokenProvider", "OidcTokenProvider", "broker_credentials", "ssl_context"]
 
 # A token is renewed this long before its expiry, so a connection opened just before the
 # deadline does not present a token the broker rejects on arrival; also the floor below
@@ -101,9 +103,13 @@ def broker_credentials(kafka: KafkaSettings) -> Any:
     if not kafka.security_protocol.startswith("SASL"):
         return None if context is None else faust.SSLCredentials(context)
     if mechanism == "OAUTHBEARER":
-        return faust.OAuthCredentials(
-            oauth_cb=OidcTokenProvider.from_settings(kafka), ssl_context=context
-        )
+        provider: _CachedTokenProvider
+        if kafka.sasl_oauthbearer_token_callback:
+            callback = load_token_callback(kafka.sasl_oauthbearer_token_callback)
+            provider = CallbackTokenProvider(callback)
+        else:
+            provider = OidcTokenProvider.from_settings(kafka)
+        return faust.OAuthCredentials(oauth_cb=provider, ssl_context=context)
     if mechanism == "GSSAPI":
         return faust.GSSAPICredentials(
             kerberos_service_name=kafka.sasl_kerberos_service_name,
@@ -119,13 +125,71 @@ def broker_credentials(kafka: KafkaSettings) -> Any:
     )
 
 
-class OidcTokenProvider(AbstractTokenProvider):  # type: ignore[misc]  # aiokafka is untyped
-    """OAUTHBEARER tokens from an OIDC token endpoint (client-credentials grant).
+class _CachedTokenProvider(AbstractTokenProvider):  # type: ignore[misc]  # aiokafka is untyped
+    """One token shared by every client of the worker, renewed when it is due.
 
-    One token is shared by every client of the worker and reused until
-    ``TOKEN_REFRESH_MARGIN_S`` before it expires; concurrent connects wait for one
-    request instead of each sending their own. The HTTP call (blocking ``urllib``) runs
-    in a thread, so the event loop keeps heartbeating.
+    A token is reused until ``TOKEN_REFRESH_MARGIN_S`` before it expires; concurrent
+    connects wait for one fetch instead of each starting their own. The fetch (blocking)
+    runs in a thread, so the event loop keeps heartbeating.
+    """
+
+    def __init__(self, clock: Any) -> None:
+        self._clock = clock
+        self._token: str | None = None
+        self._renew_at = 0.0
+        self._lock: asyncio.Lock | None = None
+
+    async def token(self) -> str:
+        """Return a valid access token, fetching a new one when the cached one is due.
+
+        Raises:
+            KafkaAuthError: The token could not be had.
+        """
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._token is None or self._clock() >= self._renew_at:
+                loop = asyncio.get_running_loop()
+                token, lifetime = await loop.run_in_executor(None, self._fetch)
+                self._token = token
+                self._renew_at = self._clock() + max(lifetime - TOKEN_REFRESH_MARGIN_S, 0.0)
+            return self._token
+
+    def _fetch(self) -> tuple[str, float]:
+        """Return a new token and its lifetime in seconds."""
+        raise NotImplementedError
+
+
+class CallbackTokenProvider(_CachedTokenProvider):
+    """OAUTHBEARER tokens from the operator's ``sasl_oauthbearer_token_callback``.
+
+    Args:
+        callback: Returns ``(token, expires_at)``, seconds since the Unix epoch.
+        clock: Seconds, monotonic; tests pass their own.
+        wall_clock: Seconds since the epoch; tests pass their own.
+    """
+
+    def __init__(
+        self, callback: TokenCallback, *, clock: Any = time.monotonic, wall_clock: Any = time.time
+    ) -> None:
+        super().__init__(clock)
+        self._callback = callback
+        self._wall_clock = wall_clock
+
+    def _fetch(self) -> tuple[str, float]:
+        try:
+            token, expires_at = self._callback()
+        except Exception as exc:
+            msg = f"sasl_oauthbearer_token_callback raised {type(exc).__name__}: {exc}"
+            raise KafkaAuthError(msg) from exc
+        if not isinstance(token, str) or not token:
+            msg = "sasl_oauthbearer_token_callback returned no token"
+            raise KafkaAuthError(msg)
+        return token, float(expires_at) - float(self._wall_clock())
+
+
+class OidcTokenProvider(_CachedTokenProvider):
+    """OAUTHBEARER tokens from an OIDC token endpoint (client-credentials grant).
 
     Args:
         token_endpoint_url: The endpoint the grant is posted to.
@@ -144,14 +208,11 @@ class OidcTokenProvider(AbstractTokenProvider):  # type: ignore[misc]  # aiokafk
         scope: str | None = None,
         clock: Any = time.monotonic,
     ) -> None:
+        super().__init__(clock)
         self._url = token_endpoint_url
         self._client_id = client_id
         self._client_secret = client_secret
         self._scope = scope
-        self._clock = clock
-        self._token: str | None = None
-        self._renew_at = 0.0
-        self._lock: asyncio.Lock | None = None
 
     @classmethod
     def from_settings(cls, kafka: KafkaSettings) -> OidcTokenProvider:
@@ -172,22 +233,6 @@ class OidcTokenProvider(AbstractTokenProvider):  # type: ignore[misc]  # aiokafk
 
     def __repr__(self) -> str:
         return f"<OidcTokenProvider url={self._url!r} client_id={self._client_id!r}>"
-
-    async def token(self) -> str:
-        """Return a valid access token, fetching a new one when the cached one is due.
-
-        Raises:
-            KafkaAuthError: The endpoint failed or answered without an access token.
-        """
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if self._token is None or self._clock() >= self._renew_at:
-                loop = asyncio.get_running_loop()
-                token, lifetime = await loop.run_in_executor(None, self._fetch)
-                self._token = token
-                self._renew_at = self._clock() + max(lifetime - TOKEN_REFRESH_MARGIN_S, 0.0)
-            return self._token
 
     def _fetch(self) -> tuple[str, float]:
         form = {"grant_type": "client_credentials"}

@@ -20,7 +20,11 @@ from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 
 from auditstream.processor.app import build_app
 from auditstream.processor.errors import KafkaAuthError
-from auditstream.processor.kafka_auth import OidcTokenProvider, broker_credentials
+from auditstream.processor.kafka_auth import (
+    CallbackTokenProvider,
+    OidcTokenProvider,
+    broker_credentials,
+)
 from auditstream.processor.settings import ProcessorSettings
 from auditstream.schemas.settings import KafkaSettings
 from support.oidc import TokenEndpoint
@@ -334,3 +338,46 @@ class TestOidcTokenProvider:
         provider = OidcTokenProvider.from_settings(kafka)
         assert provider._scope == "kafka audit"
         assert "secret" not in repr(provider)
+
+
+class TestCallbackTokenProvider:
+    """sasl_oauthbearer_token_callback: the operator's function behind aiokafka's provider."""
+
+    def test_the_setting_gives_every_client_the_callback_provider(self, tmp_path: Path) -> None:
+        from support import oidc
+
+        kafka = {
+            "security_protocol": "SASL_SSL",
+            "sasl_mechanism": "OAUTHBEARER",
+            "sasl_oauthbearer_token_callback": oidc.CALLBACK_PATH,
+        }
+        for client in map(_client_of, _worker_clients(kafka, tmp_path)):
+            assert client._sasl_mechanism == "OAUTHBEARER"
+            provider = client._sasl_oauth_token_provider
+            assert isinstance(provider, CallbackTokenProvider)
+        assert asyncio.run(provider.token()) == oidc.CALLBACK_TOKEN
+
+    def test_caches_until_the_returned_expiry_nears(self) -> None:
+        """The expiry is wall-clock epoch seconds; renewal comes a minute before it."""
+        clock, wall = _Clock(), 1_700_000_000.0
+        answers = iter([("tok-1", wall + 300), ("tok-2", wall + 900)])
+        provider = CallbackTokenProvider(
+            lambda: next(answers), clock=clock, wall_clock=lambda: wall
+        )
+
+        async def run() -> list[str]:
+            got = [await provider.token()]
+            clock.now += 239  # renewal is due at 300 - 60 s
+            got.append(await provider.token())
+            clock.now += 1
+            got.append(await provider.token())
+            return got
+
+        assert asyncio.run(run()) == ["tok-1", "tok-1", "tok-2"]
+
+    def test_a_failing_callback_is_a_kafka_auth_error(self) -> None:
+        def broken() -> tuple[str, float]:
+            raise RuntimeError("no credentials in the pod")
+
+        with pytest.raises(KafkaAuthError, match="no credentials in the pod"):
+            asyncio.run(CallbackTokenProvider(broken).token())

@@ -153,3 +153,45 @@ class TestSecurityFromEnvironment:
         with pytest.raises(ConfigError) as info:
             ClientConfig.from_env(environ=env)
         assert info.value.variable == "AUDITSTREAM_KAFKA__SASL_OAUTHBEARER_CLIENT_SECRET"
+
+
+class TestTokenCallback:
+    """OAUTHBEARER from a function (e.g. Amazon MSK IAM) instead of OIDC."""
+
+    def test_a_function_becomes_librdkafkas_oauth_cb(self) -> None:
+        def token() -> tuple[str, float]:
+            return "tok", 2_000_000_000.0
+
+        conf = ClientConfig(
+            service_name="svc",
+            security_protocol="SASL_SSL",
+            sasl_mechanism="OAUTHBEARER",
+            sasl_oauthbearer_token_callback=token,
+        ).to_librdkafka()
+        assert conf["sasl.mechanism"] == "OAUTHBEARER"
+        assert "sasl.oauthbearer.method" not in conf
+        assert conf["oauth_cb"]("") == ("tok", 2_000_000_000.0)
+
+    def test_the_variable_names_an_import_path(self) -> None:
+        from support import oidc
+
+        env = {
+            "AUDITSTREAM_PRODUCER__SERVICE_NAME": "checkout",
+            "AUDITSTREAM_KAFKA__SECURITY_PROTOCOL": "SASL_SSL",
+            "AUDITSTREAM_KAFKA__SASL_MECHANISM": "OAUTHBEARER",
+            "AUDITSTREAM_KAFKA__SASL_OAUTHBEARER_TOKEN_CALLBACK": oidc.CALLBACK_PATH,
+        }
+        conf = ClientConfig.from_env(environ=env).to_librdkafka()
+        assert conf["oauth_cb"]("")[0] == oidc.CALLBACK_TOKEN
+
+    def test_a_path_that_cannot_load_names_its_variable(self) -> None:
+        env = {
+            "AUDITSTREAM_PRODUCER__SERVICE_NAME": "checkout",
+            "AUDITSTREAM_KAFKA__SECURITY_PROTOCOL": "SASL_SSL",
+            "AUDITSTREAM_KAFKA__SASL_MECHANISM": "OAUTHBEARER",
+            "AUDITSTREAM_KAFKA__SASL_OAUTHBEARER_TOKEN_CALLBACK": "no_such_module_xyz:token",
+        }
+        with pytest.raises(ConfigError) as info:
+            ClientConfig.from_env(environ=env)
+        assert info.value.variable == "AUDITSTREAM_KAFKA__SASL_OAUTHBEARER_TOKEN_CALLBACK"
+        assert "cannot be imported" in info.value.reason

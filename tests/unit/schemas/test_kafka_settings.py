@@ -216,3 +216,53 @@ class TestValidation:
         assert "AUDITSTREAM_KAFKA: sasl_mechanism=OAUTHBEARER needs " in text
         assert "sasl_oauthbearer_token_endpoint_url, sasl_oauthbearer_client_id" in text
         assert "oidc-secret" not in text
+
+
+class TestTokenCallback:
+    """OAUTHBEARER from the operator's function (e.g. Amazon MSK IAM) instead of OIDC."""
+
+    def test_librdkafka_calls_the_function_for_its_token(self) -> None:
+        """The setting becomes oauth_cb; a real Producer calls it when it needs a token."""
+        from support import oidc
+
+        kafka = KafkaSettings(
+            security_protocol="SASL_SSL",
+            sasl_mechanism="OAUTHBEARER",
+            sasl_oauthbearer_token_callback=oidc.CALLBACK_PATH,
+        )
+        conf = kafka.to_librdkafka()
+        assert "sasl.oauthbearer.method" not in conf
+        token, expires_at = conf["oauth_cb"]("")
+        assert token == oidc.CALLBACK_TOKEN
+        assert expires_at > time.time() + 3000
+        calls = len(oidc.callback_calls)
+        producer = confluent_kafka.Producer(
+            {**conf, "bootstrap.servers": "127.0.0.1:1", "log_level": "0"}
+        )
+        deadline = time.monotonic() + 10
+        while len(oidc.callback_calls) == calls and time.monotonic() < deadline:
+            producer.poll(0.1)
+        assert len(oidc.callback_calls) > calls
+
+    @pytest.mark.parametrize(
+        ("path", "reason"),
+        [
+            ("no_colon", "is not an import path"),
+            ("no_such_module_xyz:f", "cannot be imported"),
+            ("support.oidc:missing", "has no attribute"),
+            ("support.oidc:CALLBACK_TOKEN", "is not callable"),
+        ],
+    )
+    def test_a_callback_that_cannot_load_is_named_at_start(self, path: str, reason: str) -> None:
+        with pytest.raises(ValidationError) as info:
+            KafkaSettings(
+                security_protocol="SASL_SSL",
+                sasl_mechanism="OAUTHBEARER",
+                sasl_oauthbearer_token_callback=path,
+            )
+        assert "sasl_oauthbearer_token_callback" in str(info.value)
+        assert reason in str(info.value)
+
+    def test_without_callback_or_oidc_both_ways_are_named(self) -> None:
+        with pytest.raises(ValidationError, match="or sasl_oauthbearer_token_callback"):
+            KafkaSettings(security_protocol="SASL_SSL", sasl_mechanism="OAUTHBEARER")
