@@ -1,0 +1,222 @@
+"""The processor's Faust clients against a real SASL_SSL (SCRAM-SHA-512) broker with ACLs.
+
+A private broker (:mod:`support.secured_kafka`) with only a SASL_SSL listener: nothing
+reaches it in plaintext, so a client that ignored the settings would fail. The clients
+are the ones ``build_app`` makes Faust create (transactional producer, worker consumer);
+the SDK's librdkafka producer writes the raw topic as its own principal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from unittest.mock import MagicMock
+
+import pytest
+from aiokafka import TopicPartition as AioTopicPartition
+from aiokafka.errors import KafkaConnectionError
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka.admin import (
+    AclBinding,
+    AclOperation,
+    AclPermissionType,
+    NewTopic,
+    ResourcePatternType,
+    ResourceType,
+)
+
+from auditstream.processor.app import build_app
+from auditstream.processor.settings import ProcessorSettings
+from auditstream.producer import ClientConfig
+from auditstream.schemas.settings import KafkaSettings
+from support.secured_kafka import SecuredKafka, start_secured_kafka
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredKafka]:
+    running = start_secured_kafka(tmp_path_factory.mktemp("secured-kafka"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _allow(resource: ResourceType, name: str, user: str, *ops: AclOperation, prefix: bool = False):  # type: ignore[no-untyped-def]
+    pattern = ResourcePatternType.PREFIXED if prefix else ResourcePatternType.LITERAL
+    return [
+        AclBinding(resource, name, pattern, f"User:{user}", "*", op, AclPermissionType.ALLOW)
+        for op in ops
+    ]
+
+
+@pytest.fixture
+def topics(broker: SecuredKafka) -> dict[str, str]:
+    """Fresh raw and redacted topics, with the per-principal ACLs of the issue."""
+    tag = uuid.uuid4().hex[:8]
+    names = {"raw": f"sec.{tag}.raw", "redacted": f"sec.{tag}.redacted", "app_id": f"app-{tag}"}
+    admin = broker.admin()
+    for future in admin.create_topics(
+        [NewTopic(names["raw"], 1, 1), NewTopic(names["redacted"], 1, 1)]
+    ).values():
+        future.result(timeout=60)
+    acls = [
+        *_allow(ResourceType.TOPIC, names["raw"], "sdk", AclOperation.WRITE, AclOperation.DESCRIBE),
+        *_allow(
+            ResourceType.TOPIC, names["raw"], "processor", AclOperation.READ, AclOperation.DESCRIBE
+        ),
+        *_allow(
+            ResourceType.TOPIC,
+            names["redacted"],
+            "processor",
+            AclOperation.WRITE,
+            AclOperation.DESCRIBE,
+        ),
+        *_allow(ResourceType.GROUP, names["app_id"], "processor", AclOperation.READ),
+        # A group of its own, so the SDK's read below fails on the topic, not the group.
+        *_allow(ResourceType.GROUP, f"{names['app_id']}-peek", "sdk", AclOperation.READ),
+        *_allow(
+            ResourceType.TRANSACTIONAL_ID,
+            names["app_id"],
+            "processor",
+            AclOperation.WRITE,
+            AclOperation.DESCRIBE,
+            prefix=True,
+        ),
+    ]
+    for future in admin.create_acls(acls).values():
+        future.result(timeout=60)
+    return names
+
+
+def _sdk_write(broker: SecuredKafka, topic: str, value: bytes) -> None:
+    config = ClientConfig(service_name="secured-test", topic=topic, **broker.kafka("sdk"))
+    producer = Producer(config.to_librdkafka())
+    producer.produce(topic, value, key=b"trace-1")
+    assert producer.flush(30) == 0
+
+
+def _settings(broker: SecuredKafka, names: dict[str, str], password: str | None = None) -> Any:
+    return ProcessorSettings(
+        kafka=broker.kafka("processor", password),
+        topics={"raw": names["raw"], "redacted": names["redacted"]},
+        processor={"hmac_key": "k" * 32, "app_id": names["app_id"]},
+    )
+
+
+class TestProcessorOnSecuredKafka:
+    def test_faust_clients_read_raw_and_commit_a_transaction_as_the_processor(
+        self, broker: SecuredKafka, topics: dict[str, str], tmp_path: Path
+    ) -> None:
+        """The worker consumer reads what the SDK wrote; a transactional producer commits
+        to the redacted topic; both authenticated by SCRAM over TLS as the processor."""
+        _sdk_write(broker, topics["raw"], b"raw-event")
+        settings = _settings(broker, topics)
+
+        async def run() -> list[bytes]:
+            with ThreadPoolExecutor(1) as executor:
+                app = build_app(
+                    settings, MagicMock(), executor=executor, datadir=str(tmp_path), partitions=1
+                )
+                app.finalize()
+                consumer = app.consumer._thread._create_worker_consumer(app.transport)
+                await consumer.start()
+                try:
+                    consumer.assign([AioTopicPartition(topics["raw"], 0)])
+                    await consumer.seek_to_beginning()
+                    records: list[bytes] = []
+                    deadline = time.monotonic() + 60  # a loaded 2-core host is slow to fetch
+                    while not records and time.monotonic() < deadline:
+                        batches = await consumer.getmany(timeout_ms=2_000)
+                        records += [r.value for batch in batches.values() for r in batch]
+                finally:
+                    await consumer.stop()
+                producer = app.producer._new_producer(transactional_id=f"{topics['app_id']}-0-0")
+                await producer.start()
+                try:
+                    await producer.begin_transaction()
+                    await producer.send_and_wait(topics["redacted"], b"redacted-event", key=b"k")
+                    await producer.commit_transaction()
+                finally:
+                    await producer.stop()
+                return records
+
+        assert asyncio.run(asyncio.wait_for(run(), 150)) == [b"raw-event"]
+        reader = Consumer(
+            {
+                **KafkaSettings(**broker.kafka("admin")).to_librdkafka(),
+                "group.id": "admin-check",
+                "isolation.level": "read_committed",
+                "auto.offset.reset": "earliest",
+            }
+        )
+        try:
+            reader.assign([TopicPartition(topics["redacted"], 0, 0)])
+            message = reader.poll(30)
+            assert message is not None
+            assert message.error() is None
+            assert message.value() == b"redacted-event"
+        finally:
+            reader.close()
+
+    def test_a_wrong_password_is_refused(
+        self,
+        broker: SecuredKafka,
+        topics: dict[str, str],
+        tmp_path: Path,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """The same clients with a wrong SCRAM password never get in."""
+        settings = _settings(broker, topics, password="not-the-password")
+
+        async def run() -> None:
+            with ThreadPoolExecutor(1) as executor:
+                app = build_app(
+                    settings, MagicMock(), executor=executor, datadir=str(tmp_path), partitions=1
+                )
+                app.finalize()
+                producer = app.producer._new_producer()
+                try:
+                    await producer.start()
+                finally:
+                    await producer.stop()
+
+        with pytest.raises(KafkaConnectionError):
+            asyncio.run(asyncio.wait_for(run(), 60))
+        assert "SaslAuthenticationFailed" in caplog.text
+
+
+class TestSdkPrincipal:
+    def test_the_sdk_may_write_the_raw_topic_but_not_read_it(
+        self, broker: SecuredKafka, topics: dict[str, str]
+    ) -> None:
+        """Raw events hold personal data: the SDK's principal is denied reading them."""
+        _sdk_write(broker, topics["raw"], b"raw-event")
+        peek = Consumer(
+            {
+                **ClientConfig(service_name="peek", **broker.kafka("sdk")).to_librdkafka(),
+                "group.id": f"{topics['app_id']}-peek",
+                "enable.auto.commit": False,
+            }
+        )
+        # The SDK's producer-only properties are harmless here; librdkafka warns and ignores.
+        try:
+            peek.assign([TopicPartition(topics["raw"], 0, 0)])
+            errors, values = [], []
+            deadline = time.monotonic() + 30
+            while KafkaError.TOPIC_AUTHORIZATION_FAILED not in errors:
+                assert time.monotonic() < deadline, errors
+                message = peek.poll(1)
+                if message is not None and message.error() is not None:
+                    errors.append(message.error().code())
+                elif message is not None:
+                    values.append(message.value())
+            assert values == []
+        finally:
+            peek.close()
