@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from support.pki import Pki, make_pki
@@ -151,9 +152,31 @@ def start_secured_kafka(directory: Path) -> SecuredKafka:
     while True:
         try:
             broker.admin().list_topics(timeout=5)
+            _wait_group_coordinator(broker, deadline)
             return broker
         except Exception:
             if process.poll() is not None or time.monotonic() > deadline:
                 broker.stop()
                 raise
             time.sleep(1)
+
+
+def _wait_group_coordinator(broker: SecuredKafka, deadline: float) -> None:
+    """Have the broker create ``__consumer_offsets`` and wait until a group coordinator
+    answers: a fresh node takes a while, and clients asking before then can stall."""
+    from auditstream.schemas.settings import KafkaSettings
+
+    consumer = Consumer(
+        {**KafkaSettings(**broker.kafka("admin")).to_librdkafka(), "group.id": "warm-up"}
+    )
+    try:
+        while True:
+            try:
+                consumer.committed([TopicPartition("warm-up", 0)], timeout=5)
+                return
+            except KafkaException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+    finally:
+        consumer.close()

@@ -60,10 +60,16 @@ def _allow(resource: ResourceType, name: str, user: str, *ops: AclOperation, pre
 def topics(broker: SecuredKafka) -> dict[str, str]:
     """Fresh raw and redacted topics, with the per-principal ACLs of the issue."""
     tag = uuid.uuid4().hex[:8]
-    names = {"raw": f"sec.{tag}.raw", "redacted": f"sec.{tag}.redacted", "app_id": f"app-{tag}"}
+    names = {
+        "raw": f"sec.{tag}.raw",
+        "redacted": f"sec.{tag}.redacted",
+        "dlq": f"sec.{tag}.dlq",
+        "app_id": f"app-{tag}",
+        "sink_group": f"sink-{tag}",
+    }
     admin = broker.admin()
     for future in admin.create_topics(
-        [NewTopic(names["raw"], 1, 1), NewTopic(names["redacted"], 1, 1)]
+        [NewTopic(names[name], 1, 1) for name in ("raw", "redacted", "dlq")]
     ).values():
         future.result(timeout=60)
     acls = [
@@ -79,6 +85,9 @@ def topics(broker: SecuredKafka) -> dict[str, str]:
             AclOperation.DESCRIBE,
         ),
         *_allow(ResourceType.GROUP, names["app_id"], "processor", AclOperation.READ),
+        *_allow(ResourceType.TOPIC, names["redacted"], "sink", AclOperation.READ),
+        *_allow(ResourceType.TOPIC, names["dlq"], "sink", AclOperation.WRITE),
+        *_allow(ResourceType.GROUP, names["sink_group"], "sink", AclOperation.READ),
         # A group of its own, so the SDK's read below fails on the topic, not the group.
         *_allow(ResourceType.GROUP, f"{names['app_id']}-peek", "sdk", AclOperation.READ),
         *_allow(
@@ -220,3 +229,39 @@ class TestSdkPrincipal:
             assert values == []
         finally:
             peek.close()
+
+
+class TestSinkOnSecuredKafka:
+    def test_the_sinks_consumer_and_dlq_producer_work_as_the_sink(
+        self, broker: SecuredKafka, topics: dict[str, str]
+    ) -> None:
+        """The sink's own librdkafka configurations (consumer_config, the DLQ producer's)
+        read the redacted topic in its group and write the DLQ as the sink principal."""
+        from auditstream.sink.settings import (
+            SinkSettings,
+            consumer_config,
+            dead_letter_producer_config,
+        )
+
+        admin_producer = Producer(KafkaSettings(**broker.kafka("admin")).to_librdkafka())
+        admin_producer.produce(topics["redacted"], b"redacted-event", key=b"k")
+        assert admin_producer.flush(30) == 0
+        settings = SinkSettings(
+            kafka=broker.kafka("sink"),
+            topics={"redacted": topics["redacted"], "dlq": topics["dlq"]},
+            sink={"group_id": topics["sink_group"], "dev_generate_signing_key": True},
+        )
+        consumer = Consumer(consumer_config(settings))
+        try:
+            consumer.subscribe([topics["redacted"]])
+            deadline, message = time.monotonic() + 60, None
+            while message is None and time.monotonic() < deadline:
+                message = consumer.poll(1)
+            assert message is not None
+            assert message.error() is None
+            assert message.value() == b"redacted-event"
+        finally:
+            consumer.close()
+        dlq = Producer(dead_letter_producer_config(settings))
+        dlq.produce(topics["dlq"], b"dead-letter")
+        assert dlq.flush(30) == 0
