@@ -4,7 +4,8 @@ A private cluster (``stack.sh --brokers 3``, its own ports and S3; see
 :mod:`support.cluster`) runs for this module. Topics have three replicas and
 ``min.insync.replicas=2``, internal ones included. While the SDK emits traces and a few
 malformed messages, a test SIGKILLs the leaders of the raw and redacted partitions, or
-restarts every broker in turn. Afterwards every emitted event id is archived exactly once,
+restarts every broker in turn, or SIGKILLs the coordinator of the processor's open
+transactions. Afterwards every emitted event id is archived exactly once,
 every malformed message is in the DLQ, each trace's sequence numbers have no gap, and
 ``audit verify`` passes. Workers that exit are restarted, as their supervisor would.
 """
@@ -235,5 +236,20 @@ class TestBrokerFailover:
                 cluster.stop(node)
                 _await_progress(supervisor, cluster, f"with node {node} stopped")
                 cluster.start(node)
+
+        _run_through(pipeline3, cluster, tmp_path, faults)
+
+    def test_killing_the_coordinator_of_open_transactions_loses_and_repeats_nothing(
+        self, pipeline3: PipelineUnderTest, cluster: Cluster, tmp_path: Path
+    ) -> None:
+        """The processor's transactions are open when their coordinator dies: each event once."""
+
+        def faults(supervisor: Supervisor) -> None:
+            # Faust names a partition's transactional id <app id>-<topic group>-<partition>.
+            app_id = pipeline3.env["AUDITSTREAM_PROCESSOR__APP_ID"]
+            node = cluster.transaction_coordinator(f"{app_id}-0-0")
+            cluster.kill(node)
+            _await_progress(supervisor, cluster, f"with coordinator node {node} killed")
+            cluster.start(node)
 
         _run_through(pipeline3, cluster, tmp_path, faults)

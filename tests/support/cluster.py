@@ -29,6 +29,16 @@ BROKER_START_TIMEOUT_S = 180  # until registered and every partition in sync aga
 STOP_TIMEOUT_S = 90
 # Port layout from a base: Kafka base..base+2, controllers base+10.., S3 base+20.
 _CONTROLLER_OFFSET, _S3_OFFSET = 10, 20
+# transaction.state.log.num.partitions in stack.sh's cluster mode.
+TRANSACTION_STATE_PARTITIONS = 10
+
+
+def _java_hash(text: str) -> int:
+    """Java's ``String.hashCode`` (UTF-16 code units, 32-bit overflow)."""
+    h = 0
+    for unit in text.encode("utf-16-be").hex(" ", 2).split():
+        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= 1 << 31 else h
 
 
 def _free(port: int) -> bool:
@@ -94,6 +104,16 @@ class Cluster:
         admin = AdminClient({"bootstrap.servers": self.stack.bootstrap_servers})
         metadata = admin.list_topics(topic=topic, timeout=15)
         return {p.id: p.leader for p in metadata.topics[topic].partitions.values()}
+
+    def transaction_coordinator(self, transactional_id: str) -> int:
+        """Return the node that coordinates a transactional id's transactions.
+
+        Kafka maps the id to ``__transaction_state`` partition
+        ``abs(id.hashCode()) % partitions``; that partition's leader is the coordinator.
+        """
+        h = _java_hash(transactional_id)
+        partition = (0 if h == -(1 << 31) else abs(h)) % TRANSACTION_STATE_PARTITIONS
+        return self.leaders("__transaction_state")[partition]
 
     def log_tail(self, lines: int = 30) -> str:
         """The end of every node's log, for failure messages."""
