@@ -3,7 +3,8 @@
 Runs the jars ``deploy/local/stack.sh install`` cached (never the shared stack), on its
 own ports and state directory, with certificates from :mod:`support.pki`. The users are
 created at format time (KRaft ``--add-scram``); ``admin`` is the only super user on the
-client listener. The controller listener is PLAINTEXT on loopback, as a combined KRaft
+client listener. A second client listener (``MTLS``) takes TLS with a client
+certificate only, its CN being the principal. The controller listener is PLAINTEXT on loopback, as a combined KRaft
 node needs (its principal, ANONYMOUS, is a super user there only for controller RPCs).
 """
 
@@ -24,6 +25,7 @@ from support.pki import Pki, make_pki
 
 KAFKA_PORT = 23092
 CONTROLLER_PORT = 23093
+MTLS_PORT = 23094
 START_TIMEOUT_S = 120
 USERS = {
     "admin": "admin-secret",
@@ -61,6 +63,17 @@ class SecuredKafka:
             "ssl_cafile": str(self.pki.ca),
         }
 
+    def mtls(self) -> dict[str, Any]:
+        """The ``kafka`` section of the client certificate's principal (``processor``)."""
+        return {
+            "bootstrap_servers": f"127.0.0.1:{MTLS_PORT}",
+            "security_protocol": "SSL",
+            "ssl_cafile": str(self.pki.ca),
+            "ssl_certfile": str(self.pki.client_cert),
+            "ssl_keyfile": str(self.pki.client_key),
+            "ssl_key_password": self.pki.client_key_password,
+        }
+
     def admin(self) -> AdminClient:
         from auditstream.schemas.settings import KafkaSettings
 
@@ -84,11 +97,13 @@ def _properties(directory: Path) -> str:
     return f"""process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:{CONTROLLER_PORT}
-listeners=SASL_SSL://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{CONTROLLER_PORT}
-advertised.listeners=SASL_SSL://127.0.0.1:{KAFKA_PORT}
+listeners=SASL_SSL://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{CONTROLLER_PORT},MTLS://127.0.0.1:{MTLS_PORT}
+advertised.listeners=SASL_SSL://127.0.0.1:{KAFKA_PORT},MTLS://127.0.0.1:{MTLS_PORT}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=SASL_SSL
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL
+listener.name.mtls.ssl.client.auth=required
+ssl.principal.mapping.rules=RULE:^CN=(.*?)$/$1/,DEFAULT
 sasl.enabled.mechanisms=SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={jaas}

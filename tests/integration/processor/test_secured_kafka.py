@@ -119,60 +119,107 @@ def _settings(broker: SecuredKafka, names: dict[str, str], password: str | None 
     )
 
 
+def _processor_round_trip(
+    broker: SecuredKafka, topics: dict[str, str], settings: Any, tmp_path: Path
+) -> None:
+    """Read raw with Faust's worker consumer, commit a transaction to the redacted topic
+    with its transactional producer, and check the committed record as admin."""
+    _sdk_write(broker, topics["raw"], b"raw-event")
+
+    async def run() -> list[bytes]:
+        with ThreadPoolExecutor(1) as executor:
+            app = build_app(
+                settings, MagicMock(), executor=executor, datadir=str(tmp_path), partitions=1
+            )
+            app.finalize()
+            consumer = app.consumer._thread._create_worker_consumer(app.transport)
+            await consumer.start()
+            try:
+                consumer.assign([AioTopicPartition(topics["raw"], 0)])
+                await consumer.seek_to_beginning()
+                records: list[bytes] = []
+                deadline = time.monotonic() + 60  # a loaded 2-core host is slow to fetch
+                while not records and time.monotonic() < deadline:
+                    batches = await consumer.getmany(timeout_ms=2_000)
+                    records += [r.value for batch in batches.values() for r in batch]
+            finally:
+                await consumer.stop()
+            producer = app.producer._new_producer(transactional_id=f"{topics['app_id']}-0-0")
+            await producer.start()
+            try:
+                await producer.begin_transaction()
+                await producer.send_and_wait(topics["redacted"], b"redacted-event", key=b"k")
+                await producer.commit_transaction()
+            finally:
+                await producer.stop()
+            return records
+
+    assert asyncio.run(asyncio.wait_for(run(), 150)) == [b"raw-event"]
+    reader = Consumer(
+        {
+            **KafkaSettings(**broker.kafka("admin")).to_librdkafka(),
+            "group.id": "admin-check",
+            "isolation.level": "read_committed",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    try:
+        reader.assign([TopicPartition(topics["redacted"], 0, 0)])
+        message = reader.poll(30)
+        assert message is not None
+        assert message.error() is None
+        assert message.value() == b"redacted-event"
+    finally:
+        reader.close()
+
+
 class TestProcessorOnSecuredKafka:
     def test_faust_clients_read_raw_and_commit_a_transaction_as_the_processor(
         self, broker: SecuredKafka, topics: dict[str, str], tmp_path: Path
     ) -> None:
         """The worker consumer reads what the SDK wrote; a transactional producer commits
         to the redacted topic; both authenticated by SCRAM over TLS as the processor."""
-        _sdk_write(broker, topics["raw"], b"raw-event")
-        settings = _settings(broker, topics)
+        _processor_round_trip(broker, topics, _settings(broker, topics), tmp_path)
 
-        async def run() -> list[bytes]:
+    def test_the_same_over_mutual_tls(
+        self, broker: SecuredKafka, topics: dict[str, str], tmp_path: Path
+    ) -> None:
+        """On the mTLS listener the client certificate (CN=processor) is the principal."""
+        settings = ProcessorSettings(
+            kafka=broker.mtls(),
+            topics={"raw": topics["raw"], "redacted": topics["redacted"]},
+            processor={"hmac_key": "k" * 32, "app_id": topics["app_id"]},
+        )
+        _processor_round_trip(broker, topics, settings, tmp_path)
+
+    def test_tls_without_a_client_certificate_is_refused_on_the_mtls_listener(
+        self, broker: SecuredKafka, topics: dict[str, str], tmp_path: Path
+    ) -> None:
+        kafka = {
+            key: value
+            for key, value in broker.mtls().items()
+            if key not in ("ssl_certfile", "ssl_keyfile", "ssl_key_password")
+        }
+        settings = ProcessorSettings(
+            kafka=kafka,
+            topics={"raw": topics["raw"], "redacted": topics["redacted"]},
+            processor={"hmac_key": "k" * 32, "app_id": topics["app_id"]},
+        )
+
+        async def run() -> None:
             with ThreadPoolExecutor(1) as executor:
                 app = build_app(
                     settings, MagicMock(), executor=executor, datadir=str(tmp_path), partitions=1
                 )
                 app.finalize()
-                consumer = app.consumer._thread._create_worker_consumer(app.transport)
-                await consumer.start()
+                producer = app.producer._new_producer()
                 try:
-                    consumer.assign([AioTopicPartition(topics["raw"], 0)])
-                    await consumer.seek_to_beginning()
-                    records: list[bytes] = []
-                    deadline = time.monotonic() + 60  # a loaded 2-core host is slow to fetch
-                    while not records and time.monotonic() < deadline:
-                        batches = await consumer.getmany(timeout_ms=2_000)
-                        records += [r.value for batch in batches.values() for r in batch]
-                finally:
-                    await consumer.stop()
-                producer = app.producer._new_producer(transactional_id=f"{topics['app_id']}-0-0")
-                await producer.start()
-                try:
-                    await producer.begin_transaction()
-                    await producer.send_and_wait(topics["redacted"], b"redacted-event", key=b"k")
-                    await producer.commit_transaction()
+                    await producer.start()
                 finally:
                     await producer.stop()
-                return records
 
-        assert asyncio.run(asyncio.wait_for(run(), 150)) == [b"raw-event"]
-        reader = Consumer(
-            {
-                **KafkaSettings(**broker.kafka("admin")).to_librdkafka(),
-                "group.id": "admin-check",
-                "isolation.level": "read_committed",
-                "auto.offset.reset": "earliest",
-            }
-        )
-        try:
-            reader.assign([TopicPartition(topics["redacted"], 0, 0)])
-            message = reader.poll(30)
-            assert message is not None
-            assert message.error() is None
-            assert message.value() == b"redacted-event"
-        finally:
-            reader.close()
+        with pytest.raises(KafkaConnectionError):
+            asyncio.run(asyncio.wait_for(run(), 60))
 
     def test_a_wrong_password_is_refused(
         self,
