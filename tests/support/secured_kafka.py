@@ -4,8 +4,9 @@ Runs the jars ``deploy/local/stack.sh install`` cached (never the shared stack),
 own ports and state directory, with certificates from :mod:`support.pki`. The users are
 created at format time (KRaft ``--add-scram``); ``admin`` is the only super user on the
 client listener. A second client listener (``MTLS``) takes TLS with a client
-certificate only, its CN being the principal. The controller listener is PLAINTEXT on loopback, as a combined KRaft
-node needs (its principal, ANONYMOUS, is a super user there only for controller RPCs).
+certificate only, its CN being the principal. The controller listener is PLAINTEXT on
+loopback, as a combined KRaft node needs (its principal, ANONYMOUS, is a super user
+there only for controller RPCs).
 """
 
 from __future__ import annotations
