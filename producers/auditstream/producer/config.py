@@ -19,11 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from auditstream.producer.env import PRODUCER, read_environment
 from auditstream.producer.errors import ConfigError
 from auditstream.producer.policies import ContentPolicy, FsyncPolicy, ShedPolicy, member
+from auditstream.schemas.kafka_security import SASL_REQUIRED, SaslMechanism, SecurityProtocol
 from auditstream.schemas.token_callback import (
     TokenCallback,
     librdkafka_oauth_cb,
@@ -39,24 +40,6 @@ __all__ = [
     "ShedPolicy",
 ]
 
-SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
-"""How the client talks to the brokers: plain or TLS, with or without SASL."""
-
-SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI"]
-"""The SASL mechanism, when the security protocol uses SASL."""
-
-# What each SASL mechanism needs besides itself (the workers' KafkaSettings say the same).
-_SASL_REQUIRED: dict[str, tuple[str, ...]] = {
-    "PLAIN": ("sasl_username", "sasl_password"),
-    "SCRAM-SHA-256": ("sasl_username", "sasl_password"),
-    "SCRAM-SHA-512": ("sasl_username", "sasl_password"),
-    "OAUTHBEARER": (
-        "sasl_oauthbearer_token_endpoint_url",
-        "sasl_oauthbearer_client_id",
-        "sasl_oauthbearer_client_secret",
-    ),
-    "GSSAPI": (),
-}
 
 DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:19092"
 DEFAULT_TOPIC = "audit.events.raw"
@@ -298,7 +281,7 @@ class ClientConfig:
                 raise ConfigError("sasl_mechanism", f"is required by {self.security_protocol}")
             if self.sasl_mechanism == "OAUTHBEARER" and self.sasl_oauthbearer_token_callback:
                 self._token_callback()  # fails here, at construction, when it cannot load
-            for name in _SASL_REQUIRED[self.sasl_mechanism]:
+            for name in SASL_REQUIRED[self.sasl_mechanism]:
                 if self.sasl_oauthbearer_token_callback and name.startswith("sasl_oauthbearer"):
                     continue
                 if not getattr(self, name):

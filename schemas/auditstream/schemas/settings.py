@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auditstream.schemas.errors import AuditstreamError
+from auditstream.schemas.kafka_security import SASL_REQUIRED, SaslMechanism, SecurityProtocol
 from auditstream.schemas.profile import PROFILE_VARIABLE, profile_sections
 from auditstream.schemas.token_callback import librdkafka_oauth_cb, load_token_callback
 
@@ -73,22 +74,6 @@ _TYPED_LIBRDKAFKA_KEYS = frozenset(
         "sasl.kerberos.keytab",
     }
 )
-
-SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
-SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI"]
-
-# Which typed fields each SASL mechanism needs, so an error names every missing one.
-_SASL_REQUIRED: dict[str, tuple[str, ...]] = {
-    "PLAIN": ("sasl_username", "sasl_password"),
-    "SCRAM-SHA-256": ("sasl_username", "sasl_password"),
-    "SCRAM-SHA-512": ("sasl_username", "sasl_password"),
-    "OAUTHBEARER": (
-        "sasl_oauthbearer_token_endpoint_url",
-        "sasl_oauthbearer_client_id",
-        "sasl_oauthbearer_client_secret",
-    ),
-    "GSSAPI": (),
-}
 
 
 class KafkaSettings(_Section):
@@ -189,7 +174,7 @@ class KafkaSettings(_Section):
             ]
         if self.sasl_mechanism == "OAUTHBEARER":
             return self._oauthbearer_problems()
-        missing = [name for name in _SASL_REQUIRED[self.sasl_mechanism] if not getattr(self, name)]
+        missing = [name for name in SASL_REQUIRED[self.sasl_mechanism] if not getattr(self, name)]
         if missing:
             return [f"sasl_mechanism={self.sasl_mechanism} needs {', '.join(missing)} (not set)"]
         return []
@@ -201,7 +186,7 @@ class KafkaSettings(_Section):
             except ValueError as exc:
                 return [f"sasl_oauthbearer_token_callback {exc}"]
             return []
-        missing = [name for name in _SASL_REQUIRED["OAUTHBEARER"] if not getattr(self, name)]
+        missing = [name for name in SASL_REQUIRED["OAUTHBEARER"] if not getattr(self, name)]
         if missing:
             return [
                 f"sasl_mechanism=OAUTHBEARER needs {', '.join(missing)} (not set), "
