@@ -66,7 +66,8 @@ def test_readme_commands_after_the_demo_work_in_a_clean_environment(
     clean = ["env", "-i", f"PATH={os.environ['PATH']}", f"HOME={home}"]
     outputs = {}
     for line in readme_commands():
-        command = line.replace(".venv/bin/audit", str(AUDIT)).replace("/tmp/", f"{tmp_path}/")
+        # /tmp/ first: the repository itself may live under /tmp (CI's clean clone).
+        command = line.replace("/tmp/", f"{tmp_path}/").replace(".venv/bin/audit", str(AUDIT))
         result = subprocess.run(
             [*clean, "bash", "-c", command],
             cwd=tmp_path,
