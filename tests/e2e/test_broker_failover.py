@@ -133,12 +133,14 @@ class Supervisor:
         return len(self.pipeline.archived_keys())
 
 
-def _await_progress(supervisor: Supervisor, cluster: Cluster, what: str) -> None:
+def _await_progress(
+    supervisor: Supervisor, cluster: Cluster, what: str, *, timeout_s: float = 120
+) -> None:
     """Wait until a few more objects are archived than now."""
     before = supervisor.archived_objects()
     wait_until(
         lambda: supervisor.archived_objects() >= before + PROGRESS_OBJECTS,
-        timeout_s=120,
+        timeout_s=timeout_s,
         interval_s=1,
         what=f"archiving to continue {what}",
         describe=lambda: f"{supervisor.pipeline.logs()}\n{cluster.log_tail(10)}",
@@ -167,7 +169,9 @@ def _run_through(
     pipeline.start("process")
     pipeline.start("sink")
     with Traffic(pipeline, tmp_path / "spool") as traffic:
-        _await_progress(supervisor, cluster, "before the first fault")
+        # The first objects wait for both workers to start: the processor loads spaCy
+        # twice (worker and analysis child), which takes minutes on a loaded CI host.
+        _await_progress(supervisor, cluster, "before the first fault", timeout_s=300)
         faults(supervisor)
         _await_progress(supervisor, cluster, "after the last fault")
         traffic.finish()
