@@ -16,10 +16,13 @@ is drawn again: no redactor could score it right.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import sys
 from pathlib import Path
 from typing import Any
+
+import time_machine
 
 from auditstream.processor.redaction.evaluation import (
     field_value,
@@ -39,6 +42,10 @@ from faker_templates_ops import admin, error, ops_log, tool_call  # noqa: E402
 from faker_values import FakerCase, Fakers  # noqa: E402
 
 SEED = 20260412
+# Faker's national id providers (German RVNR, PESEL, personnummer, ...) draw a birth date
+# relative to the clock, so the set is built as of one fixed instant: the one it was
+# first written at. Without it, the committed file drifts from the generator by the day.
+AS_OF = dt.datetime(2026, 12, 7, 5, 0, tzinfo=dt.UTC)
 OUT = Path(__file__).with_name("redaction_eval_faker.jsonl")
 
 PLAN = [
@@ -75,9 +82,13 @@ def build() -> list[dict[str, Any]]:
     """Return every record of the set, in order."""
     rng = random.Random(SEED)
     fakers = Fakers(SEED)
-    return build_records(
-        PLAN, lambda category, index: FakerCase(rng, fakers, category, index), is_clean, "faker"
-    )
+    with time_machine.travel(AS_OF, tick=False):
+        return build_records(
+            PLAN,
+            lambda category, index: FakerCase(rng, fakers, category, index),
+            is_clean,
+            "faker",
+        )
 
 
 def main() -> int:
