@@ -109,8 +109,11 @@ class Traffic:
 
     def __exit__(self, *exc: object) -> None:
         if not self._stop.is_set():
+            # A failed test: stop emitting and close the client, so its librdkafka threads
+            # do not keep logging (connection refused) into later tests once the cluster stops.
             self._stop.set()
             self._thread.join(timeout=60)
+            self._client.close(0)
 
 
 class Supervisor:
