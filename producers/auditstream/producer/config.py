@@ -24,7 +24,12 @@ from typing import Any, get_args
 from auditstream.producer.env import PRODUCER, read_environment
 from auditstream.producer.errors import ConfigError
 from auditstream.producer.policies import ContentPolicy, FsyncPolicy, ShedPolicy, member
-from auditstream.schemas.kafka_security import SASL_REQUIRED, SaslMechanism, SecurityProtocol
+from auditstream.schemas.kafka_security import (
+    SASL_REQUIRED,
+    SECURITY_LIBRDKAFKA_KEYS,
+    SaslMechanism,
+    SecurityProtocol,
+)
 from auditstream.schemas.token_callback import (
     TokenCallback,
     librdkafka_oauth_cb,
@@ -64,28 +69,11 @@ _TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 
 # librdkafka keys that typed fields set, or that the delivery promise fixes (idempotence,
 # acks): an override may not set them a second time, or quietly weaken the promise.
-_RESERVED_LIBRDKAFKA_KEYS = frozenset(
+_RESERVED_LIBRDKAFKA_KEYS = SECURITY_LIBRDKAFKA_KEYS | frozenset(
     {
         "bootstrap.servers",
         "metadata.broker.list",
         "client.id",
-        "security.protocol",
-        "sasl.mechanism",
-        "sasl.mechanisms",
-        "sasl.username",
-        "sasl.password",
-        "ssl.ca.location",
-        "ssl.certificate.location",
-        "ssl.key.location",
-        "ssl.key.password",
-        "sasl.oauthbearer.method",
-        "sasl.oauthbearer.token.endpoint.url",
-        "sasl.oauthbearer.client.id",
-        "sasl.oauthbearer.client.secret",
-        "sasl.oauthbearer.scope",
-        "sasl.kerberos.service.name",
-        "sasl.kerberos.principal",
-        "sasl.kerberos.keytab",
         "linger.ms",
         "queue.buffering.max.ms",
         "enable.idempotence",

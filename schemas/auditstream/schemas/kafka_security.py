@@ -27,3 +27,26 @@ SASL_REQUIRED: dict[str, tuple[str, ...]] = {
     "GSSAPI": (),
 }
 """The settings each SASL mechanism needs besides itself, so an error names every one."""
+
+SECURITY_LIBRDKAFKA_KEYS = frozenset(
+    {
+        "security.protocol",
+        "sasl.mechanism",
+        "sasl.mechanisms",
+        "sasl.username",
+        "sasl.password",
+        "ssl.ca.location",
+        "ssl.certificate.location",
+        "ssl.key.location",
+        "ssl.key.password",
+        "sasl.oauthbearer.method",
+        "sasl.oauthbearer.token.endpoint.url",
+        "sasl.oauthbearer.client.id",
+        "sasl.oauthbearer.client.secret",
+        "sasl.oauthbearer.scope",
+        "sasl.kerberos.service.name",
+        "sasl.kerberos.principal",
+        "sasl.kerberos.keytab",
+    }
+)
+"""The librdkafka keys the typed security fields set: an override may not set them again."""

@@ -26,7 +26,12 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auditstream.schemas.errors import AuditstreamError
-from auditstream.schemas.kafka_security import SASL_REQUIRED, SaslMechanism, SecurityProtocol
+from auditstream.schemas.kafka_security import (
+    SASL_REQUIRED,
+    SECURITY_LIBRDKAFKA_KEYS,
+    SaslMechanism,
+    SecurityProtocol,
+)
 from auditstream.schemas.profile import PROFILE_VARIABLE, profile_sections
 from auditstream.schemas.token_callback import librdkafka_oauth_cb, load_token_callback
 
@@ -52,28 +57,7 @@ class _Section(BaseModel):
 
 # librdkafka keys that typed fields of KafkaSettings already set: an override may not
 # set them a second time.
-_TYPED_LIBRDKAFKA_KEYS = frozenset(
-    {
-        "bootstrap.servers",
-        "security.protocol",
-        "sasl.mechanism",
-        "sasl.mechanisms",
-        "sasl.username",
-        "sasl.password",
-        "ssl.ca.location",
-        "ssl.certificate.location",
-        "ssl.key.location",
-        "ssl.key.password",
-        "sasl.oauthbearer.method",
-        "sasl.oauthbearer.token.endpoint.url",
-        "sasl.oauthbearer.client.id",
-        "sasl.oauthbearer.client.secret",
-        "sasl.oauthbearer.scope",
-        "sasl.kerberos.service.name",
-        "sasl.kerberos.principal",
-        "sasl.kerberos.keytab",
-    }
-)
+_TYPED_LIBRDKAFKA_KEYS = frozenset({"bootstrap.servers"}) | SECURITY_LIBRDKAFKA_KEYS
 
 
 class KafkaSettings(_Section):

@@ -7,8 +7,10 @@ from typing import Any
 
 import confluent_kafka
 import pytest
+from pydantic import ValidationError
 
 from auditstream.producer import ClientConfig, ConfigError
+from auditstream.schemas.kafka_security import SECURITY_LIBRDKAFKA_KEYS
 from auditstream.schemas.settings import KafkaSettings
 from support.pki import Pki, make_pki
 
@@ -81,6 +83,29 @@ class TestSecurityProperties:
             ssl_key_password=pki.client_key_password,
         )
         confluent_kafka.Producer(config.to_librdkafka()).flush(0)
+
+
+class TestOverridesOfSecurityKeys:
+    """One list of librdkafka security keys, refused as overrides by the SDK and the workers."""
+
+    @pytest.mark.parametrize("values", CASES.values(), ids=list(CASES))
+    def test_every_security_key_the_settings_send_is_in_the_list(
+        self, values: dict[str, Any]
+    ) -> None:
+        sent = _security(ClientConfig(service_name="svc", **values).to_librdkafka())
+        assert set(sent) <= SECURITY_LIBRDKAFKA_KEYS
+
+    @pytest.mark.parametrize("key", sorted(SECURITY_LIBRDKAFKA_KEYS))
+    def test_the_sdk_refuses_the_key_as_an_override(self, key: str) -> None:
+        with pytest.raises(ConfigError) as info:
+            ClientConfig(service_name="svc", librdkafka_overrides={key: "x"})
+        assert info.value.variable == "librdkafka_overrides"
+        assert key in info.value.reason
+
+    @pytest.mark.parametrize("key", sorted(SECURITY_LIBRDKAFKA_KEYS))
+    def test_the_workers_refuse_the_key_as_an_override(self, key: str) -> None:
+        with pytest.raises(ValidationError, match=key.replace(".", r"\.")):
+            KafkaSettings(librdkafka_overrides={key: "x"})
 
 
 class TestSecurityValidation:
