@@ -20,6 +20,7 @@ from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.digests import DigestWriter
 from auditstream.sink.flush import PartitionFlusher
 from auditstream.sink.keys import load_signer, load_trust
+from auditstream.sink.metrics import SinkMetrics
 from auditstream.sink.settings import SinkSettings
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def open_archive(
     *,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     monotonic: Callable[[], float],
+    metrics: SinkMetrics,
 ) -> ArchiveParts:
     """Load the signing key, check the bucket, load the trusted keys, build the parts.
 
@@ -87,6 +89,7 @@ def open_archive(
         client: The S3 client.
         clock: Current aware UTC time.
         monotonic: Monotonic clock in seconds, for the digest interval.
+        metrics: The worker's metrics (digests count there).
 
     Returns:
         The parts.
@@ -130,5 +133,6 @@ def open_archive(
             retain_until=lambda: clock() + period,
             clock=clock,
             monotonic=monotonic,
+            metrics=metrics,
         ),
     )

@@ -28,6 +28,7 @@ from auditstream.archive.digest import (
 from auditstream.archive.errors import ArchiveUnavailableError, ObjectExistsError
 from auditstream.archive.signing import Signer
 from auditstream.archive.writer import ArchiveWriter
+from auditstream.sink.metrics import SinkMetrics
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +45,7 @@ class DigestWriter:
         retain_until: Returns the retention end for an object written now.
         clock: Current aware UTC time.
         monotonic: Monotonic clock in seconds.
+        metrics: Counts the digests written and sets the digest-age gauge.
     """
 
     __slots__ = (
@@ -51,6 +53,7 @@ class DigestWriter:
         "_due_at",
         "_interval_s",
         "_known",
+        "_metrics",
         "_monotonic",
         "_previous",
         "_reader",
@@ -71,6 +74,7 @@ class DigestWriter:
         retain_until: Callable[[], datetime],
         clock: Callable[[], datetime],
         monotonic: Callable[[], float],
+        metrics: SinkMetrics,
     ) -> None:
         self._writer = writer
         self._reader = reader
@@ -80,6 +84,7 @@ class DigestWriter:
         self._retain_until = retain_until
         self._clock = clock
         self._monotonic = monotonic
+        self._metrics = metrics
         # Due at once: a digest at start covers what an earlier run left (a crash may have
         # stopped it before its next digest), so a digest is never older than the
         # interval while manifests are written.
@@ -149,8 +154,12 @@ class DigestWriter:
         except ObjectExistsError:
             log.debug("digest_already_written", key=key)
             self._previous = self._link(key)
+            # Another worker wrote this interval's digest: the archive has it all the same.
+            self._metrics.digest_time.set(start.timestamp())
             return False
         self._previous = DigestLink(key, hashlib.sha256(data).hexdigest())
+        self._metrics.digests_written.inc()
+        self._metrics.digest_time.set(start.timestamp())
         log.info("digest_written", key=key, partitions=len(heads))
         return True
 

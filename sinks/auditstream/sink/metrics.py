@@ -8,9 +8,12 @@ commit, so their sum is what the sink committed). Labels never hold tenant or us
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+
+from auditstream.archive.chain import ChainHead
 
 # Flushes are one S3 put per (tenant, hour) group: tens of milliseconds on loopback,
 # seconds on a slow link, up to the botocore timeouts when the store struggles.
@@ -35,6 +38,10 @@ class SinkMetrics:
         fenced: Flushes dropped because another worker wrote the manifest first.
         digests_written: Signed digests of the chain heads written.
         chain_head: Sequence number of each partition's chain head (label ``partition``).
+        chain_head_time: When each partition's chain head was written, in Unix seconds
+            (label ``partition``); ``time() - max`` of it is the archive's chain-head age.
+        digest_time: Start of the interval of the newest digest this worker wrote or
+            found written, in Unix seconds; ``time() - max`` of it is the digest age.
         paused: 1 while a partition is paused for a storage outage (label ``partition``).
     """
 
@@ -49,6 +56,8 @@ class SinkMetrics:
     fenced: Counter
     digests_written: Counter
     chain_head: Gauge
+    chain_head_time: Gauge
+    digest_time: Gauge
     paused: Gauge
 
     @classmethod
@@ -117,6 +126,17 @@ class SinkMetrics:
                 ["partition"],
                 registry=registry,
             ),
+            chain_head_time=Gauge(
+                "auditstream_sink_chain_head_timestamp_seconds",
+                "When the partition's newest manifest was written (Unix time).",
+                ["partition"],
+                registry=registry,
+            ),
+            digest_time=Gauge(
+                "auditstream_sink_digest_timestamp_seconds",
+                "Start of the interval of the newest digest written or found (Unix time).",
+                registry=registry,
+            ),
             paused=Gauge(
                 "auditstream_sink_partition_paused",
                 "1 while the partition is paused because the archive is unavailable.",
@@ -124,6 +144,18 @@ class SinkMetrics:
                 registry=registry,
             ),
         )
+
+    def record_head(self, partition: int, head: ChainHead) -> None:
+        """Set a partition's chain-head gauges from the manifest at its head.
+
+        Args:
+            partition: The Kafka partition of the chain.
+            head: Its newest manifest, just written or read at resume.
+        """
+        label = str(partition)
+        self.chain_head.labels(partition=label).set(head.seq)
+        written = datetime.fromisoformat(head.manifest.written_at)
+        self.chain_head_time.labels(partition=label).set(written.timestamp())
 
 
 @cache

@@ -91,7 +91,7 @@ class PartitionControl:
         self._state.sought.add(pid)
         if head is not None:
             _check_topic_reaches(self._kafka, pid, head)
-            self._metrics.chain_head.labels(partition=str(pid.partition)).set(head.seq)
+            self._metrics.record_head(pid.partition, head)
         try:
             self._kafka.seek(TopicPartition(pid.topic, pid.partition, position))
         except KafkaException as exc:
@@ -184,7 +184,7 @@ class PartitionControl:
             self._state.positions[pid] = head.position_after if head else -1
             if head is not None:
                 _check_topic_reaches(consumer, pid, head)
-                self._metrics.chain_head.labels(partition=str(pid.partition)).set(head.seq)
+                self._metrics.record_head(pid.partition, head)
         consumer.incremental_assign(partitions)
         for pid in waiting:
             self._pause_partition(pid)

@@ -231,7 +231,11 @@ class SinkWorker(PartitionControl):
         while True:
             try:
                 return open_archive(
-                    self._settings, self._s3, clock=self._wall_clock, monotonic=self._clock
+                    self._settings,
+                    self._s3,
+                    clock=self._wall_clock,
+                    monotonic=self._clock,
+                    metrics=self._metrics,
                 )
             except ArchiveUnavailableError as exc:
                 attempt += 1

@@ -118,7 +118,7 @@ def record_flush(
     metrics.bytes_written.inc(sum(o.stored.size for o in created))
     metrics.flush_seconds.observe(seconds)
     metrics.manifests_written.inc()
-    metrics.chain_head.labels(partition=str(result.pid.partition)).set(head.seq)
+    metrics.record_head(result.pid.partition, head)
     stats.records += result.records
     stats.dead_letters += len(result.rejected)
     stats.objects += len(created)

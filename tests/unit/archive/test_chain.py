@@ -11,6 +11,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from auditstream.archive import (
     BucketLock,
@@ -28,6 +29,7 @@ from auditstream.sink.decoding import RejectedRecord
 from auditstream.sink.digests import DigestWriter
 from auditstream.sink.errors import FencedError, ManifestChainError, UntrustedHeadError
 from auditstream.sink.flush import FlushResult
+from auditstream.sink.metrics import SinkMetrics
 from support.chains import BUCKET, NOW, PREFIX, flush, keeper, verify
 from support.memory_s3 import MemoryS3
 from support.sample_events import full_event_dict, through_codec
@@ -319,6 +321,7 @@ class TestVerifyArchive:
             retain_until=lambda: NOW + timedelta(days=30),
             clock=lambda: NOW,
             monotonic=lambda: 0.0,
+            metrics=SinkMetrics.create(CollectorRegistry()),
         )
         assert digests.write() is True
         assert digests.write() is False  # same interval: the first digest stands
@@ -465,6 +468,7 @@ def digest_writer(s3: MemoryS3, signer: Signer, now: dict[str, float]) -> Digest
         retain_until=lambda: NOW + timedelta(days=30),
         clock=lambda: NOW + timedelta(seconds=now["t"]),
         monotonic=lambda: now["t"],
+        metrics=SinkMetrics.create(CollectorRegistry()),
     )
 
 
