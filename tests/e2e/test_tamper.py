@@ -8,15 +8,20 @@ what a sink restarted on the tampered bucket does.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from auditstream.archive import BucketLock, ChainReader
@@ -24,11 +29,11 @@ from auditstream.archive.layout import ObjectKey, PartitionPath
 from auditstream.archive.manifest import manifest_key
 from auditstream.archive.signing import Signer
 from auditstream.archive.trust import Keyring
-from auditstream.archive.writer import ArchiveWriter
+from auditstream.archive.writer import ArchiveWriter, StoredObject
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.flush import FlushResult, WrittenObject
-from support.pipeline import TEST_SIGNING_KEY
+from support.pipeline import TEST_EXPORT_KEY, TEST_SIGNING_KEY
 from support.sink_harness import SinkUnderTest
 from support.wait import wait_until
 
@@ -72,30 +77,51 @@ def audit(
 
 def forge_next_manifest(sut: SinkUnderTest, attacker: Signer, partition: int) -> str:
     """Publish the attacker's key, store a data object and chain it after the real head."""
+    return chain_next(sut, attacker, partition, publish=True)[0]
+
+
+def chain_next(
+    sut: SinkUnderTest,
+    signer: Signer,
+    partition: int,
+    *,
+    publish: bool = False,
+    record: Callable[[StoredObject], StoredObject] = lambda stored: stored,
+) -> tuple[str, StoredObject]:
+    """Store a data object and chain a manifest ``signer`` signs after the real head.
+
+    ``record`` changes what the manifest records of the object (a sink or store fault).
+    Returns the manifest's key and what it recorded.
+    """
     s3 = sut.s3()
     writer = ArchiveWriter(s3, bucket=sut.stack.bucket, lock=BucketLock.LOCKED)
     reader = ChainReader(s3, bucket=sut.stack.bucket, prefix=sut.prefix)
     chains = ChainKeeper(
         writer,
         reader,
-        attacker,
-        keyring=Keyring.of(SINK.public_key),  # the attacker reads the real head to link to it
+        signer,
+        keyring=Keyring.of(SINK.public_key),  # read the real head to link to it
         topic=sut.topic,
         retain_until=lambda: datetime.now(UTC) + timedelta(days=1),
     )
-    chains.publish_key()
+    if publish:
+        chains.publish_key()
     head = chains.resume(partition)
     assert head is not None
     first = head.position_after
     key = ObjectKey(
         PartitionPath("acme", datetime.now(UTC).date(), 0), partition, first, first + 12
     )
-    stored = writer.put(
-        key.render(sut.prefix), b"forged rows", retain_until=datetime.now(UTC) + timedelta(days=1)
+    stored = record(
+        writer.put(
+            key.render(sut.prefix),
+            b"forged rows",
+            retain_until=datetime.now(UTC) + timedelta(days=1),
+        )
     )
     written = WrittenObject(key, stored, 13, 0, 0)
     chains.append(FlushResult(PartitionId(sut.topic, partition), first, first + 12, 13, (written,)))
-    return manifest_key(sut.prefix, partition, head.seq + 1)
+    return manifest_key(sut.prefix, partition, head.seq + 1), stored
 
 
 class TestAttackerKey:
@@ -200,16 +226,20 @@ class TestQueryReadsOnlyWhatVerifies:
     def test_a_deleted_head_manifest_or_object_is_reported_not_dropped(
         self, sut: SinkUnderTest
     ) -> None:
+        """A delete marker hides the object, not its recorded version: read, with a warning."""
         archived(sut)
         s3 = sut.s3()
         reader = ChainReader(s3, bucket=sut.stack.bucket, prefix=sut.prefix)
         head = reader.head(1)
         assert head is not None
-        victim = head.manifest.objects[0].key
-        s3.delete_object(Bucket=sut.stack.bucket, Key=victim)
-        code, stderr, _ = count(sut)
-        assert code == 3, stderr
-        assert f"object {victim}: object is missing" in stderr
+        victim = head.manifest.objects[0]
+        s3.delete_object(Bucket=sut.stack.bucket, Key=victim.key)
+        code, stderr, n = count(sut)
+        assert (code, n) == (0, EVENTS), stderr
+        assert (
+            f"audit query: warning: version {victim.key}: hidden by a delete marker; "
+            f"read version {victim.version_id}, as its manifest recorded"
+        ) in stderr.splitlines()
 
         s3.delete_object(Bucket=sut.stack.bucket, Key=manifest_key(sut.prefix, 1, head.seq))
         code, stderr, n = count(sut, "--allow-incomplete")
@@ -371,3 +401,105 @@ class TestUnchainedObjects:
         assert f"object {key}: no manifest can explain it" in result.stdout
         code, stderr, n = count(sut)
         assert (code, n) == (0, 60), stderr  # never read by a query
+
+
+class TestQueryAndExportReadRecordedVersions:
+    """Query and export read the version each manifest recorded, checked by its SHA-256."""
+
+    def test_a_chained_object_replaced_by_a_new_version_is_read_as_recorded(
+        self, sut: SinkUnderTest, tmp_path: Path
+    ) -> None:
+        """A plain PUT over a chained key (allowed under COMPLIANCE) changes no answer."""
+        archived(sut, 60)
+        s3 = sut.s3()
+        bucket = sut.stack.bucket
+        reader = ChainReader(s3, bucket=bucket, prefix=sut.prefix)
+        link = reader.manifest(reader.partitions()[0], 0)
+        assert link is not None
+        obj = link.manifest.objects[0]
+        assert obj.version_id
+        recorded = s3.get_object(Bucket=bucket, Key=obj.key, VersionId=obj.version_id)
+        rows = pq.read_table(io.BytesIO(recorded["Body"].read()))
+        forged = rows.set_column(
+            rows.schema.get_field_index("action"),
+            "action",
+            pa.array(["forged"] * rows.num_rows),
+        )
+        buffer = io.BytesIO()
+        pq.write_table(forged, buffer)
+        replacement = buffer.getvalue()
+        s3.put_object(
+            Bucket=bucket,
+            Key=obj.key,
+            Body=replacement,
+            ObjectLockMode="COMPLIANCE",
+            ObjectLockRetainUntilDate=datetime.now(UTC) + timedelta(days=1),
+        )
+        assert len(replacement) != obj.size
+        warning = (
+            f"version {obj.key}: the current version is not the recorded one "
+            f"(size {len(replacement)}, manifest says {obj.size}); read version "
+            f"{obj.version_id}, as its manifest recorded"
+        )
+
+        result = audit(
+            sut, "query", "SELECT action, count(*) AS n FROM events GROUP BY 1", "--format", "jsonl"
+        )
+        assert result.returncode == 0, result.stderr
+        counts = {r["action"]: r["n"] for r in map(json.loads, result.stdout.splitlines())}
+        assert "forged" not in counts
+        assert sum(counts.values()) == 60
+        assert f"audit query: warning: {warning}" in result.stderr.splitlines()
+
+        out = tmp_path / "package"
+        exported = audit(sut, "export", str(out), export_key=TEST_EXPORT_KEY)
+        assert exported.returncode == 0, exported.stderr
+        assert f"audit export: warning: {warning}" in exported.stderr.splitlines()
+        events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+        assert len(events) == 60
+        assert "forged" not in {e["action"] for e in events}
+        copied = (out / "archive" / obj.key).read_bytes()
+        assert hashlib.sha256(copied).hexdigest() == obj.sha256
+
+    @pytest.mark.parametrize("fault", ["missing", "other-bytes"])
+    def test_a_recorded_version_missing_or_of_other_bytes_is_refused(
+        self, sut: SinkUnderTest, tmp_path: Path, fault: str
+    ) -> None:
+        """A manifest (signed by the trusted key) names a version the store cannot give back."""
+        archived(sut, 60)
+        claimed = hashlib.sha256(b"forged rowz").hexdigest()  # the same size as the stored bytes
+        if fault == "missing":
+            _, stored = chain_next(
+                sut, SINK, 0, record=lambda s: replace(s, version_id="no-such-version")
+            )
+            message = "version no-such-version (recorded by its manifest) is missing"
+        else:
+            _, stored = chain_next(sut, SINK, 0, record=lambda s: replace(s, sha256=claimed))
+            actual = hashlib.sha256(b"forged rows").hexdigest()
+            message = f"version {stored.version_id}: SHA-256 {actual}, manifest says {claimed}"
+        refused = (
+            f"the archive in {sut.stack.bucket!r} cannot be fully trusted where this query "
+            f"reads: 1 problems, first object {stored.key}: {message}; run `audit verify` for "
+            "the whole report"
+        )
+
+        code, stderr, n = count(sut)
+        assert (code, n) == (3, -1), stderr
+        assert stderr.splitlines() == [
+            f"audit query: error: {refused}, or pass --allow-incomplete to read only what verifies"
+        ]
+        code, stderr, n = count(sut, "--allow-incomplete")
+        assert (code, n) == (3, 60), stderr
+        assert f"audit query: warning: not read: object {stored.key}: {message}" in (
+            stderr.splitlines()
+        )
+
+        out = tmp_path / "package"
+        exported = audit(sut, "export", str(out), export_key=TEST_EXPORT_KEY)
+        assert exported.returncode == 3, exported.stderr
+        assert exported.stderr.splitlines() == [
+            f"audit export: error: {refused}; an evidence package is written only from "
+            "objects that verify, so nothing was exported"
+        ]
+        assert not (out / "package.json").exists()
+        assert not (out / "archive").exists()

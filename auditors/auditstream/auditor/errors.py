@@ -102,15 +102,20 @@ class IncompleteArchiveError(AuditorError):
     Args:
         bucket: The archive bucket.
         problems: The findings.
+        hint: What to do next; None gives the query's (``audit verify``, or
+            ``--allow-incomplete``).
     """
 
-    def __init__(self, bucket: str, problems: list[Finding]) -> None:
+    def __init__(self, bucket: str, problems: list[Finding], *, hint: str | None = None) -> None:
         self.bucket = bucket
         self.problems = problems
         first = problems[0]
         super().__init__(
             f"the archive in {bucket!r} cannot be fully trusted where this query reads: "
-            f"{len(problems)} problems, first {first.kind} {first.key}: {first.message}; run "
-            "`audit verify` for the whole report, or pass --allow-incomplete to read only "
-            "what verifies"
+            f"{len(problems)} problems, first {first.kind} {first.key}: {first.message}; "
+            + (
+                hint
+                or "run `audit verify` for the whole report, or pass --allow-incomplete to "
+                "read only what verifies"
+            )
         )

@@ -20,15 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from auditstream.archive.arrow_schema import event_schema
 from auditstream.archive.findings import Finding, FindingKind
-from auditstream.archive.layout import data_root
 from auditstream.archive.manifest import ManifestObject
 from auditstream.auditor.output import OutputFormat, writer_for
-from auditstream.auditor.query import PARTITION_SCHEMA, execute_sql
+from auditstream.auditor.query import execute_sql, local_dataset
 
 EVENTS_STEM = "events"
 """The events file is ``events.<format>``."""
@@ -99,26 +96,6 @@ def check_events_file(
     except (OSError, ValueError, pa.ArrowException) as exc:
         return [Finding(FindingKind.OBJECT, events_file, f"unreadable ({type(exc).__name__})")]
     return _compare(events_file, _rows_of_table(expected, output_format), found)
-
-
-def local_dataset(archive: Path, keys: list[str], *, prefix: str) -> ds.Dataset:
-    """Open data objects of an archive copy on disk as one dataset, as a query reads them.
-
-    Args:
-        archive: The directory mirroring the bucket.
-        keys: The objects' keys.
-        prefix: The archive prefix inside it.
-    """
-    schema = event_schema()
-    for partition_field in PARTITION_SCHEMA:
-        schema = schema.append(partition_field)
-    return ds.dataset(
-        [str(archive / k) for k in keys],
-        schema=schema,
-        format="parquet",
-        partitioning=ds.partitioning(PARTITION_SCHEMA, flavor="hive"),
-        partition_base_dir=str(archive / data_root(prefix)),
-    )
 
 
 def _instant(value: str | None) -> datetime | None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import enum
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,16 +42,26 @@ from auditstream.archive.manifest import KEYS_ROOT, MANIFEST_ROOT
 from auditstream.archive.signing import Signer
 from auditstream.archive.trust import Keyring
 from auditstream.archive.verify import Finding, FindingKind, VerificationReport
-from auditstream.auditor.errors import ArchiveAccessError, AuditorError, TrustedKeyError
+from auditstream.auditor.errors import (
+    ArchiveAccessError,
+    AuditorError,
+    IncompleteArchiveError,
+    TrustedKeyError,
+)
 from auditstream.auditor.evidence import EVENTS_STEM, check_events_file, selection_sql
 from auditstream.auditor.local_archive import LocalArchiveClient
 from auditstream.auditor.output import OutputFormat, writer_for
-from auditstream.auditor.query import query_archive, select_objects
+from auditstream.auditor.query import copy_selection, execute_sql, local_dataset, select_objects
 from auditstream.auditor.seal import check_seal, seal_package
 from auditstream.auditor.settings import AuditorSection, AuditorSettings
 from auditstream.auditor.verify import OFFLINE_BUCKET, object_scope, trusted_keyring
 
 PACKAGE_FORMAT = "auditstream.evidence/v1"
+
+_INCOMPLETE_HINT = (
+    "run `audit verify` for the whole report; an evidence package is written only from "
+    "objects that verify, so nothing was exported"
+)
 
 
 class ExportFormat(enum.StrEnum):
@@ -85,6 +96,8 @@ class ExportSummary:
         objects: Data objects copied.
         manifests: Manifests copied.
         verified: Whether the package verified offline after writing.
+        notes: Objects copied at their recorded version although their key's current
+            version is another one (see :class:`~auditstream.auditor.query.QueryResult`).
     """
 
     root: Path
@@ -92,6 +105,7 @@ class ExportSummary:
     objects: int
     manifests: int
     verified: bool
+    notes: list[Finding]
 
 
 def export_evidence(
@@ -107,8 +121,9 @@ def export_evidence(
 ) -> ExportSummary:
     """Select events and write them with everything needed to verify them offline.
 
-    Steps: 1 select the events; 2 copy their data objects, the manifests of their
-    chains, the digests and the public keys; 3 write the events and ``package.json``;
+    Steps: 1 copy the selected data objects, each at the version its manifest recorded
+    and checked against it, and select the events from those copies; 2 copy the
+    manifests, the digests and the public keys; 3 write the events and ``package.json``;
     4 verify the package offline and write ``verification.json``.
 
     Args:
@@ -126,30 +141,40 @@ def export_evidence(
 
     Raises:
         ExportError: The directory is not empty or cannot be written.
+        IncompleteArchiveError: Something the selection covers cannot be trusted (a
+            link that does not verify, a recorded version missing or changed); nothing
+            is exported.
         ArchiveAccessError: The archive cannot be read.
         QueryError: The selection failed.
     """
     if out.exists() and any(out.iterdir()):
         raise ExportError(out, "the directory is not empty")
     signer = exporter_signer(settings.auditor)
-    scope: dict[str, Any] = {"tenant": tenant, "since": since, "until": until}
-    # 1. the events
-    table = query_archive(
-        selection_sql(trace_id),
-        settings=settings,
-        user=user,
-        **scope,
-    ).table
-    # 2. the archive pieces that vouch for them
     s3 = settings.s3
     prefix = normalize_prefix(s3.prefix)
     client = make_s3_client(s3)
-    objects = [o.key for o in select_objects(settings, client=client, **scope).objects]
     archive = out / "archive"
     try:
+        # 1. the data objects, each as its manifest recorded it, and the events in them
+        selection = select_objects(settings, client=client, tenant=tenant, since=since, until=until)
+        try:
+            selection = copy_selection(
+                selection, archive, settings=settings, client=client, hint=_INCOMPLETE_HINT
+            )
+        except IncompleteArchiveError:
+            shutil.rmtree(archive, ignore_errors=True)  # no package from an archive that failed
+            raise
+        objects = selection.keys
+        table = execute_sql(
+            selection_sql(trace_id),
+            local_dataset(archive, objects, prefix=prefix),
+            since=since,
+            until=until,
+            user=user,
+            threads=settings.auditor.duckdb_threads,
+        )
+        # 2. the archive pieces that vouch for them
         copied_manifests = 0
-        for key in objects:
-            _copy(client, s3.bucket, key, archive / key)
         for root in (MANIFEST_ROOT, DIGEST_ROOT, KEYS_ROOT):
             for key in _list(client, s3.bucket, prefix + root):
                 _copy(client, s3.bucket, key, archive / key)
@@ -183,7 +208,9 @@ def export_evidence(
         raise ExportError(out, exc.strerror or str(exc)) from exc
     except ArchiveError as exc:
         raise ArchiveAccessError(s3.bucket, str(exc)) from exc
-    return ExportSummary(out, table.num_rows, len(objects), copied_manifests, report.ok)
+    return ExportSummary(
+        out, table.num_rows, len(objects), copied_manifests, report.ok, selection.notes
+    )
 
 
 def verify_package(root: Path, *, keyring: Keyring | None = None) -> VerificationReport:

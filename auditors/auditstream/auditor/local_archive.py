@@ -5,7 +5,10 @@ to the bucket: the copy is a directory whose files mirror the object keys. This 
 answers ``get_object``, ``head_object``, ``list_object_versions`` and the
 ``list_objects_v2`` paginator the way the S3 client does (404s as botocore
 ``ClientError``), so :func:`auditstream.archive.verify_archive` runs on it unchanged.
-A copy has no Object Lock metadata: retention cannot be checked offline.
+A copy has no Object Lock metadata: retention cannot be checked offline. Nor has it
+versions: a ``VersionId`` (manifests record one per object) is answered with the one file
+the key has, the version the exporter copied, which every reader then checks against the
+manifest's size and SHA-256.
 """
 
 from __future__ import annotations

@@ -1,13 +1,18 @@
-"""SQL over the archive: DuckDB in memory, reading Parquet through pyarrow's S3 filesystem.
+"""SQL over the archive: DuckDB in memory, over verified local copies of the archived objects.
 
 DuckDB's own httpfs extension is never used (it downloads itself at run time, and the
-auditor must work offline): the objects are found with an S3 listing pruned by tenant
-and time (:func:`~auditstream.archive.reader.list_data_objects`), opened as one
-``pyarrow.dataset`` with Hive partition columns ``tenant``, ``dt``, ``hour`` (strings),
-and registered in DuckDB, where the view ``events`` also filters rows to the exact time
-range. The connection may not touch local files or load extensions: it reads the
-archive and nothing else, and never writes. This library logs nothing: callers (the
-demo, tests) get rows and counts back and decide what to print.
+auditor must work offline). The objects are chosen from the manifest chains that verify
+against the trusted keys, pruned by tenant and time
+(:func:`~auditstream.archive.reader.key_selector`), and each is downloaded at the version
+its manifest recorded into a temporary directory, where its size and SHA-256 are checked
+(:mod:`~auditstream.archive.recorded`): a newer version put over a chained object, which
+Object Lock allows, is never read. The copies are opened as one ``pyarrow.dataset`` with
+Hive partition columns ``tenant``, ``dt``, ``hour`` (strings) and registered in DuckDB,
+where the view ``events`` also filters rows to the exact time range. The connection may
+not touch other local files or load extensions: it reads the archive and nothing else,
+and never writes it. The temporary copy needs disk for the objects a query selects, and
+is removed when the query ends. This library logs nothing: callers (the CLI, the demo,
+tests) get rows, counts, problems and notes back and decide what to print.
 
 The ``tenant`` column is the decoded ``tenant=`` path segment: events without a tenant
 and a tenant literally named ``_unknown`` both read ``_unknown`` there; ``actor.tenant_id``
@@ -16,29 +21,33 @@ tells them apart (null vs the name).
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
-import pyarrow.fs as pafs
 
 from auditstream.archive.arrow_schema import event_schema
-from auditstream.archive.chained import check_selected, read_trusted_objects
+from auditstream.archive.chain import ChainReader
+from auditstream.archive.chained import read_trusted_objects
+from auditstream.archive.direct import DirectReader
 from auditstream.archive.errors import ArchiveError
+from auditstream.archive.fetch import ObjectFetcher
 from auditstream.archive.findings import Finding
 from auditstream.archive.layout import data_root
+from auditstream.archive.manifest import ManifestObject
 from auditstream.archive.reader import ArchivedObject, key_selector, list_data_objects
+from auditstream.archive.recorded import compare_listing, copy_recorded
 from auditstream.archive.storage import make_s3_client
 from auditstream.auditor.errors import ArchiveAccessError, IncompleteArchiveError, QueryError
 from auditstream.auditor.settings import AuditorSettings
 from auditstream.auditor.timerange import check_range
 from auditstream.auditor.verify import trusted_keyring
 from auditstream.schemas import EventType
-from auditstream.schemas.settings import S3Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -56,9 +65,6 @@ _DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "autoload_known_extensions": False,
     "enable_external_access": False,
 }
-# Requests of an interactive query: fail within seconds when the store is down.
-_S3_CONNECT_TIMEOUT_S = 5.0
-_S3_REQUEST_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +73,14 @@ class QueryResult:
 
     Attributes:
         table: The result rows.
-        objects: Data objects that matched the tenant and time pruning.
+        objects: Data objects that matched the tenant and time pruning and were read.
         bytes: Their total size.
         problems: What could not be trusted and was not read (only with
             ``allow_incomplete``; otherwise the query raises instead).
+        notes: Objects read at their recorded version although the key's current
+            version is another one (a delete marker or a newer version): the rows are
+            the archived ones, but someone wrote to the key since; ``audit verify``
+            names both versions.
         anchored: Whether signatures were checked against a configured keyring.
     """
 
@@ -78,6 +88,7 @@ class QueryResult:
     objects: int
     bytes: int
     problems: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
     anchored: bool = True
 
 
@@ -110,6 +121,7 @@ def run_query(
 
     Raises:
         InvalidTimeRangeError: ``since`` is not before ``until``, or either is naive.
+        IncompleteArchiveError: Something the query would read cannot be trusted.
         ArchiveAccessError: The archive cannot be listed or read.
         QueryError: DuckDB rejected the SQL or failed running it.
     """
@@ -139,6 +151,9 @@ def query_archive(
 ) -> QueryResult:
     """Like :func:`run_query`, and also report how many objects were scanned.
 
+    Steps: 1 select the objects (chains, listing); 2 copy them, as recorded, into a
+    temporary directory; 3 run the SQL over the copies.
+
     Args:
         sql: DuckDB SQL over the view ``events``.
         settings: The auditor's settings.
@@ -151,10 +166,10 @@ def query_archive(
             by a crash; their events may then be counted twice). For forensics only.
         allow_incomplete: Where something cannot be trusted, read what verifies and
             return the problems, instead of raising.
-        s3_client: The S3 client for listing; built from ``settings.s3`` when None.
+        s3_client: The S3 client; built from ``settings.s3`` when None.
 
     Returns:
-        The rows and the number and size of the objects that were pruned in.
+        The rows, the number and size of the objects read, problems and notes.
 
     Raises:
         InvalidTimeRangeError: ``since`` is not before ``until``, or either is naive.
@@ -163,32 +178,43 @@ def query_archive(
         QueryError: DuckDB rejected the SQL or failed running it.
     """
     check_range(since, until)
-    s3 = settings.s3
+    prefix = settings.s3.prefix
+    client = s3_client if s3_client is not None else make_s3_client(settings.s3)
+    # 1. select
     selection = select_objects(
         settings,
-        client=s3_client,
+        client=client,
         tenant=tenant,
         since=since,
         until=until,
         include_unchained=include_unchained,
         allow_incomplete=allow_incomplete,
     )
-    objects = selection.objects
-    dataset = open_dataset(objects, s3)
-    table = execute_sql(
-        sql,
-        dataset,
-        since=since,
-        until=until,
-        user=user,
-        event_type=event_type,
-        threads=settings.auditor.duckdb_threads,
-    )
+    with tempfile.TemporaryDirectory(prefix="audit-query-") as scratch:
+        copy = Path(scratch)
+        # 2. copy
+        try:
+            read = copy_selection(
+                selection, copy, settings=settings, client=client, allow_incomplete=allow_incomplete
+            )
+        except OSError as exc:
+            raise QueryError(f"cannot write the local copy of the archive: {exc}") from exc
+        # 3. query
+        table = execute_sql(
+            sql,
+            local_dataset(copy, read.keys, prefix=prefix),
+            since=since,
+            until=until,
+            user=user,
+            event_type=event_type,
+            threads=settings.auditor.duckdb_threads,
+        )
     return QueryResult(
         table,
-        len(objects),
-        sum(o.size for o in objects),
-        problems=selection.problems,
+        len(read.keys),
+        read.size,
+        problems=read.problems,
+        notes=selection.notes,
         anchored=selection.anchored,
     )
 
@@ -198,15 +224,31 @@ class Selection:
     """The data objects a query reads, and what could not be trusted.
 
     Attributes:
-        objects: The objects, in key order.
+        objects: Manifest entries of the chained objects to read, in key order.
+        unchained: Listed objects no manifest vouches for, read unchecked (only when
+            asked for).
         problems: Links, manifests or objects that failed their checks (empty unless
             the caller allowed an incomplete answer).
+        notes: Objects whose key's current version is not the recorded one (read at
+            the recorded version all the same).
         anchored: Whether signatures were checked against a configured keyring.
     """
 
-    objects: list[ArchivedObject]
+    objects: list[ManifestObject]
+    unchained: list[ArchivedObject]
     problems: list[Finding]
+    notes: list[Finding]
     anchored: bool
+
+    @property
+    def keys(self) -> list[str]:
+        """Every selected object's key, chained or not, in key order."""
+        return sorted([o.key for o in self.objects] + [o.key for o in self.unchained])
+
+    @property
+    def size(self) -> int:
+        """The selected objects' total size in bytes."""
+        return sum(o.size for o in self.objects) + sum(o.size for o in self.unchained)
 
 
 def select_objects(
@@ -219,12 +261,15 @@ def select_objects(
     include_unchained: bool = False,
     allow_incomplete: bool = False,
 ) -> Selection:
-    """Select the data objects a query reads: pruned by tenant and time, verified.
+    """Select the data objects a query reads: pruned by tenant and time, from verified links.
 
     Only objects named by chain links that verify against the trusted keys
-    (``AUDITSTREAM_TRUST__*``) are read, and each must be listed with its recorded size
-    and SHA-256. Anything that fails is a problem: raised, or returned when
-    ``allow_incomplete``; never silently left out.
+    (``AUDITSTREAM_TRUST__*``) are selected, with the version, size and SHA-256 their
+    manifest recorded. The listing is compared with them: an object without a recorded
+    version must be listed at its size; for one with a version, a key now hidden or of
+    another size is a note. No object is read here (:func:`copy_selection` does).
+    Anything that fails is a problem: raised, or returned when ``allow_incomplete``;
+    never silently left out.
 
     Args:
         settings: The auditor's settings.
@@ -250,29 +295,91 @@ def select_objects(
         listed = list_data_objects(
             client, bucket=s3.bucket, prefix=s3.prefix, tenant=tenant, since=since, until=until
         )
-        accept = key_selector(s3.prefix, tenant=tenant, since=since, until=until)
-        selected = [o for k, o in trusted.objects.items() if accept(k)]
-        problems = trusted.problems + check_selected(
-            client, bucket=s3.bucket, selected=selected, listed={o.key: o.size for o in listed}
-        )
     except ArchiveError as exc:
         raise ArchiveAccessError(s3.bucket, str(exc)) from exc
+    accept = key_selector(s3.prefix, tenant=tenant, since=since, until=until)
+    selected = [o for k, o in trusted.objects.items() if accept(k)]
+    unreadable, notes = compare_listing(selected, {o.key: o.size for o in listed})
+    problems = trusted.problems + unreadable
     if problems and not allow_incomplete:
         raise IncompleteArchiveError(s3.bucket, problems)
     failed = {p.key for p in problems}
-    readable = {o.key for o in selected} - failed
+    objects = [o for o in selected if o.key not in failed]
     # Only objects a verified manifest vouches for: a crash between a data PUT and its
     # manifest leaves an orphan whose events are also in a later, chained object.
-    objects = [o for o in listed if include_unchained or o.key in readable]
-    return Selection(objects, problems, anchored=keyring is not None)
+    unchained = [o for o in listed if o.key not in trusted.objects] if include_unchained else []
+    return Selection(
+        sorted(objects, key=lambda o: o.key),
+        unchained,
+        problems,
+        notes,
+        anchored=keyring is not None,
+    )
 
 
-def open_dataset(objects: list[ArchivedObject], s3: S3Settings) -> ds.Dataset:
-    """Open data objects as one pyarrow dataset with Hive partition columns.
+def copy_selection(
+    selection: Selection,
+    target: Path,
+    *,
+    settings: AuditorSettings,
+    client: S3Client | None = None,
+    allow_incomplete: bool = False,
+    hint: str | None = None,
+) -> Selection:
+    """Copy the selected objects, each at its recorded version and checked, under ``target``.
 
     Args:
-        objects: The objects, e.g. from :func:`list_data_objects`; may be empty.
-        s3: Where they live.
+        selection: What :func:`select_objects` chose.
+        target: The directory that mirrors the keys (``target / key``).
+        settings: The auditor's settings.
+        client: The S3 client; built from ``settings.s3`` when None.
+        allow_incomplete: Return the problems instead of raising.
+        hint: What to do next, for the error when something fails (the query's hint
+            when None).
+
+    Returns:
+        The selection of what was copied, its problems including the copy's own.
+
+    Raises:
+        IncompleteArchiveError: A version is missing or its bytes are not the
+            manifest's, and ``allow_incomplete`` is False.
+        ArchiveAccessError: The store refused a read or did not answer.
+        OSError: The copy cannot be written.
+    """
+    s3 = settings.s3
+    client = client if client is not None else make_s3_client(s3)
+    fetcher = ObjectFetcher(
+        ChainReader(client, bucket=s3.bucket, prefix=s3.prefix),
+        client,
+        bucket=s3.bucket,
+        direct=DirectReader.for_settings(s3),
+    )
+    try:
+        failed = copy_recorded(
+            fetcher, selection.objects, target, unchecked=[o.key for o in selection.unchained]
+        )
+    except ArchiveError as exc:
+        raise ArchiveAccessError(s3.bucket, str(exc)) from exc
+    problems = selection.problems + failed
+    if failed and not allow_incomplete:
+        raise IncompleteArchiveError(s3.bucket, problems, hint=hint)
+    unread = {f.key for f in failed}
+    return Selection(
+        [o for o in selection.objects if o.key not in unread],
+        [o for o in selection.unchained if o.key not in unread],
+        problems,
+        selection.notes,
+        selection.anchored,
+    )
+
+
+def local_dataset(root: Path, keys: list[str], *, prefix: str) -> ds.Dataset:
+    """Open data objects of an archive copy on disk as one dataset with Hive partition columns.
+
+    Args:
+        root: The directory mirroring the bucket's keys.
+        keys: The objects' keys (may be empty).
+        prefix: The archive prefix inside it.
 
     Returns:
         A dataset of :func:`event_schema` plus ``tenant``, ``dt``, ``hour``.
@@ -281,35 +388,11 @@ def open_dataset(objects: list[ArchivedObject], s3: S3Settings) -> ds.Dataset:
     for partition_field in PARTITION_SCHEMA:
         schema = schema.append(partition_field)
     return ds.dataset(
-        [f"{s3.bucket}/{o.key}" for o in objects],
+        [str(root / k) for k in keys],
         schema=schema,
         format="parquet",
-        filesystem=archive_filesystem(s3),
         partitioning=ds.partitioning(PARTITION_SCHEMA, flavor="hive"),
-        partition_base_dir=f"{s3.bucket}/{data_root(s3.prefix)}",
-    )
-
-
-def archive_filesystem(s3: S3Settings) -> pafs.S3FileSystem:
-    """Return a pyarrow S3 filesystem for the archive's endpoint and credentials.
-
-    Args:
-        s3: Endpoint (``http://`` or ``https://``), region and credentials; without
-            credentials, pyarrow uses the AWS default chain.
-    """
-    options: dict[str, object] = {}
-    if s3.endpoint_url:
-        endpoint = urlsplit(s3.endpoint_url)
-        options["endpoint_override"] = endpoint.netloc or endpoint.path
-        options["scheme"] = endpoint.scheme or "https"
-    if s3.access_key_id and s3.secret_access_key:
-        options["access_key"] = s3.access_key_id
-        options["secret_key"] = s3.secret_access_key.get_secret_value()
-    return pafs.S3FileSystem(
-        region=s3.region,
-        connect_timeout=_S3_CONNECT_TIMEOUT_S,
-        request_timeout=_S3_REQUEST_TIMEOUT_S,
-        **options,  # type: ignore[arg-type]  # the stubs type each keyword separately
+        partition_base_dir=str(root / data_root(prefix)),
     )
 
 
@@ -357,8 +440,8 @@ def execute_sql(
     except duckdb.Error as exc:
         raise QueryError(" ".join(str(exc).split())) from exc
     except OSError as exc:
-        # pyarrow's S3 errors while scanning surface as OSError subclasses.
-        raise QueryError(f"reading the archive failed: {exc}") from exc
+        # pyarrow's errors reading the local copy surface as OSError subclasses.
+        raise QueryError(f"reading the archive copy failed: {exc}") from exc
     finally:
         connection.close()
 

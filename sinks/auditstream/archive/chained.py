@@ -9,26 +9,21 @@ Readers that count events read the chains instead, and never write:
   their place); the first link that does not, a missing manifest or a deleted head stops
   the walk of that partition and is returned as a problem, so a reader can refuse to
   answer, or answer and warn, but never silently count less or count forged rows.
-- :func:`check_selected` checks the objects a reader is about to open: listed, of the
-  recorded size, and of the recorded SHA-256 as the store computed it on upload.
+- :mod:`~auditstream.archive.recorded` then reads the objects a reader opens, at the
+  versions their manifests recorded, checked against their sizes and SHA-256.
 - :func:`list_chained_objects` reads manifests only, without checks (tests, benchmarks).
 """
 
 from __future__ import annotations
 
-import base64
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-
-from botocore.exceptions import BotoCoreError, ClientError
 
 from auditstream.archive.chain import ChainHead, ChainReader
 from auditstream.archive.checks import check_manifest
 from auditstream.archive.errors import ManifestFormatError
 from auditstream.archive.findings import Finding, FindingKind, PartitionReport
 from auditstream.archive.manifest import ManifestObject, manifest_key
-from auditstream.archive.storage import client_error_code
 from auditstream.archive.trust import (
     ROTATION_ROOT,
     Keyring,
@@ -69,10 +64,6 @@ def list_chained_objects(
     return found
 
 
-# Concurrent HEAD requests when checking the objects a query opens.
-_CHECK_THREADS = 8
-
-
 @dataclass(slots=True)
 class TrustedObjects:
     """The data objects that verified chain links vouch for, and what could not be trusted.
@@ -93,7 +84,7 @@ def read_trusted_objects(
 ) -> TrustedObjects:
     """Walk every chain and return the objects of the links that verify.
 
-    Object bytes are not read here (see :func:`check_selected`).
+    Object bytes are not read here (see :mod:`~auditstream.archive.recorded`).
 
     Args:
         client: The S3 client.
@@ -143,63 +134,3 @@ def read_trusted_objects(
                 )
             )
     return trusted
-
-
-def check_selected(
-    client: S3Client,
-    *,
-    bucket: str,
-    selected: list[ManifestObject],
-    listed: dict[str, int],
-) -> list[Finding]:
-    """Check that the objects a reader is about to open are there and unchanged.
-
-    Each must be listed with its recorded size, and the SHA-256 the store computed when
-    it was uploaded (a HEAD with checksums) must be the manifest's. A store that keeps no
-    checksum for an object leaves only the size check (``audit verify`` hashes bytes).
-
-    Args:
-        client: The S3 client.
-        bucket: The archive bucket.
-        selected: Manifest entries of the objects to open.
-        listed: Size of every listed data object, by key.
-
-    Returns:
-        One finding per object that is missing, resized or replaced.
-
-    Raises:
-        ArchiveUnavailableError: The store did not answer.
-        BucketUnreachableError: The store refused a request.
-    """
-    findings = []
-    present = []
-    for obj in selected:
-        size = listed.get(obj.key)
-        if size is None:
-            findings.append(Finding(FindingKind.OBJECT, obj.key, "object is missing"))
-        elif size != obj.size:
-            findings.append(
-                Finding(FindingKind.OBJECT, obj.key, f"size {size}, manifest says {obj.size}")
-            )
-        else:
-            present.append(obj)
-
-    def replaced(obj: ManifestObject) -> Finding | None:
-        try:
-            head = client.head_object(Bucket=bucket, Key=obj.key, ChecksumMode="ENABLED")
-        except ClientError as exc:
-            code, status = client_error_code(exc)
-            return Finding(FindingKind.OBJECT, obj.key, f"unreadable: {code} (HTTP {status})")
-        except BotoCoreError as exc:
-            return Finding(FindingKind.OBJECT, obj.key, f"unreadable: {type(exc).__name__}")
-        encoded = head.get("ChecksumSHA256")
-        if not encoded or "-" in encoded:
-            return None  # no whole-object checksum kept: the size check stands alone
-        stored = base64.b64decode(encoded).hex()
-        if stored == obj.sha256:
-            return None
-        return Finding(FindingKind.OBJECT, obj.key, f"SHA-256 {stored}, manifest says {obj.sha256}")
-
-    with ThreadPoolExecutor(_CHECK_THREADS, thread_name_prefix="check") as pool:
-        findings.extend(f for f in pool.map(replaced, present) if f is not None)
-    return findings

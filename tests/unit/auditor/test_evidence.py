@@ -21,9 +21,9 @@ from auditstream.archive.arrow_schema import events_to_table
 from auditstream.archive.layout import ObjectKey, PartitionPath
 from auditstream.archive.manifest import ManifestObject
 from auditstream.archive.writer import encode_parquet
-from auditstream.auditor.evidence import check_events_file, local_dataset, selection_sql
+from auditstream.auditor.evidence import check_events_file, selection_sql
 from auditstream.auditor.output import OutputFormat, writer_for
-from auditstream.auditor.query import execute_sql
+from auditstream.auditor.query import execute_sql, local_dataset
 from support.sample_events import full_event_dict, through_codec
 
 PREFIX = "run/"

@@ -1,4 +1,4 @@
-"""SQL over archived events: the events view, its time filter, errors, the S3 filesystem."""
+"""SQL over archived events: the events view, its time filter, errors."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ import copy
 from datetime import UTC, datetime
 
 import pyarrow.dataset as ds
-import pyarrow.fs as pafs
 import pytest
 
 from auditstream.archive.arrow_schema import events_to_table
 from auditstream.auditor.errors import QueryError
-from auditstream.auditor.query import archive_filesystem, execute_sql
-from auditstream.schemas.settings import S3Settings
+from auditstream.auditor.query import execute_sql
 from support.events import make_event
 
 HOUR_US = 3600 * 1_000_000
@@ -109,32 +107,6 @@ class TestExecuteSql:
     def test_a_statement_without_rows_returns_an_empty_table(self, events):
         """SET and similar statements do not crash the result handling."""
         assert execute_sql("SET threads = 1", events).num_rows == 0
-
-
-class TestArchiveFilesystem:
-    def test_an_http_endpoint_is_reached_over_http(self):
-        """Local MinIO/versitygw speak plain HTTP on loopback."""
-        fs = archive_filesystem(
-            S3Settings(
-                endpoint_url="http://127.0.0.1:19000", access_key_id="a", secret_access_key="b"
-            )
-        )
-        expected = pafs.S3FileSystem(
-            endpoint_override="127.0.0.1:19000",
-            scheme="http",
-            access_key="a",
-            secret_key="b",
-            region="us-east-1",
-            connect_timeout=5.0,
-            request_timeout=60.0,
-        )
-        assert fs.equals(expected)
-
-    def test_without_keys_the_default_credential_chain_is_used(self):
-        """No access key in settings means pyarrow's AWS default chain, not empty keys."""
-        fs = archive_filesystem(S3Settings(endpoint_url="https://s3.example.com"))
-        options = fs.__reduce__()[1][0]
-        assert (options["scheme"], options["access_key"]) == ("https", None)
 
 
 class TestShortcutFilters:

@@ -2,8 +2,11 @@
 
 The package holds the events (JSONL, CSV or Parquet), the data objects, manifests,
 digests and public keys they come from, and the verification report, so a third party
-can check it with ``audit verify --offline DIR`` and nothing else. Exit codes: 0 written
-and verified, 1 written but the package did not verify, 2 errors.
+can check it with ``audit verify --offline DIR`` and nothing else. Data objects are
+copied at the versions their manifests recorded; a key whose current version is another
+one gets a warning line. Exit codes: 0 written and verified, 1 written but the package did
+not verify, 2 errors, 3 when something the selection covers fails its checks (as for
+``audit query``; no package is written).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from auditstream.auditor.errors import IncompleteArchiveError
 from auditstream.auditor.export import ExportFormat, export_evidence
 from auditstream.auditor.settings import load_auditor_settings
 from auditstream.auditor.timerange import TIME_FORMS, parse_instant
@@ -20,6 +24,8 @@ from auditstream.schemas.errors import AuditstreamError
 
 EXIT_UNVERIFIED = 1
 EXIT_ERROR = 2
+EXIT_INCOMPLETE = 3
+"""Exit code when part of what the selection covers could not be trusted (as ``audit query``)."""
 
 app = typer.Typer(name="export", add_completion=False, help="Write an evidence package.")
 
@@ -56,9 +62,14 @@ def export(
             user=user,
             trace_id=trace,
         )
+    except IncompleteArchiveError as exc:
+        typer.echo("audit export: error: " + " ".join(str(exc).split()), err=True)
+        raise typer.Exit(EXIT_INCOMPLETE) from exc
     except AuditstreamError as exc:
         typer.echo("audit export: error: " + " ".join(str(exc).split()), err=True)
         raise typer.Exit(EXIT_ERROR) from exc
+    for note in summary.notes:
+        typer.echo(f"audit export: warning: {note.kind} {note.key}: {note.message}", err=True)
     verdict = "verified" if summary.verified else "DID NOT VERIFY (see verification.json)"
     typer.echo(
         f"audit export: {summary.events} events, {summary.objects} objects, "

@@ -1,9 +1,13 @@
 """``audit query "SQL"``: SQL over the archived events (a thin front over the library).
 
 Results go to stdout in the chosen format; notes and errors to stderr. Only objects of
-chain links that verify against the trusted keys are read; when something the query would
-read fails its checks, nothing is printed and the exit code is 3 (``--allow-incomplete``
-prints what verifies, with one warning line per problem on stderr, and exits 3 too).
+chain links that verify against the trusted keys are read, each at the version its
+manifest recorded; when something the query would read fails its checks (a link, a
+missing manifest, a recorded version missing or not of the recorded SHA-256), nothing is
+printed and the exit code is 3 (``--allow-incomplete`` prints what verifies, with one
+warning line per problem on stderr, and exits 3 too). A key whose current version is not
+the recorded one (a delete marker, a newer version of another size) is read at the
+recorded version with a warning line, and does not change the exit code.
 Exit codes: 0 when the query ran on a complete, trusted archive (even with no rows), 2
 for configuration, range, archive and SQL errors, 3 incomplete.
 """
@@ -118,6 +122,8 @@ def query(
     if result.objects == 0:
         _note_empty(settings.s3.bucket, settings.s3.prefix, tenant=tenant, since=since, until=until)
     writer_for(output_format).write(result.table, sys.stdout)
+    for note in result.notes:
+        typer.echo(f"audit query: warning: {note.kind} {note.key}: {note.message}", err=True)
     for problem in result.problems:
         typer.echo(
             f"audit query: warning: not read: {problem.kind} {problem.key}: {problem.message}",
