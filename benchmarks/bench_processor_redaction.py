@@ -14,7 +14,8 @@ stream adds as many events of the Faker set (``tests/data/redaction_eval_faker.j
 Quality: both redactors on three whole sets, each printed as a per-type leak table with
 keep rates per look-alike kind: our first set, the Faker set, and the peer set
 (presidio-research's templates, ``tests/data/peer_set.py``, generated here); the mimesis
-splits (``mimesis_dev``, ``mimesis_holdout``) when ``--sets`` names them. For the peer
+splits (``mimesis_dev``, ``mimesis_holdout``) and the blind splits (``blind_dev``,
+``blind_holdout``, report-only) when ``--sets`` names them. For the peer
 set the headline leak is over its ten personal types. Every type where our engine leaks
 more than vanilla Presidio is flagged. ``--quality-only`` runs just this part (vanilla
 Presidio needs about 3 minutes on the peer set); ``--sets`` picks sets.
@@ -69,10 +70,13 @@ from auditstream.processor.redaction.tokens import Pseudonymizer  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / "tests" / "data" / "redaction_eval.jsonl"
 FAKER_DATASET = ROOT / "tests" / "data" / "redaction_eval_faker.jsonl"
-# The mimesis splits (tests/data/make_mimesis_eval.py): run only when named with --sets.
-MIMESIS_DATASETS = {
+# The mimesis splits (tests/data/make_mimesis_eval.py) and the blind splits
+# (tests/data/make_blind_eval.py): run only when named with --sets.
+NAMED_DATASETS = {
     "mimesis_dev": ROOT / "tests" / "data" / "redaction_eval_mimesis_dev.jsonl",
     "mimesis_holdout": ROOT / "tests" / "data" / "redaction_eval_mimesis_holdout.jsonl",
+    "blind_dev": ROOT / "tests" / "data" / "redaction_eval_blind_dev.jsonl",
+    "blind_holdout": ROOT / "tests" / "data" / "redaction_eval_blind_holdout.jsonl",
 }
 RESULTS = ROOT / "benchmarks" / "results"
 QUALITY_SETS = ("first", "faker", "peer")
@@ -155,8 +159,8 @@ def load_set(name: str) -> tuple[list[EvalRecord], str]:
         return load_records(DATASET), str(DATASET.relative_to(ROOT))
     if name == "faker":
         return load_records(FAKER_DATASET), str(FAKER_DATASET.relative_to(ROOT))
-    if name in MIMESIS_DATASETS:
-        path = MIMESIS_DATASETS[name]
+    if name in NAMED_DATASETS:
+        path = NAMED_DATASETS[name]
         return load_records(path), str(path.relative_to(ROOT))
     sys.path.insert(0, str(ROOT / "tests"))
     from data.peer_set import SEED as PEER_SEED  # noqa: PLC0415
@@ -282,6 +286,7 @@ def versions() -> dict[str, str]:
                 "presidio-evaluator",
                 "faker",
                 "mimesis",
+                "python-stdnum",
             )
         },
         "spacy_model": SPACY_MODEL,
@@ -301,10 +306,10 @@ def main() -> int:
     parser.add_argument(
         "--sets",
         nargs="+",
-        choices=(*QUALITY_SETS, *MIMESIS_DATASETS),
+        choices=(*QUALITY_SETS, *NAMED_DATASETS),
         default=list(QUALITY_SETS),
-        help="quality sets to evaluate (default: first, faker and peer; the mimesis splits "
-        "only when named)",
+        help="quality sets to evaluate (default: first, faker and peer; the mimesis and blind "
+        "splits only when named)",
     )
     args = parser.parse_args()
     path = RESULTS / "bench_processor_redaction.json"
