@@ -8,6 +8,7 @@ what a sink restarted on the tampered bucket does.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -211,17 +212,40 @@ def count(sut: SinkUnderTest, *options: str, keyring: bool = True) -> tuple[int,
     return result.returncode, result.stderr, rows[0]["n"] if rows else -1
 
 
+class GarbageSigner:
+    """Claims the sink's key id and signs with 64 bytes of nothing (a garbage signature)."""
+
+    key_id = SINK.key_id
+    public_key = SINK.public_key
+
+    def sign(self, payload: bytes) -> str:
+        del payload
+        return base64.b64encode(bytes(64)).decode()
+
+
 class TestQueryReadsOnlyWhatVerifies:
-    def test_a_forged_manifests_rows_are_never_counted(self, sut: SinkUnderTest) -> None:
+    @pytest.mark.parametrize("forgery", ["untrusted-key", "garbage-signature"])
+    def test_a_forged_manifests_rows_are_never_counted(
+        self, sut: SinkUnderTest, forgery: str
+    ) -> None:
         """Refused with the exit code; with --allow-incomplete, the real count and a warning."""
         archived(sut)
-        forged = forge_next_manifest(sut, Signer.generate(), partition=0)
+        if forgery == "untrusted-key":
+            attacker = Signer.generate()
+            forged = forge_next_manifest(sut, attacker, partition=0)
+            finding = f"signature {forged}: signer {attacker.key_id} is not in the keyring"
+        else:
+            forged, _ = chain_next(sut, GarbageSigner(), 0)  # type: ignore[arg-type]
+            finding = f"signature {forged}: signature by {SINK.key_id} does not verify"
+        verified = audit(sut, "verify")
+        assert verified.returncode == 1, verified.stdout + verified.stderr
+        assert finding in verified.stdout
         code, stderr, _ = count(sut)
         assert code == 3, stderr
         assert forged in stderr
         code, stderr, n = count(sut, "--allow-incomplete")
         assert (code, n) == (3, EVENTS), stderr
-        assert f"not read: signature {forged}" in stderr
+        assert f"not read: {finding}" in stderr
 
     def test_a_deleted_head_manifest_or_object_is_reported_not_dropped(
         self, sut: SinkUnderTest
@@ -281,6 +305,9 @@ class TestDigests:
         result = audit(sut, "verify", digest_interval_s="2")  # the sinks' interval
         assert result.returncode == 1, result.stdout + result.stderr
         assert "no digest, but manifests were written from" in result.stdout
+        bare = audit(sut, "verify", keyring=False, digest_interval_s="2")
+        assert bare.returncode == 1, bare.stdout + bare.stderr
+        assert "no digest, but manifests were written from" in bare.stdout
 
 
 class TestCloudTrailCases:
@@ -315,9 +342,10 @@ class TestCloudTrailCases:
             ObjectLockMode="COMPLIANCE",
             ObjectLockRetainUntilDate=datetime.now(UTC) + timedelta(days=1),
         )
-        result = audit(sut, "verify")
-        assert result.returncode == 1, result.stdout + result.stderr
-        assert f"format {target}: names p" in result.stdout
+        for keyring in (True, False):
+            result = audit(sut, "verify", keyring=keyring)
+            assert result.returncode == 1, result.stdout + result.stderr
+            assert f"format {target}: names p" in result.stdout
 
 
 class TestVersions:
@@ -396,9 +424,10 @@ class TestUnchainedObjects:
             ObjectLockMode="COMPLIANCE",
             ObjectLockRetainUntilDate=datetime.now(UTC) + timedelta(days=1),
         )
-        result = audit(sut, "verify")
-        assert result.returncode == 1, result.stdout + result.stderr
-        assert f"object {key}: no manifest can explain it" in result.stdout
+        for keyring in (True, False):
+            result = audit(sut, "verify", keyring=keyring)
+            assert result.returncode == 1, result.stdout + result.stderr
+            assert f"object {key}: no manifest can explain it" in result.stdout
         code, stderr, n = count(sut)
         assert (code, n) == (0, 60), stderr  # never read by a query
 
