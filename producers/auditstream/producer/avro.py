@@ -3,9 +3,9 @@
 ``fastavro.schemaless_writer`` interprets the schema on every call, and its union writer
 tries branches until one fits; on the ``AuditEvent`` schema (some thirty nullable fields)
 that is most of an ``emit()``. :func:`compile_writer` walks the parsed schema once and
-returns one function per type, so encoding an event is a chain of direct calls that
-append to a ``bytearray``. The output is the same bytes fastavro writes (a unit test
-compares them on every kind of event the SDK builds).
+generates one straight-line Python function for it: every field read, type test and
+append inlined, no call per field or per union branch. The output is the same bytes
+fastavro writes (a unit test compares them on every kind of event the SDK builds).
 
 It covers what the contract uses: records, enums, arrays, maps, ``["null", T]`` unions,
 the primitive types and the ``uuid`` / ``timestamp-*`` logical types over their raw
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 Writer = Callable[[Any, bytearray], None]
 """Appends the Avro binary encoding of a value to a buffer."""
@@ -67,67 +67,11 @@ def _long(value: int, out: bytearray) -> None:
     out.append(n)
 
 
-def _int(value: int, out: bytearray) -> None:
-    if not -(2**31) <= value < 2**31:
-        raise OverflowError("int out of range")
-    _long(value, out)
-
-
 def _length(size: int, out: bytearray) -> None:
     if size < _SMALL_LIMIT:
         out += _SMALL[size]
     else:
         _long(size, out)
-
-
-def _string(value: str, out: bytearray) -> None:
-    if type(value) is not str:
-        raise TypeError("string")
-    data = value.encode()  # a lone surrogate raises UnicodeEncodeError, as in fastavro
-    _length(len(data), out)
-    out += data
-
-
-def _bytes(value: bytes, out: bytearray) -> None:
-    if type(value) is not bytes:
-        raise TypeError("bytes")
-    _length(len(value), out)
-    out += value
-
-
-def _double(value: float, out: bytearray) -> None:
-    if type(value) is not float and type(value) is not int:
-        raise TypeError("double")
-    out += _DOUBLE(value)
-
-
-def _float(value: float, out: bytearray) -> None:
-    if type(value) is not float and type(value) is not int:
-        raise TypeError("float")
-    out += _FLOAT(value)
-
-
-def _boolean(value: bool, out: bytearray) -> None:
-    if type(value) is not bool:
-        raise TypeError("boolean")
-    out.append(1 if value else 0)
-
-
-def _null(value: None, out: bytearray) -> None:
-    if value is not None:
-        raise TypeError("null")
-
-
-_PRIMITIVES: dict[str, Writer] = {
-    "null": _null,
-    "boolean": _boolean,
-    "int": _int,
-    "long": _long,
-    "float": _float,
-    "double": _double,
-    "bytes": _bytes,
-    "string": _string,
-}
 
 
 def compile_writer(schema: Any) -> Writer:
@@ -143,107 +87,175 @@ def compile_writer(schema: Any) -> Writer:
     Raises:
         Unsupported: The schema uses a construct this module does not compile.
     """
-    return _Compiler().compile(schema)
+    source = _Source()
+    source.value(schema, "value", 1)
+    body = source.lines or ["    pass"]  # a record without fields writes nothing
+    code = "def write(value, out):\n" + "\n".join(body) + "\n"
+    namespace: dict[str, Any] = {
+        "_long": _long,
+        "_length": _length,
+        "_DOUBLE": _DOUBLE,
+        "_FLOAT": _FLOAT,
+        **source.constants,
+    }
+    # The code is this module's fixed text plus field names as repr() literals.
+    exec(compile(code, "<auditstream.producer.avro writer>", "exec"), namespace)  # noqa: S102
+    return cast("Writer", namespace["write"])
 
 
-class _Compiler:
-    __slots__ = ("_named",)
+class _Source:
+    """The writer's source: one straight-line function, every field inlined.
+
+    A call per field and per union branch was most of the encoding time; generated
+    code tests each value's type and appends its bytes in place. Field names enter the
+    code only as ``repr()`` string literals, and the rest of the text is fixed here.
+    """
+
+    __slots__ = ("_named", "_variables", "constants", "lines")
 
     def __init__(self) -> None:
-        self._named: dict[str, Writer] = {}
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {}
+        self._named: dict[str, Any] = {}
+        self._variables = 0
 
-    def compile(self, schema: Any) -> Writer:
+    def line(self, depth: int, text: str) -> None:
+        """Append one line of code, indented ``depth`` levels."""
+        self.lines.append("    " * depth + text)
+
+    def _variable(self) -> str:
+        self._variables += 1
+        return f"v{self._variables}"
+
+    def value(self, schema: Any, var: str, depth: int) -> None:
+        """Append the code writing ``var`` (of type ``schema``) at ``depth``."""
         if isinstance(schema, str):
             if schema in _PRIMITIVES:
-                return _PRIMITIVES[schema]
-            if schema in self._named:
-                return self._named[schema]
-            raise Unsupported(f"unknown or recursive named type {schema!r}")
-        if isinstance(schema, list):
-            return self._union(schema)
-        if not isinstance(schema, Mapping):
+                _PRIMITIVES[schema](self, var, depth)
+            elif schema in self._named:
+                self.value(self._named[schema], var, depth)
+            else:
+                raise Unsupported(f"unknown or recursive named type {schema!r}")
+        elif isinstance(schema, list):
+            self._union(schema, var, depth)
+        elif isinstance(schema, Mapping):
+            self._complex(schema, var, depth)
+        else:
             raise Unsupported(f"schema node {type(schema).__name__}")
-        return self._complex(schema)
 
-    def _complex(self, schema: Mapping[str, Any]) -> Writer:
+    def _union(self, branches: list[Any], var: str, depth: int) -> None:
+        if len(branches) != 2 or branches[0] != "null":
+            raise Unsupported("only [null, T] unions")
+        self.line(depth, f"if {var} is None:")
+        self.line(depth + 1, "out.append(0)")  # branch 0, zigzag-encoded
+        self.line(depth, "else:")
+        self.line(depth + 1, "out.append(2)")  # branch 1
+        self.value(branches[1], var, depth + 1)
+
+    def _complex(self, schema: Mapping[str, Any], var: str, depth: int) -> None:
         kind = schema.get("type")
         logical = schema.get("logicalType")
         if logical is not None and logical not in _RAW_LOGICAL:
             raise Unsupported(f"logical type {logical!r}")
         match kind:
             case "record" | "error":
-                writer = self._record(schema)
+                for field in schema["fields"]:
+                    item = self._variable()
+                    self.line(depth, f"{item} = {var}[{field['name']!r}]")
+                    self.value(field["type"], item, depth)
             case "enum":
-                writer = _enum(schema["symbols"])
+                table = f"_SYMBOLS{len(self.constants)}"
+                self.constants[table] = {
+                    symbol: _zigzag_bytes(i) for i, symbol in enumerate(schema["symbols"])
+                }
+                self.line(depth, f"out += {table}[{var}]")  # KeyError for an unknown one
             case "array":
-                writer = _array(self.compile(schema["items"]))
+                self.line(depth, f"if type({var}) is not list: raise TypeError('array')")
+                self.line(depth, f"if {var}:")
+                self.line(depth + 1, f"_length(len({var}), out)")
+                item = self._variable()
+                self.line(depth + 1, f"for {item} in {var}:")
+                self.value(schema["items"], item, depth + 2)
+                self.line(depth, "out.append(0)")
             case "map":
-                writer = _map(self.compile(schema["values"]))
+                self.line(depth, f"if type({var}) is not dict: raise TypeError('map')")
+                self.line(depth, f"if {var}:")
+                self.line(depth + 1, f"_length(len({var}), out)")
+                key, item = self._variable(), self._variable()
+                self.line(depth + 1, f"for {key}, {item} in {var}.items():")
+                _string(self, key, depth + 2)
+                self.value(schema["values"], item, depth + 2)
+                self.line(depth, "out.append(0)")
             case str() if kind in _PRIMITIVES:
-                return _PRIMITIVES[kind]
+                _PRIMITIVES[kind](self, var, depth)
+                return
             case _:
                 raise Unsupported(f"type {kind!r}")
         name = schema.get("name")
         if name is not None:
-            self._named[name] = writer
-        return writer
-
-    def _record(self, schema: Mapping[str, Any]) -> Writer:
-        fields = tuple((f["name"], self.compile(f["type"])) for f in schema["fields"])
-
-        def record(value: Mapping[str, Any], out: bytearray) -> None:
-            for name, write in fields:
-                write(value[name], out)
-
-        return record
-
-    def _union(self, branches: list[Any]) -> Writer:
-        if len(branches) != 2 or branches[0] != "null":
-            raise Unsupported("only [null, T] unions")
-        write = self.compile(branches[1])
-        absent, present = _SMALL[0], _SMALL[1]
-
-        def nullable(value: Any, out: bytearray) -> None:
-            if value is None:
-                out += absent
-            else:
-                out += present
-                write(value, out)
-
-        return nullable
+            self._named[name] = schema
 
 
-def _enum(symbols: list[str]) -> Writer:
-    index = {symbol: _zigzag_bytes(i) for i, symbol in enumerate(symbols)}
-
-    def enum(value: str, out: bytearray) -> None:
-        out += index[value]  # KeyError for an unknown symbol (or a non-str)
-
-    return enum
-
-
-def _array(write: Writer) -> Writer:
-    def array(value: list[Any], out: bytearray) -> None:
-        if type(value) is not list:
-            raise TypeError("array")
-        if value:
-            _length(len(value), out)
-            for item in value:
-                write(item, out)
-        out.append(0)
-
-    return array
+# Lengths and longs below 64 zigzag-encode to one byte, twice their value.
+def _string(source: _Source, var: str, depth: int) -> None:
+    line = source.line
+    line(depth, f"if type({var}) is not str: raise TypeError('string')")
+    line(depth, f"{var} = {var}.encode()")  # a lone surrogate raises, as in fastavro
+    line(depth, f"if len({var}) < 64: out.append(len({var}) << 1)")
+    line(depth, f"else: _length(len({var}), out)")
+    line(depth, f"out += {var}")
 
 
-def _map(write: Writer) -> Writer:
-    def map_(value: Mapping[str, Any], out: bytearray) -> None:
-        if type(value) is not dict:
-            raise TypeError("map")
-        if value:
-            _length(len(value), out)
-            for key, item in value.items():
-                _string(key, out)
-                write(item, out)
-        out.append(0)
+def _bytes(source: _Source, var: str, depth: int) -> None:
+    line = source.line
+    line(depth, f"if type({var}) is not bytes: raise TypeError('bytes')")
+    line(depth, f"_length(len({var}), out)")
+    line(depth, f"out += {var}")
 
-    return map_
+
+def _long_code(source: _Source, var: str, depth: int) -> None:
+    line = source.line
+    line(depth, f"if type({var}) is int and 0 <= {var} < 64: out.append({var} << 1)")
+    line(depth, f"else: _long({var}, out)")  # raises for bool, float, None, out of range
+
+
+def _int_code(source: _Source, var: str, depth: int) -> None:
+    line = source.line
+    line(depth, f"if not -(2**31) <= {var} < 2**31: raise OverflowError('int out of range')")
+    _long_code(source, var, depth)
+
+
+def _double(source: _Source, var: str, depth: int) -> None:
+    line = source.line
+    line(depth, f"if type({var}) is not float and type({var}) is not int:")
+    line(depth + 1, "raise TypeError('double')")
+    line(depth, f"out += _DOUBLE({var})")
+
+
+def _float(source: _Source, var: str, depth: int) -> None:
+    line = source.line
+    line(depth, f"if type({var}) is not float and type({var}) is not int:")
+    line(depth + 1, "raise TypeError('float')")
+    line(depth, f"out += _FLOAT({var})")
+
+
+def _boolean(source: _Source, var: str, depth: int) -> None:
+    line = source.line
+    line(depth, f"if type({var}) is not bool: raise TypeError('boolean')")
+    line(depth, f"out.append(1 if {var} else 0)")
+
+
+def _null(source: _Source, var: str, depth: int) -> None:
+    source.line(depth, f"if {var} is not None: raise TypeError('null')")
+
+
+_PRIMITIVES: dict[str, Callable[[_Source, str, int], None]] = {
+    "null": _null,
+    "boolean": _boolean,
+    "int": _int_code,
+    "long": _long_code,
+    "float": _float,
+    "double": _double,
+    "bytes": _bytes,
+    "string": _string,
+}

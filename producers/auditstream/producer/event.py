@@ -215,6 +215,15 @@ class EventBuilder:
         }
 
 
+# Short texts found to hold no secret marker: attribute values, names, model ids and
+# template prompts repeat on nearly every event, and a set lookup is cheaper than the
+# marker scan. Only texts the scan cleared go in (the scan is a pure function of the
+# text); bounded by clearing, so a stream of unique texts cannot grow it.
+CLEAN_TEXTS_KEPT = 4096
+CLEAN_TEXT_MAX_CHARS = 256
+_clean: set[str] = set()
+
+
 class _Scrubber:
     """Runs the secret scrub on the texts of one event and counts the replacements."""
 
@@ -224,7 +233,13 @@ class _Scrubber:
         self.count = 0
 
     def __call__(self, text: str | None) -> str | None:
-        if text is None or not may_hold_secret(text):
+        if text is None or text in _clean:
+            return text
+        if not may_hold_secret(text):
+            if len(text) <= CLEAN_TEXT_MAX_CHARS:
+                if len(_clean) >= CLEAN_TEXTS_KEPT:
+                    _clean.clear()
+                _clean.add(text)
             return text
         result = scrub(text)
         self.count += result.total

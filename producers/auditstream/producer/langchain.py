@@ -60,6 +60,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 from auditstream.producer import genai
 from auditstream.producer import langchain_outputs as lc
 from auditstream.producer.client import AuditClient
+from auditstream.producer.event import EventFields
 from auditstream.producer.langchain_runs import (
     DEFAULT_METADATA_KEYS,
     FINISHED_TRACES_KEPT,
@@ -148,37 +149,48 @@ class AuditCallbackHandler(BaseCallbackHandler):
 
     # -- events -------------------------------------------------------------------------
 
-    def _common(self, run: Run, error: BaseException | None) -> dict[str, Any]:
-        return {
-            **run.actor,
-            "event_id": run.context.event_id,
-            "trace_id": run.context.trace_id,
-            "span_id": run.context.span_id,
-            "parent_span_id": run.parent_span_id,
-            "parent_event_id": run.parent_event_id,
-            "timestamp_us": run.timestamp_us,
-            "attributes": run.attributes,
-            "latency_ms": run.latency_ms,
-            "status": EventStatus.FAILURE if error is not None else EventStatus.SUCCESS,
-            "error": error,
-        }
-
     def _emit(self, run_id: UUID, error: BaseException | None, **outcome: Any) -> None:
         run = self._runs.finish(run_id)
         if run is None:
             return
         try:
-            common = self._common(run, error)
-            if run.kind == "chain":
-                io = {**run.extra, **outcome}
-                llm = {"provider": None, "model": None, **io} if io else None
-                self._client.emit(EventType.CHAIN, run.name, llm=llm, **common)
-            elif run.kind == "llm":
-                self._client.llm_request(**run.extra, **outcome, **common)
-            elif run.kind == "tool":
-                self._client.tool_call(run.name, **run.extra, **outcome, **common)
-            else:
-                self._client.rag_query(**run.extra, **outcome, **common)
+            # The fields go to the client's _submit as the typed helpers hand theirs:
+            # emit()'s keyword parsing and a helper's record building would be done
+            # again for every run, and the handler has every field at hand already.
+            context, actor, submit = run.context, run.actor, self._client._submit
+            fields = EventFields(
+                event_id=context.event_id,
+                status=EventStatus.FAILURE if error is not None else EventStatus.SUCCESS,
+                tenant_id=actor["tenant_id"],
+                user_id=actor["user_id"],
+                session_id=actor["session_id"],
+                trace_id=context.trace_id,
+                span_id=context.span_id,
+                parent_span_id=run.parent_span_id,
+                parent_event_id=run.parent_event_id,
+                latency_ms=run.latency_ms,
+                error=error,
+                attributes=run.attributes,
+                timestamp_us=run.timestamp_us,
+            )
+            kind = run.kind
+            if kind == "chain":
+                if run.extra or outcome:
+                    fields.llm = {"provider": None, "model": None, **run.extra, **outcome}
+                submit(EventType.CHAIN, run.name, fields)
+            elif kind == "llm":
+                fields.llm = {**run.extra, **outcome}
+                submit(EventType.LLM_REQUEST, "chat.completion", fields)
+            elif kind == "tool":
+                fields.tool = {"name": run.name, **run.extra, **outcome}
+                submit(EventType.TOOL_CALL, "tool.invoke", fields)
+            else:  # a retriever: the query travels as the prompt, as rag_query() sends it
+                query = run.extra.get("query")
+                if query is not None:
+                    fields.llm = {"provider": None, "model": None, "prompt": query}
+                fields.rag_documents = outcome.get("documents")
+                fields.attributes = {**run.attributes, "rag.retriever": run.extra["retriever"]}
+                submit(EventType.RAG_QUERY, "rag.query", fields)
         except Exception:  # noqa: BLE001 - never break the user's run over an audit event
             _log.exception("could not record a LangChain %s run as an audit event", run.kind)
 

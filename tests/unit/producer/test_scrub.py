@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from auditstream.producer import SECRET_PATTERNS, scrub
+from auditstream.producer import (
+    SECRET_PATTERNS,
+    AuditClient,
+    ClientConfig,
+    EventType,
+    scrub,
+)
 from auditstream.schemas import new_event_id
+from support.fake_producer import FakeProducer
 
 # Fixtures are assembled from parts so no complete credential sits in the source (and
 # secret scanners stay quiet). None of them is a live key.
@@ -179,3 +188,17 @@ class TestLargeInput:
         result = scrub("lorem ipsum " * 90_000 + GITHUB_CLASSIC)
         assert result.text.endswith("<SECRET:GITHUB_TOKEN>")
         assert dict(result.counts) == {"GITHUB_TOKEN": 1}
+
+
+class TestCleanTextCache:
+    def test_a_secret_is_scrubbed_after_clean_texts_were_remembered(self, tmp_path: Path) -> None:
+        """Texts the scan cleared are remembered; a text holding a secret never is."""
+        producer = FakeProducer()
+        config = ClientConfig(service_name="svc", spool_dir=str(tmp_path), prometheus=False)
+        with AuditClient(config, producer=producer) as client:
+            for _ in range(3):
+                client.emit(EventType.OTHER, "x", attributes={"k": "plain value"})
+                client.emit(EventType.OTHER, "x", attributes={"k": f"key {GITHUB_CLASSIC}"})
+        values = [e["attributes"]["k"] for e in producer.events()]
+        assert values[0::2] == ["plain value"] * 3
+        assert all(GITHUB_CLASSIC not in v and "<SECRET:GITHUB_TOKEN>" in v for v in values[1::2])
