@@ -2,8 +2,9 @@
 
 Question (issue #7): on an archive of at least 1,000,000 events in many Hive partitions,
 how much faster is ``audit query --tenant T --since H --until H+1`` (only that tenant's
-objects of that hour are listed and opened) than the same query with pruning disabled
-(every object opened, the same tenant and hour selected by a WHERE clause)? Target: at
+objects of that hour are listed, downloaded at the versions their manifests recorded and
+hashed) than the same query with pruning disabled (every chained object read, the same
+tenant and hour selected by a WHERE clause)? Target: at
 least 5x. Both sides run the public library (:func:`auditstream.auditor.query_archive`),
 must return the same rows, and alternate within each round; the figure is the median of
 the per-round ratios, timed with ``perf_counter_ns``.
