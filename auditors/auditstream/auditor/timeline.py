@@ -7,12 +7,14 @@ parent is not in the archive (a service that does not audit, or an event still i
 flight) becomes a root, so nothing is ever hidden.
 
 Order and time: every step gets ``seq``, its rank in the trace by event time
-(``timestamp``, then ``event_id``), 1 first. This is the trace's order by when things
-happened; ``processing.trace_sequence`` is the order the processor saw them in, which
-differs when producers emit a span when it ends (see
-:mod:`auditstream.processor.enrichment.enrich`). Each step shows its own duration
-(``latency_ms``) and ``ended`` (start plus duration); the trace's totals run from the
-first start to the last end.
+(``timestamp``; at equal timestamps a parent before the events inside it, then
+``event_id``), 1 first. This is the trace's order by when things happened. Each step
+also keeps ``trace_sequence``, the order the processor saw the events in
+(``processing.trace_sequence``, fixed when the event was archived), which differs when
+producers emit a span when it ends (see :mod:`auditstream.processor.enrichment.enrich`):
+both are shown, so an auditor sees what happened when and what arrived when. Each step
+shows its own duration (``latency_ms``) and ``ended`` (start plus duration); the trace's
+totals run from the first start to the last end.
 
 This module reads the archive and never writes it.
 """
@@ -38,7 +40,8 @@ _COLUMNS = """
     trace.parent_span_id AS parent_span_id, trace.parent_event_id AS parent_event_id,
     service.name AS service, llm.provider AS provider, llm.model AS model,
     llm.tokens_input AS tokens_input, llm.tokens_output AS tokens_output,
-    tool.name AS tool_name, guardrails_triggered, error.type AS error_type
+    tool.name AS tool_name, guardrails_triggered, error.type AS error_type,
+    processing.trace_sequence AS trace_sequence
 """
 
 
@@ -151,10 +154,11 @@ def _ended(event: dict[str, Any]) -> datetime:
 
 def _build(trace_id: str, events: list[dict[str, Any]]) -> Timeline:
     ordered = sorted(events, key=lambda e: (e["timestamp"], e["event_id"]))
-    steps = [Step({**e, "seq": n, "ended": _ended(e)}) for n, e in enumerate(ordered, 1)]
+    steps = [Step({**e, "ended": _ended(e)}) for e in ordered]
     by_span = {s.event["span_id"]: s for s in steps if s.event["span_id"]}
     by_event = {s.event["event_id"]: s for s in steps}
     roots = []
+    parents: dict[int, Step] = {}
     for step in steps:
         parent = by_event.get(step.event.get("parent_event_id") or "") or by_span.get(
             step.event["parent_span_id"] or ""
@@ -163,7 +167,25 @@ def _build(trace_id: str, events: list[dict[str, Any]]) -> Timeline:
             roots.append(step)
         else:
             parent.children.append(step)
+            parents[id(step)] = parent
+    # A run and the first run inside it can start in the same microsecond; the parent
+    # goes first then, and event ids (random within a millisecond) only break the rest.
+    depth = {id(s): _depth(s, parents) for s in steps}
+    ranked = sorted(steps, key=lambda s: (s.event["timestamp"], depth[id(s)], s.event["event_id"]))
+    for n, step in enumerate(ranked, 1):
+        step.event["seq"] = n
     return Timeline(trace_id, roots, _totals(ordered))
+
+
+def _depth(step: Step, parents: dict[int, Step]) -> int:
+    """Count the steps above ``step``; a cycle of named parents stops the count."""
+    seen = {id(step)}
+    depth = 0
+    while (parent := parents.get(id(step))) is not None and id(parent) not in seen:
+        seen.add(id(parent))
+        depth += 1
+        step = parent
+    return depth
 
 
 def _totals(events: list[dict[str, Any]]) -> Totals:

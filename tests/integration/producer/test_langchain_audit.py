@@ -215,6 +215,11 @@ class TestLangChainAudit:
         assert root_step.event["seq"] == 1
         for step in steps:
             assert all(c.event["seq"] > step.event["seq"] for c in step.children)
+        # ... with the processor's arrival numbers (archived, never renumbered) beside:
+        # each event numbered once, the root last, as it is emitted when it ends
+        arrivals = sorted(s.event["trace_sequence"] for s in steps)
+        assert arrivals == list(range(1, EXPECTED_EVENTS + 1))
+        assert root_step.event["trace_sequence"] == EXPECTED_EVENTS
         # The root runs longest; ends are whole microseconds, so allow one of rounding.
         assert timeline.totals.duration_ms >= root_step.event["latency_ms"] - 0.001
 

@@ -118,6 +118,28 @@ class TestBuildTimelines:
         child = root.children[0]
         assert [root.event["seq"], child.event["seq"], child.children[0].event["seq"]] == [1, 2, 3]
 
+    def test_at_equal_timestamps_a_parent_ranks_before_the_events_inside_it(self) -> None:
+        """A run and its first child started in the same microsecond: the parent is first."""
+        rows = [
+            _row("0-child", span="s2", parent="s1", ms=0),  # its id sorts first
+            _row("9-root", span="s1", parent=None, ms=0),
+        ]
+        [timeline] = build_timelines(rows)
+        [root] = timeline.roots
+        assert (root.event["seq"], root.children[0].event["seq"]) == (1, 2)
+
+    def test_each_step_keeps_the_processors_arrival_number_beside_its_seq(self) -> None:
+        """seq is by event time; trace_sequence stays what the processor archived."""
+        rows = [
+            _row("child", span="s2", parent="s1", ms=10, trace_sequence=1),
+            _row("root", span="s1", parent=None, ms=0, trace_sequence=2),
+        ]
+        [timeline] = build_timelines(rows)
+        [root] = timeline.roots
+        assert (root.event["seq"], root.event["trace_sequence"]) == (1, 2)
+        child = root.children[0].event
+        assert (child["seq"], child["trace_sequence"]) == (2, 1)
+
     def test_a_named_parent_event_wins_over_the_parent_span(self) -> None:
         """trace.parent_event_id links to that event even when another event has the span."""
         rows = [
@@ -188,3 +210,23 @@ class TestRender:
         assert "#2 10:00:00.010" in text
         assert "100 ms" in text
         assert "500 ms from the first start to the last end" in text
+
+    def test_a_step_that_arrived_out_of_time_order_shows_its_arrival(self) -> None:
+        """The tree shows the processor's number where it differs from the time order."""
+        from rich.console import Console
+
+        from auditstream.auditor.cli.timeline import render
+
+        [timeline] = build_timelines(
+            [
+                _row("root", span="s1", parent=None, ms=0, trace_sequence=2),
+                _row("child", span="s2", parent="s1", ms=10, trace_sequence=1),
+                _row("late", span="s3", parent="s1", ms=20, trace_sequence=3),
+            ]
+        )
+        console = Console(record=True, width=200)
+        render(timeline, console)
+        lines = console.export_text().splitlines()
+        assert any("#1 (arrived 2) 10:00:00.000" in line for line in lines)
+        assert any("#2 (arrived 1) 10:00:00.010" in line for line in lines)
+        assert any("#3 10:00:00.020" in line for line in lines)

@@ -39,8 +39,11 @@ session_app = typer.Typer(name="session", add_completion=False, help="Show a ses
 
 def _label(step: Step) -> str:
     e = step.event
+    arrived = e.get("trace_sequence")
     parts = [
         f"#{e['seq']}",
+        # the processor's number, fixed in the archive, when it saw this event elsewhere
+        *([f"[dim](arrived {arrived})[/]"] if arrived is not None and arrived != e["seq"] else []),
         f"{e['timestamp']:%H:%M:%S.%f}"[:-3],
         f"[cyan]{e['service']}[/]",
         f"[bold]{e['event_type']}[/]",

@@ -13,9 +13,10 @@ Rules:
    producer that records a span when it ends (``client.span``, the LangChain handler)
    sends children before their parent, and numbering by event time would mean holding
    every event until its trace is complete, which a write-once stream cannot do without
-   risking events that never leave the hold. The order by event time is
-   ``(timestamp, event_id)`` over the whole trace; ``audit trace`` shows it as each
-   step's ``seq`` (see :mod:`auditstream.auditor.timeline`).
+   risking events that never leave the hold, and an archived event is never
+   renumbered. The order by event time is ``(timestamp, event_id)`` over the whole
+   trace; ``audit trace`` shows it as each step's ``seq``, with this number beside it
+   (see :mod:`auditstream.auditor.timeline`).
 3. Parent: ``parent_event_id`` is the event id the producer named as the parent
    (``trace.parent_event_id``, schema v2), so the link holds whatever the arrival order;
    without one, the id of the first event of the trace whose ``span_id`` equals this
