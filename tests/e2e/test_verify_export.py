@@ -119,7 +119,7 @@ class TestVerifyExport:
         self, package: Path, pipeline: PipelineUnderTest, tmp_path: Path
     ) -> None:
         """Changed object, deleted manifest, bad signature, position gap, removed head, and
-        edited, deleted, re-ided or added rows of the events file."""
+        edited, deleted, re-ided or added rows of the events file; with and without a keyring."""
         chains = _manifests(package)
         partition, chain = next((p, c) for p, c in chains.items() if len(c) >= 2)
         objects = json.loads((package / "package.json").read_text())["objects"]
@@ -244,9 +244,14 @@ class TestVerifyExport:
         (copy / "package.seal.json").unlink()
         cases["seal removed"] = (copy, "the package is not sealed")
 
+        # Without a keyring the package's own keys are trusted: still never VERIFIED.
+        bare = {k: v for k, v in pipeline.env.items() if k != "AUDITSTREAM_TRUST__KEYS"}
         for name, (copy, expected) in cases.items():
-            result = _verify(copy, pipeline.env)
-            assert result.returncode == 1, f"{name}: {result.stdout}{result.stderr}"
-            assert "FAILED" in result.stdout, name
-            assert expected in result.stdout, f"{name}: expected {expected!r} in\n{result.stdout}"
+            for env in (pipeline.env, bare):
+                result = _verify(copy, env)
+                assert result.returncode == 1, f"{name}: {result.stdout}{result.stderr}"
+                assert "FAILED" in result.stdout, name
+                assert expected in result.stdout, (
+                    f"{name}: expected {expected!r} in\n{result.stdout}"
+                )
         assert partition in chains
