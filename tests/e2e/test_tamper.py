@@ -24,6 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 
 from auditstream.archive import BucketLock, ChainReader
 from auditstream.archive.layout import ObjectKey, PartitionPath
@@ -74,6 +75,22 @@ def audit(
         check=False,
         timeout=120,
     )
+
+
+def committed_offset(sut: SinkUnderTest, partition: int) -> int:
+    """The sink group's committed offset of one partition (read without joining the group)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": sut.stack.bootstrap_servers,
+            "group.id": sut.env()["AUDITSTREAM_SINK__GROUP_ID"],
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        (found,) = consumer.committed([TopicPartition(sut.topic, partition)], timeout=30)
+        return int(found.offset)
+    finally:
+        consumer.close()
 
 
 def forge_next_manifest(sut: SinkUnderTest, attacker: Signer, partition: int) -> str:
@@ -127,8 +144,12 @@ def chain_next(
 
 class TestAttackerKey:
     def test_a_manifest_signed_by_a_key_published_in_the_bucket(self, sut: SinkUnderTest) -> None:
-        """Caught with the keyring; unanchored without; a restarted sink refuses the head."""
+        """Caught with the keyring; unanchored without; a restarted sink refuses the head
+        and loses nothing: partition 0's committed offset stays at the real head's end."""
         archived(sut)
+        real = ChainReader(sut.s3(), bucket=sut.stack.bucket, prefix=sut.prefix).head(0)
+        assert real is not None
+        assert committed_offset(sut, 0) == real.position_after
         attacker = Signer.generate()
         forged = forge_next_manifest(sut, attacker, partition=0)
 
@@ -160,6 +181,9 @@ class TestAttackerKey:
             assert named in log, log[-2000:]
         reader = ChainReader(sut.s3(), bucket=sut.stack.bucket, prefix=sut.prefix)
         assert reader.head_seq(0) == heads[0]  # nothing chained after the forged head
+        # Not skipped: the forged positions were never committed, so the real events
+        # there are still to be read once the forged head is dealt with.
+        assert committed_offset(sut, 0) == real.position_after
 
 
 class TestRotation:
