@@ -8,11 +8,14 @@ process, interleaved rounds. The chain is what an agent turn looks like: a
 and a step that runs the tool (a ``@tool``) the model asked for, then parses: six runs
 per ``invoke`` (sequence, prompt, model, tool step, tool, parser), counted from the
 events the handler emits, not assumed. The overhead per run is
-``(handler - bare) / runs`` per invoke, median over rounds. The client writes to the
-running local broker with its default spool (``interval``), as a service would. For
-scale, the same rounds time one ``client.emit()`` of a CHAIN event as the handler sends
-it (the SDK's own cost per event: checks, scrub, encoding, write-ahead, produce); the
-overhead minus that is what LangChain's callback machinery and the handler add.
+``(handler - bare) / runs`` per invoke, median over rounds; the same difference in the
+process's CPU time (all its threads, so librdkafka's and the client's background work
+count, and time spent waiting for a core on a loaded host does not) is stored beside
+it. The client writes to the running local broker with its default spool
+(``interval``), as a service would. For scale, the same rounds time one
+``client.emit()`` of a CHAIN event as the handler sends it (the SDK's own cost per
+event: checks, scrub, encoding, write-ahead, produce); the overhead minus that is what
+LangChain's callback machinery and the handler add.
 
 Question 2, loop lag (issue 16, item 8): 200 concurrent ``ainvoke`` runs of the same
 chain under ``asyncio.gather``, while a ticker task asks for a wake-up every millisecond;
@@ -113,10 +116,17 @@ def _emit_ns(client: AuditClient, events: int) -> int:
 
 
 def _invoke_ns(chain: Runnable[dict[str, str], str], config: Any, invokes: int) -> int:
-    t0 = time.perf_counter_ns()
+    return _invoke_wall_cpu_ns(chain, config, invokes)[0]
+
+
+def _invoke_wall_cpu_ns(
+    chain: Runnable[dict[str, str], str], config: Any, invokes: int
+) -> tuple[int, int]:
+    """Wall time and the process's CPU time (every thread: librdkafka's, the client's)."""
+    t0, c0 = time.perf_counter_ns(), time.process_time_ns()
     for _ in range(invokes):
         chain.invoke({"q": QUESTION}, config=config)
-    return time.perf_counter_ns() - t0
+    return time.perf_counter_ns() - t0, time.process_time_ns() - c0
 
 
 async def _lag_ms(chain: Runnable[dict[str, str], str], config: Any) -> list[float]:
@@ -168,18 +178,19 @@ def main() -> None:
     _invoke_ns(chain, bare, 20)  # warm both paths
     _invoke_ns(chain, with_handler, 20)
 
-    per_run_us, bare_us, handler_us, emit_us = [], [], [], []
+    per_run_us, bare_us, handler_us, emit_us, cpu_per_run_us = [], [], [], [], []
     for index in range(args.rounds):
         if index % 2:
-            h = _invoke_ns(chain, with_handler, args.invokes)
-            b = _invoke_ns(chain, bare, args.invokes)
+            h, h_cpu = _invoke_wall_cpu_ns(chain, with_handler, args.invokes)
+            b, b_cpu = _invoke_wall_cpu_ns(chain, bare, args.invokes)
         else:
-            b = _invoke_ns(chain, bare, args.invokes)
-            h = _invoke_ns(chain, with_handler, args.invokes)
+            b, b_cpu = _invoke_wall_cpu_ns(chain, bare, args.invokes)
+            h, h_cpu = _invoke_wall_cpu_ns(chain, with_handler, args.invokes)
         emit_us.append(_emit_ns(client, args.invokes * runs) / (args.invokes * runs) / 1000)
         bare_us.append(b / args.invokes / 1000)
         handler_us.append(h / args.invokes / 1000)
         per_run_us.append((h - b) / args.invokes / runs / 1000)
+        cpu_per_run_us.append((h_cpu - b_cpu) / args.invokes / runs / 1000)
 
     lag: dict[str, list[float]] = {"handler": [], "bare": []}
     for index in range(max(3, args.rounds // 3)):
@@ -205,6 +216,8 @@ def main() -> None:
         "ratio": statistics.median(h / b for h, b in zip(handler_us, bare_us, strict=True)),
         "overhead_us_per_run": overhead,
         "overhead_us_per_run_rounds": per_run_us,
+        "overhead_cpu_us_per_run": statistics.median(cpu_per_run_us),
+        "overhead_cpu_us_per_run_rounds": cpu_per_run_us,
         "emit_us_per_event": statistics.median(emit_us),
         "overhead_beyond_emit_us_per_run": overhead - statistics.median(emit_us),
         "target": f"overhead <= {TARGET_US_PER_RUN} us per run",
@@ -244,6 +257,10 @@ def main() -> None:
         f"with the handler {result['candidate']['median_us_per_invoke']:.0f} us; "
         f"overhead {overhead:.1f} us per run, median of {args.rounds} rounds "
         f"(target <= {TARGET_US_PER_RUN:.0f}): {'met' if result['met'] else 'NOT met'}"
+    )
+    print(
+        f"the same in CPU time of the process (all threads, time spent waiting for a core "
+        f"left out): {result['overhead_cpu_us_per_run']:.1f} us per run"
     )
     print(
         f"of which one emit() per run: {result['emit_us_per_event']:.1f} us (same rounds); "
