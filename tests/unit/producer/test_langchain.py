@@ -116,6 +116,38 @@ class TestAuditCallbackHandler:
         )
         assert event["latency_ms"] is not None
 
+    def test_a_retriever_run_records_its_query_documents_and_name(
+        self, client: AuditClient, producer: FakeProducer
+    ) -> None:
+        """A retrieval is RAG_QUERY: the query as prompt, document ids, the retriever named."""
+        from uuid import uuid4
+
+        from langchain_core.documents import Document
+
+        handler = AuditCallbackHandler(client)
+        ok, failed = uuid4(), uuid4()
+        handler.on_retriever_start({"name": "kb"}, "shipping policy", run_id=ok)
+        handler.on_retriever_end(
+            [Document(id="kb-7", page_content="x", metadata={"source": "s3://kb/7"})], run_id=ok
+        )
+        handler.on_retriever_start({"name": "kb"}, "returns", run_id=failed)
+        handler.on_retriever_error(RuntimeError("index down"), run_id=failed)
+        first, second = producer.events()
+        assert (first["event_type"], first["action"], first["status"]) == (
+            "RAG_QUERY",
+            "rag.query",
+            "SUCCESS",
+        )
+        assert first["llm"]["prompt"] == "shipping policy"
+        assert [(d["id"], d["source"]) for d in first["rag_documents"]] == [("kb-7", "s3://kb/7")]
+        assert first["attributes"]["rag.retriever"] == "kb"
+        assert first["attributes"]["gen_ai.data_source.id"] == "kb"
+        assert (second["status"], second["error"]["type"], second["rag_documents"]) == (
+            "FAILURE",
+            "RuntimeError",
+            [],
+        )
+
 
 class TestAuditTool:
     def test_a_decorated_function_emits_a_tool_call(
