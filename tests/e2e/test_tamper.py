@@ -289,11 +289,16 @@ class TestQueryReadsOnlyWhatVerifies:
             f"read version {victim.version_id}, as its manifest recorded"
         ) in stderr.splitlines()
 
-        s3.delete_object(Bucket=sut.stack.bucket, Key=manifest_key(sut.prefix, 1, head.seq))
+        deleted = manifest_key(sut.prefix, 1, head.seq)
+        s3.delete_object(Bucket=sut.stack.bucket, Key=deleted)
         code, stderr, n = count(sut, "--allow-incomplete")
         assert code == 3, stderr
-        assert "manifest deleted (delete marker)" in stderr
+        assert f"not read: linkage {deleted}: manifest deleted (delete marker)" in stderr
         assert n < EVENTS  # what verifies is counted, and the shortfall was said out loud
+        for keyring in (True, False):
+            result = audit(sut, "verify", keyring=keyring)
+            assert result.returncode == 1, result.stdout + result.stderr
+            assert f"linkage {deleted}: manifest deleted (delete marker)" in result.stdout
 
     def test_without_a_keyring_the_query_warns_that_it_is_not_anchored(
         self, sut: SinkUnderTest
