@@ -13,8 +13,10 @@ StatefulSet, which a restarted or rescheduled pod keeps). Otherwise the id is
 held by an exclusive ``flock`` on ``<temp dir>/auditstream-<uid>/slots/<group>/<slot>.lock``
 for as long as the process lives. Two workers on one host get slots 0 and 1; a worker
 that was SIGKILLed released its lock with its last file descriptor, so its restart takes
-the same slot, and so the same id, again. The lock file is opened close-on-exec; the
-processor's analysis child is spawned, not forked, so no child holds a slot past its worker.
+the same slot, and so the same id, again. The lock file is opened close-on-exec, so no
+program a worker executes holds it; the processor's supervisor claims the slot and forks
+its worker (and the worker its analysis child) with the lock inherited, and each of them
+ends within a second of its parent, so a killed supervisor's slot is free soon after.
 
 This module reads no environment: the configured id comes from the stage's settings.
 """

@@ -38,8 +38,9 @@ partition's open transaction is aborted (:mod:`auditstream.processor.enrichment.
 Recovery (a restart or a rebalance) reads the changelog with ``read_committed``, so aborted
 state never comes back; with
 transactions the changelog ends in a commit marker, and Faust notices that the highwater
-is unreachable after about 10 s of idle recovery (``detect_aborted_tx``), so each
-recovery takes at least that long.
+is unreachable only after about 10 s of idle recovery (``detect_aborted_tx``); a timer
+ends it about a second after the last record instead
+(:class:`~auditstream.processor.faust_patches.RecoveryFinisher`).
 
 Why a commit gate. Faust's commit task picks the acked offsets, then commits every open
 transaction. If it ran between our first send and our acks, a transaction could carry
@@ -86,6 +87,7 @@ from auditstream.processor.agent import BatchHandler
 from auditstream.processor.enrichment import EnrichmentLimits
 from auditstream.processor.enrichment.tracker import TraceTracker
 from auditstream.processor.faust_patches import (
+    RecoveryFinisher,
     commit_only_contiguous_acks,
     use_broker_highwaters,
 )
@@ -181,9 +183,12 @@ def build_app(
     async def on_recovered() -> None:
         handler.on_recovered()
 
+    finisher = RecoveryFinisher(app)
+
     @app.on_partitions_revoked.connect
     async def on_revoked(_sender: Any, /, *args: Any, signal: Any = None, **_kwargs: Any) -> None:
         use_broker_highwaters(app)  # before the first recovery, too
+        finisher.start()
         await handler.on_revoked(args[0] if args else set())
 
     watchdog = FetchWatchdog(app, settings.topics.raw, handler.processed_offset)

@@ -1,21 +1,26 @@
 """``audit process``: run processor workers.
 
-Builds :class:`ProcessorSettings` once, loads the models, then runs a Faust worker. With
-``--workers N`` it checks the settings, then starts N worker processes of the same app
-id (one per core), which share the raw topic's partitions; worker i serves metrics on
-the configured port + i (see :mod:`auditstream.schemas.workers`).
+Builds :class:`ProcessorSettings` once, loads the models, then supervises a Faust worker
+forked from the loaded process and forks it again when it dies
+(:mod:`auditstream.processor.supervisor`). With ``--workers N`` it checks the settings,
+then starts N such ``audit process`` processes of the same app id (one per core), which
+share the raw topic's partitions; worker i serves metrics on the configured port + i
+(see :mod:`auditstream.schemas.workers`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import importlib
+import inspect
 import os
 import sys
 import tempfile
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +29,9 @@ from auditstream.schemas.errors import AuditstreamError
 from auditstream.schemas.health import Readiness, arm_shutdown_deadline
 from auditstream.schemas.observability import configure_logging, serve_metrics
 from auditstream.schemas.workers import run_worker_processes, worker_environments
+
+if TYPE_CHECKING:
+    from auditstream.processor.pipeline import Pipeline
 
 app = typer.Typer(add_completion=False, help="Run the redaction processor (Faust workers).")
 
@@ -74,7 +82,7 @@ def process(
         configure_logging(level=level, fmt="json", stage="processor")
         if workers > 1:
             raise typer.Exit(_run_many(workers, settings, section, level))
-        _run_worker(settings, level)
+        code = _run_worker(settings, level)
     except AuditstreamError as exc:
         typer.echo(f"audit process: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -82,6 +90,8 @@ def process(
         # The metrics port is taken, or similar: an operator problem, not a crash.
         typer.echo(f"audit process: cannot start: {exc.strerror or type(exc).__name__}", err=True)
         raise typer.Exit(2) from exc
+    if code:
+        raise typer.Exit(code)
 
 
 def _run_many(
@@ -99,40 +109,88 @@ def _run_many(
     return run_worker_processes(command, environments)
 
 
-def _run_worker(settings: ProcessorSettings, level: str) -> None:
+# What the worker imports, including what Faust imports lazily when the app is built and
+# started (about a second on a loaded 2-core host): imported once, before the fork.
+_WORKER_MODULES = (
+    "faust.app.base",
+    "faust.worker",
+    "faust.tables",
+    "faust.stores.memory",
+    "faust.assignor",
+    "faust.transport.drivers.aiokafka",
+    "auditstream.processor.analysis",
+    "auditstream.processor.app",
+    "auditstream.processor.readiness",
+)
+
+
+def _preload_worker() -> None:
+    """Do once, before the fork, what every forked worker would otherwise do at its start."""
+    for module in _WORKER_MODULES:
+        importlib.import_module(module)
+    # Faust's decorators ask inspect for their caller's module (through venusian); the
+    # first such call maps every loaded module's file (about a second with spaCy and
+    # Presidio loaded) into a cache of inspect's, which the forked worker inherits.
+    inspect.getmodule(sys._getframe())
+
+
+def _run_worker(settings: ProcessorSettings, level: str) -> int:
+    """Load once, then run the worker under its supervisor (:mod:`.supervisor`).
+
+    Returns:
+        The exit code of ``audit process``.
+    """
     # Presidio and Faust load here, not at import, so `audit --help` stays fast.
     from auditstream.processor.redaction.offline import prepare_offline  # noqa: PLC0415
 
     prepare_offline()
-    import faust  # noqa: PLC0415
-
-    from auditstream.processor.analysis import analysis_process  # noqa: PLC0415
-    from auditstream.processor.app import build_app  # noqa: PLC0415
+    _preload_worker()
     from auditstream.processor.loader import load_pipeline  # noqa: PLC0415
-    from auditstream.processor.readiness import watch_readiness  # noqa: PLC0415
+    from auditstream.processor.supervisor import supervise  # noqa: PLC0415
     from auditstream.processor.topology import prepare_topics  # noqa: PLC0415
     from auditstream.schemas.identity import claim_worker_identity  # noqa: PLC0415
 
     partitions = prepare_topics(settings)
     pipeline = load_pipeline(settings)
-    readiness = Readiness()
-    serve_metrics(
-        settings.processor.metrics_port, host=settings.processor.metrics_host, readiness=readiness
-    )
+    section = settings.processor
+    # Held by the supervisor, so every restarted worker joins with the same id.
+    with claim_worker_identity(
+        section.app_id, configured=section.instance_id, static=section.static_membership
+    ) as identity:
+        return supervise(
+            lambda: _serve(settings, level, pipeline, partitions, identity.instance_id)
+        )
+
+
+def _serve(
+    settings: ProcessorSettings,
+    level: str,
+    pipeline: Pipeline,
+    partitions: int,
+    instance_id: str | None,
+) -> int:
+    """The worker, in the supervisor's forked child: analysis child, metrics, Faust."""
+    import faust  # noqa: PLC0415
+
+    from auditstream.processor.analysis import analysis_process  # noqa: PLC0415
+    from auditstream.processor.app import build_app  # noqa: PLC0415
+    from auditstream.processor.readiness import watch_readiness  # noqa: PLC0415
+    from auditstream.processor.supervisor import follow_parent  # noqa: PLC0415
+
+    section = settings.processor
+    # A loop of its own: nothing of the supervisor's event loop state is shared.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     with contextlib.ExitStack() as stack:
+        analysis = None
+        if section.analysis_process:
+            # Forked first, while this process has no threads (see analysis_process).
+            analysis = stack.enter_context(analysis_process(pipeline))
+        follow_parent()
+        readiness = Readiness()
+        serve_metrics(section.metrics_port, host=section.metrics_host, readiness=readiness)
         datadir = stack.enter_context(tempfile.TemporaryDirectory(prefix="auditstream-processor-"))
         executor = stack.enter_context(
-            ThreadPoolExecutor(settings.processor.executor_threads, thread_name_prefix="redact")
-        )
-        analysis = None
-        if settings.processor.analysis_process:
-            analysis = stack.enter_context(analysis_process(settings, level))
-        section = settings.processor
-        # After the analysis child started (spawned, but no child should hold the slot).
-        identity = stack.enter_context(
-            claim_worker_identity(
-                section.app_id, configured=section.instance_id, static=section.static_membership
-            )
+            ThreadPoolExecutor(section.executor_threads, thread_name_prefix="redact")
         )
         faust_app = build_app(
             settings,
@@ -141,7 +199,7 @@ def _run_worker(settings: ProcessorSettings, level: str) -> None:
             datadir=datadir,
             partitions=partitions,
             analysis=analysis,
-            instance_id=identity.instance_id,
+            instance_id=instance_id,
         )
         # Our JSON logging stays in charge: mode would replace it with coloured text,
         # and at WARNING and above Faust adds a terminal spinner whose handler lowers
@@ -154,6 +212,7 @@ def _run_worker(settings: ProcessorSettings, level: str) -> None:
         worker.drain = Drain(readiness, grace_s=section.shutdown_grace_s)
         worker.spinner = None
         worker.execute_from_commandline()
+    return 0
 
 
 class Drain:

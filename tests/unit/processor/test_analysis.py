@@ -23,10 +23,11 @@ def test_the_child_prepares_a_chunk_as_the_worker_itself_would() -> None:
         RawMessage("raw", 0, 1, b"k", b"\xc3\x01not avro"),
         RawMessage("raw", 0, 2, b"k", encode(make_event())),
     ]
-    local = load_pipeline(settings).prepare(messages)
+    pipeline = load_pipeline(settings)
 
-    with analysis.analysis_process(settings, "WARNING") as child:
+    with analysis.analysis_process(pipeline) as child:
         steps, seconds, cache = child.submit(analysis.prepare, messages).result(timeout=120)
+    local = pipeline.prepare(messages)  # after the fork: the child's cache started empty
 
     assert [type(s) for s in steps] == [Prepared, DeadLetter, Prepared]
     assert [_comparable(s) for s in steps] == [_comparable(s) for s in local]

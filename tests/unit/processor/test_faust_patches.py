@@ -1,14 +1,16 @@
-"""Faust patches: raw offsets commit only over a run of acks from the committed offset."""
+"""Faust patches: raw offsets commit only over a run of acks from the committed offset, and
+a table recovery ends once its changelog is read to the last stable offset."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
 from faust.types import TP
 
-from auditstream.processor.faust_patches import commit_only_contiguous_acks
+from auditstream.processor.faust_patches import RecoveryFinisher, commit_only_contiguous_acks
 
 RAW = TP("raw", 0)
 
@@ -47,3 +49,132 @@ class TestContiguousCommits:
         """Changelogs and other topics go through Faust's own computation."""
         consumer = _consumer([], committed=None)
         assert consumer._new_offset(TP("changelog", 0)) == 999
+
+
+CHANGELOG = TP("app-traces-changelog", 0)
+
+
+class _Recovery:
+    """The part of Faust's ``Recovery`` the finisher reads and calls."""
+
+    def __init__(self, *, highwater: int, applied: int) -> None:
+        self.in_recovery = True
+        self.active_highwaters = {CHANGELOG: highwater}
+        self.active_offsets = {CHANGELOG: applied}
+        self.signal_recovery_end = asyncio.Event()
+        self.flushed = 0
+
+    def flush_buffers(self) -> None:
+        self.flushed += 1
+
+    def _set_recovery_ended(self) -> None:
+        self.in_recovery = False
+
+
+def _finisher(recovery: _Recovery, *, position: int) -> tuple[RecoveryFinisher, Any]:
+    positions = {CHANGELOG: position}
+
+    async def at(tp: TP) -> int:
+        return positions[tp]
+
+    flow = SimpleNamespace(active=True)
+    app = SimpleNamespace(
+        tables=SimpleNamespace(recovery=recovery, changelog_queue=asyncio.Queue()),
+        consumer=SimpleNamespace(position=at, positions=positions),
+        rebalancing=False,
+        flow_control=SimpleNamespace(is_active=lambda: flow.active),
+        flow=flow,
+    )
+    return RecoveryFinisher(app), app  # type: ignore[arg-type]
+
+
+def _check(finisher: RecoveryFinisher) -> set[TP]:
+    return asyncio.run(finisher.check())
+
+
+class TestRecoveryFinisher:
+    """Faust keeps highwater = last stable offset - 1; the record there is a marker."""
+
+    def test_a_changelog_read_to_its_end_ends_the_recovery_on_the_second_check(
+        self,
+    ) -> None:
+        """Applied 41, highwater 42, the consumer at 43: still on two checks, then done."""
+        recovery = _Recovery(highwater=42, applied=41)
+        finisher, _ = _finisher(recovery, position=43)
+        assert _check(finisher) == set()
+        assert recovery.in_recovery
+        assert _check(finisher) == {CHANGELOG}
+        assert recovery.active_offsets[CHANGELOG] == 42
+        assert (recovery.in_recovery, recovery.flushed) == (False, 1)
+        assert recovery.signal_recovery_end.is_set()
+
+    def test_a_consumer_short_of_the_last_stable_offset_holds_it(self) -> None:
+        """Position 42 of 43: a record may still come; Faust's own rule decides later."""
+        recovery = _Recovery(highwater=42, applied=41)
+        finisher, _ = _finisher(recovery, position=42)
+        for _ in range(3):
+            assert _check(finisher) == set()
+        assert recovery.in_recovery
+        assert recovery.active_offsets[CHANGELOG] == 41
+
+    def test_a_record_waiting_in_the_changelog_queue_holds_it(self) -> None:
+        """Delivered but not applied yet: the queue is not empty."""
+        recovery = _Recovery(highwater=42, applied=40)
+        finisher, app = _finisher(recovery, position=43)
+        app.tables.changelog_queue.put_nowait(object())
+        for _ in range(3):
+            assert _check(finisher) == set()
+        assert recovery.in_recovery
+
+    def test_an_applied_offset_that_moves_starts_the_count_again(self) -> None:
+        """Applied 30, then 35: the second check sees movement, the third ends it."""
+        recovery = _Recovery(highwater=42, applied=30)
+        finisher, _ = _finisher(recovery, position=43)
+        assert _check(finisher) == set()
+        recovery.active_offsets[CHANGELOG] = 35
+        assert _check(finisher) == set()
+        assert _check(finisher) == {CHANGELOG}
+
+    def test_outside_a_recovery_it_does_nothing(self) -> None:
+        """A finished recovery is left alone."""
+        recovery = _Recovery(highwater=42, applied=41)
+        recovery.in_recovery = False
+        finisher, _ = _finisher(recovery, position=43)
+        assert _check(finisher) == set()
+        assert _check(finisher) == set()
+        assert recovery.active_offsets[CHANGELOG] == 41
+        assert not recovery.signal_recovery_end.is_set()
+
+    def test_a_record_applied_while_the_position_is_asked_holds_it(self) -> None:
+        """The position call yields to the loop; a record applied meanwhile counts as movement."""
+        recovery = _Recovery(highwater=42, applied=40)
+        finisher, app = _finisher(recovery, position=43)
+        assert _check(finisher) == set()
+
+        async def applying(tp: TP) -> int:
+            recovery.active_offsets[tp] += 1
+            return 43
+
+        app.consumer.position = applying
+        assert _check(finisher) == set()
+        assert recovery.in_recovery
+
+    def test_before_faust_resumes_the_flow_it_does_nothing(self) -> None:
+        """Recovery marked started, the seek not done yet: positions may be stale."""
+        recovery = _Recovery(highwater=42, applied=41)
+        finisher, app = _finisher(recovery, position=43)
+        app.flow.active = False
+        assert _check(finisher) == set()
+        assert _check(finisher) == set()
+        app.flow.active = True
+        assert _check(finisher) == set()  # the count starts after the resume
+        assert _check(finisher) == {CHANGELOG}
+
+    def test_during_a_rebalance_it_does_nothing(self) -> None:
+        """A new assignment is being recovered: the highwaters are being rebuilt."""
+        recovery = _Recovery(highwater=42, applied=41)
+        finisher, app = _finisher(recovery, position=43)
+        app.rebalancing = True
+        for _ in range(3):
+            assert _check(finisher) == set()
+        assert recovery.in_recovery
