@@ -302,7 +302,8 @@ def measure_processor(pipeline: Pipeline, *, cold: bool = False) -> dict[str, fl
     before = pipeline.keys()
     killed_wall = datetime.now(UTC)
     killed_at = time.monotonic()
-    if cold:
+    if cold:  # the whole container: the worker too, not a second later with its parent
+        pipeline.kill_forked_worker()
         pipeline.kill("process")
         pipeline.start("process")
     else:

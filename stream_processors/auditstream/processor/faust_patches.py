@@ -160,8 +160,10 @@ class RecoveryFinisher:
         recovery = app.tables.recovery
         # Faust marks a recovery started before it rebuilds the highwaters and offsets and
         # seeks the changelog partitions; it resumes the flow only after the seek, so until
-        # then the positions may be those of an earlier assignment.
-        if not recovery.in_recovery or app.rebalancing or not app.flow_control.is_active():
+        # then the positions may be those of an earlier assignment. (``app.rebalancing``
+        # stays set until the recovery is over, so it cannot tell.) A new rebalance
+        # suspends the flow again.
+        if not recovery.in_recovery or not app.flow_control.is_active():
             self._still.clear()
             return set()
         short = {
