@@ -26,6 +26,7 @@ from auditstream.producer.errors import (
 from auditstream.producer.helpers import CommonFields
 from auditstream.producer.kafka import ProducerLike
 from auditstream.producer.metrics import ClientStats, StatsCallback
+from auditstream.producer.registry import SchemaRegistryConfig
 from auditstream.producer.scrub import SECRET_PATTERNS, ScrubResult, SecretPattern, scrub
 from auditstream.producer.tracing import (
     Span,
@@ -53,6 +54,7 @@ __all__ = [
     "FsyncPolicy",
     "ProducerError",
     "ProducerLike",
+    "SchemaRegistryConfig",
     "ScrubResult",
     "SecretPattern",
     "ShedPolicy",

@@ -2,7 +2,8 @@
 
 ``emit()`` (and the typed helpers of :class:`~auditstream.producer.helpers.TypedEvents`)
 1 builds the event (checks, content policy, secret scrub: :mod:`.event`), 2 encodes it
-as the contract's Avro single-object encoding (the strict
+as the contract's Avro single-object encoding, or in the Confluent framing once the
+schema is registered when a schema registry is configured (:mod:`.registry`) (the strict
 :class:`~auditstream.schemas.AuditEventSerializer` explains any refusal), and 3 writes it
 ahead to the disk spool and queues it in librdkafka, or only spools it while the broker
 cannot take it (:mod:`.transport`), so a killed process loses no event it returned for.
@@ -24,7 +25,7 @@ import io
 import logging
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -38,6 +39,7 @@ from auditstream.producer.event import EventBuilder, EventFields, without_surrog
 from auditstream.producer.kafka import ProducerLike, start_producer
 from auditstream.producer.lifecycle import exit_hook, open_spool, register
 from auditstream.producer.metrics import ClientStats, Counters, StatsCallback
+from auditstream.producer.registry import SchemaRegistration
 from auditstream.producer.replay import Replayer
 from auditstream.producer.spans import SpanEvents
 from auditstream.producer.tracing import current_trace
@@ -45,7 +47,7 @@ from auditstream.producer.transport import Transport
 from auditstream.schemas import catalog
 from auditstream.schemas.codec import AuditEventSerializer
 from auditstream.schemas.errors import EncodeError
-from auditstream.schemas.framing import single_object_header
+from auditstream.schemas.framing import WireFormat, confluent_header, single_object_header
 from auditstream.schemas.model import (
     AuditEvent,
     EventStatus,
@@ -68,6 +70,17 @@ _NULLABLE_RECORDS = (
 )
 
 
+def _framing_switch(ref: weakref.ref[AuditClient]) -> Callable[[int], None]:
+    """Return the registration's callback; it holds the client weakly, as the exit hook does."""
+
+    def use(schema_id: int) -> None:
+        client = ref()
+        if client is not None:
+            client._use_schema_id(schema_id)
+
+    return use
+
+
 class AuditClient(SpanEvents):
     """Records audit events to Kafka; one per service process, shared by its threads.
 
@@ -80,7 +93,8 @@ class AuditClient(SpanEvents):
         stats_interval_s: Period of ``on_stats``.
 
     Raises:
-        ConfigError: librdkafka rejected the configuration (e.g. an unknown override).
+        ConfigError: librdkafka rejected the configuration (e.g. an unknown override), or
+            a schema registry is configured but its client is not installed.
 
     Example::
 
@@ -99,6 +113,7 @@ class AuditClient(SpanEvents):
         "_header",
         "_injected_producer",
         "_on_stats",
+        "_registration",
         "_replayer",
         "_schema",
         "_serializer",
@@ -128,7 +143,18 @@ class AuditClient(SpanEvents):
         self._injected_producer = producer
         self._on_stats = on_stats
         self._stats_interval_s = stats_interval_s
-        self._start_transport()
+        self._registration: SchemaRegistration | None = None
+        if config.schema_registry is not None:
+            self._registration = SchemaRegistration(
+                config.schema_registry, config.topic, _framing_switch(weakref.ref(self))
+            )
+            self._registration.start()
+        try:
+            self._start_transport()
+        except BaseException:
+            if self._registration is not None:
+                self._registration.stop()  # no client: stop its retries too
+            raise
         self._exit_hook = exit_hook(weakref.ref(self))
         atexit.register(self._exit_hook)
         register(self)
@@ -173,6 +199,15 @@ class AuditClient(SpanEvents):
         )
         self._replayer.start()
 
+    def _use_schema_id(self, schema_id: int) -> None:
+        """Write the Confluent framing with this registry id from now on.
+
+        Each attribute is replaced whole, so an ``emit()`` running meanwhile writes one
+        framing or the other, both of which the processor reads.
+        """
+        self._serializer = AuditEventSerializer(WireFormat.CONFLUENT, schema_id=schema_id)
+        self._header = confluent_header(schema_id)
+
     def _after_fork_in_child(self) -> None:
         """Give a forked child its own producer, spool slot and thread."""
         old = self._transport.spool
@@ -180,6 +215,8 @@ class AuditClient(SpanEvents):
             old.abandon_after_fork()
         if not self._transport.closed:
             self._start_transport()
+            if self._registration is not None:
+                self._registration.restart_after_fork()
 
     @property
     def _event_builder(self) -> EventBuilder:
@@ -361,6 +398,8 @@ class AuditClient(SpanEvents):
             Events lost: neither delivered nor kept in the spool.
         """
         atexit.unregister(self._exit_hook)
+        if self._registration is not None:
+            self._registration.stop()
         if self._transport.closed:
             return 0
         deadline = time.monotonic() + timeout_s

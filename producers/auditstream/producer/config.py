@@ -24,6 +24,7 @@ from typing import Any, get_args
 from auditstream.producer.env import PRODUCER, read_environment
 from auditstream.producer.errors import ConfigError
 from auditstream.producer.policies import ContentPolicy, FsyncPolicy, ShedPolicy, member
+from auditstream.producer.registry import SchemaRegistryConfig
 from auditstream.schemas.kafka_security import (
     SASL_REQUIRED,
     SECURITY_LIBRDKAFKA_KEYS,
@@ -41,6 +42,7 @@ __all__ = [
     "ContentPolicy",
     "FsyncPolicy",
     "SaslMechanism",
+    "SchemaRegistryConfig",
     "SecurityProtocol",
     "ShedPolicy",
 ]
@@ -136,6 +138,8 @@ class ClientConfig:
         shed_log_interval_s: Shortest time between two log lines about shedding.
         prometheus: Export the client's counters to ``prometheus_client``'s default
             registry when that package is installed.
+        schema_registry: A Confluent Schema Registry to register the event schema with
+            and write Confluent framing for; None (default): single-object framing.
 
     Raises:
         ConfigError: A value is invalid, naming the field.
@@ -177,6 +181,7 @@ class ClientConfig:
     shed_policy: ShedPolicy = ShedPolicy.DROP_NEWEST
     shed_log_interval_s: float = 60.0
     prometheus: bool = True
+    schema_registry: SchemaRegistryConfig | None = None
 
     def __post_init__(self) -> None:
         for name in ("service_name", "bootstrap_servers"):
@@ -208,6 +213,10 @@ class ClientConfig:
             )
         object.__setattr__(self, "librdkafka_overrides", MappingProxyType(overrides))
         self._check_spool()
+        if self.schema_registry is not None and not isinstance(
+            self.schema_registry, SchemaRegistryConfig
+        ):
+            raise ConfigError("schema_registry", "must be a SchemaRegistryConfig or None")
 
     def _check_spool(self) -> None:
         for name in ("spool_enabled", "prometheus"):
@@ -372,9 +381,12 @@ class ClientConfig:
         ``LIBRDKAFKA_OVERRIDES`` (a JSON object of strings); ``AUDITSTREAM_TOPICS__RAW``;
         ``AUDITSTREAM_PRODUCER__`` + ``SERVICE_NAME``, ``SERVICE_VERSION``, ``ENVIRONMENT``,
         ``HOST``, ``TENANT_ID``, ``CONTENT_POLICY``, ``LINGER_MS``, and the HMAC key as
-        ``HASH_KEY_FILE`` (the file's bytes, trailing CR/LF removed) or ``HASH_KEY`` (UTF-8).
-        Empty optional variables count as unset. Unknown ``AUDITSTREAM_PRODUCER__``
-        variables are rejected, so a typo does not pass silently.
+        ``HASH_KEY_FILE`` (the file's bytes, trailing CR/LF removed) or ``HASH_KEY`` (UTF-8);
+        ``AUDITSTREAM_SCHEMA_REGISTRY__`` + ``URL``, ``BASIC_AUTH_USER``,
+        ``BASIC_AUTH_PASSWORD``, ``SSL_CAFILE``.
+        Empty optional variables count as unset. Unknown ``AUDITSTREAM_PRODUCER__`` and
+        ``AUDITSTREAM_SCHEMA_REGISTRY__`` variables are rejected, so a typo does not pass
+        silently.
 
         Args:
             environ: Where to read variables; defaults to ``os.environ``.

@@ -13,8 +13,10 @@ from typing import Any
 
 from auditstream.producer.errors import ConfigError
 from auditstream.producer.policies import ContentPolicy, member
+from auditstream.producer.registry import SchemaRegistryConfig
 
 PRODUCER = "AUDITSTREAM_PRODUCER__"
+REGISTRY = "AUDITSTREAM_SCHEMA_REGISTRY__"
 _KAFKA = "AUDITSTREAM_KAFKA__"
 _REQUIRED_TEXT = frozenset({"service_name", "bootstrap_servers", "topic"})
 
@@ -119,6 +121,15 @@ _ENV_FIELDS: tuple[tuple[str, str, Callable[[str, str], Any]], ...] = (
     ("prometheus", f"{PRODUCER}PROMETHEUS", _boolean),
 )
 
+# SchemaRegistryConfig's fields; the section is read only when its URL is set.
+_REGISTRY_FIELDS: tuple[tuple[str, str, Callable[[str, str], Any]], ...] = (
+    ("url", f"{REGISTRY}URL", _text),
+    ("basic_auth_user", f"{REGISTRY}BASIC_AUTH_USER", _text),
+    ("basic_auth_password", f"{REGISTRY}BASIC_AUTH_PASSWORD", _secret),
+    ("ssl_cafile", f"{REGISTRY}SSL_CAFILE", _text),
+)
+KNOWN_REGISTRY = tuple(sorted(variable for _, variable, _ in _REGISTRY_FIELDS))
+
 KNOWN_PRODUCER = tuple(
     sorted(
         [v for _, v, _ in _ENV_FIELDS if v.startswith(PRODUCER)]
@@ -159,11 +170,10 @@ def read_environment(env: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, 
     Raises:
         ConfigError: A variable is unknown or cannot be parsed.
     """
-    unknown = sorted(
-        name for name in env if name.startswith(PRODUCER) and name not in KNOWN_PRODUCER
-    )
-    if unknown:
-        raise ConfigError(unknown[0], f"unknown setting; known: {', '.join(KNOWN_PRODUCER)}")
+    for prefix, known in ((PRODUCER, KNOWN_PRODUCER), (REGISTRY, KNOWN_REGISTRY)):
+        unknown = sorted(name for name in env if name.startswith(prefix) and name not in known)
+        if unknown:
+            raise ConfigError(unknown[0], f"unknown setting; known: {', '.join(known)}")
     values: dict[str, Any] = {}
     # Which variable a field's error is reported under: the one that set it, else
     # the one that would have (so "hash_key is required" names HASH_KEY_FILE).
@@ -177,4 +187,26 @@ def read_environment(env: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, 
     if key_variable is not None:
         values["hash_key"] = key
         source["hash_key"] = key_variable
+    registry = _read_registry(env)
+    if registry is not None:
+        values["schema_registry"] = registry
     return values, source
+
+
+def _read_registry(env: Mapping[str, str]) -> SchemaRegistryConfig | None:
+    """The registry section, or None when its URL is unset or empty (no registry)."""
+    values = {}
+    for name, variable, parse in _REGISTRY_FIELDS:
+        raw = env.get(variable)
+        if raw is not None and raw.strip():
+            values[name] = parse(variable, raw)
+    if "url" not in values:
+        others = sorted(f"{REGISTRY}{name.upper()}" for name in values)
+        if others:
+            raise ConfigError(others[0], f"is set, but {REGISTRY}URL is not")
+        return None
+    try:
+        return SchemaRegistryConfig(**values)
+    except ConfigError as exc:
+        variable = REGISTRY + exc.variable.removeprefix("schema_registry.").upper()
+        raise ConfigError(variable, exc.reason) from exc

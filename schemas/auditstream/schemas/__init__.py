@@ -16,6 +16,8 @@ from auditstream.schemas.errors import (
     DecodeError,
     EncodeError,
     InvalidEventError,
+    SchemaRegistrySetupError,
+    SchemaRegistryUnavailableError,
     UnknownSchemaError,
 )
 from auditstream.schemas.framing import WireFormat
@@ -42,6 +44,8 @@ __all__ = [
     "EventType",
     "InvalidEventError",
     "RegistrySchemaLookup",
+    "SchemaRegistrySetupError",
+    "SchemaRegistryUnavailableError",
     "UnknownSchemaError",
     "WireFormat",
     "message_key",

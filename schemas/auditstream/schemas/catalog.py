@@ -50,10 +50,22 @@ def _without_logical_types(node: Any) -> Any:
     return node
 
 
+def parse(source: Any) -> Any:
+    """Parse a schema's JSON for this package's codec: logical types stripped (see above).
+
+    Args:
+        source: The schema as JSON (a ``.avsc`` file's, or one a schema registry returned).
+
+    Returns:
+        The fastavro-parsed schema.
+    """
+    return fastavro.parse_schema(_without_logical_types(source))
+
+
 def _load(file_name: str, version: int) -> SchemaVersion:
     text = resources.files("auditstream.schemas").joinpath("avro", file_name).read_text("utf-8")
     source = json.loads(text)
-    parsed = fastavro.parse_schema(_without_logical_types(source))
+    parsed = parse(source)
     canonical = fastavro.schema.to_parsing_canonical_form(parsed)
     fingerprint = bytes.fromhex(fastavro.schema.fingerprint(canonical, "CRC-64-AVRO"))
     return SchemaVersion(version, source, parsed, fingerprint)

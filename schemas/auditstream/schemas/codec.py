@@ -30,11 +30,11 @@ if TYPE_CHECKING:
     # Only a type: the archive and the auditor decode events without loading a Kafka client.
     from confluent_kafka.serialization import SerializationContext
 
-RegistrySchemaLookup = Callable[[int], Any]
+RegistrySchemaLookup = Callable[[int, int], Any]
 """Returns the parsed writer schema for a Confluent Schema Registry id, or None if unknown.
 
-A deployment that uses a registry passes a function built on
-``confluent_kafka.schema_registry.SchemaRegistryClient.get_schema``; the default
+Called with the id and the payload's size (for the errors it raises). A deployment that
+uses a registry passes :class:`auditstream.schemas.registry.RegistryLookup`; the default
 single-object framing needs none.
 """
 
@@ -142,7 +142,9 @@ class AuditEventDeserializer:
         Raises:
             DecodeError: Empty, truncated, unknown framing, corrupt body, trailing bytes,
                 or invalid UTF-8.
-            UnknownSchemaError: A framing whose schema this build does not ship.
+            UnknownSchemaError: A framing whose schema this build does not ship, or a
+                registry id the registry does not hold.
+            SchemaRegistryUnavailableError: The registry did not answer for the frame's id.
             InvalidEventError: Decodes, but breaks a contract rule.
         """
         if data is None:
@@ -206,9 +208,10 @@ class AuditEventDeserializer:
             raise UnknownSchemaError(
                 f"registry id {schema_ref} (no schema registry is configured)", size=size
             )
-        # A registry outage propagates as the lookup's own error: it is transient, and
-        # must not send good events to the DLQ. Only "no such id" means unknown.
-        schema = self._registry_lookup(int(schema_ref))
+        # A registry that does not answer raises SchemaRegistryUnavailableError, a
+        # DecodeError: the message goes to the DLQ with that reason, to be replayed once
+        # the registry is back, and the partition keeps moving. Only "no such id" is None.
+        schema = self._registry_lookup(int(schema_ref), size)
         if schema is None:
             raise UnknownSchemaError(f"registry id {schema_ref}", size=size)
         return schema

@@ -7,9 +7,11 @@ caller) can catch the whole family with one ``except``::
     └── CodecError
         ├── EncodeError            an event does not fit the schema (a programming error)
         ├── DecodeError            bytes that are not a valid AuditEvent
-        │   └── UnknownSchemaError a well-formed frame naming a schema we do not ship
+        │   ├── UnknownSchemaError a well-formed frame naming a schema we do not ship
+        │   └── SchemaRegistryUnavailableError  the registry did not answer for a frame's id
         └── InvalidEventError      decodes, but breaks a rule the schema cannot express
     └── WorkerIdentityError        no group.instance.id slot could be claimed (identity.py)
+    └── SchemaRegistrySetupError   the registry client is missing or refuses its settings
 
 Messages never contain payload text: only sizes, offsets, field names and fingerprints.
 """
@@ -75,6 +77,32 @@ class UnknownSchemaError(DecodeError):
         )
 
 
+class SchemaRegistryUnavailableError(DecodeError):
+    """The schema registry did not answer for a Confluent frame's schema id.
+
+    The payload may well be a good event: once the registry answers again, replay the
+    dead letters that carry this error class into the raw topic.
+
+    Args:
+        url: The registry's URL (without credentials).
+        schema_id: The id found in the frame.
+        detail: What failed: the error class and, for an HTTP answer, its status.
+        size: Size of the payload in bytes.
+    """
+
+    def __init__(self, url: str, schema_id: int, detail: str, *, size: int) -> None:
+        self.url = url
+        self.schema_id = schema_id
+        self.detail = detail
+        super().__init__(
+            f"schema registry {url} did not resolve registry id {schema_id} ({detail}); "
+            "check that the registry is reachable from this worker, then replay these "
+            "dead letters",
+            offset_in_payload=0,
+            size=size,
+        )
+
+
 class InvalidEventError(CodecError):
     """A decoded event breaks a rule of the contract that Avro cannot express.
 
@@ -100,3 +128,17 @@ class WorkerIdentityError(AuditstreamError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"cannot claim a worker identity: {reason}")
+
+
+class SchemaRegistrySetupError(AuditstreamError):
+    """A Confluent Schema Registry is configured, but no client for it can be built.
+
+    Args:
+        url: The registry's URL (without credentials).
+        reason: What is missing or refused, and what to do.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"cannot use the schema registry {url}: {reason}")

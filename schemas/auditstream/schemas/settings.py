@@ -33,6 +33,7 @@ from auditstream.schemas.kafka_security import (
     SecurityProtocol,
 )
 from auditstream.schemas.profile import PROFILE_VARIABLE, profile_sections
+from auditstream.schemas.registry import URL_SCHEMES, RegistryConnection
 from auditstream.schemas.token_callback import librdkafka_oauth_cb, load_token_callback
 
 RoleSettings = TypeVar("RoleSettings", bound=BaseSettings)
@@ -292,6 +293,57 @@ class S3Settings(_Section):
         # AUDITSTREAM_S3__ENDPOINT_URL= is how a deployment template says "AWS itself"
         # (an unset variable would fall back to the local stack's default).
         return None if isinstance(value, str) and not value.strip() else value
+
+
+class SchemaRegistrySettings(_Section):
+    """An optional Confluent Schema Registry (``AUDITSTREAM_SCHEMA_REGISTRY__*``).
+
+    Unset (the default), events use the contract's single-object framing and nothing
+    talks to a registry. Set, the processor resolves Confluent-framed ids through it.
+
+    Attributes:
+        url: ``http(s)://host:port`` (several comma-separated), or ``mock://<name>`` for
+            confluent-kafka's in-process registry (tests); None: no registry.
+        basic_auth_user: HTTP basic-auth user.
+        basic_auth_password: HTTP basic-auth password (masked in every print).
+        ssl_cafile: CA bundle for an ``https://`` registry; None trusts the system's CAs.
+    """
+
+    url: str | None = None
+    basic_auth_user: str | None = None
+    basic_auth_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+
+    @field_validator("url", "basic_auth_user", "ssl_cafile", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Deployment templates render unused variables as empty strings.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _check(self) -> SchemaRegistrySettings:
+        if self.url is not None:
+            bad = [u for u in self.url.split(",") if not u.strip().startswith(URL_SCHEMES)]
+            if bad:
+                msg = f"url must start with one of {', '.join(URL_SCHEMES)}"
+                raise ValueError(msg)
+        elif self.basic_auth_user or self.ssl_cafile:
+            raise ValueError("basic_auth_user or ssl_cafile set, but no url")
+        if self.basic_auth_password is not None and not self.basic_auth_user:
+            raise ValueError("basic_auth_password set without basic_auth_user")
+        return self
+
+    def connection(self) -> RegistryConnection | None:
+        """Return the registry to use, or None when no URL is set."""
+        if self.url is None:
+            return None
+        password = self.basic_auth_password
+        return RegistryConnection(
+            url=self.url.strip(),
+            basic_auth_user=self.basic_auth_user,
+            basic_auth_password=None if password is None else password.get_secret_value(),
+            ssl_cafile=self.ssl_cafile,
+        )
 
 
 class TrustSettings(_Section):

@@ -12,6 +12,7 @@ from auditstream.processor.redaction.scanning import ScanBudget
 from auditstream.processor.redaction.tokens import Pseudonymizer
 from auditstream.processor.settings import ProcessorSettings
 from auditstream.schemas.dead_letters import DLQ_HEADROOM_BYTES
+from auditstream.schemas.registry import RegistryLookup, registry_client
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +30,8 @@ def load_pipeline(settings: ProcessorSettings) -> Pipeline:
         PolicyError: The policy file is invalid.
         KeyMaterialError: The pseudonymization key is missing or short.
         ModelNotInstalledError: The spaCy model is not installed.
+        SchemaRegistrySetupError: A registry URL is set, but its client is not installed
+            or refuses the settings.
     """
     section = settings.processor
     policy = load_policy(section.policy_file)
@@ -41,16 +44,25 @@ def load_pipeline(settings: ProcessorSettings) -> Pipeline:
         cache_entries=section.cache_entries,
         scan_budget=scan_budget(settings),
     )
+    connection = settings.schema_registry.connection()
+    lookup = None
+    if connection is not None:
+        # Built now so a missing client or a refused setting stops the worker before it
+        # joins the group; nothing is requested until the first Confluent-framed message.
+        registry_client(connection)
+        lookup = RegistryLookup(connection)
     log.info(
         "processor_configured",
         settings=settings.model_dump(mode="json"),
         policy_version=policy.version,
+        schema_registry=None if connection is None else connection.display_url,
     )
     return Pipeline(
         engine,
         max_field_bytes=section.max_field_bytes,
         # the DLQ headroom also covers the redacted topic's record overhead
         max_output_bytes=section.max_message_bytes - DLQ_HEADROOM_BYTES,
+        registry_lookup=lookup,
     )
 
 

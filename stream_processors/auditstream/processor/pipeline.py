@@ -20,6 +20,7 @@ from auditstream.schemas import (
     AuditEventDeserializer,
     AuditEventSerializer,
     CodecError,
+    RegistrySchemaLookup,
     message_key,
 )
 from auditstream.schemas.dead_letters import dead_letter_headers
@@ -123,6 +124,9 @@ class Pipeline:
         max_field_bytes: Longest string an event field may hold.
         max_output_bytes: Largest encoded event to forward; a larger one becomes a dead
             letter (:class:`OversizedEventError`). None: no limit.
+        registry_lookup: Resolves Confluent Schema Registry ids (see
+            :class:`auditstream.schemas.registry.RegistryLookup`); None: Confluent-framed
+            messages go to the DLQ as ``UnknownSchemaError``.
     """
 
     def __init__(
@@ -131,9 +135,12 @@ class Pipeline:
         *,
         max_field_bytes: int,
         max_output_bytes: int | None = None,
+        registry_lookup: RegistrySchemaLookup | None = None,
     ) -> None:
         self._engine = engine
-        self._decode = AuditEventDeserializer(max_field_bytes=max_field_bytes)
+        self._decode = AuditEventDeserializer(
+            registry_lookup=registry_lookup, max_field_bytes=max_field_bytes
+        )
         self._encode = AuditEventSerializer()
         self._max_output_bytes = max_output_bytes
 

@@ -12,8 +12,10 @@ from auditstream.processor.errors import KeyMaterialError, ProcessorConfigError
 from auditstream.schemas.dead_letters import DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADROOM_BYTES
 from auditstream.schemas.identity import INSTANCE_ID_PATTERN
 from auditstream.schemas.observability import DEFAULT_METRICS_HOST, DEFAULT_SHUTDOWN_GRACE_S
+from auditstream.schemas.progress import DEFAULT_STALL_THRESHOLD_S
 from auditstream.schemas.settings import (
     KafkaSettings,
+    SchemaRegistrySettings,
     TopicSettings,
     build_role_settings,
     role_settings_config,
@@ -71,6 +73,9 @@ class ProcessorSection(BaseModel):
             binds; loopback by default (see
             :data:`~auditstream.schemas.observability.DEFAULT_METRICS_HOST`).
         metrics_port: Serve ``/metrics``, ``/healthz`` and ``/readyz`` here (None: none).
+        stall_threshold_s: How long a raw partition the worker owns may have messages
+            waiting while its committed offset stands still before ``/readyz`` reports
+            the worker not ready (the ``progress`` check names the partitions).
         shutdown_grace_s: After SIGTERM or SIGINT, how long Faust's shutdown (agents
             stop, offsets and transactions commit, clients close) may take before the
             worker exits without finishing; keep it below the platform's kill deadline.
@@ -113,6 +118,7 @@ class ProcessorSection(BaseModel):
     web_port: int | None = None
     metrics_host: str = Field(default=DEFAULT_METRICS_HOST, min_length=1)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    stall_threshold_s: float = Field(default=DEFAULT_STALL_THRESHOLD_S, gt=0, le=3600)
     shutdown_grace_s: float = Field(default=DEFAULT_SHUTDOWN_GRACE_S, gt=0, le=3600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     static_membership: bool = True
@@ -163,7 +169,8 @@ class ProcessorSection(BaseModel):
 class ProcessorSettings(BaseSettings):
     """Everything ``audit process`` reads.
 
-    Variables: ``AUDITSTREAM_KAFKA__*``, ``AUDITSTREAM_TOPICS__*``, ``AUDITSTREAM_PROCESSOR__*``.
+    Variables: ``AUDITSTREAM_KAFKA__*``, ``AUDITSTREAM_TOPICS__*``, ``AUDITSTREAM_PROCESSOR__*``,
+    ``AUDITSTREAM_SCHEMA_REGISTRY__*`` (optional).
     """
 
     model_config = role_settings_config()
@@ -171,6 +178,7 @@ class ProcessorSettings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     topics: TopicSettings = TopicSettings()
     processor: ProcessorSection = ProcessorSection()
+    schema_registry: SchemaRegistrySettings = SchemaRegistrySettings()
 
 
 def load_processor_settings(**overrides: Any) -> ProcessorSettings:

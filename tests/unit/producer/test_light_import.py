@@ -37,6 +37,7 @@ PUBLIC_NAMES = [
     "FsyncPolicy",
     "ProducerError",
     "ProducerLike",
+    "SchemaRegistryConfig",
     "ScrubResult",
     "SecretPattern",
     "ShedPolicy",

@@ -40,7 +40,7 @@ class TestRoundTrip:
         confluent = AuditEventSerializer(WireFormat.CONFLUENT, schema_id=7)
         lookups: list[int] = []
 
-        def lookup(schema_id: int) -> object:
+        def lookup(schema_id: int, size: int) -> object:
             lookups.append(schema_id)
             return current().parsed
 
