@@ -9,14 +9,25 @@
 # three combined KRaft nodes instead, with replication factor 3 and min.insync.replicas=2,
 # in its own state directory and on its own ports, so it runs beside the single broker.
 #
-# Usage: deploy/local/stack.sh [--brokers N] <command>    (see `usage` or deploy/local/README.md)
+# Secured mode (AUDITSTREAM_STACK_SECURED=1, or `--secured`) runs one broker whose clients
+# must use SASL_SSL with SCRAM-SHA-512 (or mutual TLS on a second listener), with
+# certificates made locally by openssl and ACLs per principal (kafka_acls.py), also in its
+# own state directory and on its own ports. The secured-broker tests start it too.
+#
+# Usage: deploy/local/stack.sh [--brokers N | --secured] <command>    (see `usage`)
 set -euo pipefail
 
-if [[ ${1:-} == --brokers ]]; then
-  [[ $# -ge 2 ]] || { printf '[stack] ERROR: --brokers needs a number\n' >&2; exit 2; }
-  AUDITSTREAM_STACK_BROKERS=$2
-  shift 2
-fi
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+    --brokers)
+      [[ $# -ge 2 ]] || { printf '[stack] ERROR: --brokers needs a number\n' >&2; exit 2; }
+      AUDITSTREAM_STACK_BROKERS=$2
+      shift 2
+      ;;
+    --secured) AUDITSTREAM_STACK_SECURED=1; shift ;;
+    *) break ;;
+  esac
+done
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
@@ -29,12 +40,18 @@ VGW_VERSION=v1.8.0
 
 BROKERS="${AUDITSTREAM_STACK_BROKERS:-1}"
 [[ $BROKERS =~ ^[1-5]$ ]] || { printf '[stack] ERROR: AUDITSTREAM_STACK_BROKERS must be 1 to 5, got %s\n' "$BROKERS" >&2; exit 2; }
+SECURED="${AUDITSTREAM_STACK_SECURED:-0}"
+[[ $SECURED == 0 || $SECURED == 1 ]] || { printf '[stack] ERROR: AUDITSTREAM_STACK_SECURED must be 0 or 1, got %s\n' "$SECURED" >&2; exit 2; }
+(( SECURED == 0 || BROKERS == 1 )) || { printf '[stack] ERROR: secured mode runs one broker; drop --brokers\n' >&2; exit 2; }
 
 # Cluster mode gets other defaults for everything it owns (state directory, ports), so
 # the single-broker stack that `make demo`, tests and CI use is never touched by it.
 if (( BROKERS > 1 )); then
   DEFAULT_STATE_DIR="$HOME/.local/state/auditstream/stack-${BROKERS}brokers"
   DEFAULT_KAFKA_PORT=19192 DEFAULT_CONTROLLER_PORT=19292 DEFAULT_S3_PORT=19190
+elif (( SECURED )); then
+  DEFAULT_STATE_DIR="$HOME/.local/state/auditstream/stack-secured"
+  DEFAULT_KAFKA_PORT=19392 DEFAULT_CONTROLLER_PORT=19393 DEFAULT_S3_PORT=19390
 else
   DEFAULT_STATE_DIR="$HOME/.local/state/auditstream/stack"
   DEFAULT_KAFKA_PORT=19092 DEFAULT_CONTROLLER_PORT=19093 DEFAULT_S3_PORT=19000
@@ -50,6 +67,8 @@ STATE_DIR="${AUDITSTREAM_STACK_DIR:-$DEFAULT_STATE_DIR}"
 KAFKA_PORT="${AUDITSTREAM_STACK_KAFKA_PORT:-$DEFAULT_KAFKA_PORT}"
 KAFKA_CONTROLLER_PORT="${AUDITSTREAM_STACK_KAFKA_CONTROLLER_PORT:-$DEFAULT_CONTROLLER_PORT}"
 KAFKA_HEAP="${AUDITSTREAM_STACK_KAFKA_HEAP:-512m}"
+# Secured mode's second client listener: TLS with a client certificate, whose CN is the principal.
+MTLS_PORT="${AUDITSTREAM_STACK_KAFKA_MTLS_PORT:-$((KAFKA_PORT + 2))}"
 PARTITIONS="${AUDITSTREAM_STACK_PARTITIONS:-3}"
 
 S3_PORT="${AUDITSTREAM_STACK_S3_PORT:-$DEFAULT_S3_PORT}"
@@ -98,6 +117,13 @@ S3_DATA="$S3_DIR/data"
 S3_VERSIONS="$S3_DIR/versions"   # versitygw requires it to be outside the data root
 LOG_DIR="$STATE_DIR/logs"
 RUN_DIR="$STATE_DIR/run"
+TLS_DIR="$STATE_DIR/tls"   # secured mode: CA, server and client certificates (openssl)
+
+# Secured mode's SCRAM-SHA-512 users, made at storage format time. Local secrets, for a
+# machine's loopback only: admin is the super user; kafka_acls.py grants the others.
+SECURED_USERS=(admin sdk processor sink auditor)
+CLIENT_KEY_PASSWORD=local-key-secret   # encrypts the mTLS client key (CN=processor)
+user_password() { echo "$1-local-secret"; }
 
 # Points the KAFKA_* node variables at node $1 (1..BROKERS); the single broker is node 1.
 select_node() {
@@ -132,10 +158,13 @@ need() {
 
 check_config() {
   local var
-  for var in KAFKA_PORT KAFKA_CONTROLLER_PORT S3_PORT PARTITIONS START_TIMEOUT STOP_TIMEOUT; do
+  for var in KAFKA_PORT KAFKA_CONTROLLER_PORT MTLS_PORT S3_PORT PARTITIONS START_TIMEOUT STOP_TIMEOUT; do
     [[ ${!var} =~ ^[0-9]+$ ]] || die "$var must be a number, got '${!var}'"
   done
-  if (( BROKERS == 1 )); then
+  if (( SECURED )); then
+    [[ -z "$(printf '%s\n' "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$MTLS_PORT" "$S3_PORT" | sort | uniq -d)" ]] ||
+      die "the four stack ports must differ (kafka, controller, mtls, s3)"
+  elif (( BROKERS == 1 )); then
     [[ $KAFKA_PORT != "$KAFKA_CONTROLLER_PORT" && $KAFKA_PORT != "$S3_PORT" &&
        $KAFKA_CONTROLLER_PORT != "$S3_PORT" ]] || die "the three stack ports must differ"
   else
@@ -220,6 +249,7 @@ check_ports_free() {
     kafka*) ports=("$KAFKA_NODE_PORT" "$KAFKA_NODE_CONTROLLER_PORT") ;;  # the selected node
     s3) ports=("$S3_PORT") ;;
   esac
+  if [[ $1 == kafka* ]] && (( SECURED )); then ports+=("$MTLS_PORT"); fi
   for port in "${ports[@]}"; do
     ! port_open "$port" || die "$1: port $HOST:$port is in use by a process this script did not start"
   done
@@ -231,9 +261,9 @@ check_python() {
   py="$(python_bin)"
   "$py" -c 'import boto3' >/dev/null 2>&1 ||
     die "boto3 is not importable by '$py'; run \`make install\` first (or set PYTHON=/path/to/python)"
-  if (( BROKERS > 1 )); then
+  if (( BROKERS > 1 || SECURED )); then
     "$py" -c 'import confluent_kafka' >/dev/null 2>&1 ||
-      die "confluent_kafka is not importable by '$py' (cluster health checks); run \`make install\` first"
+      die "confluent_kafka is not importable by '$py' (cluster checks, ACLs); run \`make install\` first"
   fi
 }
 
@@ -302,7 +332,38 @@ cmd_install() {
 # (for the node chosen by select_node).
 write_kafka_config() {
   mkdir -p "$KAFKA_DATA" "$LOG_DIR" "$RUN_DIR"
-  if (( BROKERS == 1 )); then
+  if (( SECURED )); then
+  cat >"$KAFKA_CONF" <<EOF
+# Generated by deploy/local/stack.sh -- edits are overwritten on the next start.
+# Secured mode: clients authenticate with SCRAM-SHA-512 over TLS, or with a client
+# certificate on the MTLS listener (principal = its CN); ACLs decide the rest. The
+# controller listener stays PLAINTEXT on loopback, as a combined KRaft node needs: its
+# principal, ANONYMOUS, is a super user there only for controller RPCs.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$KAFKA_CONTROLLER_PORT
+listeners=SASL_SSL://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT,MTLS://$HOST:$MTLS_PORT
+advertised.listeners=SASL_SSL://$HOST:$KAFKA_PORT,MTLS://$HOST:$MTLS_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=SASL_SSL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL
+listener.name.mtls.ssl.client.auth=required
+ssl.principal.mapping.rules=RULE:^CN=(.*?)\$/\$1/,DEFAULT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(user_password admin)";
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS_DIR/server-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.pem
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin;User:ANONYMOUS
+allow.everyone.if.no.acl.found=false
+log.dirs=$KAFKA_DATA
+EOF
+  chmod 600 "$KAFKA_CONF"   # holds the admin password
+  fi
+  if (( BROKERS == 1 && ! SECURED )); then
   cat >"$KAFKA_CONF" <<EOF
 # Generated by deploy/local/stack.sh -- edits are overwritten on the next start.
 process.roles=broker,controller
@@ -314,6 +375,10 @@ controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=$KAFKA_DATA
+EOF
+  fi
+  if (( BROKERS == 1 )); then
+  cat >>"$KAFKA_CONF" <<EOF
 
 # Single node: every replication factor / ISR must be 1, or transactions (Faust
 # exactly_once) and consumer groups never become available.
@@ -395,6 +460,52 @@ EOF
 request.timeout.ms=5000
 default.api.timeout.ms=10000
 EOF
+  if (( SECURED )); then
+    chmod 600 "$KAFKA_DIR/admin.properties"
+    cat >>"$KAFKA_DIR/admin.properties" <<EOF
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(user_password admin)";
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.pem
+EOF
+  fi
+}
+
+# Secured mode: a local CA, the broker's certificate (localhost, 127.0.0.1) and a client
+# certificate for the MTLS listener (CN=processor, key encrypted). Made once per state
+# directory, offline, with openssl; `reset` deletes them with the rest.
+make_certificates() {
+  [[ -f $TLS_DIR/server-keystore.pem ]] && return 0
+  need openssl "secured mode makes its certificates with openssl"
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes) ext
+  log "kafka: making a local CA and certificates in $TLS_DIR"
+  rm -rf "$TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  chmod 700 "$TLS_DIR"
+  ext="$TLS_DIR/ext.cnf"
+  {  # && throughout: set -e does not apply on the left of ||
+    openssl req -x509 "${ec[@]}" -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.pem" -days 3650 \
+      -subj /CN=auditstream-local-ca -addext basicConstraints=critical,CA:TRUE \
+      -addext keyUsage=critical,keyCertSign,cRLSign &&
+    printf '%s\n' '[server]' basicConstraints=critical,CA:FALSE extendedKeyUsage=serverAuth \
+      subjectAltName=DNS:localhost,IP:127.0.0.1 authorityKeyIdentifier=keyid \
+      '[client]' basicConstraints=critical,CA:FALSE extendedKeyUsage=clientAuth \
+      authorityKeyIdentifier=keyid >"$ext" &&
+    openssl req -new "${ec[@]}" -keyout "$TLS_DIR/server.key" -out "$TLS_DIR/server.csr" -subj /CN=localhost &&
+    openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" \
+      -set_serial "0x$(openssl rand -hex 16)" -days 825 -extfile "$ext" -extensions server \
+      -out "$TLS_DIR/server.pem" &&
+    openssl req -new "${ec[@]}" -keyout "$TLS_DIR/client-plain.key" -out "$TLS_DIR/client.csr" -subj /CN=processor &&
+    openssl x509 -req -in "$TLS_DIR/client.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" \
+      -set_serial "0x$(openssl rand -hex 16)" -days 825 -extfile "$ext" -extensions client \
+      -out "$TLS_DIR/client.pem" &&
+    openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$TLS_DIR/client-plain.key" \
+      -passout "pass:$CLIENT_KEY_PASSWORD" -out "$TLS_DIR/client.key"
+  } >>"$LOG_DIR/$KAFKA_SVC.log" 2>&1 || fail_start "$KAFKA_SVC" "openssl could not make the certificates"
+  rm -f "$TLS_DIR"/*.csr "$TLS_DIR/client-plain.key" "$ext"
+  # Written last: its presence marks a complete set (checked above).
+  cat "$TLS_DIR/server.key" "$TLS_DIR/server.pem" >"$TLS_DIR/server-keystore.pem"
 }
 
 # Runs a Kafka command-line class with a small, fast-starting JVM.
@@ -418,7 +529,14 @@ format_kafka_storage() {
     if (( BROKERS > 1 )); then echo "$cluster_id" >"$id_file"; fi
   fi
   log "$KAFKA_SVC: formatting $KAFKA_DATA (cluster id $cluster_id)"
-  kafka_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONF" >>"$LOG_DIR/$KAFKA_SVC.log" 2>&1 ||
+  local scram=() user
+  if (( SECURED )); then  # KRaft stores the SCRAM users in the metadata log from the start
+    for user in "${SECURED_USERS[@]}"; do
+      scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(user_password "$user")]")
+    done
+  fi
+  kafka_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONF" "${scram[@]}" \
+    >>"$LOG_DIR/$KAFKA_SVC.log" 2>&1 ||
     fail_start "$KAFKA_SVC" "kafka storage format failed"
 }
 
@@ -458,6 +576,7 @@ start_kafka() {
   rm -f "$RUN_DIR/$KAFKA_SVC.pid"
   check_ports_free "$KAFKA_SVC"
   write_kafka_config
+  if (( SECURED )); then make_certificates; fi
   printf '\n===== %s stack.sh: starting kafka =====\n' "$(date -Is)" >>"$LOG_DIR/$KAFKA_SVC.log"
   [[ -f $KAFKA_DATA/meta.properties ]] || format_kafka_storage
   # setsid: own session, so a Ctrl-C/SIGINT aimed at the caller's process group (make,
@@ -512,6 +631,14 @@ ensure_topics() {
       --config "max.message.bytes=8388608" >/dev/null ||
       die "could not create topic $name"
   done
+}
+
+# Secured mode: the per-principal ACLs of kafka_acls.py for the stack's topics and the
+# workers' default groups (create_acls is idempotent, so this runs on every `up`).
+ensure_acls() {
+  AUDITSTREAM_STACK_ADMIN_PASSWORD="$(user_password admin)" \
+    "$(python_bin)" "$SCRIPT_DIR/kafka_acls.py" --bootstrap "$BOOTSTRAP" --cafile "$TLS_DIR/ca.pem" ||
+    die "could not create the ACLs"
 }
 
 # ----------------------------------------------------------------------------------------
@@ -659,11 +786,15 @@ cmd_up() {
     wait_kafka    # ~10 s on a cold start (a 3-node cluster: ~20 s on two cores)
   fi
   ensure_topics
+  if (( SECURED )); then ensure_acls; fi
   ensure_bucket
   log "stack up in $((SECONDS - t0))s: kafka $BOOTSTRAP, s3 http://$HOST:$S3_PORT, bucket $S3_BUCKET"
   if (( BROKERS > 1 )); then
     log "$BROKERS brokers: replication factor $REPLICATION, min.insync.replicas $MIN_ISR; state in $STATE_DIR"
     log "client settings: eval \"\$(AUDITSTREAM_STACK_BROKERS=$BROKERS $0 env)\""
+  elif (( SECURED )); then
+    log "secured: SASL_SSL (SCRAM-SHA-512) on $BOOTSTRAP, mTLS on $HOST:$MTLS_PORT; state in $STATE_DIR"
+    log "a role's settings: eval \"\$($0 --secured env sdk|processor|sink|auditor)\""
   else
     log "client settings: eval \"\$($0 env)\""
   fi
@@ -759,6 +890,7 @@ cmd_reset() {
 }
 
 cmd_env() {
+  if (( SECURED )); then cmd_env_secured "${1:-}"; return; fi
   printf 'export %s=%q\n' \
     AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS "$BOOTSTRAP" \
     AUDITSTREAM_S3__ENDPOINT_URL "http://$HOST:$S3_PORT" \
@@ -770,9 +902,29 @@ cmd_env() {
     AUDITSTREAM_TEST_S3_ENDPOINT "http://$HOST:$S3_PORT"
 }
 
+# Secured mode: the settings of one role's principal (no AUDITSTREAM_TEST_* variables:
+# tests that expect the plain shared broker must not pick this one up).
+cmd_env_secured() {
+  local role=$1
+  [[ " ${SECURED_USERS[*]} " == *" $role "* ]] ||
+    die "env: secured mode needs a role: ${SECURED_USERS[*]} (e.g. \`$0 --secured env sdk\`)"
+  printf 'export %s=%q\n' \
+    AUDITSTREAM_KAFKA__BOOTSTRAP_SERVERS "$BOOTSTRAP" \
+    AUDITSTREAM_KAFKA__SECURITY_PROTOCOL SASL_SSL \
+    AUDITSTREAM_KAFKA__SASL_MECHANISM SCRAM-SHA-512 \
+    AUDITSTREAM_KAFKA__SASL_USERNAME "$role" \
+    AUDITSTREAM_KAFKA__SASL_PASSWORD "$(user_password "$role")" \
+    AUDITSTREAM_KAFKA__SSL_CAFILE "$TLS_DIR/ca.pem" \
+    AUDITSTREAM_S3__ENDPOINT_URL "http://$HOST:$S3_PORT" \
+    AUDITSTREAM_S3__ACCESS_KEY_ID "$S3_ACCESS_KEY" \
+    AUDITSTREAM_S3__SECRET_ACCESS_KEY "$S3_SECRET_KEY" \
+    AUDITSTREAM_S3__BUCKET "$S3_BUCKET" \
+    AUDITSTREAM_S3__REGION "$S3_REGION"
+}
+
 usage() {
   cat <<EOF
-Usage: $0 [--brokers N] <command>
+Usage: $0 [--brokers N | --secured] <command>
 
   install      fetch Kafka $KAFKA_VERSION jars and build versitygw $VGW_VERSION into $CACHE_DIR
   up           install, start Kafka and S3, wait until healthy, create topics and bucket
@@ -780,6 +932,7 @@ Usage: $0 [--brokers N] <command>
   status       show each service; exit 0 only if all are healthy
   reset        down, then delete $STATE_DIR
   env          print export lines for clients: eval "\$($0 env)"
+               (secured mode: \`env ROLE\`, ROLE one of ${SECURED_USERS[*]})
   kafka-stop | kafka-start | s3-stop | s3-start
                stop/start one service (every Kafka node), keeping its data (for fault tests)
   broker stop|start|kill N
@@ -792,6 +945,12 @@ Usage: $0 [--brokers N] <command>
 replication factor min(N,3) and min.insync.replicas one less, internal topics included.
 With N > 1 the defaults move out of the single stack's way: state in
 ~/.local/state/auditstream/stack-Nbrokers, kafka 19192.. (controllers 19292..), s3 19190.
+
+--secured (or AUDITSTREAM_STACK_SECURED=1): one broker with a SASL_SSL listener
+(SCRAM-SHA-512 users ${SECURED_USERS[*]}), an mTLS listener (client certificate
+CN=processor), locally made certificates and ACLs per principal (deploy/local/kafka_acls.py).
+State in ~/.local/state/auditstream/stack-secured; kafka 19392, controller 19393, mtls 19394
+(AUDITSTREAM_STACK_KAFKA_MTLS_PORT), s3 19390.
 
 Ports now: kafka $BOOTSTRAP (controllers from $KAFKA_CONTROLLER_PORT), s3 $HOST:$S3_PORT.
 See deploy/local/README.md for the environment variables.
@@ -806,7 +965,7 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     reset) cmd_reset ;;
-    env) cmd_env ;;
+    env) cmd_env "${2:-}" ;;
     kafka-stop) lock_state; stop_kafka ;;
     kafka-start) cmd_kafka_start ;;
     s3-stop) lock_state; stop_service s3 ;;

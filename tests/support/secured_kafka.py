@@ -1,78 +1,125 @@
-"""A private Kafka broker with only a SASL_SSL listener (SCRAM-SHA-512) and ACLs enforced.
+"""A private secured Kafka broker (``deploy/local/stack.sh --secured``), never the shared stack.
 
-Runs the jars ``deploy/local/stack.sh install`` cached (never the shared stack), on its
-own ports and state directory, with certificates from :mod:`support.pki`. The users are
-created at format time (KRaft ``--add-scram``); ``admin`` is the only super user on the
-client listener. A second client listener (``MTLS``) takes TLS with a client
-certificate only, its CN being the principal. The controller listener is PLAINTEXT on
-loopback, as a combined KRaft node needs (its principal, ANONYMOUS, is a super user
-there only for controller RPCs).
+stack.sh makes the certificates (openssl), the SCRAM-SHA-512 users (at format time) and,
+with ``up``, the topics, the per-principal ACLs of ``deploy/local/kafka_acls.py`` and its
+own S3 server: the tests run the same set-up an operator runs, on their own ports and
+state directory. The broker has a SASL_SSL listener and an ``MTLS`` listener (TLS with a
+client certificate only, CN=processor being the principal); ``admin`` is the only super
+user on both.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
-import signal
+import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from support.pki import Pki, make_pki
+from support.stack import REPO, STACK, parse_env
 
+# The integration tests' broker; the e2e stack passes its own ports (both beside the
+# shared stack's 19092 and the operator's secured stack's 19392).
 KAFKA_PORT = 23092
-CONTROLLER_PORT = 23093
-MTLS_PORT = 23094
-START_TIMEOUT_S = 120
-USERS = {
-    "admin": "admin-secret",
-    "sdk": "sdk-secret",
-    "processor": "processor-secret",
-    "sink": "sink-secret",
-}
+UP_TIMEOUT_S = 240  # stack.sh bounds each service's start itself (120 s); this the command
+DOWN_TIMEOUT_S = 120
+CLIENT_KEY_PASSWORD = "local-key-secret"  # stack.sh's CLIENT_KEY_PASSWORD
 
 
 def kafka_lib() -> Path:
+    """Where ``stack.sh install`` cached the Kafka jars."""
     cache = Path(os.environ.get("AUDITSTREAM_CACHE_DIR", Path.home() / ".cache/auditstream"))
     return cache / "kafka-3.9.1" / "lib"
 
 
+@functools.cache
+def kafka_acls() -> ModuleType:
+    """``deploy/local/kafka_acls.py``, the per-principal ACLs stack.sh grants."""
+    spec = importlib.util.spec_from_file_location(
+        "kafka_acls", REPO / "deploy" / "local" / "kafka_acls.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
 @dataclass
 class SecuredKafka:
-    """A running SASL_SSL broker; ``kafka(user)`` gives a user's settings section."""
+    """A running secured stack; ``kafka(user)`` gives a user's settings section."""
 
     directory: Path
-    pki: Pki
-    process: subprocess.Popen[bytes]
+    kafka_port: int
 
     @property
     def bootstrap_servers(self) -> str:
-        return f"127.0.0.1:{KAFKA_PORT}"
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def tls(self) -> Path:
+        return self.directory / "tls"
+
+    def _stack(self, *command: str, timeout_s: float) -> str:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("AUDITSTREAM_")},
+            "AUDITSTREAM_STACK_SECURED": "1",
+            "AUDITSTREAM_STACK_DIR": str(self.directory),
+            "AUDITSTREAM_STACK_KAFKA_PORT": str(self.kafka_port),
+            "AUDITSTREAM_STACK_KAFKA_CONTROLLER_PORT": str(self.kafka_port + 1),
+            "AUDITSTREAM_STACK_KAFKA_MTLS_PORT": str(self.kafka_port + 2),
+            "AUDITSTREAM_STACK_S3_PORT": str(self.kafka_port - 2),
+            "AUDITSTREAM_STACK_STOP_TIMEOUT": "30",
+            "PYTHON": sys.executable,
+        }
+        result = subprocess.run(
+            ["bash", str(STACK), *command],
+            env=env,
+            timeout=timeout_s,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            msg = f"stack.sh --secured {' '.join(command)} failed:\n{result.stderr[-4000:]}"
+            raise RuntimeError(msg)
+        return result.stdout
+
+    def env(self, role: str) -> dict[str, str]:
+        """The ``AUDITSTREAM_*`` variables of one role, as ``stack.sh --secured env`` prints."""
+        return parse_env(self._stack("env", role, timeout_s=30))
 
     def kafka(self, user: str, password: str | None = None) -> dict[str, Any]:
         """The ``kafka`` settings section of ``user`` (SCRAM-SHA-512 over TLS, our CA)."""
-        return {
-            "bootstrap_servers": self.bootstrap_servers,
-            "security_protocol": "SASL_SSL",
-            "sasl_mechanism": "SCRAM-SHA-512",
-            "sasl_username": user,
-            "sasl_password": USERS[user] if password is None else password,
-            "ssl_cafile": str(self.pki.ca),
+        prefix = "AUDITSTREAM_KAFKA__"
+        section: dict[str, Any] = {
+            name[len(prefix) :].lower(): value
+            for name, value in self.env(user).items()
+            if name.startswith(prefix)
         }
+        if password is not None:
+            section["sasl_password"] = password
+        return section
 
     def mtls(self) -> dict[str, Any]:
         """The ``kafka`` section of the client certificate's principal (``processor``)."""
         return {
-            "bootstrap_servers": f"127.0.0.1:{MTLS_PORT}",
+            "bootstrap_servers": f"127.0.0.1:{self.kafka_port + 2}",
             "security_protocol": "SSL",
-            "ssl_cafile": str(self.pki.ca),
-            "ssl_certfile": str(self.pki.client_cert),
-            "ssl_keyfile": str(self.pki.client_key),
-            "ssl_key_password": self.pki.client_key_password,
+            "ssl_cafile": str(self.tls / "ca.pem"),
+            "ssl_certfile": str(self.tls / "client.pem"),
+            "ssl_keyfile": str(self.tls / "client.key"),
+            "ssl_key_password": CLIENT_KEY_PASSWORD,
         }
 
     def admin(self) -> AdminClient:
@@ -81,100 +128,31 @@ class SecuredKafka:
         return AdminClient(KafkaSettings(**self.kafka("admin")).to_librdkafka())
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
-def _properties(directory: Path) -> str:
-    jaas = (
-        "org.apache.kafka.common.security.scram.ScramLoginModule required "
-        f'username="admin" password="{USERS["admin"]}";'
-    )
-    return f"""process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:{CONTROLLER_PORT}
-listeners=SASL_SSL://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{CONTROLLER_PORT},MTLS://127.0.0.1:{MTLS_PORT}
-advertised.listeners=SASL_SSL://127.0.0.1:{KAFKA_PORT},MTLS://127.0.0.1:{MTLS_PORT}
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=SASL_SSL
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL
-listener.name.mtls.ssl.client.auth=required
-ssl.principal.mapping.rules=RULE:^CN=(.*?)$/$1/,DEFAULT
-sasl.enabled.mechanisms=SCRAM-SHA-512
-sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
-listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={jaas}
-ssl.keystore.type=PEM
-ssl.keystore.location={directory / "server-keystore.pem"}
-ssl.truststore.type=PEM
-ssl.truststore.location={directory / "ca.pem"}
-authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
-super.users=User:admin;User:ANONYMOUS
-allow.everyone.if.no.acl.found=false
-log.dirs={directory / "data"}
-default.replication.factor=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-min.insync.replicas=1
-group.initial.rebalance.delay.ms=0
-"""
-
-
-def start_secured_kafka(directory: Path) -> SecuredKafka:
-    """Make certificates and users, format the storage, start the broker, wait for it."""
-    lib = kafka_lib()
-    if not lib.is_dir():
-        msg = f"Kafka jars not installed at {lib}: run deploy/local/stack.sh install"
-        raise RuntimeError(msg)
-    directory.mkdir(parents=True, exist_ok=True)
-    pki = make_pki(directory)
-    (directory / "server-keystore.pem").write_bytes(
-        pki.server_key.read_bytes() + pki.server_cert.read_bytes()
-    )
-    config = directory / "server.properties"
-    config.write_text(_properties(directory))
-    java = ["java", "-Xmx384m", "-cp", f"{lib}/*"]
-    cluster_id = subprocess.run(
-        [*java, "kafka.tools.StorageTool", "random-uuid"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()[-1]
-    scram = [
-        arg
-        for user, password in USERS.items()
-        for arg in ("--add-scram", f"SCRAM-SHA-512=[name={user},password={password}]")
-    ]
-    subprocess.run(
-        [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), *scram],
-        check=True,
-        capture_output=True,
-    )
-    with (directory / "broker.log").open("ab") as log:
-        process = subprocess.Popen(
-            [*java, "kafka.Kafka", str(config)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    broker = SecuredKafka(directory, pki, process)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
+        """Stop the broker (and S3, if up started it) and delete the state directory."""
         try:
-            broker.admin().list_topics(timeout=5)
-            _wait_group_coordinator(broker, deadline)
-            return broker
-        except Exception:
-            if process.poll() is not None or time.monotonic() > deadline:
-                broker.stop()
-                raise
-            time.sleep(1)
+            self._stack("down", timeout_s=DOWN_TIMEOUT_S)
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_secured_kafka(
+    directory: Path, *, kafka_port: int = KAFKA_PORT, full_stack: bool = False
+) -> SecuredKafka:
+    """Start the broker (``full_stack``: also topics, ACLs, S3 and bucket) and wait for it.
+
+    Ports: Kafka ``kafka_port``, controller +1, mTLS +2, S3 -2.
+    """
+    if not kafka_lib().is_dir():
+        msg = f"Kafka jars not installed at {kafka_lib()}: run deploy/local/stack.sh install"
+        raise RuntimeError(msg)
+    broker = SecuredKafka(directory, kafka_port)
+    try:
+        broker._stack("up" if full_stack else "kafka-start", timeout_s=UP_TIMEOUT_S)
+        _wait_group_coordinator(broker, time.monotonic() + 120)
+    except BaseException:
+        broker.stop()
+        raise
+    return broker
 
 
 def _wait_group_coordinator(broker: SecuredKafka, deadline: float) -> None:

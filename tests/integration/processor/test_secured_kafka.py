@@ -1,7 +1,8 @@
 """The processor's Faust clients against a real SASL_SSL (SCRAM-SHA-512) broker with ACLs.
 
-A private broker (:mod:`support.secured_kafka`) with only a SASL_SSL listener: nothing
-reaches it in plaintext, so a client that ignored the settings would fail. The clients
+A private broker (:mod:`support.secured_kafka`: ``stack.sh --secured``) with a SASL_SSL
+and an mTLS listener, and the ACLs stack.sh grants each principal: nothing reaches it in
+plaintext, so a client that ignored the settings would fail. The clients
 are the ones ``build_app`` makes Faust create (transactional producer, worker consumer);
 the SDK's librdkafka producer writes the raw topic as its own principal.
 """
@@ -34,7 +35,7 @@ from auditstream.processor.app import build_app
 from auditstream.processor.settings import ProcessorSettings
 from auditstream.producer import ClientConfig
 from auditstream.schemas.settings import KafkaSettings
-from support.secured_kafka import SecuredKafka, start_secured_kafka
+from support.secured_kafka import SecuredKafka, kafka_acls, start_secured_kafka
 
 pytestmark = pytest.mark.integration
 
@@ -48,17 +49,9 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredKafka]:
         running.stop()
 
 
-def _allow(resource: ResourceType, name: str, user: str, *ops: AclOperation, prefix: bool = False):  # type: ignore[no-untyped-def]
-    pattern = ResourcePatternType.PREFIXED if prefix else ResourcePatternType.LITERAL
-    return [
-        AclBinding(resource, name, pattern, f"User:{user}", "*", op, AclPermissionType.ALLOW)
-        for op in ops
-    ]
-
-
 @pytest.fixture
 def topics(broker: SecuredKafka) -> dict[str, str]:
-    """Fresh raw and redacted topics, with the per-principal ACLs of the issue."""
+    """Fresh raw, redacted and DLQ topics, with stack.sh's per-principal ACLs on them."""
     tag = uuid.uuid4().hex[:8]
     names = {
         "raw": f"sec.{tag}.raw",
@@ -72,35 +65,23 @@ def topics(broker: SecuredKafka) -> dict[str, str]:
         [NewTopic(names[name], 1, 1) for name in ("raw", "redacted", "dlq")]
     ).values():
         future.result(timeout=60)
-    acls = [
-        *_allow(ResourceType.TOPIC, names["raw"], "sdk", AclOperation.WRITE, AclOperation.DESCRIBE),
-        *_allow(
-            ResourceType.TOPIC, names["raw"], "processor", AclOperation.READ, AclOperation.DESCRIBE
-        ),
-        *_allow(
-            ResourceType.TOPIC,
-            names["redacted"],
-            "processor",
-            AclOperation.WRITE,
-            AclOperation.DESCRIBE,
-        ),
-        *_allow(ResourceType.GROUP, names["app_id"], "processor", AclOperation.READ),
-        *_allow(ResourceType.TOPIC, names["redacted"], "sink", AclOperation.READ),
-        *_allow(ResourceType.TOPIC, names["dlq"], "sink", AclOperation.WRITE),
-        *_allow(ResourceType.GROUP, names["sink_group"], "sink", AclOperation.READ),
-        # A group of its own, so the SDK's read below fails on the topic, not the group.
-        *_allow(ResourceType.GROUP, f"{names['app_id']}-peek", "sdk", AclOperation.READ),
-        *_allow(
-            ResourceType.TRANSACTIONAL_ID,
-            names["app_id"],
-            "processor",
-            AclOperation.WRITE,
-            AclOperation.DESCRIBE,
-            prefix=True,
-        ),
-    ]
-    for future in admin.create_acls(acls).values():
-        future.result(timeout=60)
+    acls = kafka_acls()
+    bindings = acls.role_acls(
+        acls.Names(
+            names["raw"], names["redacted"], names["dlq"], names["app_id"], names["sink_group"]
+        )
+    )
+    # A group of its own, so the SDK's read below fails on the topic, not the group.
+    peek = AclBinding(
+        ResourceType.GROUP,
+        f"{names['app_id']}-peek",
+        ResourcePatternType.LITERAL,
+        "User:sdk",
+        "*",
+        AclOperation.READ,
+        AclPermissionType.ALLOW,
+    )
+    acls.create_acls(admin, [*bindings, peek])
     return names
 
 
