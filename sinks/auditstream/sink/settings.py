@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings
 from auditstream.schemas.dead_letters import DEFAULT_MAX_MESSAGE_BYTES, DLQ_HEADROOM_BYTES
 from auditstream.schemas.identity import INSTANCE_ID_PATTERN
 from auditstream.schemas.observability import DEFAULT_METRICS_HOST, DEFAULT_SHUTDOWN_GRACE_S
+from auditstream.schemas.progress import DEFAULT_STALL_THRESHOLD_S
 from auditstream.schemas.settings import (
     KafkaSettings,
     S3Settings,
@@ -86,6 +87,10 @@ class SinkSection(BaseModel):
             (see :data:`~auditstream.schemas.observability.DEFAULT_METRICS_HOST`).
         metrics_port: Serve ``/metrics``, ``/healthz`` and ``/readyz`` on
             ``<metrics_host>:<port>``; None for none.
+        stall_threshold_s: How long a partition the worker owns may have messages
+            waiting (fetched and not archived, or not fetched) while its committed offset
+            stands still before ``/readyz`` reports the worker not ready (the ``progress``
+            check names the partitions).
         shutdown_grace_s: After SIGTERM or SIGINT, how long flushing, committing and
             closing may take before the worker exits without finishing (keep it below the
             platform's kill deadline, Kubernetes' ``terminationGracePeriodSeconds``).
@@ -121,6 +126,7 @@ class SinkSection(BaseModel):
     test_crash_on_flush: int = Field(default=1, gt=0)
     metrics_host: str = Field(default=DEFAULT_METRICS_HOST, min_length=1)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    stall_threshold_s: float = Field(default=DEFAULT_STALL_THRESHOLD_S, gt=0, le=3600)
     shutdown_grace_s: float = Field(default=DEFAULT_SHUTDOWN_GRACE_S, gt=0, le=3600)
     log_level: LogLevel = "INFO"
     static_membership: bool = True

@@ -37,6 +37,7 @@ from auditstream.archive.errors import ArchiveUnavailableError
 from auditstream.archive.storage import make_s3_client
 from auditstream.schemas.health import Readiness
 from auditstream.schemas.identity import claim_worker_identity
+from auditstream.schemas.progress import StallDetector
 from auditstream.sink.assembly import ArchiveParts, open_archive
 from auditstream.sink.batcher import Batcher, FlushPolicy, FlushReason, PartitionId
 from auditstream.sink.dead_letters import DeadLetterSender
@@ -48,8 +49,8 @@ from auditstream.sink.readiness import (
     BUCKET,
     STATS_INTERVAL_MS,
     expect_sink_checks,
-    report_broker_state,
     report_bucket_state,
+    report_statistics,
 )
 from auditstream.sink.settings import (
     SinkSettings,
@@ -174,9 +175,14 @@ class SinkWorker(PartitionControl):
         )
         config = {
             **consumer_config(self._settings, instance_id=identity.instance_id),
-            # Readiness reads the broker connections from these (served by consume()).
+            # Readiness reads broker connections and progress from these (served by consume()).
             "statistics.interval.ms": STATS_INTERVAL_MS,
-            "stats_cb": functools.partial(report_broker_state, self._readiness),
+            "stats_cb": functools.partial(
+                report_statistics,
+                self._readiness,
+                StallDetector(sink.stall_threshold_s),
+                self._settings.topics.redacted,
+            ),
         }
         self._archive = self._open_archive()
         if self._archive is None:

@@ -205,7 +205,12 @@ def _serve(
         # and at WARNING and above Faust adds a terminal spinner whose handler lowers
         # the root logger to DEBUG, so every library's debug call (Presidio makes one
         # per pattern per text) would build a log record for nothing.
-        watch_readiness(faust_app, readiness)
+        watch_readiness(
+            faust_app,
+            readiness,
+            raw=settings.topics.raw,
+            stall_after_s=section.stall_threshold_s,
+        )
         worker = _worker_class(faust)(
             faust_app, loglevel=level.lower(), quiet=True, override_logging=False
         )

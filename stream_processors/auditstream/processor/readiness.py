@@ -1,6 +1,6 @@
 """What ``/readyz`` means for a processor worker, from state Faust and aiokafka already keep.
 
-Three checks, none of which calls the broker when a probe comes:
+Four checks, none of which calls the broker when a probe comes:
 
 - ``assignment``: Faust signalled the group's assignment (possibly empty: a worker beyond
   the partition count stands by) and no rebalance has revoked it since; aiokafka gives
@@ -9,7 +9,11 @@ Three checks, none of which calls the broker when a probe comes:
 - ``broker``: the consumer's Kafka client holds at least one open broker connection
   (read from aiokafka's connection table, in memory);
 - ``event_loop``: a Faust timer ticked within ``LOOP_MAX_AGE_S``, so a worker whose
-  event loop is blocked is not reported ready.
+  event loop is blocked is not reported ready;
+- ``progress``: no raw partition it owns has messages waiting beyond its committed offset
+  while that offset stood still for longer than ``ProcessorSection.stall_threshold_s``
+  (:mod:`auditstream.schemas.progress`; from the consumer's committed offsets and the
+  highwaters of its last fetches, read by the same timer).
 
 Faust's shutdown is Faust's: on SIGTERM its worker stops the app's services in order
 (agents, the consumer committing what was acknowledged, transactional producers). The
@@ -22,8 +26,10 @@ from __future__ import annotations
 from typing import Any
 
 import faust
+from faust.types import TP
 
 from auditstream.schemas.health import Readiness
+from auditstream.schemas.progress import PROGRESS, StallDetector, report_progress
 
 ASSIGNMENT = "assignment"
 BROKER = "broker"
@@ -35,7 +41,9 @@ LOOP_TICK_S = 5.0
 LOOP_MAX_AGE_S = 30.0
 
 
-def watch_readiness(app: faust.App, readiness: Readiness) -> None:
+def watch_readiness(
+    app: faust.App, readiness: Readiness, *, raw: str, stall_after_s: float
+) -> None:
     """Declare the processor's checks and connect them to the app's signals and a timer.
 
     Call it after the app is built and before its worker starts.
@@ -43,10 +51,15 @@ def watch_readiness(app: faust.App, readiness: Readiness) -> None:
     Args:
         app: The processor's Faust app.
         readiness: Where the checks are reported.
+        raw: The raw topic (the partitions whose progress counts).
+        stall_after_s: How long an owned raw partition may have messages waiting with
+            its committed offset standing still before the worker is not ready.
     """
     readiness.expect(ASSIGNMENT, detail="waiting for the group's assignment")
     readiness.expect(BROKER, max_age_s=LOOP_MAX_AGE_S, detail="no broker connection yet")
     readiness.expect(EVENT_LOOP, max_age_s=LOOP_MAX_AGE_S, detail="the app has not started")
+    readiness.expect(PROGRESS, max_age_s=LOOP_MAX_AGE_S, detail="the app has not started")
+    stalls = StallDetector(stall_after_s)
 
     @app.on_partitions_assigned.connect
     async def on_assigned(_sender: Any, /, *_args: Any, **_kwargs: Any) -> None:
@@ -65,6 +78,33 @@ def watch_readiness(app: faust.App, readiness: Readiness) -> None:
             ok=connected is not False,
             detail="" if connected is not False else "no open broker connection",
         )
+        report_progress(readiness, stalls.observe(raw_progress(app.consumer, raw)))
+
+
+def raw_progress(consumer: Any, raw: str) -> dict[int, tuple[int | None, int]]:
+    """Each owned raw partition's committed offset and the messages waiting beyond it.
+
+    Reads the committed offsets Faust's consumer keeps (``Consumer._committed_offset``)
+    and the highwater of each partition's last fetch; no network. A partition whose
+    highwater is not known yet has nothing waiting as far as this can tell.
+
+    Args:
+        consumer: ``app.consumer``.
+        raw: The raw topic.
+
+    Returns:
+        Partition -> (committed offset or None, messages waiting), for the argument of
+        :meth:`~auditstream.schemas.progress.StallDetector.observe`.
+    """
+    committed: dict[TP, int | None] = consumer._committed_offset
+    owned = {}
+    for tp in consumer.assignment():
+        if tp.topic != raw:
+            continue
+        offset = committed.get(tp)
+        end = consumer.highwater(tp)
+        owned[tp.partition] = (offset, max(0, end - (offset or 0)) if end is not None else 0)
+    return owned
 
 
 def broker_connected(consumer: Any) -> bool | None:

@@ -7,10 +7,11 @@ from types import SimpleNamespace
 
 import faust
 import pytest
+from faust.types import TP
 from typer.testing import CliRunner
 
 from auditstream.processor import cli
-from auditstream.processor.readiness import broker_connected, watch_readiness
+from auditstream.processor.readiness import broker_connected, raw_progress, watch_readiness
 from auditstream.schemas.health import Readiness
 
 
@@ -41,10 +42,10 @@ class TestWatchReadiness:
         """Faust's signals drive the assignment check (an empty assignment counts)."""
         app = faust.App("test-readiness", broker="kafka://127.0.0.1:1", web_enabled=False)
         readiness = Readiness()
-        watch_readiness(app, readiness)
+        watch_readiness(app, readiness, raw="raw", stall_after_s=60)
         checks = readiness.status().checks
         assert checks["assignment"] == "waiting for the group's assignment"
-        assert set(checks) == {"assignment", "broker", "event_loop"}
+        assert set(checks) == {"assignment", "broker", "event_loop", "progress"}
 
         asyncio.run(app.on_partitions_assigned.send(set()))
         assert readiness.status().checks["assignment"] == "ok"
@@ -120,3 +121,21 @@ class TestProcessCli:
         result = CliRunner().invoke(cli.app, [])
         assert result.exit_code == 0, result.output
         assert started["s"].processor.metrics_host == "127.0.0.1"
+
+
+class TestRawProgress:
+    def test_owned_raw_partitions_report_their_committed_offset_and_what_waits(self):
+        """From the consumer's committed offsets and its last fetches' highwaters."""
+        raw0, raw1, raw2 = TP("raw", 0), TP("raw", 1), TP("raw", 2)
+        changelog = TP("app-traces-changelog", 0)
+        highwaters = {raw0: 150, raw1: None, raw2: 40, changelog: 99}
+        consumer = SimpleNamespace(
+            assignment=lambda: {raw0, raw1, raw2, changelog},
+            _committed_offset={raw0: 100, raw1: 7, changelog: 50},
+            highwater=highwaters.get,
+        )
+        assert raw_progress(consumer, "raw") == {
+            0: (100, 50),
+            1: (7, 0),  # no fetch yet: nothing known to wait
+            2: (None, 40),  # nothing committed yet: everything up to the highwater waits
+        }

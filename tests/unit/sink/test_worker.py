@@ -22,6 +22,7 @@ from structlog.testing import capture_logs
 from auditstream.archive import BucketLock, ChainReader, Signer
 from auditstream.archive.layout import ObjectKey, PartitionPath
 from auditstream.archive.manifest import manifest_key
+from auditstream.archive.store import S3ObjectStore
 from auditstream.archive.writer import ArchiveWriter, StoredObject
 from auditstream.schemas import AuditEventSerializer
 from auditstream.schemas.dead_letters import (
@@ -284,7 +285,7 @@ def run(script, *, store=None, log=None, consumer_class=ScriptedConsumer, readin
 def other_worker_chain(store):
     """Another worker of the group (same key), to write competing links."""
     writer = ArchiveWriter(store, bucket="auditstream-archive", lock=BucketLock.LOCKED)
-    reader = ChainReader(store, bucket="auditstream-archive", prefix="")
+    reader = ChainReader(S3ObjectStore(store, bucket="auditstream-archive"), prefix="")
     chains = ChainKeeper(
         writer,
         reader,
@@ -739,6 +740,7 @@ class TestReadiness:
             "assignment": "ok",
             "broker": "no broker state yet",
             "bucket": "ok",
+            "progress": "no statistics yet",
         }
         assert set(seen[1].values()) == {"ok"}
         assert seen[2]["broker"].startswith("no broker connection up (127.0.0.1:19092/1=DOWN)")
