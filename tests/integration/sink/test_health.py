@@ -56,7 +56,7 @@ class TestSinkHealth:
             body = json.loads(answers[-1][1])
             assert body == {
                 "ready": True,
-                "checks": {"assignment": "ok", "broker": "ok", "bucket": "ok"},
+                "checks": {"assignment": "ok", "broker": "ok", "bucket": "ok", "progress": "ok"},
             }
             assert all(code in (200, 503) for code, _ in answers)
             assert _get(port, "/healthz") == (200, '{"status": "ok"}')
