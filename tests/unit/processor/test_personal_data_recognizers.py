@@ -68,6 +68,10 @@ class TestPersonalDateRecognizer:
             "MAX_TOKENS=2048",
             "we served 2019 requests",
             "release 1.5.18 is out",
+            # A mail header's date, a result table's time column, a log line's bracket.
+            "From: A <a@x.org>\nTo: b@y.org\nDate: 2026-12-06 07:57:11\nSubject: Re: invoice",
+            "| a@x.org | 01237 209298 | 2026-11-14 02:03:56 | 8048.01",
+            '189.14.208.47 - - [2026-11-10 18:00:40,237] "POST /api/v2/checkout"',
         ],
     )
     def test_dates_of_an_operation_are_kept(self, text) -> None:
@@ -118,6 +122,8 @@ class TestPhoneContextRecognizer:
             ("Accounts Receivable\nM: 931292916\n", "931292916"),
             ("sms_to: 977300783", "977300783"),
             ("| Genevive Shaw | 0119 681 0628 | 1950-07-11 |", "0119 681 0628"),
+            ("Direct: 038226 661\ngrete@x.io", "038226 661"),
+            ('{"type": "mobile",\n        "number": "611 48 05 87"}', "611 48 05 87"),
         ],
     )
     def test_numbers_a_phone_word_or_shape_vouches_for_are_phones(self, text, number) -> None:
@@ -153,6 +159,15 @@ class TestIdNumberRecognizer:
             ("PA license no. 87 663 066.", ("DRIVER_LICENSE", "87 663 066")),
             ("driver's license 4NYOPRDQO2B (DE)", ("DRIVER_LICENSE", "4NYOPRDQO2B")),
             ("passport no. CVG5YZXLT (DE)", ("PASSPORT", "CVG5YZXLT")),
+            ('{\\"name\\": \\"Tyler\\", \\"passport\\": \\"IG751895\\"}', ("PASSPORT", "IG751895")),
+            ("driver Lulu Horowitz, licence L929QPQE969, born", ("DRIVER_LICENSE", "L929QPQE969")),
+            (
+                "driver M. Narzymska, licence 16252/93/7738, born",
+                ("DRIVER_LICENSE", "16252/93/7738"),
+            ),
+            ("氏名：諸見里、マイナンバー：333134395990、", ("NATIONAL_ID", "333134395990")),  # noqa: RUF001 - CJK text is written with full-width punctuation
+            # An issued number's shape: eight capitals and digits or more, one digit will do.
+            ("Guest: D. Freud, passport FYGFTJ8TC, nationality DE", ("PASSPORT", "FYGFTJ8TC")),
             (
                 '"document": {"type": "passport",\n  "number": "YB3872572"}',
                 ("PASSPORT", "YB3872572"),
@@ -172,6 +187,7 @@ class TestIdNumberRecognizer:
             "passport office",
             "The passport photo must be 2x2 inches",
             "driver's license class B2 expired",
+            "released under the license MIT and the Apache licence 2.0",
         ],
     )
     def test_words_without_a_number_are_not_ids(self, text) -> None:
@@ -189,13 +205,28 @@ class TestAgeRecognizer:
             ("for my father, aged 75.", "75"),
             ("my age is 92 and", "92"),
             ("im 43 and my doctor says", "43"),
+            ("my mum is 58 and cant use the app", "58"),
+            ("Il signor Bezio ha 55 anni; visita", "55"),
+            ("Manuel Abraham, 72 Jahre alt, Termin", "72"),
+            ("Larissa Kelder (68 jaar) heeft", "68"),
+            ("Sirine Martinet, âgée de 95 ans, rendez-vous", "95"),
+            ("Mi abuela tiene 42 años y la cita", "42"),
+            ("患者：岡本 竜二（59歳）", "59"),  # noqa: RUF001 - CJK text is written with full-width punctuation
         ],
     )
     def test_ages_with_a_cue_are_found(self, text, age) -> None:
         """The cue makes a number an age."""
         assert found(AgeRecognizer(), text) == [("AGE", age)]
 
-    @pytest.mark.parametrize("text", ["the total is 42.", "I am 5 minutes late", "aged 3 days"])
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "the total is 42.",
+            "I am 5 minutes late",
+            "aged 3 days",
+            "la garanzia ha 2 anni di copertura",  # years of a warranty, not of someone
+        ],
+    )
     def test_other_numbers_are_kept(self, text) -> None:
         """Totals and durations are not ages."""
         assert found(AgeRecognizer(), text) == []
@@ -220,6 +251,7 @@ class TestNationalIdRecognizer:
             ("Is this CPF valid? 920.819.206-70 - it", "920.819.206-70"),
             ("Is this DNI valid? 38887577M - it", "38887577M"),
             ("Is this BSN valid? 328164112 - it belongs", "328164112"),
+            ("Is this TC Kimlik No valid? 34179200466 - it is", "34179200466"),
         ],
     )
     def test_ids_whose_layout_and_check_hold_are_found(self, text, number) -> None:
@@ -265,7 +297,9 @@ def address_recognizer() -> StreetAddressRecognizer:
 
 @pytest.fixture(scope="module")
 def name_recognizer() -> NameGazetteerRecognizer:
-    return NameGazetteerRecognizer(build_lexicon(["grant", "rose", "will", "page"]))
+    return NameGazetteerRecognizer(
+        build_lexicon(["grant", "rose", "will", "page", "urgent", "broken", "again"])
+    )
 
 
 class TestStreetAddressRecognizer:
@@ -285,6 +319,23 @@ class TestStreetAddressRecognizer:
             ("住所：吹田市 68-89-84、電話番号", "吹田市 68-89-84"),  # noqa: RUF001 - CJK text is written with full-width punctuation
             ("地址：清河口三条179号，订单号", "清河口三条179号"),  # noqa: RUF001 - CJK text is written with full-width punctuation
             ("주소: 세종대로 110-1, 서울", "세종대로 110-1"),
+            # After a cue, a name and a number either way round, in other languages too.
+            (
+                "nueva dirección: Rúa do Freixo, 376, 50466 Marbella.",
+                "Rúa do Freixo, 376, 50466 Marbella.",
+            ),
+            (
+                "Home address for the letter: 66 Parc Collet Des Costils, 31099 Saint-Brieuc",
+                "66 Parc Collet Des Costils, 31099 Saint-Brieuc",
+            ),
+            ('{"shipping_address": "Helios 21"}', "Helios 21"),
+            # The street line of a structured address, whole, under its key.
+            (
+                "billing: { street: 'Middendreef 160', cityLine: '1696 KI Veere' }",
+                "Middendreef 160",
+            ),
+            ('Address(line1="Platz des 18. März 706", city="Gerabronn")', "Platz des 18. März 706"),
+            ("お届け先：日比谷4-23-13 までお願いします", "日比谷4-23-13"),  # noqa: RUF001 - CJK text is written with full-width punctuation
         ],
     )
     def test_address_blocks_of_many_countries_are_found(
@@ -300,6 +351,8 @@ class TestStreetAddressRecognizer:
             "upgrade to Windows 11 Pro",
             "order 161 GB of storage",
             "We shipped 12 units to 3 stores on 5 main street level",
+            # A sentence ends between the cue's town and a product with a number.
+            "Yes, we deliver to Antequera. The iPhone 11 Pro Max is in stock",
         ],
     )
     def test_products_and_quantities_are_kept(self, address_recognizer, text) -> None:
@@ -321,6 +374,9 @@ class TestNameGazetteerRecognizer:
             ("Hi, my name is 김지은.", ["김지은"]),
             ("where is my order? i'm zelipe, email z@x.org", ["zelipe"]),
             ("my landlord marietta jakimowicz wont return it", ["marietta jakimowicz"]),
+            ("this is imran i forgot my password", ["imran"]),
+            ("hi its williemae le again my order", ["williemae le"]),
+            ("the acct is under maurice not my husbands name", ["maurice"]),
         ],
     )
     def test_names_are_found_with_the_evidence_they_need(self, name_recognizer, text, name) -> None:
@@ -338,6 +394,7 @@ class TestNameGazetteerRecognizer:
             "我想买一个新的手机",
             "i'm page, can you help?",  # an English word after "i'm"
             "i'm looking for a refund.",
+            "this is urgent i need help. its broken again.",
             "vehicle Chevrolet Lacetti pickup",
         ],
     )

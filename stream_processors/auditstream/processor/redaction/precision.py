@@ -34,22 +34,44 @@ _UPPER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
 class Finding(Protocol):
-    """What the rules read of a recognizer result (presidio's ``RecognizerResult``)."""
+    """What the rules read of a recognizer result (presidio's ``RecognizerResult``).
 
-    entity_type: str
-    start: int
-    end: int
-    recognition_metadata: dict[str, Any] | None
+    Read-only properties, so a result whose metadata is typed ``dict`` (not optional) fits.
+    """
+
+    @property
+    def entity_type(self) -> str:
+        """E.g. ``PERSON``."""
+        ...
+
+    @property
+    def start(self) -> int:
+        """Index of the first character."""
+        ...
+
+    @property
+    def end(self) -> int:
+        """Index after the last character."""
+        ...
+
+    @property
+    def recognition_metadata(self) -> dict[str, Any] | None:
+        """Presidio's metadata; names the recognizer."""
+        ...
 
 
-_NER_RECOGNIZER = "SpacyRecognizer"
+NER_RECOGNIZER = "SpacyRecognizer"
 # Recognizers whose findings carry their own evidence (a cue word, a shape checked in
 # full), so the generic rules for their entity type would only undo that evidence: the
 # digit minimum of ``phone_is_not_a_phone`` is for ``phonenumbers``' bare matches, and
-# the gazetteer checks product and model names itself and finds lower-case names on purpose.
-_SELF_EVIDENT = frozenset({"PhoneContextRecognizer", "NameGazetteerRecognizer"})
-# A name under a key that can only mean a person ("customer_name") is a name in any case.
-_CASE_BLIND = frozenset({"LabelledNameRecognizer"})
+# the gazetteer checks product and model names itself and finds lower-case names on purpose;
+# a table's header names its column, and each cell is checked against that column's type.
+_SELF_EVIDENT = frozenset(
+    {"PhoneContextRecognizer", "NameGazetteerRecognizer", "TableColumnRecognizer"}
+)
+# A name under a key that can only mean a person ("customer_name") is a name in any case;
+# so is a word the cued patterns find in any case ("text marco at +1908...").
+_CASE_BLIND = frozenset({"LabelledNameRecognizer", "CuedNameRecognizer"})
 
 
 def person_is_not_a_name(value: str, text: str, start: int, end: int) -> bool:
@@ -133,6 +155,12 @@ def person_in_lower_case(value: str, text: str, start: int, end: int) -> bool:
     return first is not None and first.group().islower()
 
 
+# A bare ten-digit run in 2020-2035 as Unix seconds is a timestamp in a log line or a
+# "created_at" field; ``phonenumbers`` reads some as valid numbers of some region.
+_EPOCH_SECONDS = re.compile(r"1[5-9]\d{8}|20[0-7]\d{7}")
+_EPOCH_RANGE = (1_577_836_800, 2_082_758_400)
+
+
 def phone_is_not_a_phone(value: str, text: str, start: int, end: int) -> bool:
     """Tell whether a PHONE_NUMBER finding is a plain number rather than a phone number.
 
@@ -152,6 +180,8 @@ def phone_is_not_a_phone(value: str, text: str, start: int, end: int) -> bool:
     before, after = text[max(0, start - 12) : start], text[end : end + 12]
     if international:  # "+44 20 ..." reads as a phone number whatever surrounds it
         return False
+    if _EPOCH_SECONDS.fullmatch(value) and _EPOCH_RANGE[0] <= int(value) <= _EPOCH_RANGE[1]:
+        return True
     return bool(
         _ARITHMETIC_BEFORE.search(before)
         or _ARITHMETIC_AFTER.search(after)
@@ -242,7 +272,7 @@ def keep_findings(text: str, findings: Sequence[F]) -> list[F]:
         rules = () if recognizer in _SELF_EVIDENT else RULES.get(finding.entity_type, ())
         if recognizer in _CASE_BLIND:
             rules = tuple(rule for rule in rules if rule is not person_in_lower_case)
-        if recognizer == _NER_RECOGNIZER:
+        if recognizer == NER_RECOGNIZER:
             rules += NER_RULES.get(finding.entity_type, ())
         value = text[finding.start : finding.end]
         if not any(rule(value, text, finding.start, finding.end) for rule in rules):

@@ -129,6 +129,21 @@ NOT_PEOPLE = frozenset(
         "customer",
         "friend",
         "friends",
+        # mail and HTTP header names that open a line as a speaker would ("Date: ...")
+        "date",
+        "subject",
+        "bearer",
+        "authorization",
+        "cc",
+        "bcc",
+        # a form's labels, which open a line as a speaker would ("Naam: Tamar Efing")
+        "name",
+        "naam",
+        "nom",
+        "nombre",
+        "nome",
+        "adres",
+        "adresse",
     }
 )
 # Cities that are also given names or that the small model takes for people ("reach

@@ -58,8 +58,11 @@ from auditstream.processor.redaction.recognizers.self_introduction_recognizer im
 from auditstream.processor.redaction.recognizers.street_address_recognizer import (
     StreetAddressRecognizer,
 )
+from auditstream.processor.redaction.recognizers.table_column_recognizer import (
+    TableColumnRecognizer,
+)
 
-RECOGNIZER_SET_VERSION = "2026-12-07.2"
+RECOGNIZER_SET_VERSION = "2026-12-07.3"
 """Bumped whenever a recognizer here changes what it finds; recorded on every event."""
 
 
@@ -92,6 +95,7 @@ def personal_data_recognizers() -> list[EntityRecognizer]:
         AgeRecognizer(),
         EmailInUrlRecognizer(),
         NationalIdRecognizer(),
+        TableColumnRecognizer(),
         *id_number_recognizers(),
     ]
 
@@ -132,6 +136,7 @@ __all__ = [
     "SecretPatternRecognizer",
     "SelfIntroductionRecognizer",
     "StreetAddressRecognizer",
+    "TableColumnRecognizer",
     "custom_recognizers",
     "id_number_recognizers",
     "name_recognizers",

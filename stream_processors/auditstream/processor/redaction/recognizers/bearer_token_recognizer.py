@@ -25,6 +25,21 @@ class BearerTokenRecognizer(SecretPatternRecognizer):
             r"[A-Za-z0-9._~+/-]{16,4000}={0,2}",
             0.9,
         ),
+        # Inside a quoted header the credential runs to the closing quote, whatever it
+        # holds: a password used as a token ("Bearer d^kOW.3fx") has no token alphabet.
+        # Shell: -H 'Authorization: Bearer ...'; JSON: "Authorization": "Bearer ...".
+        Pattern(
+            "bearer_in_shell_header",
+            r"(?<=(?i:authorization)[ \t]{0,2}:[ \t]{0,3}(?i:bearer)[ \t]{1,4})"
+            r"(?![<${])[^'\s]{6,4000}(?=')",
+            0.85,
+        ),
+        Pattern(
+            "bearer_in_json_header",
+            r"(?<=\"(?i:authorization)\"[ \t]{0,3}:[ \t]{0,3}\"(?i:bearer)[ \t]{1,4})"
+            r"(?![<${])(?:[^\"\\\s]|\\.){6,4000}(?=\")",
+            0.85,
+        ),
         Pattern(
             "basic_credentials",
             r"(?<=(?<![A-Za-z])(?i:basic)[ \t]{1,4})(?=[A-Za-z0-9+/]{0,60}[A-Z])"

@@ -21,7 +21,10 @@ from auditstream.processor.redaction.recognizers.name_shape import NAME, NAME_FL
 _PERSON_WORD = (
     r"(?i:passenger|guest|customer|client|patient|driver|candidate|applicant|tenant|"
     r"landlord|landlady|employee|assignee|cardholder|card\s+holder|account\s+holder|"
-    r"(?:assigned|escalated|reassigned|transferred|handed\s+over)\s+to|"
+    r"borrower|co-borrower|guarantor|beneficiary|policyholder|policy\s+holder|claimant|"
+    r"insured|signatory|debtor|titular|titulaire|inhaber|intestatario|rekeninghouder|"
+    r"(?:assigned|escalated|reassigned|transferred|handed\s+over|reports|reporting)\s+to|"
+    r"supervisor|line\s+manager|"
     r"name\s+on\s+(?:the\s+)?card|"
     r"a\s+nombre\s+de|au\s+nom\s+de|a\s+nome\s+di|em\s+nome\s+de|im\s+namen\s+von|"
     r"auf\s+den\s+namen|op\s+naam\s+van)"
@@ -34,6 +37,27 @@ _EAST_ASIAN_LABEL = (
 # A name starts with two letters: "employee E-40202" names an id, not a person.
 _NAME = rf"(?=\p{{L}}{{2}}){NAME}"
 _UNCASED_NAME = r"(?:\p{Hangul}{2,4}|[\p{Han}\p{Hiragana}\p{Katakana}]{2,6})(?![\p{L}\p{M}])"
+# A word in any case, where the phrase around it is the only evidence, and a capitalised
+# family name after it ("yesenia", "Ana Lima"; not "yesenia shes").
+_ANY_CASE_NAME = r"\p{L}[\p{L}\p{M}'\u2019-]{1,30}(?:[ ]\p{Lu}[\p{L}\p{M}'\u2019-]{1,30})?"
+# "text marco at +1908...", "call Nesrin on 0612...", "email Ana at ana@x.org": someone
+# reached at a number or an address that follows.
+_CONTACT_VERB = r"(?i:text|call|ring|phone|message|msg|sms|whatsapp|ping|email|e-mail|mail)"
+_CONTACT_AHEAD = r"[ \t]{1,3}(?i:at|on|via)[ \t]{1,3}(?:[+(]?\d|[\w.+-]{1,64}@)"
+# "a birthday message for yesenia", "sign it from Nerissa": who a greeting is for or from.
+_OCCASION_FOR = (
+    r"(?i:(?:birthday|bday|anniversary|wedding|farewell|retirement|get[ -]well|thank[ -]you)"
+    r"[ \t]{1,3}(?:message|card|note|wish(?:es)?|poem|toast|speech|text)[ \t]{1,3}(?:for|to))"
+)
+_SIGN_OFF = r"(?i:sign(?:ed)?[ \t]{1,3}(?:it[ \t]{1,3})?(?:from|as|by))"
+# Above spaCy's 0.85: Presidio drops a finding inside a higher-scored one of the same type,
+# and spaCy's "text marco" (lower case, so dropped by a precision rule) would take "marco".
+_ABOVE_NER = 0.9
+# Words those cues also take that are not a person ("text support at", "call us on").
+_NOT_A_NAME = (
+    r"(?i:(?:support|us|me|him|her|them|you|the|our|my|your|customer|service|sales|team|"
+    r"office|desk|back|again|now|home|work|someone|anyone|everyone|it|this|that)\b)"
+)
 
 
 class CuedNameRecognizer(PatternRecognizer):
@@ -46,8 +70,35 @@ class CuedNameRecognizer(PatternRecognizer):
             rf"(?<={_EAST_ASIAN_LABEL}[ \t]{{0,2}}[:\uff1a]?[ \t]{{0,3}}){_NAME}",
             0.85,
         ),
+        # Japanese honorifics and "in the name of" after a name: "松永 ヒデ 様",
+        # "三田村 あずさ」名義".
+        Pattern(
+            "japanese_honorific",
+            r"(?<![\p{Han}\p{Hiragana}\p{Katakana}])[\p{Han}\p{Hiragana}\p{Katakana}]{1,5}"
+            r"(?:[ \u3000][\p{Han}\p{Hiragana}\p{Katakana}]{1,5})?"
+            r"(?=[ \u3000]?(?:様|さん|氏|殿|」名義))",
+            0.8,
+        ),
         Pattern(
             "uncased_after_preposition", rf"(?<=\b(?:for|by|with)[ \t]{{1,3}}){_UNCASED_NAME}", 0.7
+        ),
+        Pattern(
+            "reached_at_contact",
+            rf"(?<=\b{_CONTACT_VERB}[ \t]{{1,3}})(?!{_NOT_A_NAME})"
+            rf"{_ANY_CASE_NAME}(?={_CONTACT_AHEAD})",
+            _ABOVE_NER,
+        ),
+        Pattern(
+            "occasion_for",
+            rf"(?<=\b{_OCCASION_FOR}[ \t]{{1,3}}"
+            rf"(?:(?i:my|our)[ \t]{{1,3}}\p{{Ll}}{{2,12}}[ \t]{{1,3}})?)"
+            rf"(?!{_NOT_A_NAME}){_ANY_CASE_NAME}(?=[ \t,.!?]|$)",
+            _ABOVE_NER,
+        ),
+        Pattern(
+            "sign_off",
+            rf"(?<=\b{_SIGN_OFF}[ \t]{{1,3}})(?!{_NOT_A_NAME}){_ANY_CASE_NAME}",
+            _ABOVE_NER,
         ),
     ]
 

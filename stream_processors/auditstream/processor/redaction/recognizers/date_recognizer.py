@@ -85,7 +85,16 @@ _OPERATIONAL_CUE = regex.compile(
     r"[\s\"':=]{0,4}(?:on|of|at|from|by|in|for)?[\s\"':=]{0,3}$"
 )
 _TIME_OF_DAY = regex.compile(r"\d:\d\d")
-_LINE_START = regex.compile(r"(?:^|\n)[ \t\[]{0,4}$")
+# The start of a line, of a table cell or of a bracket: where a log line ("- - [2026-11-10
+# 18:00:40,237]") or a result row puts its time.
+_LINE_START = regex.compile(r"(?:^|\n|\||\[)[ \t\[]{0,4}$")
+# The "Date:" line of a quoted mail header, under its "From:", "To:", "Cc:" or "Sent:" line:
+# when the message was sent, the timestamp of an operation.
+_MAIL_HEADER_DATE = regex.compile(
+    r"(?i:(?:^|\n)[ \t>]{0,4}(?:from|to|cc|sent)[ \t]{0,2}:[^\n]{0,200}\n"
+    r"[ \t>]{0,4}date[ \t]{0,2}:[ \t]{0,3})$"
+)
+_MAIL_HEADER_WINDOW = 240
 _MACHINE_TIMESTAMP = regex.compile(r"\d{4}-\d\d-\d\d(?:T|.*(?:Z|[+-]\d\d:?\d\d)$)")
 # A bare year belongs to the organisation, not a person, next to words of its business:
 # "the 2022 data-retention policy", "per diem in 2023", "after Q3 2021", "since 2020".
@@ -129,7 +138,9 @@ class PersonalDateRecognizer(CodeRecognizer):
             value = match.group()
             if _BIRTH_CUE.search(before):
                 entity, score = DATE_OF_BIRTH, 0.9
-            elif self._is_operational(value, before, text[end : end + 24]):
+            elif self._is_operational(value, before, text[end : end + 24]) or (
+                _MAIL_HEADER_DATE.search(text, max(0, start - _MAIL_HEADER_WINDOW), start)
+            ):
                 continue
             else:
                 entity, score = DATE_TIME, 0.6
@@ -142,7 +153,8 @@ class PersonalDateRecognizer(CodeRecognizer):
             return True
         if _TIME_OF_DAY.search(value):
             # A date and time in prose or in a form ("Date: 2024-11-02 23:12:33") is when
-            # something happened to someone; a log line starts with its timestamp.
+            # something happened to someone; a log line starts with its timestamp, and a
+            # table's time column holds when a row was written.
             return _LINE_START.search(before) is not None
         if not _BARE_YEAR.fullmatch(value) and (year := _year_of(value)) is not None:
             return year >= self._recent_from

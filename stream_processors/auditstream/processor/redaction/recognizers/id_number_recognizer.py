@@ -23,14 +23,14 @@ US_SSN = "US_SSN"
 # Between the word and the number: white space, punctuation, quotes, "number", "no.",
 # "is", "#"; also the sibling key of a JSON document ("type": "passport", "number": "...").
 _GAP = (
-    r"(?:\s+|[\"'#:=()\-.,]"
+    r"(?:\s+|[\"'#:=()\-.,\\\uff1a]"
     r"|(?i:number|numbers|num|nr|no|is|was|of|my|the|id|es|est|ist|ending\s+in)\b\.?){1,10}"
 )
 # The number: an optional short capital prefix ("DL-", "AB "), a group with a digit, then
 # up to four more groups of digits, one or two capitals, or letters and digits.
 _GROUP = r"[A-Za-z0-9]{0,12}\d[A-Za-z0-9]{0,12}"
 _VALUE = (
-    rf"(?:[A-Z]{{1,3}}[ -]?)?{_GROUP}(?:[ .-](?:{_GROUP}|[A-Z]{{1,2}}\b)){{0,4}}"
+    rf"(?:[A-Z]{{1,3}}[ -]?)?{_GROUP}(?:[ ./-](?:{_GROUP}|[A-Z]{{1,2}}\b)){{0,4}}"
     r"(?![\w-]|\.\w)"
 )
 _VALUE_PATTERN = regex.compile(_VALUE)
@@ -39,6 +39,7 @@ _VALUE_PATTERN = regex.compile(_VALUE)
 # value or a single digit is a class ("B2") or a count ("2 photos").
 _MIN_DIGITS = 2
 _MIN_LENGTH = 6
+_ISSUED_SHAPE = regex.compile(r"[A-Z0-9]{8,12}")
 _NUMBER_WORD = regex.compile(r"(?i:\b(?:number|num|nr|no)\b|#)")
 _CUES = {
     # Presidio's SSN recognizer scores a bare nine-digit run 0.05: "ssn": "343209555".
@@ -62,9 +63,20 @@ _CUES = {
         r"fødselsnummer|födelsenummer|\bcpr\b|\bahv\b|\bavs\b|rentenversicherungsnummer|"
         r"sozialversicherungsnummer|\bcnp\b|\bnir\b|\brfc\b|medicare|\bnric\b|\bhkid\b|"
         r"my\s?number|\bjmbg\b|\begn\b|\boib\b|\bemšo\b|\bamka\b|\bpps\b|"
-        r"\bpersonal[\s_-]?(?:id|code|number)|document[\s_-]?number"
+        r"\bpersonal[\s_-]?(?:id|code|number)|document[\s_-]?number|kimlik|\btckn\b|"
+        r"c[ée]dula|documento\s+(?:nacional\s+)?de\s+identidad|"
+        r"carte\s+(?:nationale\s+)?d['\u2019]identit[ée]|carta\s+d['\u2019]identit[àa]|"
+        r"dow[óo]d\s+osobisty|identiteitskaart|\bnik\b|\bktp\b|\bsnils\b|マイナンバー|個人番号|"
+        r"身份证|주민등록번호"
     ),
 }
+
+
+# Words that also name other things ("license MIT 2024", "Apache licence 2.0"): after them
+# only an issued number's shape counts, one run of eight to twelve capitals and digits
+# with a digit, or digit groups ("L929QPQE969", "0043716759", "16252/93/7738").
+_BARE_CUES = {DRIVER_LICENSE: r"\blicen[cs]e\b"}
+_ISSUED_NUMBER = regex.compile(r"(?=[A-Z]{0,11}\d)[A-Z0-9]{8,12}|\d{3,8}(?:[ /-]\d{2,8}){0,3}")
 
 
 class IdNumberRecognizer(CodeRecognizer):
@@ -80,6 +92,8 @@ class IdNumberRecognizer(CodeRecognizer):
     def __init__(self, entity: str) -> None:
         self._entity = entity
         self._cue = regex.compile(rf"(?i:{_CUES[entity]})(?:\"|')?{_GAP}", regex.MULTILINE)
+        bare = _BARE_CUES.get(entity)
+        self._bare_cue = regex.compile(rf"(?i:{bare})[ \t]{{1,3}}") if bare else None
         super().__init__([entity], name=f"IdNumberRecognizer_{entity}")
 
     def find(self, text: str, entities: list[str]) -> list[RecognizerResult]:
@@ -91,13 +105,22 @@ class IdNumberRecognizer(CodeRecognizer):
                 results.append(
                     self.result(self._entity, value.start(), value.end(), score=0.85, why="id cue")
                 )
+        found = {result.start for result in results}
+        for cue in self._bare_cue.finditer(text) if self._bare_cue else ():
+            value = _VALUE_PATTERN.match(text, cue.end())
+            if value and value.start() not in found and _ISSUED_NUMBER.fullmatch(value.group()):
+                results.append(
+                    self.result(self._entity, value.start(), value.end(), score=0.8, why="id word")
+                )
         return results
 
 
 def _looks_like_an_id(value: str, *, named: object) -> bool:
-    # "passport no. CVG5YZXLT": after the word and "no." or "number", one digit will do.
+    # "passport no. CVG5YZXLT": after the word and "no." or "number", one digit will do; so
+    # it does in one run of eight or more capitals and digits ("passport FYGFTJ8TC"), the
+    # shape of an issued number, which words and classes ("B2", "Class C1") do not have.
     digits = sum(c.isdigit() for c in value)
-    enough = 1 if named else _MIN_DIGITS
+    enough = 1 if named or _ISSUED_SHAPE.fullmatch(value) else _MIN_DIGITS
     return digits >= enough and sum(c.isalnum() for c in value) >= _MIN_LENGTH
 
 

@@ -29,7 +29,8 @@ _KEY = (
 _PERSON_ONLY_KEY = (
     r"(?i:(?:customer|contact|recipient|patient|employee|holder|account_?holder|passenger|"
     r"guest|traveller|traveler|applicant|beneficiary|full|first|last|given|family|legal|"
-    r"maiden|driver|tenant|member)_?name|surname|cardholder|card_?holder)"
+    r"maiden|driver|tenant|member)_?name|surname|cardholder|card_?holder|holder|"
+    r"name_?on_?card)"
 )
 
 
@@ -66,9 +67,18 @@ class LabelledNameRecognizer(PatternRecognizer):
             rf"{_CONTACT_KEY})",
             0.8,
         ),
+        # {"name": {"given": "Klothilda", "family": "Habich"}}: the parts of a name object.
+        Pattern(
+            "json_name_part",
+            r"(?<=\"name\"[ \t]{0,3}:[ \t]{0,3}\{[^{}]{0,120}\"(?i:given|family|middle|first|last)"
+            r"\"[ \t]{0,3}:[ \t]{0,3}\")[\p{L}\p{M}'\u2019.-]{1,40}"
+            r"(?:[ ][\p{L}\p{M}'\u2019.-]{1,40}){0,3}(?=\")",
+            0.85,
+        ),
         Pattern(
             "key_value_person",
-            rf"(?<=(?<![A-Za-z0-9\"]){_KEY}[ \t]{{0,3}}[:=][ \t]{{0,3}}){NAME}",
+            # Not the start of an identifier: "- name: SMTP_PASSWORD".
+            rf"(?<=(?<![A-Za-z0-9\"]){_KEY}[ \t]{{0,3}}[:=][ \t]{{0,3}}){NAME}(?![\w-])",
             0.8,
         ),
     ]

@@ -104,11 +104,15 @@ _RELATION_BEFORE = regex.compile(
     r"tenant|doctor|dentist|teacher|nanny|son|daughter|mom|mum|dad|mother|father|brother|"
     r"sister|uncle|aunt|cousin|grandma|grandpa)|account\s+holder|named|called))\s{1,2}$"
 )
-# A lower-case word after a self-introduction, before a comma or the end of the clause:
-# "i'm zelipe, email ...". It is a name unless it is an English word ("i'm stuck,").
+# One or two lower-case words after a self-introduction, before a comma, the end of the
+# clause or a word that starts the next one: "i'm zelipe, email ...", "this is imran i
+# forgot", "hi its williemae le again", "her name is diedra chen". They are a name unless
+# a word of them is an English word ("i'm stuck,", "this is urgent").
 _LOWER_INTRO = regex.compile(
-    r"(?i:(?<![\p{L}'])(?:i'?m|i\s+am|my\s+name\s+is|my\s+name's|this\s+is|call\s+me)"
-    r"[ \t]{1,2})(\p{Ll}[\p{Ll}\p{M}'-]{2,30})(?=[ \t]{0,2}(?:[,.;!\n]|$|-[ \t]))"
+    r"(?i:(?<![\p{L}'])(?:i'?m|i\s+am|(?:my|her|his|their)\s+name\s+is|my\s+name's|"
+    r"this\s+is|it'?s|call\s+me|(?:is|acct|account)\s+under)[ \t]{1,2})"
+    r"(\p{Ll}[\p{Ll}\p{M}'-]{2,30}(?:[ ]\p{Ll}[\p{Ll}\p{M}'-]{1,30})?)"
+    r"(?=[ \t]{0,2}(?:[,.;!?\n]|$|-[ \t]|(?:i|again|not|and|here)\b))"
 )
 _INFLECTED = regex.compile(r"(?:ing|ed|ly)$")
 # Words that end a run of capitalised words that is a street, a company or an institution.
@@ -263,6 +267,11 @@ _PRODUCT_AFTER = regex.compile(
     r"(?:['\u2019]s)?\s{1,2}(?i:gift\s+card|store|shop|outlet|shoes|sneakers|boots|jeans|bag|"
     r"handbag|watch|perfume|fragrance|laptop|phone|vacuum|subscription|voucher|coupon|"
     r"products?|brand|jacket|car|model|app|whisk(?:e)?y|burger|restaurant)\b"
+)
+# A name right before one of these is a place: "our Chelsea office", "Marion airport".
+_PLACE_AFTER = regex.compile(
+    r"\s{1,2}(?i:office|offices|airport|branch|warehouse|depot|campus|site|hub|station|"
+    r"support\s+desk|help\s?desk|headquarters|hq|plant|factory|location|stadium)\b"
 )
 _STRONG_CUE_BEFORE = regex.compile(
     r"(?i:\b(?:said|says|told|asked|shouted\s+at|dear|hi|hello|hey|mr|mrs|ms|miss|dr|named|"
@@ -454,6 +463,7 @@ class NameGazetteerRecognizer(CodeRecognizer):
             or phrase in lex.places
             or " ".join(core).lower() in EPONYMOUS_BRANDS
             or _PRODUCT_AFTER.match(text, run.end)
+            or _PLACE_AFTER.match(text, run.end)
             or PRODUCT_BEFORE.search(text, max(0, run.start - 12), run.start)
             or lowered in NOT_PEOPLE
             or MODEL_NAME.fullmatch(lowered)
@@ -503,9 +513,14 @@ class NameGazetteerRecognizer(CodeRecognizer):
                         PERSON, match.start(), match.end(), score=SCORE, why="lower-case name"
                     )
                 )
-        for match in _LOWER_INTRO.finditer(text):
-            word = match.group(1)
-            if word in lex.words or (_INFLECTED.search(word) and word not in lex.lower_first):
+        for match in _LOWER_INTRO.finditer(text, overlapped=True):
+            words = match.group(1).split(" ")
+            if any(
+                word in lex.words
+                or word in NOT_PEOPLE
+                or (_INFLECTED.search(word) and word not in lex.lower_first)
+                for word in words
+            ):
                 continue
             results.append(
                 self.result(PERSON, *match.span(1), score=SCORE, why="lower-case introduction")

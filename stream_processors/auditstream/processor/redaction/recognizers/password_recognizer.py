@@ -89,6 +89,15 @@ class PasswordRecognizer(SecretPatternRecognizer):
             r"[A-Za-z0-9._~+/=-]{16,200}",
             0.8,
         ),
+        # A secret's name and its value as sibling fields, as Kubernetes and ECS write an
+        # environment: "- name: SMTP_PASSWORD\n  value: x", {"name": "DB_PASSWORD", "value": "x"}.
+        Pattern(
+            "named_environment_value",
+            rf"(?<=(?i:name)[\"']?[ \t]{{0,3}}:[ \t]{{0,3}}[\"']?{_NAME}[\"']?[ \t]{{0,3}},?"
+            rf"[ \t]{{0,3}}(?:\n[ \t]{{0,40}}(?:-[ \t]{{0,3}})?)?[\"']?(?i:value)[\"']?"
+            rf"[ \t]{{0,3}}:[ \t]{{0,3}}[\"']?){_NOT_A_VALUE}[^\s\"'`,;<>]{{4,128}}",
+            0.85,
+        ),
         # scheme://user:password@host: the user and the password together.
         Pattern(
             "url_credentials",

@@ -35,7 +35,7 @@ _CANDIDATE = regex.compile(
 )
 _CUE_BEFORE = regex.compile(
     r"(?i:\b(?:phone|callback|call\s+back|tel|telephone|mobile|mob|cell|cellphone|fax|desk|office|landline|"
-    r"hotline|call|ring|text|sms|whats\s?app|signal|reach|contact|answering|messages|"
+    r"hotline|call|ring|text|sms|whats\s?app|signal|reach|contact|answering|messages|direct|"
     r"registered|dial|phone_?number|mobile_?number|tel_?no|handy|telefon|téléphone|"
     r"portable|teléfono|móvil|telefone|celular|cellulare|telefono|numero|"
     r"(?:my|your|his|her|their|our)\s+number|"
@@ -49,6 +49,13 @@ _CUE_BEFORE = regex.compile(
     r"|(?:^|\n)[ \t]*[MTPF][ \t]*:"
     r")[^.!?\n]{0,25}$"
 )
+# A phone object's sibling key: {"type": "mobile", "number": "611 48 05 87"}.
+_JSON_SIBLING_CUE = regex.compile(
+    r"\"(?i:type|kind|label)\"[ \t]{0,3}:[ \t]{0,3}\"(?i:mobile|home|work|cell|phone|"
+    r"landline|fax|office|main|private)\"[ \t]{0,3},\s{0,40}\"(?i:number|value|phone)\""
+    r"[ \t]{0,3}:[ \t]{0,3}\"$"
+)
+_JSON_SIBLING_WINDOW = 120
 _CUE_AFTER = regex.compile(r"^[\s-]{0,2}(?i:office|fax|mobile|cell|home|work|direct)\b")
 _SHAPE = regex.compile(
     r"(?:\+|00)?1?[ .-]?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}|.*\(\d{1,5}\).*"
@@ -80,8 +87,12 @@ class PhoneContextRecognizer(CodeRecognizer):
             if not _MIN_DIGITS <= digits <= _MAX_DIGITS or is_date(value):
                 continue  # a date is the date recognizer's to judge
             before = text[max(0, match.start() - _CUE_WINDOW) : match.start()]
-            cued = _CUE_BEFORE.search(before) or _CUE_AFTER.search(
-                text[match.end() : match.end() + 12]
+            cued = (
+                _CUE_BEFORE.search(before)
+                or _CUE_AFTER.search(text[match.end() : match.end() + 12])
+                or _JSON_SIBLING_CUE.search(
+                    text, max(0, match.start() - _JSON_SIBLING_WINDOW), match.start()
+                )
             )
             international = value.startswith("+") and not cued
             if international and digits < _MIN_INTERNATIONAL_DIGITS:

@@ -6,7 +6,8 @@ a stack trace is parsed eight times for nothing. A phone number has at least eig
 (the precision rules drop shorter ones anyway), so this recognizer first finds runs of
 eight or more digits with phone separators between them, and runs the matcher on those
 windows (plus a margin, so the matcher still sees what surrounds a number) instead.
-Results are the ones Presidio would give for the number; offsets are in the whole text.
+Results are the ones Presidio would give for the number, less those the precision rules
+drop; offsets are in the whole text.
 (Presidio's own loop also re-parses each match to name its region in the explanation;
 the region searched is named here, which saves a parse and changes no finding.)
 """
@@ -19,6 +20,8 @@ import phonenumbers
 import regex
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+from auditstream.processor.redaction.precision import keep_findings
 
 # An optional "+" or "00", then at least 8 digits, with at most 3 separators (space,
 # parentheses, dot, hyphen, slash) between consecutive digits. Bounded to 20 digits.
@@ -75,4 +78,7 @@ class WindowedPhoneRecognizer(PhoneRecognizer):
                     result.end += start
                     results.append(result)
         deduplicated: list[RecognizerResult] = EntityRecognizer.remove_duplicates(results)
-        return deduplicated
+        # The precision rules judge these before Presidio merges them with ours: a number
+        # this matcher scores higher than the phone-context recognizer ("Mobile: 0341
+        # 70395") would take its finding with it when a rule then drops it.
+        return keep_findings(text, deduplicated)

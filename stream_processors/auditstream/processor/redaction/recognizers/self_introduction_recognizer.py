@@ -22,11 +22,22 @@ _INTRO = (
 )
 
 
+_CLOSING = (
+    r"(?i:best\s+regards|kind\s+regards|warm\s+regards|regards|best|cheers|thanks|"
+    r"thank\s+you|many\s+thanks|sincerely|yours\s+sincerely|yours\s+truly|yours|"
+    r"mit\s+freundlichen\s+grüßen|viele\s+grüße|cordialement|saludos|un\s+saluto|"
+    r"met\s+vriendelijke\s+groet|--),?"
+)
+
+
 class SelfIntroductionRecognizer(PatternRecognizer):
     """Find ``PERSON`` names right after a self-introduction phrase."""
 
     PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern("self_introduction", rf"(?<={_INTRO}[ \t]+){NAME}", 0.85),
+        # Not the start of an identifier: "- name: SMTP_PASSWORD".
+        Pattern("self_introduction", rf"(?<={_INTRO}[ \t]+){NAME}(?![\w-])", 0.85),
+        # A signature: the closing line, then the name alone on the next line.
+        Pattern("signature", rf"(?<={_CLOSING}[ \t]*\n[ \t]*){NAME}(?=[ \t]*(?:\n|$))", 0.85),
         # "Maria Gonzalez here", "Maria speaking": the phrase after the name.
         Pattern(
             "self_introduction_after",

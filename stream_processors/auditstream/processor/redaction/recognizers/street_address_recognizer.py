@@ -265,7 +265,14 @@ def _patterns() -> dict[str, regex.Pattern[str]]:
         # numbers (chome, ban, go).
         "japanese_block": regex.compile(
             r"(?<![\p{Han}\p{Hiragana}\p{Katakana}])[\p{Han}]{1,5}[都道府県市区町村郡]"
-            r"[\p{Han}\p{Hiragana}\p{Katakana}]{0,10}[ \u3000]?"
+            r"[ \u3000]?[\p{Han}\p{Hiragana}\p{Katakana}]{0,10}[ \u3000]?"
+            r"\d{1,4}(?:[-\u2212\u2010]\d{1,4}){1,2}(?!\d)"
+        ),
+        # "お届け先" and 日比谷4-23-13: after a Japanese address label, a district and its
+        # block numbers, without the municipality that the shape above needs.
+        "japanese_labelled_block": regex.compile(
+            r"(?<=(?:住所|お届け先|送付先|配送先|届け先)[:\uff1a]?[ \u3000]?"
+            r"(?:〒?\d{3}-\d{4}[ \u3000]?)?)[\p{Han}\p{Hiragana}\p{Katakana}]{1,12}[ \u3000]?"
             r"\d{1,4}(?:[-\u2212\u2010]\d{1,4}){1,2}(?!\d)"
         ),
         # 清河口三条179号 / 李楼街道1007号: a Chinese street, then the number and 号.
@@ -298,16 +305,37 @@ def _lower_case_street() -> regex.Pattern[str]:
 # number: streets without a type word ("Strojírenská 1006", "Ποσειδώνος 54").
 _CUE = regex.compile(
     # "Home address for the letter:": a few words between the word and its colon.
-    r"(?i:\baddress\b[^:\n.]{1,30}:|\baddress(?:es)?\b|\baddr\b|\blives?\s+(?:at|on)|\bliving\s+at|\blocated\s+at|"
+    r"(?i:\baddress\b[^:\n.]{1,30}:|(?:\b|_)address(?:es)?\b|\baddr\b|"
+    r"\blives?\s+(?:at|on)|\bliving\s+at|\blocated\s+at|"
+    # The word in other languages, as a form's label: "nueva dirección:", "adres:".
+    r"\b(?:direcci[óo]n|adres|adresse|adress|indirizzo|endere[çc]o|anschrift|domicilio|woonadres|"
+    r"wohnadresse|adresa)\b|住所|地址|주소|"
     r"\breside[sd]?\s+at|\bmoved?\s+to|\b(?:send|sent|deliver|mail|post|return)\w*"
     r"(?:\s+\w+){0,2}\s+to|\bmeet(?:\s+\w+)?\s+at|\btaxi\s+to|\bit(?:'s|\s+is)\s+in|"
     r"\bis\s+at|\bdrops?\s+you\s+off\s+at|\bstop\s+at|\bunit\s+at|"
     r"\babito\s+(?:in|a)|\bvivo\s+en|\bwohne\s+in|\bj'habite|\bwoon\s+(?:op|aan))"
     r"[\s\"':=]{1,6}"
 )
+_CUED_WORD = r"[\p{L}\p{M}'\u2019.-]{0,30}"
 _CUED = regex.compile(
-    r"(?:\d{1,6}[A-Za-z]?[ ]{1,2}\p{L}|\p{Lu})[\p{L}\p{M}'\u2019.-]{0,30}[ ]{1,2}"
-    r"(?:\p{L}[\p{L}\p{M}'\u2019.-]{0,30}[ ]{1,2}){0,3}\d{1,5}[A-Za-z]?(?![\w-])"
+    # A name, then the number: "Strojírenská 1006", "Rúa do Freixo, 376" (after a comma,
+    # five digits are the postcode of "66 Parc Collet, 31099 Saint-Brieuc", not a number).
+    rf"(?:(?:\d{{1,6}}[A-Za-z]?[ ]{{1,2}}\p{{L}}|\p{{Lu}}){_CUED_WORD}"
+    rf"(?:[ ]{{1,2}}\p{{L}}{_CUED_WORD}){{0,3}}(?:[ ]{{1,2}}\d{{1,5}}|,[ ]{{1,2}}\d{{1,4}})"
+    rf"[A-Za-z]?(?![\w-])"
+    # The number, then a name of two words or more: "66 Parc Collet Des Costils".
+    rf"|\d{{1,6}}[A-Za-z]?,?[ ]{{1,2}}\p{{Lu}}{_CUED_WORD}"
+    rf"(?:[ ]{{1,2}}(?:{_PARTICLES}[ ]{{1,2}}){{0,2}}\p{{Lu}}{_CUED_WORD}){{1,5}}(?![\w'\u2019-]))"
+)
+# A sentence that ends inside a cued match ("deliver to Antequera. The iPhone 11"): a
+# lower-case word and a full stop; an abbreviation ("St. Peters") has one lower-case letter.
+_SENTENCE_END = regex.compile(r"\p{Ll}{3}\.[ ]")
+# The street line of a structured address, whole, under its key, in JSON (escaped or not),
+# YAML, code or a test fixture: "street": "137 Tulane Run", line1="Platz des 18. März
+# 706", street: 'Middendreef 160'. The key says what it is; a digit says it is filled in.
+_STREET_KEY_VALUE = regex.compile(
+    r"(?<=(?<![\w-])(?i:street(?:_?address)?|(?:address_?)?line_?1|addr_?1|address1)\\?[\"']?"
+    r"[ \t]{0,3}[:=][ \t]{0,3}\\?[\"'])(?=[^\"'\\\n]{0,120}\d)[^\"'\\\n]{3,120}(?=\\?[\"'])"
 )
 # One more part of an address block: after a comma or a line break, a unit, a postcode,
 # a state and ZIP code, or a town, region or country (up to four capitalised words);
@@ -360,11 +388,13 @@ class StreetAddressRecognizer(CodeRecognizer):
             spans.extend(
                 m.span() for m in pattern.finditer(text) if not is_date(m.group().rstrip("."))
             )
+        spans.extend(m.span() for m in _STREET_KEY_VALUE.finditer(text))
         spans.extend(m.span() for m in _UNIT.finditer(text))
         spans.extend(m.span() for m in _POSTCODE.finditer(text))
         lower_case = _lower_case_street()
         for cue in _CUE.finditer(text):
-            if match := _CUED.match(text, cue.end()) or lower_case.match(text, cue.end()):
+            match = _CUED.match(text, cue.end()) or lower_case.match(text, cue.end())
+            if match and not _SENTENCE_END.search(match.group()):
                 spans.append(match.span())
         blocks = _merge([(start, self._block_end(text, end)) for start, end in spans])
         return [self.result(STREET_ADDRESS, s, e, score=0.75, why="street") for s, e in blocks]
