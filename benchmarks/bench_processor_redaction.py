@@ -63,6 +63,7 @@ from auditstream.processor.redaction.evaluation import (  # noqa: E402
     load_records,
     render,
     score,
+    unhurried_budget,
 )
 from auditstream.processor.redaction.policy import load_policy  # noqa: E402
 from auditstream.processor.redaction.tokens import Pseudonymizer  # noqa: E402
@@ -183,7 +184,9 @@ def quality(name: str, tools: dict[str, Any]) -> dict[str, Any]:
     """Evaluate both redactors on one whole set; print the tables and flags."""
     records, source = load_set(name)
     print(f"\n== {name} set: {len(records)} events ({source})")
-    engine = RedactionEngine(tools["analyzers"], tools["policy"], tools["pseudonymizer"])
+    engine = RedactionEngine(
+        tools["analyzers"], tools["policy"], tools["pseudonymizer"], scan_budget=unhurried_budget()
+    )
     reports: dict[str, Report] = {}
     seconds: dict[str, float] = {}
     for who, redact in (
