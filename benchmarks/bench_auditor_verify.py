@@ -32,6 +32,7 @@ from pathlib import Path
 
 from auditstream.archive import make_s3_client
 from auditstream.archive.chained import list_chained_objects
+from auditstream.archive.store import S3ObjectStore
 from auditstream.auditor import load_auditor_settings
 from auditstream.auditor.verify import verify_bucket
 
@@ -48,7 +49,7 @@ def main() -> int:
     prefix = f"bench/query-pruning/v1-{args.events}/"
     settings = load_auditor_settings(s3={"prefix": prefix})
     client = make_s3_client(settings.s3)
-    objects = list_chained_objects(client, bucket=settings.s3.bucket, prefix=prefix)
+    objects = list_chained_objects(S3ObjectStore(client, bucket=settings.s3.bucket), prefix=prefix)
     if not objects:
         raise SystemExit(f"no archive under {prefix}; run bench_auditor_query_pruning.py first")
     total_bytes = sum(o.size for o in objects.values())

@@ -55,6 +55,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from prometheus_client import CollectorRegistry
 
 from auditstream.archive import ArchiveWriter, make_s3_client, verify_archive
+from auditstream.archive.store import S3ObjectStore
 from auditstream.schemas import AuditEventSerializer
 from auditstream.schemas.observability import configure_logging
 from auditstream.sink import (
@@ -142,7 +143,9 @@ def _sink_round(events: int) -> dict[str, Any]:
     seconds = (done_ns - _TimedConsumer.assigned_ns) / 1e9
     client = make_s3_client(settings.s3)
     report = verify_archive(
-        client, bucket=settings.s3.bucket, prefix=settings.s3.prefix, check_retention=False
+        S3ObjectStore(client, bucket=settings.s3.bucket),
+        prefix=settings.s3.prefix,
+        check_retention=False,
     )
     assert report.ok, report.failures
     objects = list(report.chained_objects().values())

@@ -30,6 +30,7 @@ from auditstream.archive import BucketLock, ChainReader
 from auditstream.archive.layout import ObjectKey, PartitionPath
 from auditstream.archive.manifest import manifest_key
 from auditstream.archive.signing import Signer
+from auditstream.archive.store import S3ObjectStore
 from auditstream.archive.trust import Keyring
 from auditstream.archive.writer import ArchiveWriter, StoredObject
 from auditstream.sink.batcher import PartitionId
@@ -113,7 +114,7 @@ def chain_next(
     """
     s3 = sut.s3()
     writer = ArchiveWriter(s3, bucket=sut.stack.bucket, lock=BucketLock.LOCKED)
-    reader = ChainReader(s3, bucket=sut.stack.bucket, prefix=sut.prefix)
+    reader = ChainReader(S3ObjectStore(s3, bucket=sut.stack.bucket), prefix=sut.prefix)
     chains = ChainKeeper(
         writer,
         reader,
@@ -147,7 +148,9 @@ class TestAttackerKey:
         """Caught with the keyring; unanchored without; a restarted sink refuses the head
         and loses nothing: partition 0's committed offset stays at the real head's end."""
         archived(sut)
-        real = ChainReader(sut.s3(), bucket=sut.stack.bucket, prefix=sut.prefix).head(0)
+        real = ChainReader(
+            S3ObjectStore(sut.s3(), bucket=sut.stack.bucket), prefix=sut.prefix
+        ).head(0)
         assert real is not None
         assert committed_offset(sut, 0) == real.position_after
         attacker = Signer.generate()
@@ -166,7 +169,9 @@ class TestAttackerKey:
 
         # Real events arrive after the forgery; the restarted sink must not build on it.
         heads = {
-            p: ChainReader(sut.s3(), bucket=sut.stack.bucket, prefix=sut.prefix).head_seq(p)
+            p: ChainReader(
+                S3ObjectStore(sut.s3(), bucket=sut.stack.bucket), prefix=sut.prefix
+            ).head_seq(p)
             for p in range(sut.partitions)
         }
         sut.produce(60)
@@ -179,7 +184,7 @@ class TestAttackerKey:
         assert "cannot be trusted" in log
         for named in ("partition 0", forged, attacker.key_id):
             assert named in log, log[-2000:]
-        reader = ChainReader(sut.s3(), bucket=sut.stack.bucket, prefix=sut.prefix)
+        reader = ChainReader(S3ObjectStore(sut.s3(), bucket=sut.stack.bucket), prefix=sut.prefix)
         assert reader.head_seq(0) == heads[0]  # nothing chained after the forged head
         # Not skipped: the forged positions were never committed, so the real events
         # there are still to be read once the forged head is dealt with.
@@ -213,7 +218,7 @@ class TestRotation:
         report = json.loads(result.stdout)
         assert {SINK.key_id, new_signer.key_id} <= set(report["trusted_keys"])
         signers = {
-            ChainReader(sut.s3(), bucket=sut.stack.bucket, prefix=sut.prefix)
+            ChainReader(S3ObjectStore(sut.s3(), bucket=sut.stack.bucket), prefix=sut.prefix)
             .head(p)
             .manifest.signer_key_id
             for p in range(sut.partitions)
@@ -277,7 +282,7 @@ class TestQueryReadsOnlyWhatVerifies:
         """A delete marker hides the object, not its recorded version: read, with a warning."""
         archived(sut)
         s3 = sut.s3()
-        reader = ChainReader(s3, bucket=sut.stack.bucket, prefix=sut.prefix)
+        reader = ChainReader(S3ObjectStore(s3, bucket=sut.stack.bucket), prefix=sut.prefix)
         head = reader.head(1)
         assert head is not None
         victim = head.manifest.objects[0]
@@ -347,7 +352,7 @@ class TestCloudTrailCases:
         archived(sut)
         s3 = sut.s3()
         bucket = sut.stack.bucket
-        reader = ChainReader(s3, bucket=bucket, prefix=sut.prefix)
+        reader = ChainReader(S3ObjectStore(s3, bucket=bucket), prefix=sut.prefix)
 
         def body(partition: int, seq: int) -> bytes:
             key = manifest_key(sut.prefix, partition, seq)
@@ -386,7 +391,7 @@ class TestVersions:
         s3 = sut.s3()
         bucket = sut.stack.bucket
         attacker = Signer.generate()
-        reader = ChainReader(s3, bucket=bucket, prefix=sut.prefix)
+        reader = ChainReader(S3ObjectStore(s3, bucket=bucket), prefix=sut.prefix)
         resigned = []
         for partition in reader.partitions():
             for seq in reader.manifest_seqs(partition):
@@ -419,7 +424,7 @@ class TestVersions:
         archived(sut, 60)
         s3 = sut.s3()
         bucket = sut.stack.bucket
-        reader = ChainReader(s3, bucket=bucket, prefix=sut.prefix)
+        reader = ChainReader(S3ObjectStore(s3, bucket=bucket), prefix=sut.prefix)
         partition = reader.partitions()[0]
         link = reader.manifest(partition, 0)
         assert link is not None
@@ -471,7 +476,7 @@ class TestQueryAndExportReadRecordedVersions:
         archived(sut, 60)
         s3 = sut.s3()
         bucket = sut.stack.bucket
-        reader = ChainReader(s3, bucket=bucket, prefix=sut.prefix)
+        reader = ChainReader(S3ObjectStore(s3, bucket=bucket), prefix=sut.prefix)
         link = reader.manifest(reader.partitions()[0], 0)
         assert link is not None
         obj = link.manifest.objects[0]

@@ -26,6 +26,7 @@ from auditstream.archive.manifest import (
     public_key_key,
 )
 from auditstream.archive.signing import Signer, public_key_pem
+from auditstream.archive.store import S3ObjectStore
 from auditstream.auditor.settings import AuditorSettings
 from auditstream.auditor.verify import verify_bucket
 from auditstream.schemas.settings import S3Settings
@@ -139,8 +140,8 @@ class TestDirectReads:
         direct = DirectReader.for_settings(archive.settings)
         assert direct is not None
         client, bucket, prefix = archive.s3, archive.settings.bucket, archive.prefix
-        fast = verify_archive(client, bucket=bucket, prefix=prefix, direct=direct)
-        slow = verify_archive(client, bucket=bucket, prefix=prefix)
+        fast = verify_archive(S3ObjectStore(client, bucket=bucket), prefix=prefix, direct=direct)
+        slow = verify_archive(S3ObjectStore(client, bucket=bucket), prefix=prefix)
         assert fast.ok, fast.failures
         assert slow.ok, slow.failures
         assert summary(fast) == summary(slow)
@@ -171,7 +172,9 @@ class TestDirectReads:
         )
         direct = DirectReader.for_settings(archive.settings)
         report = verify_archive(
-            archive.s3, bucket=archive.settings.bucket, prefix=archive.prefix, direct=direct
+            S3ObjectStore(archive.s3, bucket=archive.settings.bucket),
+            prefix=archive.prefix,
+            direct=direct,
         )
         found = {(f.kind, f.key) for f in report.failures}
         assert found == {
@@ -208,7 +211,7 @@ class TestDirectReads:
             credentials=credentials,
         )
         report = verify_archive(
-            archive.s3, bucket=settings.bucket, prefix=archive.prefix, direct=refused
+            S3ObjectStore(archive.s3, bucket=settings.bucket), prefix=archive.prefix, direct=refused
         )
         assert report.ok, report.failures
         assert len(report.chained_objects()) == 2 * MANIFESTS * PER_MANIFEST

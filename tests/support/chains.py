@@ -15,6 +15,7 @@ from auditstream.archive import BucketLock, ChainReader, verify_archive
 from auditstream.archive.findings import VerificationReport
 from auditstream.archive.layout import ObjectKey, PartitionPath
 from auditstream.archive.signing import Signer
+from auditstream.archive.store import S3ObjectStore
 from auditstream.archive.trust import Keyring
 from auditstream.archive.writer import ArchiveWriter, StoredObject
 from auditstream.sink.batcher import PartitionId
@@ -37,7 +38,7 @@ def keeper(
     clock: Callable[[], datetime] = lambda: NOW,
 ) -> ChainKeeper:
     writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
-    reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
+    reader = ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX)  # type: ignore[arg-type]
     chains = ChainKeeper(
         writer,
         reader,
@@ -69,4 +70,4 @@ def flush(s3: MemoryS3, partition: int, first: int, last: int, *, body: bytes = 
 
 
 def verify(s3: MemoryS3, **options: Any) -> VerificationReport:
-    return verify_archive(s3, bucket=BUCKET, prefix=PREFIX, now=NOW, **options)  # type: ignore[arg-type]
+    return verify_archive(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX, now=NOW, **options)  # type: ignore[arg-type]

@@ -30,6 +30,7 @@ from confluent_kafka import (
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from auditstream.archive import VerificationReport, list_chained_objects, verify_archive
+from auditstream.archive.store import S3ObjectStore
 from auditstream.archive.trust import Keyring
 from auditstream.schemas import AuditEventSerializer
 from support.events import make_event
@@ -188,7 +189,9 @@ class SinkUnderTest:
     def verify(self, **options: Any) -> VerificationReport:
         """Verify the archive against the test keyring, as an auditor would."""
         options.setdefault("keyring", Keyring.from_pem(TEST_KEYRING.encode(), source="test"))
-        return verify_archive(self.s3(), bucket=self.stack.bucket, prefix=self.prefix, **options)
+        return verify_archive(
+            S3ObjectStore(self.s3(), bucket=self.stack.bucket), prefix=self.prefix, **options
+        )
 
     def chained_dead_letters(self) -> list[tuple[int, int]]:
         """``(partition, offset)`` of every record a manifest names as sent to the DLQ."""
@@ -200,7 +203,9 @@ class SinkUnderTest:
 
     def chained_records(self) -> int:
         """Records the manifest chains vouch for (cheap: manifests only, no object reads)."""
-        chained = list_chained_objects(self.s3(), bucket=self.stack.bucket, prefix=self.prefix)
+        chained = list_chained_objects(
+            S3ObjectStore(self.s3(), bucket=self.stack.bucket), prefix=self.prefix
+        )
         return sum(o.records for o in chained.values())
 
     def chained_event_ids(self, report: VerificationReport) -> list[str]:

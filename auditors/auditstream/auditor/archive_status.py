@@ -25,6 +25,7 @@ from auditstream.archive.errors import (
 )
 from auditstream.archive.layout import normalize_prefix
 from auditstream.archive.storage import check_bucket, make_s3_client
+from auditstream.archive.store import S3ObjectStore
 from auditstream.schemas.settings import S3Settings
 
 if TYPE_CHECKING:
@@ -238,7 +239,7 @@ def read_archive_status(
     moment = now or datetime.now(UTC)
     read_at = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     try:
-        store = make_s3_client(s3) if client is None else client
+        s3_client = make_s3_client(s3) if client is None else client
     except ValueError:  # botocore's check of the endpoint URL
         return ArchiveStatus(
             bucket=s3.bucket,
@@ -249,10 +250,10 @@ def read_archive_status(
                 "set it like http://127.0.0.1:19000"
             ),
         )
-    reader = ChainReader(store, bucket=s3.bucket, prefix=s3.prefix)
+    reader = ChainReader(S3ObjectStore(s3_client, bucket=s3.bucket), prefix=s3.prefix)
     try:
         # 1. The bucket: allow_unlocked only reports the lock; status judges nothing.
-        lock = check_bucket(store, s3.bucket, allow_unlocked=True)
+        lock = check_bucket(s3_client, s3.bucket, allow_unlocked=True)
         # 2. The newest digest.
         newest = _newest_digest(reader, moment)
         # 3. The heads, each search seeded with the seq the digest names.

@@ -29,7 +29,6 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -39,7 +38,9 @@ from auditstream.archive.digest import DIGEST_ROOT
 from auditstream.archive.errors import ArchiveError, SigningKeyError
 from auditstream.archive.layout import normalize_prefix
 from auditstream.archive.manifest import KEYS_ROOT, MANIFEST_ROOT
+from auditstream.archive.reader import read_object
 from auditstream.archive.signing import Signer
+from auditstream.archive.store import DirectoryStore, ObjectStore, S3ObjectStore
 from auditstream.archive.trust import Keyring
 from auditstream.archive.verify import Finding, FindingKind, VerificationReport
 from auditstream.auditor.errors import (
@@ -49,7 +50,6 @@ from auditstream.auditor.errors import (
     TrustedKeyError,
 )
 from auditstream.auditor.evidence import EVENTS_STEM, check_events_file, selection_sql
-from auditstream.auditor.local_archive import LocalArchiveClient
 from auditstream.auditor.output import OutputFormat, writer_for
 from auditstream.auditor.query import copy_selection, execute_sql, local_dataset, select_objects
 from auditstream.auditor.seal import check_seal, seal_package
@@ -152,14 +152,14 @@ def export_evidence(
     signer = exporter_signer(settings.auditor)
     s3 = settings.s3
     prefix = normalize_prefix(s3.prefix)
-    client = make_s3_client(s3)
+    store = S3ObjectStore(make_s3_client(s3), bucket=s3.bucket)
     archive = out / "archive"
     try:
         # 1. the data objects, each as its manifest recorded it, and the events in them
-        selection = select_objects(settings, client=client, tenant=tenant, since=since, until=until)
+        selection = select_objects(settings, store=store, tenant=tenant, since=since, until=until)
         try:
             selection = copy_selection(
-                selection, archive, settings=settings, client=client, hint=_INCOMPLETE_HINT
+                selection, archive, settings=settings, store=store, hint=_INCOMPLETE_HINT
             )
         except IncompleteArchiveError:
             shutil.rmtree(archive, ignore_errors=True)  # no package from an archive that failed
@@ -176,8 +176,8 @@ def export_evidence(
         # 2. the archive pieces that vouch for them
         copied_manifests = 0
         for root in (MANIFEST_ROOT, DIGEST_ROOT, KEYS_ROOT):
-            for key in _list(client, s3.bucket, prefix + root):
-                _copy(client, s3.bucket, key, archive / key)
+            for listed in store.list_objects(prefix + root):
+                _copy(store, listed.key, archive / listed.key)
                 copied_manifests += root == MANIFEST_ROOT
         # 3. the events file and the package description
         _write_events(table, out / f"{EVENTS_STEM}.{output_format.value}", output_format)
@@ -238,8 +238,7 @@ def verify_package(root: Path, *, keyring: Keyring | None = None) -> Verificatio
     listed: list[str] = description["objects"]
     sealed = check_seal(root, keyring)
     report = verify_archive(
-        LocalArchiveClient(archive),  # type: ignore[arg-type]  # the subset verify uses
-        bucket=OFFLINE_BUCKET,
+        DirectoryStore(archive, name=OFFLINE_BUCKET),
         prefix=description["prefix"],
         check_objects=lambda key: key in listed,
         check_retention=False,
@@ -273,16 +272,9 @@ def verify_package(root: Path, *, keyring: Keyring | None = None) -> Verificatio
     return report
 
 
-def _list(client: Any, bucket: str, prefix: str) -> list[str]:
-    keys: list[str] = []
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys.extend(entry["Key"] for entry in page.get("Contents", []))
-    return keys
-
-
-def _copy(client: Any, bucket: str, key: str, target: Path) -> None:
+def _copy(store: ObjectStore, key: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+    target.write_bytes(read_object(store, key=key))
 
 
 def exporter_signer(section: AuditorSection) -> Signer:

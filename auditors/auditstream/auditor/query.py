@@ -32,7 +32,6 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from auditstream.archive.arrow_schema import event_schema
-from auditstream.archive.chain import ChainReader
 from auditstream.archive.chained import read_trusted_objects
 from auditstream.archive.direct import DirectReader
 from auditstream.archive.errors import ArchiveError
@@ -43,6 +42,7 @@ from auditstream.archive.manifest import ManifestObject
 from auditstream.archive.reader import ArchivedObject, key_selector, list_data_objects
 from auditstream.archive.recorded import compare_listing, copy_recorded
 from auditstream.archive.storage import make_s3_client
+from auditstream.archive.store import ObjectStore, S3ObjectStore
 from auditstream.auditor.errors import ArchiveAccessError, IncompleteArchiveError, QueryError
 from auditstream.auditor.settings import AuditorSettings
 from auditstream.auditor.timerange import check_range
@@ -179,11 +179,14 @@ def query_archive(
     """
     check_range(since, until)
     prefix = settings.s3.prefix
-    client = s3_client if s3_client is not None else make_s3_client(settings.s3)
+    store = S3ObjectStore(
+        s3_client if s3_client is not None else make_s3_client(settings.s3),
+        bucket=settings.s3.bucket,
+    )
     # 1. select
     selection = select_objects(
         settings,
-        client=client,
+        store=store,
         tenant=tenant,
         since=since,
         until=until,
@@ -195,7 +198,7 @@ def query_archive(
         # 2. copy
         try:
             read = copy_selection(
-                selection, copy, settings=settings, client=client, allow_incomplete=allow_incomplete
+                selection, copy, settings=settings, store=store, allow_incomplete=allow_incomplete
             )
         except OSError as exc:
             raise QueryError(f"cannot write the local copy of the archive: {exc}") from exc
@@ -254,7 +257,7 @@ class Selection:
 def select_objects(
     settings: AuditorSettings,
     *,
-    client: S3Client | None = None,
+    store: ObjectStore | None = None,
     tenant: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -273,7 +276,7 @@ def select_objects(
 
     Args:
         settings: The auditor's settings.
-        client: The S3 client; built from ``settings.s3`` when None.
+        store: The archive bucket; built from ``settings.s3`` when None.
         tenant: Only this tenant's objects.
         since: Only objects of hours that end after this time.
         until: Only objects of hours that start before this time.
@@ -286,15 +289,13 @@ def select_objects(
         ArchiveAccessError: The archive cannot be listed.
     """
     s3 = settings.s3
-    client = client if client is not None else make_s3_client(s3)
+    store = store if store is not None else S3ObjectStore(make_s3_client(s3), bucket=s3.bucket)
     keyring = trusted_keyring(settings.trust)
     try:
         # Chains first, then the listing: every object a walked manifest names was
         # written before the walk, so a sink writing meanwhile cannot make one "missing".
-        trusted = read_trusted_objects(client, bucket=s3.bucket, prefix=s3.prefix, keyring=keyring)
-        listed = list_data_objects(
-            client, bucket=s3.bucket, prefix=s3.prefix, tenant=tenant, since=since, until=until
-        )
+        trusted = read_trusted_objects(store, prefix=s3.prefix, keyring=keyring)
+        listed = list_data_objects(store, prefix=s3.prefix, tenant=tenant, since=since, until=until)
     except ArchiveError as exc:
         raise ArchiveAccessError(s3.bucket, str(exc)) from exc
     accept = key_selector(s3.prefix, tenant=tenant, since=since, until=until)
@@ -322,7 +323,7 @@ def copy_selection(
     target: Path,
     *,
     settings: AuditorSettings,
-    client: S3Client | None = None,
+    store: ObjectStore | None = None,
     allow_incomplete: bool = False,
     hint: str | None = None,
 ) -> Selection:
@@ -332,7 +333,7 @@ def copy_selection(
         selection: What :func:`select_objects` chose.
         target: The directory that mirrors the keys (``target / key``).
         settings: The auditor's settings.
-        client: The S3 client; built from ``settings.s3`` when None.
+        store: The archive bucket; built from ``settings.s3`` when None.
         allow_incomplete: Return the problems instead of raising.
         hint: What to do next, for the error when something fails (the query's hint
             when None).
@@ -347,13 +348,8 @@ def copy_selection(
         OSError: The copy cannot be written.
     """
     s3 = settings.s3
-    client = client if client is not None else make_s3_client(s3)
-    fetcher = ObjectFetcher(
-        ChainReader(client, bucket=s3.bucket, prefix=s3.prefix),
-        client,
-        bucket=s3.bucket,
-        direct=DirectReader.for_settings(s3),
-    )
+    store = store if store is not None else S3ObjectStore(make_s3_client(s3), bucket=s3.bucket)
+    fetcher = ObjectFetcher(store, direct=DirectReader.for_settings(s3))
     try:
         failed = copy_recorded(
             fetcher, selection.objects, target, unchecked=[o.key for o in selection.unchained]

@@ -18,10 +18,10 @@ from auditstream.archive import make_s3_client, verify_archive
 from auditstream.archive.direct import DirectReader
 from auditstream.archive.errors import ArchiveError, SigningKeyError
 from auditstream.archive.reader import key_selector
+from auditstream.archive.store import DirectoryStore, S3ObjectStore
 from auditstream.archive.trust import Keyring, load_keyring
 from auditstream.archive.verify import VerificationReport, VerifyProgress
 from auditstream.auditor.errors import ArchiveAccessError, TrustedKeyError
-from auditstream.auditor.local_archive import LocalArchiveClient
 from auditstream.auditor.settings import AuditorSettings
 from auditstream.schemas.settings import TrustSettings
 
@@ -95,8 +95,7 @@ def verify_bucket(
     s3 = settings.s3
     try:
         return verify_archive(
-            make_s3_client(s3),
-            bucket=s3.bucket,
+            S3ObjectStore(make_s3_client(s3), bucket=s3.bucket),
             prefix=s3.prefix,
             check_objects=object_scope(s3.prefix, tenant=tenant, since=since, until=until),
             keyring=keyring,
@@ -128,8 +127,7 @@ def verify_copy(
         raise ArchiveAccessError(str(root), "not a directory")
     try:
         return verify_archive(
-            LocalArchiveClient(root),  # type: ignore[arg-type]  # the subset verify uses
-            bucket=OFFLINE_BUCKET,
+            DirectoryStore(root, name=OFFLINE_BUCKET),
             prefix=prefix,
             check_retention=False,
             keyring=keyring,

@@ -8,21 +8,12 @@ about 2·log2(n) requests, from a known sequence number when the caller has one.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from auditstream.archive.errors import (
-    ArchiveUnavailableError,
-    BucketUnreachableError,
-    SigningKeyError,
-)
+from auditstream.archive.errors import SigningKeyError
 from auditstream.archive.layout import normalize_prefix
 from auditstream.archive.manifest import (
     MANIFEST_ROOT,
@@ -33,36 +24,7 @@ from auditstream.archive.manifest import (
     public_key_key,
 )
 from auditstream.archive.signing import load_public_key
-from auditstream.archive.storage import TRANSIENT_ERRORS, client_error_code, version_args
-
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import (
-        ListObjectVersionsOutputTypeDef,
-        ObjectLockRetentionOutputTypeDef,
-    )
-
-T = TypeVar("T")
-
-# Reads sit on the resume path of a worker: a short hint keeps the partition moving
-# as soon as the store answers again.
-_RETRY_AFTER_S = 2.0
-_TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectVersion:
-    """One stored version of an object.
-
-    Attributes:
-        version_id: The store's version id.
-        last_modified: When it was written, when the store says.
-        latest: Whether it is the version readers get.
-    """
-
-    version_id: str
-    last_modified: datetime | None
-    latest: bool
+from auditstream.archive.store import LockState, ObjectStore, ObjectVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,18 +54,21 @@ class ChainReader:
     """Reads one archive prefix's manifests, keys and digests.
 
     Args:
-        client: The S3 client.
-        bucket: The archive bucket.
+        store: The bucket, or a directory copy of it.
         prefix: ``S3Settings.prefix``.
     """
 
-    __slots__ = ("_bucket", "_client", "_keys", "_prefix")
+    __slots__ = ("_keys", "_prefix", "_store")
 
-    def __init__(self, client: S3Client, *, bucket: str, prefix: str) -> None:
-        self._client = client
-        self._bucket = bucket
+    def __init__(self, store: ObjectStore, *, prefix: str) -> None:
+        self._store = store
         self._prefix = prefix
         self._keys: dict[str, Ed25519PublicKey] = {}
+
+    @property
+    def store(self) -> ObjectStore:
+        """Where the archive is read from."""
+        return self._store
 
     @property
     def prefix(self) -> str:
@@ -121,13 +86,8 @@ class ChainReader:
             ArchiveUnavailableError: The store did not answer.
             BucketUnreachableError: The store refused the read.
         """
-
-        def read() -> bytes:
-            return self._client.get_object(
-                Bucket=self._bucket, Key=key, **version_args(version_id)
-            )["Body"].read()
-
-        return self._call(key, read)
+        found = self._store.get(key, version_id=version_id)
+        return None if found is None else found.data
 
     def exists(self, key: str) -> bool:
         """Return whether an object exists.
@@ -139,8 +99,7 @@ class ChainReader:
             ArchiveUnavailableError: The store did not answer.
             BucketUnreachableError: The store refused the request.
         """
-        found = self._call(key, lambda: self._client.head_object(Bucket=self._bucket, Key=key))
-        return found is not None
+        return self._store.head(key) is not None
 
     def deleted(self, key: str) -> bool:
         """Return whether an object's current version is a delete marker.
@@ -156,17 +115,9 @@ class ChainReader:
             ArchiveUnavailableError: The store did not answer.
             BucketUnreachableError: The store refused the listing.
         """
-        answer = self._call(
-            key, lambda: self._client.list_object_versions(Bucket=self._bucket, Prefix=key)
-        )
-        if answer is None:
-            return False
-        markers = answer.get("DeleteMarkers", [])
-        return any(m.get("Key") == key and m.get("IsLatest") for m in markers)
+        return key in self._store.versions(key).deleted
 
-    def retention(
-        self, key: str, *, version_id: str | None = None
-    ) -> tuple[str | None, datetime | None, bool] | None:
+    def retention(self, key: str, *, version_id: str | None = None) -> LockState | None:
         """Return an object's Object Lock mode, retain-until date and legal hold.
 
         Args:
@@ -181,32 +132,8 @@ class ChainReader:
             ArchiveUnavailableError: The store did not answer.
             BucketUnreachableError: The store refused the request.
         """
-        head = self._call(
-            key,
-            lambda: self._client.head_object(
-                Bucket=self._bucket, Key=key, **version_args(version_id)
-            ),
-        )
-        if head is None:
-            return None
-        mode = head.get("ObjectLockMode")
-        until = head.get("ObjectLockRetainUntilDate")
-        if mode is None and version_id is not None:
-            # versitygw leaves the lock fields out of a HEAD of any version but the
-            # newest; GetObjectRetention answers for each version (S3 answers both).
-            retention = self._version_retention(key, version_id)
-            mode, until = retention.get("Mode"), retention.get("RetainUntilDate")
-        return mode, until, head.get("ObjectLockLegalHoldStatus") == "ON"
-
-    def _version_retention(self, key: str, version_id: str) -> ObjectLockRetentionOutputTypeDef:
-        answer = self._call(
-            key,
-            lambda: self._client.get_object_retention(
-                Bucket=self._bucket, Key=key, VersionId=version_id
-            ),
-        )
-        # No answer (404 NoSuchObjectLockConfiguration): the version has no retention.
-        return {} if answer is None else answer.get("Retention", {})
+        head = self._store.head(key, version_id=version_id)
+        return None if head is None else head.lock
 
     def manifest(self, partition: int, seq: int) -> ChainHead | None:
         """Read one manifest and hash its bytes.
@@ -287,7 +214,7 @@ class ChainReader:
         """
         root = normalize_prefix(self._prefix) + MANIFEST_ROOT
         found = []
-        for entry in self._list(root, delimiter="/"):
+        for entry in self._store.list_prefixes(root):
             name = entry[len(root) :].rstrip("/")
             if name.startswith("p") and name[1:].isdigit():
                 found.append(int(name[1:]))
@@ -304,7 +231,8 @@ class ChainReader:
             BucketUnreachableError: The store refused the listing.
         """
         seqs = []
-        for key in self._list(manifest_prefix(self._prefix, partition)):
+        for listed in self._store.list_objects(manifest_prefix(self._prefix, partition)):
+            key = listed.key
             parsed = parse_manifest_key(key, self._prefix)
             if parsed is not None and parsed[0] == partition:
                 seqs.append(parsed[1])
@@ -321,7 +249,8 @@ class ChainReader:
             ArchiveUnavailableError: The store did not answer.
             BucketUnreachableError: The store refused the listing.
         """
-        return sorted(self._list(normalize_prefix(self._prefix) + under, start_after=after))
+        root = normalize_prefix(self._prefix) + under
+        return sorted(o.key for o in self._store.list_objects(root, start_after=after))
 
     def read_all(self, under: str) -> list[tuple[str, bytes]]:
         """Return every object below ``<prefix>/<under>`` with its bytes, sorted by key.
@@ -341,8 +270,7 @@ class ChainReader:
 
         Only the archive's own roots are listed: with an empty prefix the archive shares
         the bucket's root with whatever else the bucket holds. Delete markers are not
-        versions here (:meth:`deleted` finds those). A store may repeat an entry at a
-        page boundary; each version id counts once.
+        versions here (:meth:`deleted` finds those).
 
         Args:
             roots: Paths below the archive prefix, e.g. ``"manifests/v1/"``.
@@ -351,38 +279,10 @@ class ChainReader:
             ArchiveUnavailableError: The store did not answer.
             BucketUnreachableError: The store refused the listing.
         """
-        found: dict[str, dict[str, ObjectVersion]] = {}
+        found: dict[str, list[ObjectVersion]] = {}
         for root in roots:
-            prefix = normalize_prefix(self._prefix) + root
-
-            def page(
-                markers: tuple[str, str] | None, prefix: str = prefix
-            ) -> ListObjectVersionsOutputTypeDef:
-                if markers is None:
-                    return self._client.list_object_versions(Bucket=self._bucket, Prefix=prefix)
-                return self._client.list_object_versions(
-                    Bucket=self._bucket,
-                    Prefix=prefix,
-                    KeyMarker=markers[0],
-                    VersionIdMarker=markers[1],
-                )
-
-            markers = None
-            while True:
-                answer = self._call(prefix, functools.partial(page, markers))
-                if answer is None:
-                    break
-                for entry in answer.get("Versions", []):
-                    version = ObjectVersion(
-                        str(entry.get("VersionId")),
-                        entry.get("LastModified"),
-                        bool(entry.get("IsLatest")),
-                    )
-                    found.setdefault(entry.get("Key", ""), {})[version.version_id] = version
-                if not answer.get("IsTruncated"):
-                    break
-                markers = (answer.get("NextKeyMarker", ""), answer.get("NextVersionIdMarker", ""))
-        return {key: list(by_id.values()) for key, by_id in found.items()}
+            found.update(self._store.versions(normalize_prefix(self._prefix) + root).versions)
+        return found
 
     def public_key(self, key_id: str) -> Ed25519PublicKey:
         """Return a published public key (cached after the first read).
@@ -406,47 +306,3 @@ class ChainReader:
     def published_key_ids_read(self) -> list[str]:
         """Return the ids of the published keys read so far, sorted."""
         return sorted(self._keys)
-
-    def _list(self, prefix: str, *, delimiter: str = "", start_after: str = "") -> Iterator[str]:
-        pages = self._client.get_paginator("list_objects_v2").paginate(
-            Bucket=self._bucket, Prefix=prefix, Delimiter=delimiter, StartAfter=start_after
-        )
-        result: list[str] = []
-
-        def collect() -> bool:
-            for page in pages:
-                result.extend(entry["Prefix"] for entry in page.get("CommonPrefixes", []))
-                result.extend(entry["Key"] for entry in page.get("Contents", []))
-            return True
-
-        self._call(prefix, collect)
-        return iter(result)
-
-    def _call(self, key: str, request: Callable[[], T]) -> T | None:
-        try:
-            return request()
-        except ClientError as exc:
-            code, status = client_error_code(exc)
-            if status == 404 or code in ("NoSuchKey", "NoSuchVersion", "NotFound", "404"):
-                return None
-            if code == "InvalidArgument" and _argument(exc) == "versionId":
-                return None  # a version id the store never issued: no such version
-            if status in _TRANSIENT_STATUSES or code in ("SlowDown", "RequestTimeout"):
-                raise ArchiveUnavailableError(
-                    _RETRY_AFTER_S, reason=f"{code} (HTTP {status})", key=key
-                ) from exc
-            raise BucketUnreachableError(
-                self._bucket, reason=f"cannot read {key!r}: {code} (HTTP {status})"
-            ) from exc
-        except TRANSIENT_ERRORS as exc:
-            raise ArchiveUnavailableError(
-                _RETRY_AFTER_S, reason=type(exc).__name__, key=key
-            ) from exc
-        except BotoCoreError as exc:
-            raise BucketUnreachableError(self._bucket, reason=type(exc).__name__) from exc
-
-
-def _argument(exc: ClientError) -> str | None:
-    """The request argument an S3 error names (``ArgumentName``), if any."""
-    name = exc.response.get("Error", {}).get("ArgumentName")
-    return name if isinstance(name, str) else None

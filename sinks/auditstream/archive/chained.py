@@ -17,13 +17,13 @@ Readers that count events read the chains instead, and never write:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from auditstream.archive.chain import ChainHead, ChainReader
 from auditstream.archive.checks import check_manifest
 from auditstream.archive.errors import ManifestFormatError
 from auditstream.archive.findings import Finding, FindingKind, PartitionReport
 from auditstream.archive.manifest import ManifestObject, manifest_key
+from auditstream.archive.store import ObjectStore
 from auditstream.archive.trust import (
     ROTATION_ROOT,
     Keyring,
@@ -32,18 +32,12 @@ from auditstream.archive.trust import (
     parse_rotations,
 )
 
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
 
-
-def list_chained_objects(
-    client: S3Client, *, bucket: str, prefix: str
-) -> dict[str, ManifestObject]:
+def list_chained_objects(store: ObjectStore, *, prefix: str) -> dict[str, ManifestObject]:
     """Return every data object some manifest references, by key, in chain order.
 
     Args:
-        client: The S3 client.
-        bucket: The archive bucket.
+        store: The bucket, or a directory copy of it.
         prefix: ``S3Settings.prefix`` the archive was written with.
 
     Returns:
@@ -54,7 +48,7 @@ def list_chained_objects(
         ArchiveUnavailableError: The store did not answer.
         BucketUnreachableError: The store refused a read.
     """
-    reader = ChainReader(client, bucket=bucket, prefix=prefix)
+    reader = ChainReader(store, prefix=prefix)
     found: dict[str, ManifestObject] = {}
     for partition in reader.partitions():
         for seq in reader.manifest_seqs(partition):
@@ -80,15 +74,14 @@ class TrustedObjects:
 
 
 def read_trusted_objects(
-    client: S3Client, *, bucket: str, prefix: str, keyring: Keyring | None
+    store: ObjectStore, *, prefix: str, keyring: Keyring | None
 ) -> TrustedObjects:
     """Walk every chain and return the objects of the links that verify.
 
     Object bytes are not read here (see :mod:`~auditstream.archive.recorded`).
 
     Args:
-        client: The S3 client.
-        bucket: The archive bucket.
+        store: The bucket, or a directory copy of it.
         prefix: ``S3Settings.prefix`` the archive was written with.
         keyring: The trusted signer keys (the rotation records they signed are followed);
             None trusts the keys published in the archive.
@@ -97,7 +90,7 @@ def read_trusted_objects(
         ArchiveUnavailableError: The store did not answer.
         BucketUnreachableError: The store refused a read.
     """
-    reader = ChainReader(client, bucket=bucket, prefix=prefix)
+    reader = ChainReader(store, prefix=prefix)
     trusted = TrustedObjects(trust=TrustSource.ARCHIVE if keyring is None else TrustSource.KEYRING)
     if keyring is not None:
         rotations, _ = parse_rotations(reader.read_all(ROTATION_ROOT))

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from auditstream.archive.chain import ChainHead, ChainReader, ObjectVersion
+from auditstream.archive.chain import ChainHead, ChainReader
 from auditstream.archive.digest import DIGEST_ROOT, Digest
 from auditstream.archive.errors import ManifestFormatError, SigningKeyError
-from auditstream.archive.fetch import LockState, lock_in_force
+from auditstream.archive.fetch import lock_in_force
 from auditstream.archive.findings import (
     Finding,
     FindingKind,
@@ -25,6 +25,7 @@ from auditstream.archive.findings import (
 )
 from auditstream.archive.manifest import Manifest, ManifestObject
 from auditstream.archive.signing import verify_signature
+from auditstream.archive.store import LockState, ObjectVersion
 from auditstream.archive.trust import Keyring
 
 

@@ -10,8 +10,8 @@ environment, the same timeouts and error types), for about 0.8 ms.
 
 It trusts only what it can read completely: a 200 answer whose body is as long as its
 ``Content-Length``. For anything else it returns None and the caller asks again through
-boto3 (:class:`~auditstream.archive.chain.ChainReader`), which retries and turns
-errors into :mod:`auditstream.sink.errors` classes, so an unusual answer ends exactly as
+boto3 (:class:`~auditstream.archive.store.S3ObjectStore`), which retries and turns
+errors into :mod:`auditstream.archive.errors` classes, so an unusual answer ends exactly as
 it did before. After a transport error or any refusal other than "no such key", it
 steps aside for the rest of the run: credentials, TLS or a proxy it cannot get past
 cost one extra request, not one per object.

@@ -8,6 +8,7 @@ Every class derives from :class:`ArchiveError`, itself an
         ├── BucketError
         │   ├── BucketNotLockedError   the bucket has no Object Lock (or no versioning)
         │   └── BucketUnreachableError the bucket cannot be reached, found or read
+        ├── CopyUnreadableError        a file of a directory copy of an archive cannot be read
         ├── ArchiveEncodeError         events do not fit the archive's Arrow schema
         ├── ArchiveUnavailableError    a transient storage outage; retry after a delay
         ├── ArchiveWriteError          the store refused a write for good
@@ -20,6 +21,8 @@ never contain payload text: keys, offsets, sizes and codes only.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from auditstream.schemas.errors import AuditstreamError
 
@@ -77,6 +80,25 @@ class BucketUnreachableError(BucketError):
             bucket,
             f"cannot use bucket {bucket!r}: {reason}; check AUDITSTREAM_S3__ENDPOINT_URL, "
             "AUDITSTREAM_S3__BUCKET and the credentials",
+        )
+
+
+class CopyUnreadableError(ArchiveError):
+    """A file of a directory copy of an archive (offline copy, evidence package) cannot be read.
+
+    Args:
+        root: The copy's directory.
+        key: The object key (or listed prefix) whose file failed.
+        reason: The operating system's reason.
+    """
+
+    def __init__(self, root: Path, key: str, *, reason: str) -> None:
+        self.root = root
+        self.key = key
+        self.reason = reason
+        super().__init__(
+            f"cannot read {key!r} in the archive copy at {root}: {reason}; check that the "
+            "directory is a complete copy and readable by this user"
         )
 
 

@@ -5,14 +5,14 @@ retention is still in force. S3 and MinIO send ``x-amz-object-lock-mode`` and
 ``x-amz-object-lock-retain-until-date`` with a GET; versitygw v1.8.0 does not (its posix
 backend fills the lock fields in HeadObject, never in GetObject), so there a HEAD follows.
 Lock headers are used only when they show retention in force: when they are missing or
-show none, :meth:`ChainReader.retention` decides, so every retention finding still rests
-on the HEAD it always rested on, and a faster path can only confirm what the store said.
+show none, the store's :meth:`~auditstream.archive.store.ObjectStore.head` decides, so
+every retention finding still rests on the HEAD it always rested on, and a faster path
+can only confirm what the store said.
 
-Bytes are read, in order, by the :class:`~auditstream.archive.direct.DirectReader`
-when there is one, by the boto3 client, and by :class:`ChainReader`. The first two answer
-only when they read cleanly; on anything else the next one asks again, and the last one
-owns what a failure means (None for a missing object, a typed error for a refusal or an
-outage), as it did before this module existed.
+Bytes are read by the :class:`~auditstream.archive.direct.DirectReader` when there is
+one, then by the :class:`~auditstream.archive.store.ObjectStore`. The first answers only
+when it reads cleanly; on anything else the store asks again, and owns what a failure
+means (None for a missing object, a typed error for a refusal or an outage).
 """
 
 from __future__ import annotations
@@ -20,21 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from auditstream.archive.chain import ChainReader
 from auditstream.archive.direct import DirectReader
-from auditstream.archive.storage import version_args
-
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
-
-LockState = tuple[str | None, datetime | None, bool]
-"""``(mode, retain_until, legal_hold)`` of an object, as :meth:`ChainReader.retention` says."""
-
-_LOCK_MODES = frozenset({"COMPLIANCE", "GOVERNANCE"})
+from auditstream.archive.store import LOCK_MODES, LockState, ObjectStore
 
 
 def lock_in_force(lock: LockState, now: datetime) -> bool:
@@ -64,29 +52,17 @@ class Fetched:
 class ObjectFetcher:
     """Reads objects of one archive for verification, with the fewest requests it can.
 
-    Thread-safe when its client is (boto3 clients are).
+    Thread-safe when its store is (both stores are).
 
     Args:
-        reader: The chain reader; its answers decide every unusual case.
-        client: The S3 client to GET through (its answer may carry lock headers); None
-            reads through ``reader`` only.
-        bucket: The bucket ``client`` reads, the reader's bucket.
-        direct: Signed HTTP reads of that bucket that skip boto3's per-request work.
+        store: The bucket or a directory copy; its answers decide every unusual case.
+        direct: Signed HTTP reads of the same bucket that skip boto3's per-request work.
     """
 
-    __slots__ = ("_bucket", "_client", "_direct", "_reader")
+    __slots__ = ("_direct", "_store")
 
-    def __init__(
-        self,
-        reader: ChainReader,
-        client: S3Client | None = None,
-        *,
-        bucket: str = "",
-        direct: DirectReader | None = None,
-    ) -> None:
-        self._reader = reader
-        self._client = client
-        self._bucket = bucket
+    def __init__(self, store: ObjectStore, *, direct: DirectReader | None = None) -> None:
+        self._store = store
         self._direct = direct
 
     def fetch(
@@ -132,18 +108,8 @@ class ObjectFetcher:
             answer = self._direct.get(key, version_id=version_id)
             if answer is not None:
                 return answer[0], lock_from_headers(answer[1])
-        if self._client is not None:
-            try:
-                response = self._client.get_object(
-                    Bucket=self._bucket, Key=key, **version_args(version_id)
-                )
-                data = response["Body"].read()
-            except (BotoCoreError, ClientError):
-                pass  # the reader asks again and says what the failure means
-            else:
-                return data, _lock_from_response(response)
-        checked = self._reader.get(key, version_id=version_id)
-        return None if checked is None else (checked, None)
+        found = self._store.get(key, version_id=version_id)
+        return None if found is None else (found.data, found.lock)
 
     def _head_lock(self, key: str, now: datetime, version_id: str | None) -> LockState | None:
         if self._direct is not None:
@@ -151,7 +117,8 @@ class ObjectFetcher:
             lock = lock_from_headers(headers) if headers is not None else None
             if lock is not None and lock_in_force(lock, now):
                 return lock
-        return self._reader.retention(key, version_id=version_id)
+        head = self._store.head(key, version_id=version_id)
+        return None if head is None else head.lock
 
 
 def lock_from_headers(headers: Mapping[str, str]) -> LockState | None:
@@ -166,18 +133,7 @@ def lock_from_headers(headers: Mapping[str, str]) -> LockState | None:
     mode = headers.get("x-amz-object-lock-mode")
     until = _instant(headers.get("x-amz-object-lock-retain-until-date"))
     legal_hold = headers.get("x-amz-object-lock-legal-hold") == "ON"
-    if not legal_hold and (mode not in _LOCK_MODES or until is None):
-        return None
-    return mode, until, legal_hold
-
-
-def _lock_from_response(response: Mapping[str, Any]) -> LockState | None:
-    mode = response.get("ObjectLockMode")
-    until = response.get("ObjectLockRetainUntilDate")
-    legal_hold = response.get("ObjectLockLegalHoldStatus") == "ON"
-    if not isinstance(until, datetime) or until.tzinfo is None:
-        until = None
-    if not legal_hold and (mode not in _LOCK_MODES or until is None):
+    if not legal_hold and (mode not in LOCK_MODES or until is None):
         return None
     return mode, until, legal_hold
 

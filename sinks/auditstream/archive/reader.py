@@ -8,17 +8,14 @@ and stops after its last day, so a narrow query lists a narrow slice of a large 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from botocore.exceptions import BotoCoreError, ClientError
 
-from auditstream.archive.errors import ArchiveUnavailableError, BucketUnreachableError
+from auditstream.archive.errors import BucketUnreachableError
 from auditstream.archive.layout import (
     UNKNOWN_TENANT,
     ObjectKey,
@@ -27,14 +24,9 @@ from auditstream.archive.layout import (
     encode_tenant,
     parse_object_key,
 )
-from auditstream.archive.storage import TRANSIENT_ERRORS, client_error_code
-
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
+from auditstream.archive.store import ObjectStore
 
 _HOUR = timedelta(hours=1)
-# The reader is interactive: a short hint, since a person is waiting.
-_RETRY_AFTER_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +50,8 @@ class ArchivedObject:
 
 
 def list_data_objects(
-    client: S3Client,
+    store: ObjectStore,
     *,
-    bucket: str,
     prefix: str,
     tenant: str | None = None,
     since: datetime | None = None,
@@ -73,8 +64,7 @@ def list_data_objects(
     are not version-1 data objects are skipped.
 
     Args:
-        client: The S3 client.
-        bucket: The archive bucket.
+        store: The bucket, or a directory copy of it.
         prefix: ``S3Settings.prefix`` the archive was written with.
         tenant: Only this tenant; :data:`~auditstream.archive.layout.UNKNOWN_TENANT`
             selects events without a tenant; None selects all tenants.
@@ -90,7 +80,7 @@ def list_data_objects(
     """
     root = data_root(prefix)
     if tenant is None:
-        tenant_prefixes = list(_common_prefixes(client, bucket, root))
+        tenant_prefixes = list(store.list_prefixes(root))
     else:
         segment = UNKNOWN_TENANT if tenant == UNKNOWN_TENANT else encode_tenant(tenant)
         tenant_prefixes = [f"{root}tenant={segment}/"]
@@ -99,14 +89,14 @@ def list_data_objects(
         # "…/dt=2026-01-05" sorts just before every key of that day.
         start_after = f"{tenant_prefix}dt={since.date().isoformat()}" if since else ""
         last_day = until.date().isoformat() if until else None
-        for key, size in _keys(client, bucket, tenant_prefix, start_after):
-            fields = parse_object_key(key, prefix)
+        for listed in store.list_objects(tenant_prefix, start_after=start_after):
+            fields = parse_object_key(listed.key, prefix)
             if fields is None:
                 continue
             if last_day is not None and fields.path.day.isoformat() > last_day:
                 break  # keys sort by day: nothing later can match
             if in_hours(fields, since, until):
-                found.append(ArchivedObject(key, size, fields))
+                found.append(ArchivedObject(listed.key, listed.size, fields))
     return sorted(found, key=lambda o: o.key)
 
 
@@ -150,32 +140,25 @@ def key_selector(
     return accept
 
 
-def read_object(client: S3Client, *, bucket: str, key: str) -> bytes:
+def read_object(store: ObjectStore, *, key: str) -> bytes:
     """Read one object's bytes.
 
     Args:
-        client: The S3 client.
-        bucket: The archive bucket.
+        store: The bucket, or a directory copy of it.
         key: The object key.
 
     Returns:
         The bytes.
 
     Raises:
-        BucketUnreachableError: The object or bucket is missing, or may not be read.
+        BucketUnreachableError: The object is missing, or the bucket refused the read.
         ArchiveUnavailableError: The store did not answer.
+        CopyUnreadableError: The copy's file cannot be read.
     """
-    try:
-        return client.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except ClientError as exc:
-        code, status = client_error_code(exc)
-        raise BucketUnreachableError(
-            bucket, reason=f"cannot read {key!r}: {code} (HTTP {status})"
-        ) from exc
-    except TRANSIENT_ERRORS as exc:
-        raise ArchiveUnavailableError(_RETRY_AFTER_S, reason=type(exc).__name__, key=key) from exc
-    except BotoCoreError as exc:
-        raise BucketUnreachableError(bucket, reason=type(exc).__name__) from exc
+    found = store.get(key)
+    if found is None:
+        raise BucketUnreachableError(store.name, reason=f"cannot read {key!r}: no such object")
+    return found.data
 
 
 def decode_parquet(data: bytes) -> pa.Table:
@@ -188,43 +171,3 @@ def decode_parquet(data: bytes) -> pa.Table:
         The rows, with the schema stored in the file.
     """
     return pq.read_table(io.BytesIO(data))
-
-
-def _common_prefixes(client: S3Client, bucket: str, root: str) -> Iterator[str]:
-    pages = client.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=root, Delimiter="/"
-    )
-    with _translated(bucket):
-        for page in pages:
-            for entry in page.get("CommonPrefixes", []):
-                if "Prefix" in entry:
-                    yield entry["Prefix"]
-
-
-def _keys(
-    client: S3Client, bucket: str, prefix: str, start_after: str
-) -> Iterator[tuple[str, int]]:
-    pages = client.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=prefix, StartAfter=start_after
-    )
-    with _translated(bucket):
-        for page in pages:
-            for entry in page.get("Contents", []):
-                yield entry["Key"], entry["Size"]
-
-
-@contextmanager
-def _translated(bucket: str) -> Iterator[None]:
-    """Turn botocore errors raised while listing into sink errors."""
-    try:
-        yield
-    except ClientError as exc:
-        code, status = client_error_code(exc)
-        reason = f"{code} (HTTP {status})"
-        if code == "NoSuchBucket":
-            reason = "the bucket does not exist"
-        raise BucketUnreachableError(bucket, reason=f"cannot list: {reason}") from exc
-    except TRANSIENT_ERRORS as exc:
-        raise ArchiveUnavailableError(_RETRY_AFTER_S, reason=type(exc).__name__) from exc
-    except BotoCoreError as exc:
-        raise BucketUnreachableError(bucket, reason=type(exc).__name__) from exc

@@ -1,8 +1,9 @@
 """The S3 client of the archive, the bucket check, and botocore error translation.
 
-Everything botocore raises is translated here (or by the writer and reader, with the
-helpers below) into :mod:`auditstream.archive.errors` classes, with ``raise ... from exc``,
-so no caller catches a botocore type.
+Everything botocore raises is translated here (or by the writer and
+:class:`~auditstream.archive.store.S3ObjectStore`, with the helpers below) into
+:mod:`auditstream.archive.errors` classes, with ``raise ... from exc``, so no caller
+catches a botocore type.
 """
 
 from __future__ import annotations

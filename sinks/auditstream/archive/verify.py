@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
@@ -37,7 +37,7 @@ from auditstream.archive.checks import (
 from auditstream.archive.digest import DIGEST_ROOT
 from auditstream.archive.direct import DirectReader
 from auditstream.archive.errors import ManifestFormatError
-from auditstream.archive.fetch import Fetched, LockState, ObjectFetcher
+from auditstream.archive.fetch import Fetched, ObjectFetcher
 from auditstream.archive.findings import (
     Finding,
     FindingKind,
@@ -53,6 +53,7 @@ from auditstream.archive.manifest import (
     manifest_key,
 )
 from auditstream.archive.reader import ArchivedObject, decode_parquet, list_data_objects
+from auditstream.archive.store import LockState, ObjectStore
 from auditstream.archive.trust import (
     ROTATION_ROOT,
     Keyring,
@@ -60,9 +61,6 @@ from auditstream.archive.trust import (
     extend_by_rotations,
     parse_rotations,
 )
-
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
 
 T = TypeVar("T")
 
@@ -150,7 +148,7 @@ def verify_partition_chain(
         BucketUnreachableError: The store refused a read.
     """
     options = _Options(check_objects, check_retention, keyring, now or datetime.now(UTC))
-    with _Run(reader, ObjectFetcher(reader), options) as run:
+    with _Run(reader, ObjectFetcher(reader.store), options) as run:
         walk = run.walk(partition)
         run.drain()
     _finish(reader, walk)
@@ -158,9 +156,8 @@ def verify_partition_chain(
 
 
 def verify_archive(
-    client: S3Client,
+    store: ObjectStore,
     *,
-    bucket: str,
     prefix: str,
     check_objects: bool | Callable[[str], bool] = True,
     check_retention: bool = True,
@@ -176,8 +173,9 @@ def verify_archive(
     thread that read it, and results are checked in chain order.
 
     Args:
-        client: The S3 client.
-        bucket: The archive bucket.
+        store: The bucket (:class:`~auditstream.archive.store.S3ObjectStore`) or a
+            directory copy of it (:class:`~auditstream.archive.store.DirectoryStore`,
+            with ``check_retention=False``: a copy has no Object Lock).
         prefix: ``S3Settings.prefix`` the archive was written with.
         check_objects: Download every object and compare size and SHA-256; a predicate
             on the object key checks only the objects it accepts.
@@ -186,9 +184,9 @@ def verify_archive(
             they signed; None trusts the keys published in the archive, which the report
             says (``report.trust``).
         now: The time retention must outlast (the current time when None).
-        direct: Reads manifests and objects of ``bucket`` with less CPU per request
-            than ``client`` (:meth:`DirectReader.for_settings`); None reads through
-            ``client``. Either way every check runs on every object.
+        direct: Reads manifests and objects of the store's bucket with less CPU per
+            request than boto3 (:meth:`DirectReader.for_settings`); None reads through
+            ``store``. Either way every check runs on every object.
         progress: Called with the counts so far, at most every 0.1 s and once at the
             end, on the calling thread.
         digest_interval_s: The sinks' digest interval, for an archive whose digests do
@@ -201,16 +199,16 @@ def verify_archive(
         ArchiveUnavailableError: The store did not answer.
         BucketUnreachableError: The store refused a read.
     """
-    reader = ChainReader(client, bucket=bucket, prefix=prefix)
-    fetcher = ObjectFetcher(reader, client, bucket=bucket, direct=direct)
-    report = VerificationReport(bucket=bucket, prefix=prefix)
+    reader = ChainReader(store, prefix=prefix)
+    fetcher = ObjectFetcher(store, direct=direct)
+    report = VerificationReport(bucket=store.name, prefix=prefix)
     keyring = resolve_trust(reader, keyring, report)
     options = _Options(check_objects, check_retention, keyring, now or datetime.now(UTC))
     with _Run(reader, fetcher, options, progress) as run:
         # Orphans are the listed data objects no manifest names; listing while the chains
         # are walked keeps the threads busy (a sink running meanwhile makes orphans of its
         # unfinished flushes either way: they are reported, never failures).
-        listing = run.submit(list_data_objects, client, bucket=bucket, prefix=prefix)
+        listing = run.submit(list_data_objects, store, prefix=prefix)
         walks = [run.walk(partition) for partition in reader.partitions()]
         run.drain()
         run.report_progress(final=True)

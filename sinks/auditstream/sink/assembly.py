@@ -15,6 +15,7 @@ import structlog
 
 from auditstream.archive.chain import ChainReader
 from auditstream.archive.storage import BucketLock, check_bucket
+from auditstream.archive.store import S3ObjectStore
 from auditstream.archive.writer import ArchiveWriter
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.digests import DigestWriter
@@ -108,7 +109,7 @@ def open_archive(
     signer = load_signer(sink)
     writer = open_writer(settings, client)
     period = timedelta(days=sink.retention_period_days)
-    reader = ChainReader(client, bucket=s3.bucket, prefix=s3.prefix)
+    reader = ChainReader(S3ObjectStore(client, bucket=s3.bucket), prefix=s3.prefix)
     chains = ChainKeeper(
         writer,
         reader,

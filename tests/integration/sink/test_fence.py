@@ -15,6 +15,7 @@ import pytest
 from auditstream.archive import BucketLock, ChainReader, Signer
 from auditstream.archive.arrow_schema import events_to_table
 from auditstream.archive.layout import ObjectKey, PartitionPath
+from auditstream.archive.store import S3ObjectStore
 from auditstream.archive.writer import ArchiveWriter, encode_parquet
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.integration
 def _keeper(sut: SinkUnderTest) -> ChainKeeper:
     s3 = sut.s3()
     writer = ArchiveWriter(s3, bucket=sut.stack.bucket, lock=BucketLock.LOCKED)
-    reader = ChainReader(s3, bucket=sut.stack.bucket, prefix=sut.prefix)
+    reader = ChainReader(S3ObjectStore(s3, bucket=sut.stack.bucket), prefix=sut.prefix)
     keeper = ChainKeeper(
         writer,
         reader,

@@ -23,6 +23,7 @@ from auditstream.archive.arrow_schema import events_to_table
 from auditstream.archive.digest import Digest
 from auditstream.archive.manifest import Manifest, manifest_key
 from auditstream.archive.signing import Signer
+from auditstream.archive.store import S3ObjectStore
 from auditstream.archive.trust import Keyring, KeyRotation, rotation_key
 from auditstream.archive.writer import ArchiveWriter, encode_parquet
 from auditstream.sink.decoding import RejectedRecord
@@ -85,7 +86,7 @@ class TestChainKeeper:
         chains = keeper(s3)
         for i in range(count):
             chains.append(flush(s3, 0, i * 2, i * 2 + 1))
-        reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
+        reader = ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX)  # type: ignore[arg-type]
         assert reader.head_seq(0) == count - 1
         assert reader.head_seq(0, known=count // 2) == count - 1
 
@@ -202,7 +203,7 @@ class TestVerifyArchive:
         assert report.pending == [key("0-10-19"), key("5-0-9")]
         assert [(f.kind, f.key) for f in report.failures] == [(FindingKind.OBJECT, key("0-5-9"))]
         assert "no manifest can explain it" in report.failures[0].message
-        assert len(list_chained_objects(s3, bucket=BUCKET, prefix=PREFIX)) == 1  # type: ignore[arg-type]
+        assert len(list_chained_objects(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX)) == 1  # type: ignore[arg-type]
 
     @pytest.mark.parametrize(
         ("tamper", "kind"),
@@ -311,7 +312,7 @@ class TestVerifyArchive:
         rotated = keeper(s3, new_key, trusting=(old_key,))
         rotated.append(flush(s3, 0, 10, 19))
         writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
-        reader = ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
+        reader = ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX)  # type: ignore[arg-type]
         digests = DigestWriter(
             writer,
             reader,
@@ -461,7 +462,7 @@ def digest_writer(s3: MemoryS3, signer: Signer, now: dict[str, float]) -> Digest
     """A worker's digest writer on a 60 s interval, its clocks at ``now["t"]`` seconds."""
     return DigestWriter(
         ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED),  # type: ignore[arg-type]
-        ChainReader(s3, bucket=BUCKET, prefix=PREFIX),  # type: ignore[arg-type]
+        ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX),  # type: ignore[arg-type]
         signer,
         topic="t",
         interval_s=60,
@@ -507,7 +508,7 @@ class TestVersionListing:
         for key in ("manifests/v1/p0/0.json", "manifests/v1/p0/1.json", "other/manifests/x"):
             s3.put_object(Key=key, Body=b"{}")
         s3.put_object(Key="other/manifests/x", Body=b"again")
-        reader = ChainReader(s3, bucket=BUCKET, prefix="")  # type: ignore[arg-type]
+        reader = ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix="")  # type: ignore[arg-type]
         versions = reader.versions("manifests/v1/")
         assert sorted(versions) == ["manifests/v1/p0/0.json", "manifests/v1/p0/1.json"]
         assert all(len(v) == 1 for v in versions.values())

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from auditstream.archive.errors import BucketUnreachableError
 from auditstream.archive.layout import UNKNOWN_TENANT
 from auditstream.archive.reader import list_data_objects
+from auditstream.archive.store import S3ObjectStore
 
 PREFIX = "run1"
 KEYS = [
@@ -53,7 +54,10 @@ class FakeS3:
 
 
 def listed(client, **filters):
-    return [o.key for o in list_data_objects(client, bucket="b", prefix=PREFIX, **filters)]
+    return [
+        o.key
+        for o in list_data_objects(S3ObjectStore(client, bucket="b"), prefix=PREFIX, **filters)
+    ]
 
 
 class TestListDataObjects:

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from auditstream.archive.chain import ChainReader
 from auditstream.archive.fetch import ObjectFetcher
 from auditstream.archive.findings import Finding, FindingKind
 from auditstream.archive.manifest import ManifestObject
 from auditstream.archive.recorded import compare_listing, copy_recorded
-from auditstream.auditor.local_archive import LocalArchiveClient
+from auditstream.archive.store import DirectoryStore
 
 KEY = "events/v1/tenant=acme/dt=2026-01-05/hour=10/p0-0-9.parquet"
 DATA = b"ten rows of parquet"
@@ -80,9 +79,7 @@ class TestCopyRecordedFromADirectory:
         store = tmp_path / "store"
         (store / KEY).parent.mkdir(parents=True)
         (store / KEY).write_bytes(DATA)
-        client = LocalArchiveClient(store)
-        reader = ChainReader(client, bucket="offline", prefix="")  # type: ignore[arg-type]
-        return ObjectFetcher(reader)
+        return ObjectFetcher(DirectoryStore(store, name="offline"))
 
     def test_the_recorded_bytes_are_copied(self, fetcher: ObjectFetcher, tmp_path: Path) -> None:
         """A version id is no obstacle offline: the file is the copy the exporter checked."""

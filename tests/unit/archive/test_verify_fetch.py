@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from botocore.credentials import Credentials
 
-from auditstream.archive import ChainReader
 from auditstream.archive.direct import DirectReader
 from auditstream.archive.fetch import (
     Fetched,
@@ -21,6 +20,7 @@ from auditstream.archive.fetch import (
     lock_from_headers,
     lock_in_force,
 )
+from auditstream.archive.store import S3ObjectStore
 from auditstream.schemas.settings import S3Settings
 from support.memory_s3 import MemoryS3
 
@@ -93,8 +93,7 @@ def bucket(*, locked_until: datetime | None = UNTIL, lock_on_get: bool = False) 
 
 
 def fetcher(s3: CountingS3, direct: StubDirect | None = None) -> ObjectFetcher:
-    reader = ChainReader(s3, bucket=BUCKET, prefix="run/")  # type: ignore[arg-type]
-    return ObjectFetcher(reader, s3, bucket=BUCKET, direct=direct)  # type: ignore[arg-type]
+    return ObjectFetcher(S3ObjectStore(s3, bucket=BUCKET), direct=direct)  # type: ignore[arg-type]
 
 
 class TestLockFromHeaders:

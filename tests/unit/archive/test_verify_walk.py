@@ -19,6 +19,7 @@ from auditstream.archive.manifest import (
     public_key_key,
 )
 from auditstream.archive.signing import Signer, public_key_pem
+from auditstream.archive.store import S3ObjectStore
 from auditstream.archive.verify import OBJECT_CHECK_THREADS, VerifyProgress
 from support.memory_s3 import MemoryS3
 
@@ -85,7 +86,7 @@ def build(s3: MemoryS3, partitions: int = 2) -> list[list[str]]:
 
 
 def verify(s3: MemoryS3):
-    return verify_archive(s3, bucket=BUCKET, prefix=PREFIX, now=NOW)  # type: ignore[arg-type]
+    return verify_archive(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX, now=NOW)  # type: ignore[arg-type]
 
 
 class TestLongChains:
@@ -144,8 +145,7 @@ class TestProgress:
         chains = build(s3)
         seen: list[VerifyProgress] = []
         report = verify_archive(
-            s3,  # type: ignore[arg-type]
-            bucket=BUCKET,
+            S3ObjectStore(s3, bucket=BUCKET),  # type: ignore[arg-type]
             prefix=PREFIX,
             now=NOW,
             progress=seen.append,

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry
 
 from auditstream.archive import BucketLock, ChainReader
 from auditstream.archive.signing import Signer
+from auditstream.archive.store import S3ObjectStore
 from auditstream.archive.writer import ArchiveWriter
 from auditstream.sink.digests import DigestWriter
 from auditstream.sink.metrics import SinkMetrics
@@ -22,7 +23,7 @@ def _value(registry: CollectorRegistry, name: str, **labels: str) -> float | Non
 def _digests(s3: MemoryS3, signer: Signer, metrics: SinkMetrics, at_s: float) -> DigestWriter:
     return DigestWriter(
         ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED),  # type: ignore[arg-type]
-        ChainReader(s3, bucket=BUCKET, prefix=PREFIX),  # type: ignore[arg-type]
+        ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX),  # type: ignore[arg-type]
         signer,
         topic="t",
         interval_s=60,

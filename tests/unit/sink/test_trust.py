@@ -11,6 +11,7 @@ import pytest
 from auditstream.archive import ChainReader
 from auditstream.archive.manifest import manifest_key
 from auditstream.archive.signing import Signer, public_key_pem
+from auditstream.archive.store import S3ObjectStore
 from auditstream.archive.trust import KeyRotation, rotation_key
 from auditstream.schemas.settings import TrustSettings
 from auditstream.sink.errors import UntrustedHeadError, UntrustedSignerError
@@ -20,7 +21,7 @@ from support.memory_s3 import MemoryS3
 
 
 def reader(s3: MemoryS3) -> ChainReader:
-    return ChainReader(s3, bucket=BUCKET, prefix=PREFIX)  # type: ignore[arg-type]
+    return ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX)  # type: ignore[arg-type]
 
 
 def trust(*signers: Signer) -> TrustSettings:
