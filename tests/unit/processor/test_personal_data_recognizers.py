@@ -377,6 +377,11 @@ class TestNameGazetteerRecognizer:
             ("this is imran i forgot my password", ["imran"]),
             ("hi its williemae le again my order", ["williemae le"]),
             ("the acct is under maurice not my husbands name", ["maurice"]),
+            # Given names that are also cities: among names, or after a strong person cue.
+            ("They had 3: Ayfer, Mary and Anthony.", ["Mary", "Anthony"]),
+            ("Marcella shouted at Mary: what", ["Marcella", "Mary"]),
+            # A known name opening a line, then a comma: spoken to.
+            ("Sue, can I please speak to your boss?", ["Sue"]),
         ],
     )
     def test_names_are_found_with_the_evidence_they_need(self, name_recognizer, text, name) -> None:
@@ -387,6 +392,8 @@ class TestNameGazetteerRecognizer:
         "text",
         [
             "Ship it to Austin by Friday",
+            "offices in Austin, Dallas and Houston",
+            "Paris, London and Berlin are on the list.",
             "Grant access to the bucket",
             "The Hugo Boss gift card",
             "Meet me on Grant Street",

@@ -446,9 +446,10 @@ class NameGazetteerRecognizer(CodeRecognizer):
     def _listable(self, run: _Run) -> bool:
         core = self._core(run)
         lex = self._lexicon
+        # A given name that is also a city ("Mary", "Elizabeth") is a name among names.
         return (
             len(core) == 1
-            and core[0] not in lex.places
+            and (core[0] not in lex.places or core[0] in lex.first)
             and core[0].lower() not in _MONTHS_AND_DAYS
             and (core[0] in lex.first or core[0] in lex.last or core[0].lower() not in lex.words)
         )
@@ -460,7 +461,7 @@ class NameGazetteerRecognizer(CodeRecognizer):
         lowered = phrase.lower()
         if (
             not core
-            or phrase in lex.places
+            or (phrase in lex.places and len(core) > 1)  # one word: see _single_verdict
             or " ".join(core).lower() in EPONYMOUS_BRANDS
             or _PRODUCT_AFTER.match(text, run.end)
             or _PLACE_AFTER.match(text, run.end)
@@ -484,9 +485,16 @@ class NameGazetteerRecognizer(CodeRecognizer):
 
     def _single_verdict(self, text: str, run: _Run, word: str) -> bool:
         lex = self._lexicon
-        if word in lex.places or word.lower() in _MONTHS_AND_DAYS:
+        if word.lower() in _MONTHS_AND_DAYS:
             return False
         before = text[max(0, run.start - 24) : run.start]
+        if word in lex.places:
+            # "shouted at Mary", "said Elizabeth": a person cue outweighs the city.
+            return word in lex.first and _STRONG_CUE_BEFORE.search(before) is not None
+        # "Sue, can I please speak to your boss?": a known name opening a line, then a comma.
+        known = word in lex.first or word in lex.last
+        if known and _LINE_START.search(before) and text.startswith(", ", run.end):
+            return True
         plain = word.lower() not in lex.words and len(word) > 2
         if word not in lex.first and word not in lex.last:
             # An unknown word is a name only after a word that introduces a person, or as
