@@ -36,8 +36,9 @@ class ProcessorSection(BaseModel):
         batch_within_s: Longest wait to fill a batch, so a quiet partition never stalls.
         executor_threads: Threads for CPU work; we scale by processes, so 1.
         analysis_process: Redact in a child process of the worker, so spaCy and
-            Presidio do not share a GIL with the Kafka client (costs the memory of a
-            second copy of the models); False redacts in the executor thread.
+            Presidio do not share a GIL with the Kafka client (the child is forked from
+            the worker and shares its models copy-on-write; the pages it writes to cost
+            memory of their own); False redacts in the executor thread.
         nlp_batch_size: Texts per ``nlp.pipe`` call; a batch is also redacted in chunks
             of about this many events, each sent while the next is redacted.
         cache_entries: Size of the analysis cache keyed by text hash.
