@@ -123,6 +123,8 @@ class TestPhoneContextRecognizer:
             ("sms_to: 977300783", "977300783"),
             ("| Genevive Shaw | 0119 681 0628 | 1950-07-11 |", "0119 681 0628"),
             ("Direct: 038226 661\ngrete@x.io", "038226 661"),
+            # Alone under its label, as the analysis view shows an escaped break.
+            ("Personal Info:\n Phone:\n 439 4166\n \n E-mail:", "439 4166"),
             ('{"type": "mobile",\n        "number": "611 48 05 87"}', "611 48 05 87"),
         ],
     )
@@ -336,6 +338,11 @@ class TestStreetAddressRecognizer:
             ),
             ('Address(line1="Platz des 18. März 706", city="Gerabronn")', "Platz des 18. März 706"),
             ("お届け先：日比谷4-23-13 までお願いします", "日比谷4-23-13"),  # noqa: RUF001 - CJK text is written with full-width punctuation
+            (
+                "Rua Arapiraca 1943\n Teixeira de Freitas\n Brazil 35172",
+                "Rua Arapiraca 1943\n Teixeira de Freitas\n Brazil 35172",
+            ),
+            ("The bus station is on Midhraun 10", "Midhraun 10"),
         ],
     )
     def test_address_blocks_of_many_countries_are_found(

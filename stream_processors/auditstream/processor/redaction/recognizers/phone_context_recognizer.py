@@ -47,7 +47,9 @@ _CUE_BEFORE = regex.compile(
     r"|電話|电话|手机|手機|携帯|연락처|전화|휴대폰|핸드폰"
     # A signature's one-letter labels at the start of a line: "M: ...", "T: ...".
     r"|(?:^|\n)[ \t]*[MTPF][ \t]*:"
-    r")[^.!?\n]{0,25}$"
+    # The number on the same line, or alone on the next one under its label ("Phone:\n439
+    # 4166"; in the analysis view an escaped line break reads as a break and a space).
+    r")[^.!?\n]{0,25}(?:\n[ \t]{0,4})?$"
 )
 # A phone object's sibling key: {"type": "mobile", "number": "611 48 05 87"}.
 _JSON_SIBLING_CUE = regex.compile(

@@ -240,7 +240,8 @@ def _patterns() -> dict[str, regex.Pattern[str]]:
         ),
         # 8 rue Victor Hugo / 23 Avenida Paulista
         "number_then_prefix": regex.compile(
-            rf"{start}{number},?[ ]{{1,2}}{prefix}[ ]{{1,2}}(?:{name}[ ]{{1,2}}){{0,3}}{word}{end}"
+            rf"{start}{number}(?:[ ]{number})?,?[ ]{{1,2}}{prefix}[ ]{{1,2}}"
+            rf"(?:{name}[ ]{{1,2}}){{0,3}}{word}{end}"
         ),
         # Via Leopardi 83 / Prinsengracht 51 / ul. Asnyka Adama 82 / Langenhorner Chaussee 76
         "name_then_number": regex.compile(
@@ -310,7 +311,7 @@ _CUE = regex.compile(
     # The word in other languages, as a form's label: "nueva dirección:", "adres:".
     r"\b(?:direcci[óo]n|adres|adresse|adress|indirizzo|endere[çc]o|anschrift|domicilio|woonadres|"
     r"wohnadresse|adresa)\b|住所|地址|주소|"
-    r"\breside[sd]?\s+at|\bmoved?\s+to|\b(?:send|sent|deliver|mail|post|return)\w*"
+    r"\breside[sd]?\s+at|\b(?:is|are|was)\s+(?:located\s+)?on|\bmoved?\s+to|\b(?:send|sent|deliver|mail|post|return)\w*"
     r"(?:\s+\w+){0,2}\s+to|\bmeet(?:\s+\w+)?\s+at|\btaxi\s+to|\bit(?:'s|\s+is)\s+in|"
     r"\bis\s+at|\bdrops?\s+you\s+off\s+at|\bstop\s+at|\bunit\s+at|"
     r"\babito\s+(?:in|a)|\bvivo\s+en|\bwohne\s+in|\bj'habite|\bwoon\s+(?:op|aan))"
@@ -350,7 +351,12 @@ _POSTCODE_SHAPE = (
     r"|(?:[A-Z]{2}[ ])?\d{5}(?:-\d{4})?"  # a state and ZIP code, or a continental postcode
 )
 # "31000 Toulouse", "1016 GS Amsterdam", "10115 Berlin": a continental postcode and town.
-_TOWN = r"(?:\p{Lu}[\p{L}\p{M}'\u2019.-]{0,30}[ ]?){1,4}"
+# Words joined by single spaces (and particles: "Teixeira de Freitas"), no space after the
+# last, so that a postcode after the town ("Brazil 35172") is still the next part.
+_TOWN = (
+    rf"\p{{Lu}}[\p{{L}}\p{{M}}'\u2019.-]{{0,30}}"
+    rf"(?:[ ](?:{_PARTICLES}[ ])?\p{{Lu}}[\p{{L}}\p{{M}}'\u2019.-]{{0,30}}){{0,3}}"
+)
 _POSTCODE_TOWN = rf"\d{{4}}(?:[ ]?[A-Z]{{2}})?[ ]{{1,2}}{_TOWN}|\d{{5}}[ ]{{1,2}}{_TOWN}"
 _LINE_BREAK = r"(?:[ ]{0,3}(?:,|\n|\\n|\r)[ ]{0,3}(?:[>?}]{1,3}[ ]?)?){1,3}"
 _PART = regex.compile(
