@@ -15,7 +15,15 @@ KEY = "unit-test-pseudonymization-key-0123456789abcdef"
 
 def test_the_child_prepares_a_chunk_as_the_worker_itself_would() -> None:
     """Redacted events (pseudonyms, typed tokens) and dead letters, in order, equal."""
-    settings = ProcessorSettings(processor={"hmac_key": KEY})  # type: ignore[arg-type]
+    # Deadlines far off: on a loaded host one run could hit a scan budget and the other not,
+    # and this test compares what both find, not how fast.
+    unhurried = {
+        "hmac_key": KEY,
+        "scan_field_budget_ms": 600_000,
+        "scan_batch_budget_ms": 600_000,
+        "scan_regex_timeout_ms": 60_000,
+    }
+    settings = ProcessorSettings(processor=unhurried)  # type: ignore[arg-type]
     event = make_event()
     event["llm"]["prompt"] = "Mail jane.doe@example.com or call Maria Gonzalez at 555-0100."
     messages = [
