@@ -338,6 +338,12 @@ _STREET_KEY_VALUE = regex.compile(
     r"(?<=(?<![\w-])(?i:street(?:_?address)?|(?:address_?)?line_?1|addr_?1|address1)\\?[\"']?"
     r"[ \t]{0,3}[:=][ \t]{0,3}\\?[\"'])(?=[^\"'\\\n]{0,120}\d)[^\"'\\\n]{3,120}(?=\\?[\"'])"
 )
+# Cheap tests that a pattern can match at all, before patterns that look behind at every
+# position of the text.
+_STREET_KEY_HINT = regex.compile(r"(?i:street|line_?1|addr)")
+_EAST_ASIAN_SHAPES = frozenset(
+    {"japanese_block", "japanese_labelled_block", "chinese_number", "korean_road"}
+)
 # One more part of an address block: after a comma or a line break, a unit, a postcode,
 # a state and ZIP code, or a town, region or country (up to four capitalised words);
 # after a mere space, only a unit or a postcode (a capitalised word there starts prose).
@@ -389,12 +395,16 @@ class StreetAddressRecognizer(CodeRecognizer):
         if _DIGIT.search(text) is None:
             return []
         spans: list[tuple[int, int]] = []
-        for pattern in _patterns().values():
+        ascii_only = text.isascii()
+        for name, pattern in _patterns().items():
+            if ascii_only and name in _EAST_ASIAN_SHAPES:
+                continue  # their shapes need Han, kana or Hangul
             # "27 December 2025" has the shape of "637 Strojírenská 1006".
             spans.extend(
                 m.span() for m in pattern.finditer(text) if not is_date(m.group().rstrip("."))
             )
-        spans.extend(m.span() for m in _STREET_KEY_VALUE.finditer(text))
+        if _STREET_KEY_HINT.search(text):
+            spans.extend(m.span() for m in _STREET_KEY_VALUE.finditer(text))
         spans.extend(m.span() for m in _UNIT.finditer(text))
         spans.extend(m.span() for m in _POSTCODE.finditer(text))
         lower_case = _lower_case_street()

@@ -142,6 +142,8 @@ class TableColumnRecognizer(CodeRecognizer):
 
     def find(self, text: str, entities: list[str]) -> list[RecognizerResult]:
         """Find personal cells of every table whose header names their columns."""
+        if "\n" not in text:
+            return []  # a table has a header line and a row: most fields are one line
         wanted = set(entities)
         results: list[RecognizerResult] = []
         header: _Header | None = None
