@@ -183,12 +183,14 @@ def build_app(
     async def on_recovered() -> None:
         handler.on_recovered()
 
-    finisher = RecoveryFinisher(app)
+    # Opt-in (see ProcessorSettings.fast_table_recovery): it once left trace state stale.
+    finisher = RecoveryFinisher(app) if section.fast_table_recovery else None
 
     @app.on_partitions_revoked.connect
     async def on_revoked(_sender: Any, /, *args: Any, signal: Any = None, **_kwargs: Any) -> None:
         use_broker_highwaters(app)  # before the first recovery, too
-        finisher.start()
+        if finisher is not None:
+            finisher.start()
         await handler.on_revoked(args[0] if args else set())
 
     watchdog = FetchWatchdog(app, settings.topics.raw, handler.processed_offset)
