@@ -36,11 +36,13 @@ and keep uncommitted changes in an overlay that reaches the table's local store 
 the partition's offsets committed past them; a revocation drops the overlay, since the
 partition's open transaction is aborted (:mod:`auditstream.processor.enrichment.tracker`).
 Recovery (a restart or a rebalance) reads the changelog with ``read_committed``, so aborted
-state never comes back; with
-transactions the changelog ends in a commit marker, and Faust notices that the highwater
-is unreachable only after about 10 s of idle recovery (``detect_aborted_tx``); a timer
-ends it about a second after the last record instead
-(:class:`~auditstream.processor.faust_patches.RecoveryFinisher`).
+state never comes back, and for a partition this worker kept, from where its last recovery
+stopped (:class:`~auditstream.processor.faust_patches.ReplayFloor`: Faust's idle check
+could move that point to the end first, and the tracker's restored keys stayed stale).
+With transactions the changelog ends in a commit marker, and Faust notices that the
+highwater is unreachable only after about 10 s of idle recovery (``detect_aborted_tx``);
+the opt-in :class:`~auditstream.processor.faust_patches.RecoveryFinisher` ends it about a
+second after the last record instead.
 
 Why a commit gate. Faust's commit task picks the acked offsets, then commits every open
 transaction. If it ran between our first send and our acks, a transaction could carry
@@ -88,6 +90,7 @@ from auditstream.processor.enrichment import EnrichmentLimits
 from auditstream.processor.enrichment.tracker import TraceTracker
 from auditstream.processor.faust_patches import (
     RecoveryFinisher,
+    ReplayFloor,
     commit_only_contiguous_acks,
     use_broker_highwaters,
 )
@@ -179,8 +182,11 @@ def build_app(
         analysis=analysis,
     )
 
+    floor = ReplayFloor(app)
+
     @table.on_recover
     async def on_recovered() -> None:
+        floor.remember()
         handler.on_recovered()
 
     # Opt-in (see ProcessorSettings.fast_table_recovery): it once left trace state stale.
@@ -189,6 +195,7 @@ def build_app(
     @app.on_partitions_revoked.connect
     async def on_revoked(_sender: Any, /, *args: Any, signal: Any = None, **_kwargs: Any) -> None:
         use_broker_highwaters(app)  # before the first recovery, too
+        floor.install()
         if finisher is not None:
             finisher.start()
         await handler.on_revoked(args[0] if args else set())

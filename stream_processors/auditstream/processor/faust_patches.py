@@ -1,13 +1,16 @@
-"""Three corrections to faust-streaming 0.15.3 under exactly-once, each with its evidence.
+"""Four corrections to faust-streaming 0.15.3 under exactly-once, each with its evidence.
 
 1. :func:`use_broker_highwaters`: table recovery asks the broker for changelog end offsets.
 2. :func:`commit_only_contiguous_acks`: raw offsets commit only over a run of acks that
    starts at the committed offset.
 3. :class:`RecoveryFinisher`: a table recovery ends about a second after the changelog
    has been read to its end, not ten.
+4. :class:`ReplayFloor`: a table recovery reads each changelog partition it kept from
+   where the last completed recovery stopped, never from further on.
 
-The first two replace one method on the app's consumer objects; the third ends a recovery
-the way Faust's own recovery task does. Nothing else of Faust changes.
+The first two replace one method on the app's consumer objects, the fourth one method of
+the recovery; the third ends a recovery the way Faust's own recovery task does. Nothing
+else of Faust changes.
 
 Recovery highwaters: faust-streaming 0.15.3 sizes a recovery by the changelog partitions'
 highwaters, and under exactly-once it takes them from the consumer's last stable offset
@@ -205,3 +208,75 @@ class RecoveryFinisher:
             reason="read to the last stable offset; the rest are markers or aborted writes",
         )
         return ready
+
+
+class ReplayFloor:
+    """Read a kept changelog partition from where the last recovery stopped (correction 4).
+
+    On a revocation the trace tracker puts every key it changed since the last completed
+    recovery back to what that recovery left (:meth:`TraceTracker.discard`), so the next
+    recovery must replay the changelog from the offset that recovery stopped at. Faust
+    resumes a partition it keeps from its ``active_offsets``, but its ``_slurp_changelogs``
+    task runs ``detect_aborted_tx`` every idle 5 s, also between a rebalance's new
+    highwaters and the seek to the new offsets: it compares the new highwater with the
+    consumer's position from the earlier assignment, finds it past, and moves the offset
+    to the highwater ("Aborted tx until highwater"). The recovery then reads nothing, and
+    the restored keys stay as they were: in this project's rebalance test, 196 traces
+    numbered ``[1, 2, 3, 2, 3]``, their state back to the first of three commits.
+
+    :meth:`remember` keeps each active partition's offset when a recovery completes; the
+    patched ``_seek_offsets`` lowers the active offsets to it, before the seek and again
+    after it (the check can run while the seek is awaited). Reading from an earlier
+    offset only applies the same records again, in order, so it is always safe.
+
+    Args:
+        app: The Faust app.
+    """
+
+    __slots__ = ("_app", "_floor")
+
+    def __init__(self, app: faust.App) -> None:
+        self._app = app
+        self._floor: dict[TP, int] = {}
+
+    def install(self) -> None:
+        """Wrap the recovery's seek (once; idempotent). Call before the first recovery."""
+        tables: Any = self._app.tables  # the TableManager; TableManagerT omits recovery
+        recovery: Any = tables.recovery
+        if getattr(recovery, "_auditstream_replay_floor", False):
+            return
+        original = recovery._seek_offsets
+
+        async def seek_offsets(consumer: Any, tps: set[TP], offsets: Any, title: str) -> None:
+            if offsets is not recovery.active_offsets:
+                await original(consumer, tps, offsets, title)
+                return
+            self._lower(tps, offsets)
+            await original(consumer, tps, offsets, title)
+            self._lower(tps, offsets)
+
+        recovery._seek_offsets = seek_offsets
+        recovery._auditstream_replay_floor = True
+
+    def remember(self) -> None:
+        """Keep where the completed recovery stopped (call when the table has recovered)."""
+        tables: Any = self._app.tables  # the TableManager; TableManagerT omits recovery
+        recovery: Any = tables.recovery
+        self._floor = {
+            tp: offset
+            for tp, offset in recovery.active_offsets.items()
+            if tp in recovery.active_tps and offset is not None
+        }
+
+    def _lower(self, tps: set[TP], offsets: dict[TP, int | None]) -> None:
+        for tp in tps:
+            floor = self._floor.get(tp)
+            offset = offsets.get(tp)
+            if floor is not None and (offset is None or offset > floor):
+                log.info(
+                    "table_replay_floor",
+                    partition=f"{tp.topic}:{tp.partition}",
+                    offset=offset,
+                    floor=floor,
+                )
+                offsets[tp] = floor

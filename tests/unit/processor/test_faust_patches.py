@@ -1,5 +1,6 @@
 """Faust patches: raw offsets commit only over a run of acks from the committed offset, and
-a table recovery ends once its changelog is read to the last stable offset."""
+a table recovery ends once its changelog is read to the last stable offset, and a kept
+changelog partition is read again from where the last recovery stopped."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from typing import Any
 
 from faust.types import TP
 
-from auditstream.processor.faust_patches import RecoveryFinisher, commit_only_contiguous_acks
+from auditstream.processor.faust_patches import (
+    RecoveryFinisher,
+    ReplayFloor,
+    commit_only_contiguous_acks,
+)
 
 RAW = TP("raw", 0)
 
@@ -169,3 +174,89 @@ class TestRecoveryFinisher:
         app.flow.active = True
         assert _check(finisher) == set()  # the count starts after the resume
         assert _check(finisher) == {CHANGELOG}
+
+
+class _SeekingRecovery:
+    """Faust's ``Recovery`` as the replay floor sees it: offsets, and a seek to them."""
+
+    def __init__(self, active: dict[TP, int]) -> None:
+        self.active_tps = set(active)
+        self.active_offsets: dict[TP, int | None] = dict(active)
+        self.standby_offsets: dict[TP, int | None] = {}
+        self.sought: dict[TP, int | None] = {}
+        self.during_seek: dict[TP, int] = {}  # what Faust's idle check writes meanwhile
+
+    async def _seek_offsets(
+        self, consumer: Any, tps: set[TP], offsets: dict[TP, int | None], title: str
+    ) -> None:
+        self.sought = {tp: offsets[tp] for tp in tps}
+        offsets.update(self.during_seek)
+
+
+def _floor(recovery: _SeekingRecovery) -> ReplayFloor:
+    floor = ReplayFloor(SimpleNamespace(tables=SimpleNamespace(recovery=recovery)))  # type: ignore[arg-type]
+    floor.install()
+    return floor
+
+
+def _seek(recovery: _SeekingRecovery, offsets: dict[TP, int | None]) -> None:
+    asyncio.run(recovery._seek_offsets(None, set(offsets), offsets, "active"))
+
+
+OTHER = TP("app-traces-changelog", 1)
+
+
+class TestReplayFloor:
+    def test_an_offset_moved_to_the_highwater_before_the_seek_goes_back_to_the_floor(
+        self,
+    ) -> None:
+        """Recovered to 103; Faust's idle check then set 307: the replay starts at 103."""
+        recovery = _SeekingRecovery({CHANGELOG: 103})
+        floor = _floor(recovery)
+        floor.remember()
+        recovery.active_offsets[CHANGELOG] = 307
+        _seek(recovery, recovery.active_offsets)
+        assert recovery.sought == {CHANGELOG: 103}
+        assert recovery.active_offsets[CHANGELOG] == 103
+
+    def test_an_offset_moved_while_the_seek_is_awaited_goes_back_too(self) -> None:
+        recovery = _SeekingRecovery({CHANGELOG: 103})
+        floor = _floor(recovery)
+        floor.remember()
+        recovery.during_seek = {CHANGELOG: 307}
+        _seek(recovery, recovery.active_offsets)
+        assert recovery.active_offsets[CHANGELOG] == 103
+
+    def test_an_earlier_offset_is_kept(self) -> None:
+        """A partition new to this worker reads from the start (-1) whatever its old floor."""
+        recovery = _SeekingRecovery({CHANGELOG: 103})
+        floor = _floor(recovery)
+        floor.remember()
+        recovery.active_offsets[CHANGELOG] = -1
+        _seek(recovery, recovery.active_offsets)
+        assert recovery.sought == {CHANGELOG: -1}
+
+    def test_only_partitions_active_at_the_last_recovery_have_a_floor(self) -> None:
+        recovery = _SeekingRecovery({CHANGELOG: 103})
+        recovery.active_offsets[OTHER] = 50  # kept from an earlier assignment, not active now
+        floor = _floor(recovery)
+        floor.remember()
+        recovery.active_tps.add(OTHER)
+        recovery.active_offsets[OTHER] = 90
+        _seek(recovery, recovery.active_offsets)
+        assert recovery.sought == {CHANGELOG: 103, OTHER: 90}
+
+    def test_standby_seeks_are_left_alone(self) -> None:
+        recovery = _SeekingRecovery({CHANGELOG: 103})
+        floor = _floor(recovery)
+        floor.remember()
+        recovery.standby_offsets[CHANGELOG] = 307
+        _seek(recovery, recovery.standby_offsets)
+        assert recovery.sought == {CHANGELOG: 307}
+
+    def test_installing_twice_wraps_once(self) -> None:
+        recovery = _SeekingRecovery({CHANGELOG: 103})
+        floor = _floor(recovery)
+        seek = recovery._seek_offsets
+        floor.install()
+        assert recovery._seek_offsets is seek
