@@ -196,7 +196,11 @@ def _run_through(
         timeout_s=150,
         interval_s=2,
         what=f"{len(emitted)} emitted events archived",
-        describe=lambda: f"{seen[0]} archived; restarts {supervisor.restarts}\n{pipeline.logs()}",
+        describe=lambda: (
+            f"{seen[0]} archived; restarts {supervisor.restarts}\n"
+            f"{pipeline.locate(emitted - {r['event_id'] for r in pipeline.archived_rows()})}\n"
+            f"{pipeline.logs()}"
+        ),
     )
     counts = Counter(r["event_id"] for r in rows)
     assert [i for i, n in counts.items() if n > 1] == [], "events archived twice"

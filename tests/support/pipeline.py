@@ -208,6 +208,41 @@ class PipelineUnderTest:
         finally:
             consumer.close()
 
+    def committed(self, group: str, topic: str) -> dict[int, int]:
+        """A consumer group's committed offset per partition of a topic (-1: none)."""
+        consumer = Consumer({"bootstrap.servers": self.stack.bootstrap_servers, "group.id": group})
+        try:
+            tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+            return {tp.partition: tp.offset for tp in consumer.committed(tps, timeout=10)}
+        finally:
+            consumer.close()
+
+    def locate(self, event_ids: set[str], *, limit: int = 5) -> str:
+        """Where events that should be archived are: for a failure message, never asserted.
+
+        For up to ``limit`` ids: their raw and redacted partition and offset (or absence),
+        beside the processor's and the sink's committed offsets, so a lost event can be
+        told from one still waiting upstream.
+        """
+        from auditstream.schemas import AuditEventDeserializer
+
+        wanted = set(sorted(event_ids)[:limit])
+        decode = AuditEventDeserializer()
+        places: dict[str, list[str]] = {i: [] for i in wanted}
+        for topic in (self.raw, self.redacted):
+            for message in self.read_topic(topic, idle_s=2.0):
+                try:
+                    event_id = decode(message.value())["event_id"]
+                except Exception:  # noqa: BLE001 - malformed raw messages are expected
+                    continue
+                if event_id in wanted:
+                    places[event_id].append(f"{topic}[{message.partition()}]@{message.offset()}")
+        processor = self.committed(self.env["AUDITSTREAM_PROCESSOR__APP_ID"], self.raw)
+        sink = self.committed(self.env["AUDITSTREAM_SINK__GROUP_ID"], self.redacted)
+        lines = [f"{i}: {', '.join(p) or 'in no topic'}" for i, p in sorted(places.items())]
+        lines.append(f"processor committed {processor}; sink committed {sink}")
+        return "\n".join(lines)
+
 
 def rows_as_text(rows: list[dict[str, Any]]) -> str:
     """All archived values as one string, for 'this value appears nowhere' checks."""
