@@ -143,6 +143,37 @@ class TestWorkers:
         assert probes == {"livenessProbe": "/healthz", "readinessProbe": "/readyz"}
 
 
+class TestSchemaRegistry:
+    def test_a_configured_registry_reaches_the_processor_with_its_secret_and_ca(
+        self, ci_objects: list[dict[str, Any]]
+    ) -> None:
+        processor = _one(ci_objects, "Deployment", "audit-auditstream-processor")
+        env = _env(processor)
+        assert env["AUDITSTREAM_SCHEMA_REGISTRY__URL"].startswith("https://registry-0")
+        assert env["AUDITSTREAM_SCHEMA_REGISTRY__BASIC_AUTH_PASSWORD"] == {
+            "secretKeyRef": {"name": "registry-credentials", "key": "password"}
+        }
+        cafile = Path(env["AUDITSTREAM_SCHEMA_REGISTRY__SSL_CAFILE"])
+        container = processor["spec"]["template"]["spec"]["containers"][0]
+        assert str(cafile.parent) in {m["mountPath"] for m in container["volumeMounts"]}
+        sink = _one(ci_objects, "Deployment", "audit-auditstream-sink")
+        assert not [v for v in _env(sink) if v.startswith("AUDITSTREAM_SCHEMA_REGISTRY__")]
+
+    def test_without_a_url_no_registry_variable_is_set(self, helm: str) -> None:
+        objects = _objects(_render(helm, *KEYS_ONLY))
+        processor = _one(objects, "Deployment", "audit-auditstream-processor")
+        assert not [v for v in _env(processor) if v.startswith("AUDITSTREAM_SCHEMA_REGISTRY__")]
+
+    def test_a_user_without_its_password_secret_fails_the_render(self, helm: str) -> None:
+        done = _run(
+            helm, "template", "audit", CHART, *KEYS_ONLY,
+            "--set", "schemaRegistry.url=https://registry:8081",
+            "--set", "schemaRegistry.basicAuthUser=auditstream",
+        )  # fmt: skip
+        assert done.returncode != 0
+        assert "schemaRegistry.credentialsSecret" in done.stderr
+
+
 class TestAutoscaling:
     @pytest.mark.parametrize(
         ("stage", "group", "topic"),

@@ -81,7 +81,29 @@ app.kubernetes.io/component: {{ .stage }}
   value: {{ $v.topics.dlq | quote }}
 {{- end -}}
 
-{{/* Volumes both stages mount: /tmp, the keys, the Kafka CA. */}}
+{{/* AUDITSTREAM_SCHEMA_REGISTRY__* of the processor, when a registry is configured. */}}
+{{- define "auditstream.schemaRegistryEnv" -}}
+{{- $r := .Values.schemaRegistry -}}
+{{- if $r.url }}
+- name: AUDITSTREAM_SCHEMA_REGISTRY__URL
+  value: {{ $r.url | quote }}
+{{- if $r.basicAuthUser }}
+- name: AUDITSTREAM_SCHEMA_REGISTRY__BASIC_AUTH_USER
+  value: {{ $r.basicAuthUser | quote }}
+- name: AUDITSTREAM_SCHEMA_REGISTRY__BASIC_AUTH_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "schemaRegistry.credentialsSecret is required with schemaRegistry.basicAuthUser" $r.credentialsSecret }}
+      key: password
+{{- end }}
+{{- if $r.caSecret }}
+- name: AUDITSTREAM_SCHEMA_REGISTRY__SSL_CAFILE
+  value: /etc/auditstream/registry-ca/ca.crt
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Volumes both stages mount: /tmp, the keys, the Kafka CA (the processor: the registry's CA). */}}
 {{- define "auditstream.volumes" -}}
 - name: tmp
   emptyDir:
@@ -99,6 +121,12 @@ app.kubernetes.io/component: {{ .stage }}
     secretName: {{ .root.Values.kafka.caSecret }}
     defaultMode: 0444
 {{- end }}
+{{- if and (eq .stage "processor") .root.Values.schemaRegistry.url .root.Values.schemaRegistry.caSecret }}
+- name: registry-ca
+  secret:
+    secretName: {{ .root.Values.schemaRegistry.caSecret }}
+    defaultMode: 0444
+{{- end }}
 {{- end -}}
 
 {{- define "auditstream.volumeMounts" -}}
@@ -110,6 +138,11 @@ app.kubernetes.io/component: {{ .stage }}
 {{- if and (include "auditstream.usesTls" .root) .root.Values.kafka.caSecret }}
 - name: kafka-ca
   mountPath: /etc/auditstream/kafka-ca
+  readOnly: true
+{{- end }}
+{{- if and (eq .stage "processor") .root.Values.schemaRegistry.url .root.Values.schemaRegistry.caSecret }}
+- name: registry-ca
+  mountPath: /etc/auditstream/registry-ca
   readOnly: true
 {{- end }}
 {{- end -}}
