@@ -315,10 +315,26 @@ class TestQueryReadsOnlyWhatVerifies:
 
 
 class TestDigests:
-    def test_deleting_every_digest_is_a_finding(self, sut: SinkUnderTest) -> None:
-        """Digests every 2 s while manifests are written for over 32 s (interval + grace)."""
+    def test_deleting_a_middle_digest_then_every_digest_is_a_finding(
+        self, sut: SinkUnderTest
+    ) -> None:
+        """Digests every 2 s while manifests are written for over 32 s (interval + grace).
+
+        A deleted middle digest breaks the link the next one holds; with every digest
+        deleted, manifests newer than the interval plus grace have no digest at all.
+        """
         sut.start(max_records="1000", digest_interval_s="2")
-        started, produced = time.monotonic(), 0
+        produced = len(sut.produce(15))
+        # The 40 s count from the first manifest: a sink slow to start on a loaded host
+        # would otherwise leave the manifests spanning less than the 32 s that matter.
+        wait_until(
+            lambda: sut.chained_records() > 0,
+            timeout_s=120,
+            interval_s=0.5,
+            what="the first manifest",
+            describe=sut.logs,
+        )
+        started = time.monotonic()
         while time.monotonic() - started < 40:
             produced += len(sut.produce(15))
             time.sleep(4)
@@ -332,9 +348,17 @@ class TestDigests:
         sut.stop()
         assert audit(sut, "verify").returncode == 0
         s3 = sut.s3()
-        digests = s3.list_objects_v2(Bucket=sut.stack.bucket, Prefix=f"{sut.prefix}digests/")
-        for entry in digests["Contents"]:
-            s3.delete_object(Bucket=sut.stack.bucket, Key=entry["Key"])
+        listed = s3.list_objects_v2(Bucket=sut.stack.bucket, Prefix=f"{sut.prefix}digests/")
+        digests = sorted(entry["Key"] for entry in listed["Contents"])
+        assert len(digests) >= 3
+        middle = digests[len(digests) // 2]
+        s3.delete_object(Bucket=sut.stack.bucket, Key=middle)
+        for keyring in (True, False):
+            gap = audit(sut, "verify", keyring=keyring)
+            assert gap.returncode == 1, gap.stdout + gap.stderr
+            assert "deleted or inserted" in gap.stdout
+        for key in digests:
+            s3.delete_object(Bucket=sut.stack.bucket, Key=key)
         assert audit(sut, "verify").returncode == 0  # 40 s is nothing at the default 900 s
         result = audit(sut, "verify", digest_interval_s="2")  # the sinks' interval
         assert result.returncode == 1, result.stdout + result.stderr
