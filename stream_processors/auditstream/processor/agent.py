@@ -9,6 +9,7 @@ faust-streaming does underneath, is told in the app module's docstring.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable
 from concurrent.futures import Executor
@@ -88,7 +89,7 @@ class BatchHandler:
         self._guard.committed(next_offsets)
 
     async def on_revoked(self, revoked: set[TP]) -> None:
-        """Drop uncommitted state, delivery marks and producers of revoked partitions.
+        """Drop uncommitted state, delivery marks, producers and lag of revoked partitions.
 
         faust-streaming 0.15.3 does not always stop the transactional producer of a
         partition that moves to another worker (``TransactionManager.on_rebalance`` sees
@@ -105,6 +106,10 @@ class BatchHandler:
             self._tracker.discard(partitions)
             self._guard.forget(partitions)
             await self._sender.drop_producers(partitions)
+        for partition in partitions:
+            # The new owner reports it; a value left here would go stale and alert.
+            with contextlib.suppress(KeyError):
+                metrics.LAG.remove(str(partition))
 
     def on_recovered(self) -> None:
         """Rebuild the expiry order after the table recovered from its changelog."""

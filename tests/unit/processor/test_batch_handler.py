@@ -117,3 +117,48 @@ def test_a_revocation_mid_batch_leaves_the_rest_unsent_unacked_and_out_of_the_tr
             assert len(redacted) == 4
 
     asyncio.run(scenario())
+
+
+def test_a_revoked_partition_no_longer_reports_lag(engine) -> None:
+    """Its new owner reports it; a stale value here would keep a lag alert firing."""
+    from prometheus_client import REGISTRY
+
+    from auditstream.processor import metrics
+
+    settings = ProcessorSettings(  # type: ignore[arg-type]
+        processor={"hmac_key": "k" * 40}, topics={"raw": RAW}
+    )
+    app = SimpleNamespace(
+        producer=FakeProducer(),
+        assignor=SimpleNamespace(group_for_topic=lambda topic: 0),
+        conf=SimpleNamespace(id="app"),
+    )
+    tracker = TraceTracker(
+        {},
+        limits=EnrichmentLimits.from_seconds(dedup_window_s=900, max_ids_per_trace=100),
+        ttl_s=1800,
+    )
+    metrics.LAG.labels(partition="0").set(120)
+    metrics.LAG.labels(partition="1").set(7)
+
+    def lag(partition: str) -> float | None:
+        return REGISTRY.get_sample_value(
+            "auditstream_processor_lag_messages", {"partition": partition}
+        )
+
+    async def scenario() -> None:
+        with ThreadPoolExecutor(1) as executor:
+            handler = BatchHandler(
+                app,  # type: ignore[arg-type]
+                settings,
+                Pipeline(engine, max_field_bytes=64 * 1024),
+                executor=executor,
+                tracker=tracker,
+                changelog="changelog",
+            )
+            await handler.on_revoked({TP(RAW, 0), TP("changelog", 1)})
+            await handler.on_revoked({TP(RAW, 0)})  # revoked twice: nothing to remove
+
+    asyncio.run(scenario())
+    assert lag("0") is None
+    assert lag("1") == 7
