@@ -123,7 +123,11 @@ def render(report: VerificationReport, console: Console, *, offline: bool) -> No
             "orphan objects (a crash or a lost fence left them; later manifests "
             "cover their positions; not counted)",
         ),
-        (report.pending, "objects past their chain head (flushes not chained yet; not counted)"),
+        (
+            report.pending,
+            "objects past their chain head, not counted: a flush not chained yet, or, when "
+            "a digest finding above names a missing head, the objects of a deleted manifest",
+        ),
     ):
         if keys:
             console.print(f"[yellow]{len(keys)} {what}:")
