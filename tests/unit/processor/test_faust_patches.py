@@ -199,6 +199,13 @@ def _floor(recovery: _SeekingRecovery) -> ReplayFloor:
     return floor
 
 
+def _recovered_to(offset: int) -> _SeekingRecovery:
+    """A recovery that completed with the changelog partition read to ``offset``."""
+    recovery = _SeekingRecovery({CHANGELOG: offset})
+    _floor(recovery).remember()
+    return recovery
+
+
 def _seek(recovery: _SeekingRecovery, offsets: dict[TP, int | None]) -> None:
     asyncio.run(recovery._seek_offsets(None, set(offsets), offsets, "active"))
 
@@ -211,27 +218,21 @@ class TestReplayFloor:
         self,
     ) -> None:
         """Recovered to 103; Faust's idle check then set 307: the replay starts at 103."""
-        recovery = _SeekingRecovery({CHANGELOG: 103})
-        floor = _floor(recovery)
-        floor.remember()
+        recovery = _recovered_to(103)
         recovery.active_offsets[CHANGELOG] = 307
         _seek(recovery, recovery.active_offsets)
         assert recovery.sought == {CHANGELOG: 103}
         assert recovery.active_offsets[CHANGELOG] == 103
 
     def test_an_offset_moved_while_the_seek_is_awaited_goes_back_too(self) -> None:
-        recovery = _SeekingRecovery({CHANGELOG: 103})
-        floor = _floor(recovery)
-        floor.remember()
+        recovery = _recovered_to(103)
         recovery.during_seek = {CHANGELOG: 307}
         _seek(recovery, recovery.active_offsets)
         assert recovery.active_offsets[CHANGELOG] == 103
 
     def test_an_earlier_offset_is_kept(self) -> None:
         """A partition new to this worker reads from the start (-1) whatever its old floor."""
-        recovery = _SeekingRecovery({CHANGELOG: 103})
-        floor = _floor(recovery)
-        floor.remember()
+        recovery = _recovered_to(103)
         recovery.active_offsets[CHANGELOG] = -1
         _seek(recovery, recovery.active_offsets)
         assert recovery.sought == {CHANGELOG: -1}
@@ -247,9 +248,7 @@ class TestReplayFloor:
         assert recovery.sought == {CHANGELOG: 103, OTHER: 90}
 
     def test_standby_seeks_are_left_alone(self) -> None:
-        recovery = _SeekingRecovery({CHANGELOG: 103})
-        floor = _floor(recovery)
-        floor.remember()
+        recovery = _recovered_to(103)
         recovery.standby_offsets[CHANGELOG] = 307
         _seek(recovery, recovery.standby_offsets)
         assert recovery.sought == {CHANGELOG: 307}
