@@ -7,6 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+# The end-of-run checks of the fault tests live there: rewritten like a test module's, a
+# failed assertion shows both sides (what the DLQ held, say) instead of a bare error.
+pytest.register_assert_rewrite("support.promise")
+
 
 @pytest.fixture(autouse=True)
 def clean_environ() -> Iterator[None]:

@@ -50,8 +50,8 @@ def _free(port: int) -> bool:
     return True
 
 
-def _free_base_port() -> int:
-    """A base port whose Kafka, controller and S3 ports are all free now."""
+def free_base_port() -> int:
+    """A base port whose Kafka, controller and S3 ports are all free now (:func:`stack_ports`)."""
     for _ in range(50):
         base = random.randrange(30_000, 60_000, 100)
         ports = [
@@ -124,14 +124,25 @@ class Cluster:
         return "\n".join(out)
 
 
+def stack_ports(base: int) -> dict[str, str]:
+    """The ``stack.sh`` port variables of a stack laid out from ``base``.
+
+    Node i's Kafka port is ``base + i - 1``, its controller's ``base + 10 + i - 1``, and
+    S3 listens on ``base + 20``.
+    """
+    return {
+        "AUDITSTREAM_STACK_KAFKA_PORT": str(base),
+        "AUDITSTREAM_STACK_KAFKA_CONTROLLER_PORT": str(base + _CONTROLLER_OFFSET),
+        "AUDITSTREAM_STACK_S3_PORT": str(base + _S3_OFFSET),
+    }
+
+
 def _stack_env(state_dir: Path, base: int) -> dict[str, str]:
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("AUDITSTREAM_")},
         "AUDITSTREAM_STACK_BROKERS": str(BROKERS),
         "AUDITSTREAM_STACK_DIR": str(state_dir),
-        "AUDITSTREAM_STACK_KAFKA_PORT": str(base),
-        "AUDITSTREAM_STACK_KAFKA_CONTROLLER_PORT": str(base + _CONTROLLER_OFFSET),
-        "AUDITSTREAM_STACK_S3_PORT": str(base + _S3_OFFSET),
+        **stack_ports(base),
         "AUDITSTREAM_STACK_STOP_TIMEOUT": "30",
         "PYTHON": sys.executable,
     }
@@ -154,7 +165,7 @@ def _run(state_dir: Path, base: int, *args: str, timeout_s: float) -> str:
 @contextmanager
 def running_cluster(state_dir: Path) -> Iterator[Cluster]:
     """Start a private three-broker cluster; stop it and delete its state afterwards."""
-    base = _free_base_port()
+    base = free_base_port()
     try:
         _run(state_dir, base, "up", timeout_s=UP_TIMEOUT_S)
         env = parse_env(_run(state_dir, base, "env", timeout_s=30))

@@ -121,13 +121,13 @@ class PipelineUnderTest:
         for future in futures.values():
             future.result(timeout=30)
 
-    def start(self, command: str) -> Worker:
-        """Start ``audit <command>`` with this pipeline's environment."""
+    def start(self, command: str, *options: str) -> Worker:
+        """Start ``audit <command> <options>`` with this pipeline's environment."""
         log_path = self.log_dir / f"{command}-{len(self.workers) + len(self.retired)}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUDITSTREAM_")} | self.env
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "auditstream.cli.main", command],
+                [sys.executable, "-m", "auditstream.cli.main", command, *options],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -1,10 +1,11 @@
 """Chaos on a real broker: an emitting process SIGKILLed again and again loses no event.
 
-A child process emits as fast as a busy service (a few hundred events a second) and
-appends each id ``emit()`` returned to a file, one ``write`` per line, so the file holds
-exactly the ids the service was promised. The test kills it with SIGKILL at random
-moments, before, during and after an outage of its broker (the private one: the shared
-stack is never stopped), and starts it again on the same spool directory each time.
+A child process (:class:`support.emitter.EmittingProcess`) emits as fast as a busy
+service (a few hundred events a second) and appends each id ``emit()`` returned to a
+file, one ``write`` per line, so the file holds exactly the ids the service was
+promised. The test kills it with SIGKILL at random moments, before, during and after an
+outage of its broker (the private one: the shared stack is never stopped), and starts
+it again on the same spool directory each time.
 At the end one more client on that directory replays what is left, and every promised
 id must be in the topic. Duplicates are allowed (downstream drops them by event id);
 first occurrences of one key must keep emission order.
@@ -14,9 +15,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -28,10 +26,9 @@ from typing import Any
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from auditstream.producer import AuditClient, ClientConfig
 from auditstream.schemas import AuditEventDeserializer, new_trace_id
+from support.emitter import EmittingProcess, replay_spool
 from support.private_kafka import PrivateKafka
-from support.wait import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -47,26 +44,9 @@ KILLS_BROKER_UP_AFTER = 2
 # hundred events, short enough for seven lives within the budget.
 LIFE_S = (0.8, 2.5)
 KEYS = 8
+# A busy service: the child sleeps 2 ms after each emit().
+PAUSE_S = 0.002
 READ_TIMEOUT_S = 30.0
-
-CHILD = """
-import os, sys, time
-from auditstream.producer import AuditClient, ClientConfig, EventType
-bootstrap, topic, spool, ids_path, generation, keys = sys.argv[1:7]
-keys = keys.split(",")
-client = AuditClient(ClientConfig(service_name="chaos", bootstrap_servers=bootstrap,
-    topic=topic, spool_dir=spool, prometheus=False))
-ids = os.open(ids_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-seq = 0
-while True:
-    event_id = client.emit(EventType.OTHER, "chaos", trace_id=keys[seq % len(keys)],
-        attributes={"generation": generation, "seq": str(seq)})
-    # One write per id, after emit() returned: a SIGKILL cannot tear a write, and the
-    # page cache keeps the line when the process dies.
-    os.write(ids, f"{event_id}\\n".encode())
-    seq += 1
-    time.sleep(0.002)
-"""
 
 
 class _Broker:
@@ -99,13 +79,6 @@ class _Broker:
     def join(self, timeout_s: float) -> None:
         if self._thread is not None:
             self._thread.join(timeout_s)
-
-
-def _promised(ids_path: Path) -> list[str]:
-    """The ids the children's emit() calls returned (whole lines only)."""
-    text = ids_path.read_text() if ids_path.exists() else ""
-    lines = text.split("\n")
-    return [line for line in lines[:-1] if line]  # the part after the last newline is torn
 
 
 def _read_until(
@@ -150,81 +123,60 @@ class TestSigkillChaos:
         rng = random.Random(seed)
         print(f"\nchaos seed {seed} (set AUDITSTREAM_CHAOS_SEED to replay this schedule)")
         topic = private_kafka.create_topic()
-        spool, ids_path = tmp_path / "spool", tmp_path / "ids.txt"
-        keys = ",".join(new_trace_id() for _ in range(KEYS))
+        emitter = EmittingProcess(
+            bootstrap_servers=private_kafka.bootstrap_servers,
+            topic=topic,
+            spool_dir=tmp_path / "spool",
+            ids_path=tmp_path / "ids.txt",
+            trace_prefix=new_trace_id()[:24],
+            traces=KEYS,
+            pause_s=PAUSE_S,
+        )
         broker = _Broker(private_kafka)
         timeline: list[str] = []
 
-        def life(generation: int, phase: str) -> None:
+        def life(phase: str) -> None:
             """Run one child for a random while, then SIGKILL it."""
             if time.monotonic() > deadline:
-                pytest.fail(f"chaos budget of {BUDGET_S:.0f}s spent before kill {generation}")
-            before = len(_promised(ids_path))
-            child = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    CHILD,
-                    private_kafka.bootstrap_servers,
-                    topic,
-                    str(spool),
-                    str(ids_path),
-                    str(generation),
-                    keys,
-                ]
-            )
+                pytest.fail(
+                    f"chaos budget of {BUDGET_S:.0f}s spent before kill {emitter.generation + 1}"
+                )
+            before = len(emitter.promised())
+            emitter.start()
             try:
                 time.sleep(rng.uniform(*LIFE_S))  # the random moment of the kill
             finally:
-                child.send_signal(signal.SIGKILL)
-                child.wait(30)
-            assert child.returncode == -signal.SIGKILL, "the child died before it was killed"
-            emitted = len(_promised(ids_path)) - before
-            timeline.append(
-                f"{time.monotonic() - started:.1f}s kill {generation} ({phase}, {emitted} ids)"
-            )
+                emitter.kill()
+            emitted = len(emitter.promised()) - before
+            at = time.monotonic() - started
+            timeline.append(f"{at:.1f}s kill {emitter.generation} ({phase}, {emitted} ids)")
 
-        generation = 0
         for _ in range(KILLS_BROKER_UP_BEFORE):
-            generation += 1
-            life(generation, "broker up")
+            life("broker up")
         broker.stop()
         broker.stopped.wait(max(1.0, deadline - time.monotonic()))
         timeline.append(f"{time.monotonic() - started:.1f}s broker stopped")
         for _ in range(KILLS_BROKER_DOWN):
-            generation += 1
-            life(generation, "broker down")
+            life("broker down")
         broker.start()
-        generation += 1
-        life(generation, "broker starting")
+        life("broker starting")
         broker.started.wait(max(1.0, deadline - time.monotonic()))
         timeline.append(f"{time.monotonic() - started:.1f}s broker started")
         for _ in range(KILLS_BROKER_UP_AFTER - 1):
-            generation += 1
-            life(generation, "broker up")
+            life("broker up")
         broker.join(30)
         assert not broker.failures, broker.failures
         assert broker.started.is_set(), "the private broker did not come back within the budget"
 
         # The last process on the spool directory: it replays whatever the killed ones left.
-        client = AuditClient(
-            ClientConfig(
-                service_name="chaos",
-                bootstrap_servers=private_kafka.bootstrap_servers,
-                topic=topic,
-                spool_dir=str(spool),
-                prometheus=False,
-            )
-        )
-        recovered = client.stats().recovered
-        wait_until(
-            lambda: client.stats().pending == 0,
+        recovered = replay_spool(
+            private_kafka.bootstrap_servers,
+            topic,
+            emitter.spool_dir,
             timeout_s=max(5.0, deadline - time.monotonic()),
-            what="the survivors' spool replayed",
-            describe=lambda: repr(client.stats()),
         )
-        assert client.close(10) == 0
-        promised = _promised(ids_path)
+        generation = emitter.generation
+        promised = emitter.promised()
         events = _read_until(
             private_kafka.bootstrap_servers,
             topic,
