@@ -20,9 +20,12 @@ forks (a forked child inherits none of the threads, only their locks), or serve 
    worker's grace period). The worker runs in a process group of its own, so Ctrl-C in
    a terminal reaches only the supervisor, which passes it on once.
 2. A worker that exits with 0 by itself is done; the supervisor exits with 0.
-3. Any other end is restarted at once; a worker that ends ``RESTART_LIMIT`` times within
-   ``RESTART_WINDOW_S`` is left dead and the supervisor exits with its code, so the
-   platform's own supervisor sees a crash loop (and starts everything from scratch).
+3. Any other end is restarted: the first at once, each further one within
+   ``RESTART_WINDOW_S`` after a longer pause (``RESTART_BACKOFF_S``), so a cause that
+   lasts seconds (a broker outage) is ridden out here, with the models loaded. A worker
+   that ends ``RESTART_LIMIT`` times within the window is left dead and the supervisor
+   exits with its code, so the platform's own supervisor sees a crash loop (and starts
+   everything from scratch). A stop signal during a pause ends the supervisor with 0.
 4. A worker whose supervisor is gone stops within a second (:func:`follow_parent`), so a
    SIGKILLed ``audit process`` leaves no worker behind holding its partitions.
 """
@@ -43,11 +46,16 @@ import structlog
 
 log = structlog.get_logger(__name__)
 
-# Five ends within a minute is a crash loop, not a crash: a worker that got as far as
-# processing lives much longer, and the platform's supervisor restarts from scratch,
-# with its back-off, which a broken config or an unreachable cluster needs.
-RESTART_LIMIT = 5
-RESTART_WINDOW_S = 60.0
+# A worker that ends again soon after a restart usually meets the same cause: in a chaos
+# run, a broker stopped for 10 s failed five forks within 6 s (each bootstrap fails at
+# once), and audit process exited into a cold start. So quick ends back off, about 31 s
+# in all before the seventh end is called a crash loop; a worker that got as far as
+# processing lives much longer. Past that, the platform's supervisor restarts from
+# scratch, with its own back-off, which a broken config or an unreachable cluster needs.
+RESTART_BACKOFF_S = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)
+RESTART_LIMIT = 7
+RESTART_WINDOW_S = 120.0
+_PAUSE_STEP_S = 0.1
 _PARENT_CHECK_S = 1.0
 _CRASH_EXIT_CODE = 70  # EX_SOFTWARE: the worker's body raised
 
@@ -101,11 +109,15 @@ def supervise(run_worker: Callable[[], int]) -> int:
                     consequence="audit process exits; its partitions move when the session ends",
                 )
                 return _exit_code(code)
+            delay = RESTART_BACKOFF_S[min(len(ends), len(RESTART_BACKOFF_S)) - 1]
             log.warning(
                 "worker_restarting",
                 exit_code=code,
+                delay_s=delay,
                 consequence="its partitions wait for the new worker, which has the models",
             )
+            if _pause(delay, lambda: stopping):
+                return 0
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -145,6 +157,17 @@ def _fork(run_worker: Callable[[], int], handlers: dict[signal.Signals, _Handler
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _pause(delay_s: float, stopped: Callable[[], bool]) -> bool:
+    """Wait ``delay_s`` before the next fork; return True as soon as a stop was asked."""
+    deadline = time.monotonic() + delay_s
+    while not stopped():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, _PAUSE_STEP_S))  # signal handlers run between the steps
+    return True
 
 
 def _signal(pid: int, signum: int) -> None:

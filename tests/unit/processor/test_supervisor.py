@@ -8,8 +8,23 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from auditstream.processor import supervisor
-from auditstream.processor.supervisor import RESTART_LIMIT, supervise
+from auditstream.processor.supervisor import RESTART_BACKOFF_S, RESTART_LIMIT, supervise
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the supervisor's pauses between restarts instead of waiting them out."""
+    asked: list[float] = []
+
+    def pause(delay_s: float, _stopped: object) -> bool:
+        asked.append(delay_s)
+        return False
+
+    monkeypatch.setattr(supervisor, "_pause", pause)
+    return asked
 
 
 def _worker(runs: Path, codes: list[int]) -> int:
@@ -25,7 +40,9 @@ def _runs(runs: Path) -> list[int]:
 
 
 class TestSupervise:
-    def test_a_crashed_worker_is_forked_again_until_it_ends_cleanly(self, tmp_path: Path) -> None:
+    def test_a_crashed_worker_is_forked_again_until_it_ends_cleanly(
+        self, tmp_path: Path, pauses: list[float]
+    ) -> None:
         """Exit 70 (fail-stop), then killed, then 0: three workers, and exit 0."""
         runs = tmp_path / "runs"
 
@@ -41,13 +58,47 @@ class TestSupervise:
         assert len(set(pids)) == 3
         assert os.getpid() not in pids
 
-    def test_a_crash_loop_ends_the_supervisor_with_the_worker_s_code(self, tmp_path: Path) -> None:
+    def test_a_crash_loop_ends_the_supervisor_with_the_worker_s_code(
+        self, tmp_path: Path, pauses: list[float]
+    ) -> None:
         """A worker that always fails is forked RESTART_LIMIT times, then left dead."""
         runs = tmp_path / "runs"
         assert supervise(lambda: _worker(runs, [78])) == 78
         assert len(_runs(runs)) == RESTART_LIMIT
 
-    def test_a_body_that_raises_exits_70_in_the_child(self, tmp_path: Path) -> None:
+    def test_quick_ends_back_off_the_first_restart_is_at_once(
+        self, tmp_path: Path, pauses: list[float]
+    ) -> None:
+        """0, 1, 2, 4, 8, 16 s: about 31 s of an outage ridden out before the crash loop."""
+        runs = tmp_path / "runs"
+        supervise(lambda: _worker(runs, [78]))
+        assert pauses == list(RESTART_BACKOFF_S)[: RESTART_LIMIT - 1]
+        assert pauses[0] == 0
+        assert sum(pauses) >= 30
+
+    def test_a_stop_signal_during_a_pause_ends_the_supervisor_cleanly(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A rolling update stops a supervisor that waits to restart: no more forks, exit 0."""
+        monkeypatch.setattr(supervisor, "RESTART_BACKOFF_S", (0.0, 30.0))
+        runs = tmp_path / "runs"
+
+        def stop_when_pausing() -> None:
+            deadline = time.monotonic() + 30
+            while len(_runs(runs)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)  # the second worker has ended; the 30 s pause has begun
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=stop_when_pausing, daemon=True).start()
+        started = time.monotonic()
+        assert supervise(lambda: _worker(runs, [78])) == 0
+        assert time.monotonic() - started < 20
+        assert len(_runs(runs)) == 2
+
+    def test_a_body_that_raises_exits_70_in_the_child(
+        self, tmp_path: Path, pauses: list[float]
+    ) -> None:
         """An exception never returns into the supervisor's loop in the child."""
         runs = tmp_path / "runs"
 
