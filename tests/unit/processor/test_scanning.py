@@ -1,11 +1,13 @@
 """The scanner's pieces and budgets, on a fake finder and a fake clock (no Presidio).
 
 The finder reports every match of a marker pattern in the piece it is given, and charges
-the clock a fixed cost per call, so budgets are provoked by numbers, never by timing.
+the clock a fixed cost per call, so budgets are provoked by numbers, never by timing; it
+can log Presidio's own warning for a pattern that timed out, as Presidio does.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import string
@@ -18,6 +20,7 @@ from auditstream.processor.redaction.scanning import (
     MAX_PIECE_CHARS,
     OVERLAP_CHARS,
     PIECE_CHARS,
+    PRESIDIO_LOGGER,
     UNSCANNED,
     ScanBudget,
     Scanner,
@@ -44,22 +47,33 @@ class FakeClock:
 
 
 class FakeFinder:
-    """Finds markers; each call costs ``cost_s`` on the fake clock and records its piece."""
+    """Finds markers; each call costs ``cost_s`` on the fake clock and records its piece.
 
-    def __init__(self, clock: FakeClock, cost_s: float = 0.0) -> None:
+    With ``timing_out``, every call logs the warning Presidio logs when a pattern timed
+    out and it skipped the pattern.
+    """
+
+    def __init__(self, clock: FakeClock, cost_s: float = 0.0, *, timing_out: bool = False) -> None:
         self.clock = clock
         self.cost_s = cost_s
+        self.timing_out = timing_out
         self.pieces: list[str] = []
 
     def __call__(self, action: FieldAction, text: str, artifacts: object) -> tuple[Span, ...]:
         self.pieces.append(text)
         self.clock.now += self.cost_s
+        if self.timing_out:
+            logging.getLogger(PRESIDIO_LOGGER).warning(
+                "Regex pattern '%s' timed out after %s seconds, skipping.", "fake", 1.0
+            )
         return tuple(Span(m.start(), m.end(), "MARKER", 0.9) for m in _MARKER.finditer(text))
 
 
-def _scanner(budget: ScanBudget, cost_s: float = 0.0) -> tuple[Scanner, FakeFinder]:
+def _scanner(
+    budget: ScanBudget, cost_s: float = 0.0, *, timing_out: bool = False
+) -> tuple[Scanner, FakeFinder]:
     clock = FakeClock()
-    finder = FakeFinder(clock, cost_s)
+    finder = FakeFinder(clock, cost_s, timing_out=timing_out)
     return Scanner(None, finder, budget, nlp_batch_size=8, clock=clock), finder  # type: ignore[arg-type]
 
 
@@ -205,14 +219,21 @@ class TestBudgets:
         assert all("ENTITY 999 999" not in piece for piece in finder.pieces)
         assert _unscanned(result).start <= 20_000 - OVERLAP_CHARS
 
-    def test_a_piece_as_slow_as_the_regex_timeout_counts_as_not_analyzed(self) -> None:
+    def test_a_piece_in_which_a_pattern_timed_out_counts_as_not_analyzed(self) -> None:
         """Presidio skips a timed-out pattern; the scanner replaces such a piece instead."""
         budget = ScanBudget(field_ms=600_000, batch_ms=600_000, regex_timeout_ms=1_000)
-        scanner, _ = _scanner(budget, cost_s=1.0)
+        scanner, _ = _scanner(budget, timing_out=True)
         short, long = scanner.scan([(PATTERNS, "ENTITY 000 001"), (PATTERNS, _words(30_000))])
         assert short == ScanResult((Span(0, 14, UNSCANNED, 1.0),), Unscanned.SLOW_PIECE)
         assert long.unscanned is Unscanned.SLOW_PIECE
         assert long.spans == (Span(0, 30_000, UNSCANNED, 1.0),)
+
+    def test_a_piece_slower_than_the_regex_timeout_without_a_timeout_is_analyzed(self) -> None:
+        """A host too busy to run a short text within the timeout skipped nothing."""
+        budget = ScanBudget(field_ms=600_000, batch_ms=600_000, regex_timeout_ms=1_000)
+        scanner, _ = _scanner(budget, cost_s=1.5)
+        [short] = scanner.scan([(PATTERNS, "ENTITY 000 001")])
+        assert short == ScanResult((Span(0, 14, "MARKER", 0.9),))
 
     def test_a_finding_reaching_into_the_unscanned_rest_joins_it(self) -> None:
         """No part of a finding is left raw on either side of the cut."""
@@ -238,3 +259,19 @@ class TestPresidioRegexTimeout:
         with presidio_regex_timeout(0.25):
             assert pattern_recognizer.REGEX_TIMEOUT_SECONDS == 0.25
         assert before == pattern_recognizer.REGEX_TIMEOUT_SECONDS
+
+    def test_timeouts_are_counted_even_where_the_operator_silenced_presidio(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An ERROR level must not hide a skipped pattern; it still hides the warning."""
+        logger = logging.getLogger(PRESIDIO_LOGGER)
+        logger.setLevel(logging.ERROR)
+        try:
+            with caplog.at_level(logging.DEBUG), presidio_regex_timeout(0.25) as timeouts:
+                logger.warning("Regex pattern '%s' timed out after %s seconds, skipping.", "p", 1)
+                logger.warning("another warning")
+            assert timeouts.count == 1
+            assert not [r for r in caplog.records if r.name == PRESIDIO_LOGGER]
+            assert logger.level == logging.ERROR
+        finally:
+            logger.setLevel(logging.NOTSET)

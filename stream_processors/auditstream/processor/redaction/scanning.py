@@ -18,15 +18,18 @@ Three limits (:class:`ScanBudget`), all checked between pieces of work, never in
 
 Regular expressions run under the ``regex`` package's timeout, set on Presidio's pattern
 recognizers for the length of a scan (:func:`presidio_regex_timeout`). Presidio logs a
-pattern that timed out and skips it, which would pass the text on unscanned; a piece whose
-recognizers ran as long as the timeout therefore counts as not analyzed (a timeout cannot
-have happened in a shorter run). The replaced remainder of a text is one span of type
-``UNSCANNED``, which the engine turns into an ``<UNSCANNED:n>`` token (n: characters
-replaced); it carries no hash, so equal texts cannot be matched through it.
+pattern that timed out and skips it, which would pass the text on unscanned; a piece in
+which a pattern timed out therefore counts as not analyzed. The scan counts Presidio's
+timeout warnings (:class:`RegexTimeouts`) rather than inferring them from a piece's
+duration: on a loaded host a one-character attribute value took over a second of wall
+time, and was replaced although nothing had been skipped. The replaced remainder of a text
+is one span of type ``UNSCANNED``, which the engine turns into an ``<UNSCANNED:n>`` token
+(n: characters replaced); it carries no hash, so equal texts cannot be matched through it.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -76,7 +79,7 @@ class Unscanned(StrEnum):
     BATCH_BUDGET = "batch_budget"
     """The batch's time budget ran out."""
     SLOW_PIECE = "slow_piece"
-    """A piece's recognizers ran as long as the regex timeout: a pattern may have been skipped."""
+    """A pattern timed out in a piece, so Presidio skipped it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,7 +92,7 @@ class ScanBudget:
             and pieces.
         max_field_chars: Characters of one text analyzed at most; the rest is replaced.
         regex_timeout_ms: Timeout of each regular expression search in Presidio's pattern
-            recognizers; a piece whose recognizers take this long counts as not analyzed.
+            recognizers; a piece in which one timed out counts as not analyzed.
     """
 
     field_ms: int = 4_000
@@ -150,8 +153,35 @@ def unscanned_token(chars: int) -> str:
     return f"<{UNSCANNED}:{chars}>"
 
 
+# Presidio's logger and the start of its warning for a pattern that timed out
+# (presidio_analyzer/pattern_recognizer.py, 2.2.366): "Regex pattern '%s' timed out after
+# %s seconds, skipping."
+PRESIDIO_LOGGER = "presidio-analyzer"
+_TIMEOUT_WARNING = "Regex pattern '%s' timed out"
+
+
+class RegexTimeouts(logging.Filter):
+    """Count Presidio's pattern timeouts; pass on the records its logger would have shown.
+
+    Args:
+        level: The logger's effective level outside the scan; records below it are
+            counted, then dropped, so the operator's log level still holds.
+    """
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.count = 0
+        self._level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Count a timeout warning; keep what the logger's own level lets through."""
+        if isinstance(record.msg, str) and record.msg.startswith(_TIMEOUT_WARNING):
+            self.count += 1
+        return record.levelno >= self._level
+
+
 @contextmanager
-def presidio_regex_timeout(seconds: float) -> Iterator[None]:
+def presidio_regex_timeout(seconds: float) -> Iterator[RegexTimeouts]:
     """Run Presidio's pattern recognizers with this ``regex`` timeout while the block runs.
 
     presidio-analyzer 2.2.366 reads ``REGEX_TIMEOUT_SECONDS`` from the environment at
@@ -160,19 +190,32 @@ def presidio_regex_timeout(seconds: float) -> Iterator[None]:
     here keeps our setting the only source, and restoring it leaves no trace in other code
     of the process. The worker analyzes on one thread, so nothing else sees the change.
 
+    Presidio's logger is made to emit its warnings during the block, whatever the
+    operator's level (a timeout it did not log would pass a text on unscanned), and the
+    yielded filter counts the timeouts and drops what that level would not have shown.
+
     Args:
         seconds: The timeout.
 
     Yields:
-        Nothing; the timeout holds until the block ends.
+        The count of patterns that timed out in the block.
     """
     module: Any = presidio_pattern_recognizer  # the global is typed int; regex takes float
     previous = module.REGEX_TIMEOUT_SECONDS
+    logger = logging.getLogger(PRESIDIO_LOGGER)
+    level, disabled = logger.level, logger.disabled
+    timeouts = RegexTimeouts(logger.getEffectiveLevel())
     module.REGEX_TIMEOUT_SECONDS = seconds
+    logger.addFilter(timeouts)
+    logger.setLevel(min(logger.getEffectiveLevel(), logging.WARNING))
+    logger.disabled = False
     try:
-        yield
+        yield timeouts
     finally:
         module.REGEX_TIMEOUT_SECONDS = previous
+        logger.removeFilter(timeouts)
+        logger.setLevel(level)
+        logger.disabled = disabled
 
 
 class Scanner:
@@ -236,7 +279,7 @@ class Scanner:
             (i for i, (_, text) in enumerate(texts) if len(text) > self._one_piece),
             key=lambda i: len(texts[i][1]),
         )
-        with presidio_regex_timeout(self._regex_timeout_s):
+        with presidio_regex_timeout(self._regex_timeout_s) as timeouts:
             # 1. one-piece texts; spaCy once per group
             for group in _groups(short, texts, self._nlp_batch_size):
                 if self._clock() >= deadline:
@@ -251,26 +294,34 @@ class Scanner:
                     action, text = texts[i]
                     artifacts = next(docs)[1] if action is FieldAction.SCAN else None
                     if self._clock() < deadline:
-                        results[i] = self._whole(action, text, artifacts)
+                        results[i] = self._whole(action, text, artifacts, timeouts)
             # 2. longer texts, piece by piece
             for i in long:
                 if self._clock() >= deadline:
                     break
-                results[i] = self._in_pieces(*texts[i], deadline)
+                results[i] = self._in_pieces(*texts[i], deadline, timeouts)
         # 3. what the batch budget left
         return [
             result if result is not None else _replaced(len(text), 0, Unscanned.BATCH_BUDGET)
             for result, (_, text) in zip(results, texts, strict=True)
         ]
 
-    def _whole(self, action: FieldAction, text: str, artifacts: NlpArtifacts | None) -> ScanResult:
-        started = self._clock()
+    def _whole(
+        self,
+        action: FieldAction,
+        text: str,
+        artifacts: NlpArtifacts | None,
+        timeouts: RegexTimeouts,
+    ) -> ScanResult:
+        before = timeouts.count
         spans = self._find(action, text, artifacts)
-        if self._clock() - started >= self._regex_timeout_s:
+        if timeouts.count > before:
             return _replaced(len(text), 0, Unscanned.SLOW_PIECE)
         return ScanResult(spans)
 
-    def _in_pieces(self, action: FieldAction, text: str, batch_deadline: float) -> ScanResult:
+    def _in_pieces(
+        self, action: FieldAction, text: str, batch_deadline: float, timeouts: RegexTimeouts
+    ) -> ScanResult:
         """Analyze a long text piece by piece until it ends or a limit stops it."""
         deadline = min(batch_deadline, self._clock() + self._budget.field_ms / 1000)
         limit = min(len(text), self._budget.max_field_chars)
@@ -287,9 +338,9 @@ class Scanner:
             artifacts = (
                 self._nlp.process_text(piece, LANGUAGE) if action is FieldAction.SCAN else None
             )
-            started = self._clock()
+            before = timeouts.count
             spans = _shifted(self._find(action, piece, artifacts), start)
-            if self._clock() - started >= self._regex_timeout_s:
+            if timeouts.count > before:
                 reason = Unscanned.SLOW_PIECE  # this piece's findings may lack a pattern
                 break
             found.extend(spans)
