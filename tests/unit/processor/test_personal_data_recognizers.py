@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from auditstream.processor.redaction.layout import analysis_view
 from auditstream.processor.redaction.recognizers import (
     AgeRecognizer,
     CardNumberRecognizer,
@@ -300,7 +301,9 @@ def address_recognizer() -> StreetAddressRecognizer:
 @pytest.fixture(scope="module")
 def name_recognizer() -> NameGazetteerRecognizer:
     return NameGazetteerRecognizer(
-        build_lexicon(["grant", "rose", "will", "page", "urgent", "broken", "again"])
+        build_lexicon(
+            ["grant", "rose", "will", "page", "urgent", "broken", "again", "dashboard", "honest"]
+        )
     )
 
 
@@ -394,6 +397,57 @@ class TestNameGazetteerRecognizer:
     def test_names_are_found_with_the_evidence_they_need(self, name_recognizer, text, name) -> None:
         """Known names alone; names that are words with a person cue; lower-case pairs."""
         assert [value for _, value in found(name_recognizer, text)] == name
+
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            # Words in no list, by what surrounds them.
+            ("Tavrosz published his first novel at nineteen.", ["Tavrosz"]),
+            ("Dravik, could you resend the invoice?", ["Dravik"]),
+            ("Here is Quenwyn's address:\\n\\n 4410 18 Kelmscott Drive", ["Quenwyn"]),
+            ("Please ask Orsolak's wife, she kept the receipt", ["Orsolak"]),
+            ("Zevrin lives at 12 Mill Lane", ["Zevrin"]),
+            # Given names that are also places, spoken to, speaking, or referred to as "him".
+            ("Please don't go, Florence!", ["Florence"]),
+            ('Florence: "Where were you?"', ["Florence"]),
+            ("Florence: you owe me a call.", ["Florence"]),
+            ("Florence is late again; tell him to hurry.", ["Florence"]),
+            # A name that is also a word, after "named" and the person named.
+            ("They named him Will", ["Will"]),
+            # A given name vouches for a family name that is a place.
+            ("Lisette Palermo joined the call", ["Lisette Palermo"]),
+            # A middle initial vouches for a known family name after a word.
+            ("ask Honest J Nowak about it", ["Honest J Nowak"]),
+        ],
+    )
+    def test_words_in_no_list_and_places_are_names_in_a_person_s_context(
+        self, name_recognizer, text, name
+    ) -> None:
+        """Spoken to, speaking, owning a home or family, or the subject of "his"/"her"."""
+        assert [value for _, value in found(name_recognizer, analysis_view(text))] == name
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            # "he" and "she" open clauses of their own; plurals of words are no names.
+            "Kubectl began timing out after he upgraded.",
+            "Dashboards began failing after she rotated the key.",
+            "They began writing tests; her team merged them.",
+            # Interjections and places before a comma or a colon.
+            "Hmm, can you check the logs?",
+            "Florence: 3 offices, 200 staff",
+            # A city is "she" in English.
+            "Florence is lovely in May, her museums especially.",
+            # A service has an address too, without a house number.
+            "Zorblax's address: 10.0.0.5",
+            "Zorblax's address is 10.0.0.5",
+        ],
+    )
+    def test_products_pronouns_and_places_stay_in_those_contexts(
+        self, name_recognizer, text
+    ) -> None:
+        """The weaker contexts ask for a word that is not an English word or its plural."""
+        assert found(name_recognizer, analysis_view(text)) == []
 
     @pytest.mark.parametrize(
         "text",
