@@ -355,6 +355,56 @@ class TestStreetAddressRecognizer:
         assert found(address_recognizer, text) == [("STREET_ADDRESS", address)]
 
     @pytest.mark.parametrize(
+        ("text", "addresses"),
+        [
+            # A name and a number without a street word, when a flat follows on its line.
+            ("Mail: 4410 88 Kelmscott\n Apt. 4\n Galway", ["4410 88 Kelmscott\n Apt. 4\n Galway"]),
+            ("4410 R Dona Amélia 97\n Suite 12", ["4410 R Dona Amélia 97\n Suite 12"]),
+            # After a cue, a building number before the street line's own number.
+            ("lives at 4410 18 Kelmscott Row, Leeds", ["4410 18 Kelmscott Row, Leeds"]),
+            # A building number before the street line's own number.
+            ("Deliver to Apt. 3 7702 Ferreira Lisboa 58", ["Apt. 3 7702 Ferreira Lisboa 58"]),
+            # A town with a short lower-case word; a country with its language, a postcode.
+            (
+                "12 Elm Road\n Stratford upon Avon\n United Kingdom",
+                ["12 Elm Road\n Stratford upon Avon\n United Kingdom"],
+            ),
+            (
+                "Odos Ermou 12\n Larnaca\n Cyprus (Turkish) 60210",
+                ["Odos Ermou 12\n Larnaca\n Cyprus (Turkish) 60210"],
+            ),
+            # A part of the street, then the street, after "lives on" or "corner of".
+            ("She lives on the north side of Borgo 17.", ["Borgo 17"]),
+            ("on the corner of Borgo 17 and Elm Road", ["Borgo 17", "Elm Road"]),
+            # A name, its number, then the word "street" in English prose.
+            ("The song is about Karlova 31 street in Brno.", ["Karlova 31"]),
+            # A USPS suffix that Faker's list leaves out.
+            ("7 Willow Annex, Dover, DE 19901", ["7 Willow Annex, Dover, DE 19901"]),
+        ],
+    )
+    def test_street_lines_without_a_street_type_are_found_by_their_block_or_cue(
+        self, address_recognizer, text, addresses
+    ) -> None:
+        """A flat on the next line, a cue, a building number, the word "street" after it."""
+        view = analysis_view(text)
+        assert found(address_recognizer, view) == [("STREET_ADDRESS", a) for a in addresses]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "See Chapter 12 road safety rules",
+            "Route 66 road trip",
+            "the Beatles 1967 street party",
+            "release 1.2.3 deployed at 10:42 12 servers",
+        ],
+    )
+    def test_numbers_before_a_street_word_in_a_phrase_are_kept(
+        self, address_recognizer, text
+    ) -> None:
+        """A "street" or "road" that goes on into a phrase is no street after a number."""
+        assert found(address_recognizer, text) == []
+
+    @pytest.mark.parametrize(
         "text",
         [
             "runs on Ubuntu 22 fine",
