@@ -127,6 +127,9 @@ class TestPhoneContextRecognizer:
             # Alone under its label, as the analysis view shows an escaped break.
             ("Personal Info:\n Phone:\n 439 4166\n \n E-mail:", "439 4166"),
             ('{"type": "mobile",\n        "number": "611 48 05 87"}', "611 48 05 87"),
+            # The word after the number, joined by a hyphen.
+            ("Reception 0612 448 390-Office", "0612 448 390"),
+            ("Contact: 77 418 22 09-Fax", "77 418 22 09"),
         ],
     )
     def test_numbers_a_phone_word_or_shape_vouches_for_are_phones(self, text, number) -> None:
@@ -141,6 +144,9 @@ class TestPhoneContextRecognizer:
             "total 12 345",
             "a delta of +1234 567",
             "version 1.2.3 shipped",
+            # After a phone word, an identifier that goes on after a hyphen.
+            "sms request_id=51620098-e17d-4873-b39f-c2face66c683",
+            "sms batch 12345678-beef-4873",
         ],
     )
     def test_numbers_without_a_cue_or_dates_are_kept(self, text) -> None:
@@ -175,6 +181,9 @@ class TestIdNumberRecognizer:
                 '"document": {"type": "passport",\n  "number": "YB3872572"}',
                 ("PASSPORT", "YB3872572"),
             ),
+            # "pp", as bookings abbreviate a passport, before one run of an issued number.
+            ("guest Ana Ruiz, pp 48213907, arriving Monday", ("PASSPORT", "48213907")),
+            ("driver T. Okafor, PP K4471920X", ("PASSPORT", "K4471920X")),
         ],
     )
     def test_numbers_named_by_their_id_word_are_found(self, text, expected) -> None:
@@ -191,6 +200,9 @@ class TestIdNumberRecognizer:
             "The passport photo must be 2x2 inches",
             "driver's license class B2 expired",
             "released under the license MIT and the Apache licence 2.0",
+            # "pp" is also "pages".
+            "see pp. 112-118 of the manual",
+            "pp 1234-5678",
         ],
     )
     def test_words_without_a_number_are_not_ids(self, text) -> None:
