@@ -29,9 +29,9 @@ _POSTCODE_SHAPE = (
 )
 # "31000 Toulouse", "1016 GS Amsterdam", "10115 Berlin": a continental postcode and town.
 # Words joined by single spaces (and particles: "Teixeira de Freitas", or a short
-# lower-case word: "Frankfurt am Main", "Videm pri Ptuju"), no space after the last, so
+# lower-case word: "Frankfurt am Main", "Stratford upon Avon"), no space after the last, so
 # that a postcode after the town ("Brazil 35172") is still the next part; a country may
-# carry its language in brackets ("Cyprus (Greek)").
+# carry its language in brackets ("Cyprus (Turkish)").
 _TOWN = (
     rf"\p{{Lu}}[\p{{L}}\p{{M}}'\u2019.-]{{0,30}}"
     rf"(?:[ ](?:(?:{PARTICLES}|\p{{Ll}}{{2,5}})[ ])?"

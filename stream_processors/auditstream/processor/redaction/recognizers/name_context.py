@@ -51,7 +51,7 @@ _FUNCTION_WORDS = frozenset(
         *("nope", "fyi", "imo", "tbh", "idk", "thx", "okay", "ok", "yes", "no", "hey"),
     ]
 )
-# "Obuya's wife", "Hilmija's address:" and a street line: only a person has these. A
+# "Obuya's wife", "Quenwyn's address:" and a street line: only a person has these. A
 # product has an account, a phone number, an e-mail and an address too ("Redis's address
 # is 10.0.0.5"), so an address counts only with a house number after it.
 _PERSONAL_POSSESSION_AFTER = regex.compile(
@@ -67,7 +67,7 @@ _SENTENCE_START = regex.compile(r"(?:^|\n|[.!?][\"'\u201d)]?[ \t]{1,3})[ \t>\"'\
 # A lower-case word right after a sentence's first word: a verb, so that word is a subject.
 _PREDICATE_AFTER = regex.compile(r"[ ]{1,2}\p{Ll}{2,}\b")
 # A personal pronoun in the rest of the sentence or the next one refers to a person: the
-# subject that opened the sentence ("Lyberth began writing ..., publishing her first story").
+# subject that opened the sentence ("Tavrosz published his first novel at nineteen").
 # Object and possessive forms only: "he" and "she" mostly open a clause of their own
 # ("Kubectl began timing out after he upgraded").
 _PERSONAL_PRONOUN = regex.compile(r"(?i:\b(?:him|his|her|hers|himself|herself)\b)")
@@ -75,12 +75,12 @@ _PERSONAL_PRONOUN = regex.compile(r"(?i:\b(?:him|his|her|hers|himself|herself)\b
 # her museums especially"): after a word that is also a place, only these count.
 _MASCULINE_PRONOUN = regex.compile(r"(?i:\b(?:him|his|himself)\b)")
 _PRONOUN_WINDOW = 120  # characters: about one long sentence or two short ones
-# Words that open a request after a name that opens a line: "Nobuto, can I ...".
+# Words that open a request after a name that opens a line: "Dravik, could you ...".
 _REQUEST_AFTER = regex.compile(
     r", (?i:can|could|would|will|please|do|don't|did|are|have|I|you|we|let's|thanks|thank|"
     r"where|when|what|how|why|is|it's)\b"
 )
-# A name between a comma and "!" or "?" at the end of a sentence: "Don't go, Victoria!".
+# A name between a comma and "!" or "?" at the end of a sentence: "Please don't go, Florence!".
 _VOCATIVE_BEFORE = regex.compile(r",[ ]$")
 _VOCATIVE_AFTER = regex.compile(r"[!?]")
 # A line of a transcript that speaks: a quote, or a first or second person word.
@@ -114,7 +114,7 @@ def subject_of_a_person(text: str, start: int, end: int, *, place: bool = False)
         place: The word is also a place, so a feminine pronoun may refer to it as one.
 
     Returns:
-        True for "Lyberth began writing as a teenager, publishing her first story".
+        True for "Tavrosz published his first novel at nineteen".
     """
     return bool(
         text[start:end].lower() not in _FUNCTION_WORDS
@@ -135,8 +135,8 @@ def spoken_to(text: str, start: int, end: int) -> bool:
         end: Where it ends.
 
     Returns:
-        True for a word that opens a line before a request ("Nobuto, can I ...") or that
-        ends a sentence after a comma ("Don't go to town, Victoria!").
+        True for a word that opens a line before a request ("Dravik, could you ...") or that
+        ends a sentence after a comma ("Please don't go, Florence!").
     """
     if text[start:end].lower() in _FUNCTION_WORDS:
         return False
@@ -157,7 +157,7 @@ def speaks_a_line(text: str, start: int, end: int) -> bool:
         end: Where it ends.
 
     Returns:
-        True for 'Sydney: "Who are you?"' and "Ann: You saved my life!".
+        True for 'Florence: "Where were you?"' and "Florence: you owe me a call.".
     """
     return bool(
         LINE_START.search(text, max(0, start - 8), start) and _SPEECH_AFTER.match(text, end)

@@ -20,12 +20,12 @@ also words or places. So:
   month nor a product; a word that is also an English word needs a person cue next to it
   ("said Grant", "Hi Rose,", "Will shouted") or a neighbour in a list of names ("Platt,
   David and Claudia"); an unknown word needs a strong cue ("said Naile"), to speak a
-  line of a transcript ("Mineko: ..."), to be spoken to ("Nobuto, can I ..."), a
-  person's possession ("Hilmija's wife"), or to open a sentence that a personal pronoun
-  refers back to ("Lyberth began writing ..., publishing her first story"); a given name
-  that is also a place needs such a context too ("Don't go, Victoria!"), see
+  line of a transcript ("Mineko: ..."), to be spoken to ("Dravik, could you ..."), a
+  person's possession ("Orsolak's wife"), or to open a sentence that a personal pronoun
+  refers back to ("Tavrosz published his first novel at nineteen"); a given name
+  that is also a place needs such a context too ("Please don't go, Florence!"), see
   :mod:`.name_context`;
-- a known given name vouches for a family name that is a place ("Marta Palermo"), and a
+- a known given name vouches for a family name that is a place ("Lisette Palermo"), and a
   middle initial for a known family name ("Walter J Kowalski");
 - a lower-case pair is a name only when both words are known names and neither is an
   English word ("rebecca nowak");
@@ -463,7 +463,7 @@ class NameGazetteerRecognizer(CodeRecognizer):
         if len(core) >= 2:
             known = [w in lex.first or w in lex.last for w in core]
             # A given name that is neither a word nor a place vouches for a family name
-            # that is a place ("Marta Palermo", "Chiara Messina").
+            # that is a place ("Lisette Palermo", "Chiara Messina").
             given = core[0] in lex.first and self._plain(core[0]) and core[0] not in lex.places
             others_plain = all(
                 k
@@ -473,7 +473,7 @@ class NameGazetteerRecognizer(CodeRecognizer):
             )
             # Known names, or with words that are neither English words nor places; or two
             # or three such words alone: "Dmitar Ruedl", "Agi P Szöts"; or a known family
-            # name after an initial ("Liberal A Aranda": a first name that is also a word).
+            # name after an initial ("Honest J Nowak": a first name that is also a word).
             initialled = len(run.words) == 3 and len(run.words[1].rstrip(".")) == 1
             return (
                 all(known)
@@ -521,7 +521,7 @@ class NameGazetteerRecognizer(CodeRecognizer):
     def _unknown_verdict(self, text: str, run: _Run, word: str, before: str) -> bool:
         # An unknown word is a name only after a word that introduces a person, as the
         # speaker of a line of a transcript ("Mineko: What a wife."), when spoken to, with
-        # a person's possession ("Hilmija's address"), or as the subject of a sentence that
+        # a person's possession ("Quenwyn's address"), or as the subject of a sentence that
         # a personal pronoun refers back to. The weaker contexts need a word that is no
         # English word inflected ("Dashboards began failing after she ...").
         speaker = LINE_START.search(before) is not None and text[run.end : run.end + 1] == ":"

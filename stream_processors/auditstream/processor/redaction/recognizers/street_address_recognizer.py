@@ -13,11 +13,11 @@ The street line, in one of these shapes:
 - after an address cue ("lives at", "address:", "send it to", ``"address":``), a name and
   a number in any order, for streets without a type word (``Strojírenská 1006``);
 - a number and a name without a type word, when a flat or suite follows on the next line
-  (``110 Kontomari`` then ``Apt. 925``);
+  (``88 Kelmscott`` then ``Apt. 4``);
 - a name and a number before the word "street" in English prose (``Karlova 31 street``).
 
 A building number written before the street line's own number is part of it
-(``30767 92 Vasileos Pavlou``). Then, across commas and line breaks, the rest of the
+(``4410 18 Kelmscott Row``). Then, across commas and line breaks, the rest of the
 block (:mod:`.address_block`): a flat or suite (``Apt. 559``), a town, a region, a
 postcode (``LS1 4DL``, ``K1A 0B1``, ``1016 GS``, ``31000``, ``CA 94105``), a country.
 Military and PO box shapes (``PSC 2322, Box 6025``, ``APO AA 88307``) and UK and Canadian
@@ -86,7 +86,7 @@ def _patterns() -> dict[str, regex.Pattern[str]]:
             rf"{start}\d{{1,5}}[ ]{{1,2}}{word}(?:[ ]{{1,2}}(?:{word}|\p{{Ll}}{{2,12}})){{0,2}}"
             rf"[ ]{{1,2}}\d{{1,4}}[A-Za-z]?\.?{end}"
         ),
-        # 110 Kontomari, then "Apt. 925" on the next line: a number and a name (and maybe
+        # 88 Kelmscott, then "Apt. 4" on the next line: a number and a name (and maybe
         # another number: "5684 R Dona Amélia 97") are the street line when a flat or suite
         # follows them.
         "number_name_unit": regex.compile(
@@ -144,7 +144,7 @@ def _lower_case_street() -> regex.Pattern[str]:
 _CUE = regex.compile(
     # "Home address for the letter:": a few words between the word and its colon.
     r"(?i:\baddress\b[^:\n.]{1,30}:|(?:\b|_)address(?:es)?\b|\baddr\b|"
-    # "lives on the north side of", "at the corner of": a part of the street, then it.
+    # "lives on the far side of", "at the corner of": a part of the street, then it.
     r"\blives?\s+(?:at|on)(?:\s+the\s+(?:\w+\s+){0,2}(?:side|end|part)\s+of)?|"
     r"\bcorner\s+of|\bliving\s+at|\blocated\s+at|"
     # The word in other languages, as a form's label: "nueva dirección:", "adres:".
@@ -182,7 +182,7 @@ _STREET_KEY_VALUE = regex.compile(
 # Cheap tests that a pattern can match at all, before patterns that look behind at every
 # position of the text.
 _STREET_KEY_HINT = regex.compile(r"(?i:street|line_?1|addr)")
-# "Vostelčická 812 street", as a street without a type word is written in English prose:
+# "Karlova 31 street", as a street without a type word is written in English prose:
 # a name, its number, then the word for a street. Tried only where a number is followed
 # by such a word, as the pattern would otherwise start at every capital letter.
 _STREET_WORDS = r"(?i:street|road|avenue|lane|square|boulevard)\b"
@@ -199,6 +199,8 @@ _BUILDING_NUMBER_CHARS = 16  # two numbers of six digits and their spaces
 _EAST_ASIAN_SHAPES = frozenset(
     {"japanese_block", "japanese_labelled_block", "chinese_number", "korean_road"}
 )
+_BEFORE_A_UNIT = "number_name_unit"
+_UNIT_HINT = regex.compile(UNIT_SHAPE)
 _DIGIT = regex.compile(r"\d")
 _UNIT = regex.compile(
     r"(?<![\w.-])(?:Apt|Apartment|Suite|Ste|Flat)\.?[ ]?#?\d{1,6}[A-Za-z]?(?![\w-])"
@@ -225,9 +227,12 @@ class StreetAddressRecognizer(CodeRecognizer):
             return []
         spans: list[tuple[int, int]] = []
         ascii_only = text.isascii()
+        units = _UNIT_HINT.search(text) is not None
         for name, pattern in _patterns().items():
             if ascii_only and name in _EAST_ASIAN_SHAPES:
                 continue  # their shapes need Han, kana or Hangul
+            if name == _BEFORE_A_UNIT and not units:
+                continue  # it starts at every number, and holds only before a flat or suite
             # "27 December 2025" has the shape of "637 Strojírenská 1006".
             spans.extend(
                 m.span() for m in pattern.finditer(text) if not is_date(m.group().rstrip("."))
@@ -250,7 +255,7 @@ class StreetAddressRecognizer(CodeRecognizer):
 
 
 def _building_number_start(text: str, start: int) -> int:
-    """Take in a number written before the street line ("14057 92 Vasileos Pavlou str")."""
+    """Take in a number written before the street line ("4410 18 Kelmscott Row")."""
     number = _BUILDING_NUMBER_BEFORE.search(text, max(0, start - _BUILDING_NUMBER_CHARS), start)
     return number.start() if number else start
 
