@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from auditstream.processor.redaction.layout import analysis_view
 from auditstream.processor.redaction.recognizers import (
     AgeRecognizer,
     CardNumberRecognizer,
@@ -126,6 +127,9 @@ class TestPhoneContextRecognizer:
             # Alone under its label, as the analysis view shows an escaped break.
             ("Personal Info:\n Phone:\n 439 4166\n \n E-mail:", "439 4166"),
             ('{"type": "mobile",\n        "number": "611 48 05 87"}', "611 48 05 87"),
+            # The word after the number, joined by a hyphen.
+            ("Reception 0612 448 390-Office", "0612 448 390"),
+            ("Contact: 77 418 22 09-Fax", "77 418 22 09"),
         ],
     )
     def test_numbers_a_phone_word_or_shape_vouches_for_are_phones(self, text, number) -> None:
@@ -140,6 +144,9 @@ class TestPhoneContextRecognizer:
             "total 12 345",
             "a delta of +1234 567",
             "version 1.2.3 shipped",
+            # After a phone word, an identifier that goes on after a hyphen.
+            "sms request_id=51620098-e17d-4873-b39f-c2face66c683",
+            "sms batch 12345678-beef-4873",
         ],
     )
     def test_numbers_without_a_cue_or_dates_are_kept(self, text) -> None:
@@ -174,6 +181,9 @@ class TestIdNumberRecognizer:
                 '"document": {"type": "passport",\n  "number": "YB3872572"}',
                 ("PASSPORT", "YB3872572"),
             ),
+            # "pp", as bookings abbreviate a passport, before one run of an issued number.
+            ("guest Ana Ruiz, pp 48213907, arriving Monday", ("PASSPORT", "48213907")),
+            ("driver T. Okafor, PP K4471920X", ("PASSPORT", "K4471920X")),
         ],
     )
     def test_numbers_named_by_their_id_word_are_found(self, text, expected) -> None:
@@ -190,6 +200,9 @@ class TestIdNumberRecognizer:
             "The passport photo must be 2x2 inches",
             "driver's license class B2 expired",
             "released under the license MIT and the Apache licence 2.0",
+            # "pp" is also "pages".
+            "see pp. 112-118 of the manual",
+            "pp 1234-5678",
         ],
     )
     def test_words_without_a_number_are_not_ids(self, text) -> None:
@@ -300,7 +313,9 @@ def address_recognizer() -> StreetAddressRecognizer:
 @pytest.fixture(scope="module")
 def name_recognizer() -> NameGazetteerRecognizer:
     return NameGazetteerRecognizer(
-        build_lexicon(["grant", "rose", "will", "page", "urgent", "broken", "again"])
+        build_lexicon(
+            ["grant", "rose", "will", "page", "urgent", "broken", "again", "dashboard", "honest"]
+        )
     )
 
 
@@ -352,6 +367,56 @@ class TestStreetAddressRecognizer:
         assert found(address_recognizer, text) == [("STREET_ADDRESS", address)]
 
     @pytest.mark.parametrize(
+        ("text", "addresses"),
+        [
+            # A name and a number without a street word, when a flat follows on its line.
+            ("Mail: 4410 88 Kelmscott\n Apt. 4\n Galway", ["4410 88 Kelmscott\n Apt. 4\n Galway"]),
+            ("4410 R Dona Amélia 97\n Suite 12", ["4410 R Dona Amélia 97\n Suite 12"]),
+            # After a cue, a building number before the street line's own number.
+            ("lives at 4410 18 Kelmscott Row, Leeds", ["4410 18 Kelmscott Row, Leeds"]),
+            # A building number before the street line's own number.
+            ("Deliver to Apt. 3 7702 Ferreira Lisboa 58", ["Apt. 3 7702 Ferreira Lisboa 58"]),
+            # A town with a short lower-case word; a country with its language, a postcode.
+            (
+                "12 Elm Road\n Stratford upon Avon\n United Kingdom",
+                ["12 Elm Road\n Stratford upon Avon\n United Kingdom"],
+            ),
+            (
+                "Odos Ermou 12\n Larnaca\n Cyprus (Turkish) 60210",
+                ["Odos Ermou 12\n Larnaca\n Cyprus (Turkish) 60210"],
+            ),
+            # A part of the street, then the street, after "lives on" or "corner of".
+            ("She lives on the north side of Borgo 17.", ["Borgo 17"]),
+            ("on the corner of Borgo 17 and Elm Road", ["Borgo 17", "Elm Road"]),
+            # A name, its number, then the word "street" in English prose.
+            ("The song is about Karlova 31 street in Brno.", ["Karlova 31"]),
+            # A USPS suffix that Faker's list leaves out.
+            ("7 Willow Annex, Dover, DE 19901", ["7 Willow Annex, Dover, DE 19901"]),
+        ],
+    )
+    def test_street_lines_without_a_street_type_are_found_by_their_block_or_cue(
+        self, address_recognizer, text, addresses
+    ) -> None:
+        """A flat on the next line, a cue, a building number, the word "street" after it."""
+        view = analysis_view(text)
+        assert found(address_recognizer, view) == [("STREET_ADDRESS", a) for a in addresses]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "See Chapter 12 road safety rules",
+            "Route 66 road trip",
+            "the Beatles 1967 street party",
+            "release 1.2.3 deployed at 10:42 12 servers",
+        ],
+    )
+    def test_numbers_before_a_street_word_in_a_phrase_are_kept(
+        self, address_recognizer, text
+    ) -> None:
+        """A "street" or "road" that goes on into a phrase is no street after a number."""
+        assert found(address_recognizer, text) == []
+
+    @pytest.mark.parametrize(
         "text",
         [
             "runs on Ubuntu 22 fine",
@@ -394,6 +459,57 @@ class TestNameGazetteerRecognizer:
     def test_names_are_found_with_the_evidence_they_need(self, name_recognizer, text, name) -> None:
         """Known names alone; names that are words with a person cue; lower-case pairs."""
         assert [value for _, value in found(name_recognizer, text)] == name
+
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            # Words in no list, by what surrounds them.
+            ("Tavrosz published his first novel at nineteen.", ["Tavrosz"]),
+            ("Dravik, could you resend the invoice?", ["Dravik"]),
+            ("Here is Quenwyn's address:\\n\\n 4410 18 Kelmscott Drive", ["Quenwyn"]),
+            ("Please ask Orsolak's wife, she kept the receipt", ["Orsolak"]),
+            ("Zevrin lives at 12 Mill Lane", ["Zevrin"]),
+            # Given names that are also places, spoken to, speaking, or referred to as "him".
+            ("Please don't go, Florence!", ["Florence"]),
+            ('Florence: "Where were you?"', ["Florence"]),
+            ("Florence: you owe me a call.", ["Florence"]),
+            ("Florence is late again; tell him to hurry.", ["Florence"]),
+            # A name that is also a word, after "named" and the person named.
+            ("They named him Will", ["Will"]),
+            # A given name vouches for a family name that is a place.
+            ("Lisette Palermo joined the call", ["Lisette Palermo"]),
+            # A middle initial vouches for a known family name after a word.
+            ("ask Honest J Nowak about it", ["Honest J Nowak"]),
+        ],
+    )
+    def test_words_in_no_list_and_places_are_names_in_a_person_s_context(
+        self, name_recognizer, text, name
+    ) -> None:
+        """Spoken to, speaking, owning a home or family, or the subject of "his"/"her"."""
+        assert [value for _, value in found(name_recognizer, analysis_view(text))] == name
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            # "he" and "she" open clauses of their own; plurals of words are no names.
+            "Kubectl began timing out after he upgraded.",
+            "Dashboards began failing after she rotated the key.",
+            "They began writing tests; her team merged them.",
+            # Interjections and places before a comma or a colon.
+            "Hmm, can you check the logs?",
+            "Florence: 3 offices, 200 staff",
+            # A city is "she" in English.
+            "Florence is lovely in May, her museums especially.",
+            # A service has an address too, without a house number.
+            "Zorblax's address: 10.0.0.5",
+            "Zorblax's address is 10.0.0.5",
+        ],
+    )
+    def test_products_pronouns_and_places_stay_in_those_contexts(
+        self, name_recognizer, text
+    ) -> None:
+        """The weaker contexts ask for a word that is not an English word or its plural."""
+        assert found(name_recognizer, analysis_view(text)) == []
 
     @pytest.mark.parametrize(
         "text",

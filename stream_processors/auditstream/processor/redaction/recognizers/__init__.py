@@ -62,7 +62,7 @@ from auditstream.processor.redaction.recognizers.table_column_recognizer import 
     TableColumnRecognizer,
 )
 
-RECOGNIZER_SET_VERSION = "2026-12-07.3"
+RECOGNIZER_SET_VERSION = "2026-12-07.4"
 """Bumped whenever a recognizer here changes what it finds; recorded on every event."""
 
 

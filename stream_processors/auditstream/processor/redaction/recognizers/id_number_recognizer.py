@@ -75,8 +75,14 @@ _CUES = {
 # Words that also name other things ("license MIT 2024", "Apache licence 2.0"): after them
 # only an issued number's shape counts, one run of eight to twelve capitals and digits
 # with a digit, or digit groups ("L929QPQE969", "0043716759", "16252/93/7738").
-_BARE_CUES = {DRIVER_LICENSE: r"\blicen[cs]e\b"}
-_ISSUED_NUMBER = regex.compile(r"(?=[A-Z]{0,11}\d)[A-Z0-9]{8,12}|\d{3,8}(?:[ /-]\d{2,8}){0,3}")
+# "pp", a passport's abbreviation in forms and bookings, is also "pages" ("pp. 12-15"):
+# after it only the single run counts.
+_ISSUED_RUN = r"(?=[A-Z]{0,11}\d)[A-Z0-9]{8,12}"
+_ISSUED_NUMBER = regex.compile(rf"{_ISSUED_RUN}|\d{{3,8}}(?:[ /-]\d{{2,8}}){{0,3}}")
+_BARE_CUES = {
+    DRIVER_LICENSE: (r"\blicen[cs]e\b", _ISSUED_NUMBER),
+    PASSPORT: (r"\bpp\b\.?", regex.compile(_ISSUED_RUN)),
+}
 
 
 class IdNumberRecognizer(CodeRecognizer):
@@ -92,7 +98,7 @@ class IdNumberRecognizer(CodeRecognizer):
     def __init__(self, entity: str) -> None:
         self._entity = entity
         self._cue = regex.compile(rf"(?i:{_CUES[entity]})(?:\"|')?{_GAP}", regex.MULTILINE)
-        bare = _BARE_CUES.get(entity)
+        bare, self._bare_shape = _BARE_CUES.get(entity, (None, _ISSUED_NUMBER))
         self._bare_cue = regex.compile(rf"(?i:{bare})[ \t]{{1,3}}") if bare else None
         super().__init__([entity], name=f"IdNumberRecognizer_{entity}")
 
@@ -108,7 +114,7 @@ class IdNumberRecognizer(CodeRecognizer):
         found = {result.start for result in results}
         for cue in self._bare_cue.finditer(text) if self._bare_cue else ():
             value = _VALUE_PATTERN.match(text, cue.end())
-            if value and value.start() not in found and _ISSUED_NUMBER.fullmatch(value.group()):
+            if value and value.start() not in found and self._bare_shape.fullmatch(value.group()):
                 results.append(
                     self.result(self._entity, value.start(), value.end(), score=0.8, why="id word")
                 )

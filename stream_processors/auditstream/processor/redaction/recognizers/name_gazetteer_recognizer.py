@@ -19,8 +19,14 @@ also words or places. So:
   ships them), a place (GeoNames' cities of 100,000 or more, countries, US states), a
   month nor a product; a word that is also an English word needs a person cue next to it
   ("said Grant", "Hi Rose,", "Will shouted") or a neighbour in a list of names ("Platt,
-  David and Claudia"); an unknown word needs a strong cue ("said Naile") or to speak a
-  line of a transcript ("Mineko: ...");
+  David and Claudia"); an unknown word needs a strong cue ("said Naile"), to speak a
+  line of a transcript ("Mineko: ..."), to be spoken to ("Dravik, could you ..."), a
+  person's possession ("Orsolak's wife"), or to open a sentence that a personal pronoun
+  refers back to ("Tavrosz published his first novel at nineteen"); a given name
+  that is also a place needs such a context too ("Please don't go, Florence!"), see
+  :mod:`.name_context`;
+- a known given name vouches for a family name that is a place ("Lisette Palermo"), and a
+  middle initial for a known family name ("Walter J Kowalski");
 - a lower-case pair is a name only when both words are known names and neither is an
   English word ("rebecca nowak");
 - a word of a script without capitals is a name when it is a known name, or a known
@@ -46,6 +52,19 @@ from auditstream.processor.redaction.precision_vocabulary import (
     PRODUCT_BEFORE,
 )
 from auditstream.processor.redaction.recognizers.code_recognizer import CodeRecognizer
+from auditstream.processor.redaction.recognizers.name_context import (
+    CUE_AFTER,
+    CUE_BEFORE,
+    LINE_START,
+    LIST_JOINER,
+    PLACE_AFTER,
+    PRODUCT_AFTER,
+    STRONG_CUE_BEFORE,
+    person_context_after,
+    speaks_a_line,
+    spoken_to,
+    subject_of_a_person,
+)
 
 PERSON = "PERSON"
 # Above spaCy's 0.85: where both find the same span, Presidio keeps the higher score, and
@@ -204,13 +223,6 @@ _MONTHS_AND_DAYS = frozenset(
         "sunday",
     ]
 )
-# A single word that is also an English word is a name next to one of these.
-_CUE_BEFORE = regex.compile(
-    r"(?i:\b(?:said|says|told|asked|shouted\s+at|shouted|to|with|and|dear|hi|hello|hey|"
-    r"thanks|thank\s+you|mr|mrs|ms|miss|dr|prof|sir|kid|son|daughter|wife|husband|brother|"
-    r"sister|mother|father|mom|dad|named|called|name\s+is|by|from|under|cc|attn|for|"
-    r"colleague|manager|agent|customer|patient|user|friend|me)\.?[,:]?)\s{1,2}$"
-)
 # Capitalised at the start of a sentence, never part of a name.
 _LEADING_WORDS = frozenset(
     [
@@ -261,30 +273,6 @@ _LEADING_WORDS = frozenset(
         "sir",
         "madam",
     ]
-)
-# A name right before one of these is a brand: "the Hugo Boss gift card", "Dyson store".
-_PRODUCT_AFTER = regex.compile(
-    r"(?:['\u2019]s)?\s{1,2}(?i:gift\s+card|store|shop|outlet|shoes|sneakers|boots|jeans|bag|"
-    r"handbag|watch|perfume|fragrance|laptop|phone|vacuum|subscription|voucher|coupon|"
-    r"products?|brand|jacket|car|model|app|whisk(?:e)?y|burger|restaurant)\b"
-)
-# A name right before one of these is a place: "our Chelsea office", "Marion airport".
-_PLACE_AFTER = regex.compile(
-    r"\s{1,2}(?i:office|offices|airport|branch|warehouse|depot|campus|site|hub|station|"
-    r"support\s+desk|help\s?desk|headquarters|hq|plant|factory|location|stadium)\b"
-)
-_STRONG_CUE_BEFORE = regex.compile(
-    r"(?i:\b(?:said|says|told|asked|shouted\s+at|dear|hi|hello|hey|mr|mrs|ms|miss|dr|named|"
-    r"called|name\s+is|name's|name\?|directed\s+by|written\s+by|signed\s+by|attn|cc)"
-    r"\.?[,:]?)\s{1,4}$"
-)
-_LINE_START = regex.compile(r"(?:^|\n)[ \t>]{0,4}$")
-_CUE_AFTER = regex.compile(
-    r"^(?:['\u2019]s\b|\s{0,2}[,:]?\s{0,2}(?i:said|says|shouted|asked|told|wrote|replied|lives|"
-    r"is\s+from|was|is|has|had|will|who|and|called|here|speaking)\b|\s{0,2}:)"
-)
-_LIST_JOINER = regex.compile(
-    r"^(?:\s{0,2},\s{0,2}|\s{1,2}(?:and|&|or)\s{1,2}|\s{0,2},\s{0,2}and\s{1,2})$"
 )
 
 
@@ -384,7 +372,7 @@ class NameGazetteerRecognizer(CodeRecognizer):
                 if any(
                     0 <= j < len(runs)
                     and verdicts[j]
-                    and _LIST_JOINER.match(
+                    and LIST_JOINER.match(
                         text[min(runs[j].end, run.end) : max(runs[j].start, run.start)]
                     )
                     for j in neighbours
@@ -463,8 +451,8 @@ class NameGazetteerRecognizer(CodeRecognizer):
             not core
             or (phrase in lex.places and len(core) > 1)  # one word: see _single_verdict
             or " ".join(core).lower() in EPONYMOUS_BRANDS
-            or _PRODUCT_AFTER.match(text, run.end)
-            or _PLACE_AFTER.match(text, run.end)
+            or PRODUCT_AFTER.match(text, run.end)
+            or PLACE_AFTER.match(text, run.end)
             or PRODUCT_BEFORE.search(text, max(0, run.start - 12), run.start)
             or lowered in NOT_PEOPLE
             or MODEL_NAME.fullmatch(lowered)
@@ -474,14 +462,35 @@ class NameGazetteerRecognizer(CodeRecognizer):
             return False
         if len(core) >= 2:
             known = [w in lex.first or w in lex.last for w in core]
+            # A given name that is neither a word nor a place vouches for a family name
+            # that is a place ("Lisette Palermo", "Chiara Messina").
+            given = core[0] in lex.first and self._plain(core[0]) and core[0] not in lex.places
             others_plain = all(
-                k or (w.lower() not in lex.words and w not in lex.places)
-                for w, k in zip(core, known, strict=True)
+                k
+                or (w.lower() not in lex.words and w not in lex.places)
+                or (given and i > 0 and w in lex.places)
+                for i, (w, k) in enumerate(zip(core, known, strict=True))
             )
             # Known names, or with words that are neither English words nor places; or two
-            # or three such words alone: "Dmitar Ruedl", "Agi P Szöts".
-            return all(known) or (others_plain and not _PRODUCT_AFTER.match(text, run.end))
+            # or three such words alone: "Dmitar Ruedl", "Agi P Szöts"; or a known family
+            # name after an initial ("Honest J Nowak": a first name that is also a word).
+            initialled = len(run.words) == 3 and len(run.words[1].rstrip(".")) == 1
+            return (
+                all(known)
+                or (others_plain and not PRODUCT_AFTER.match(text, run.end))
+                or (initialled and core[-1] in lex.last)
+            )
         return self._single_verdict(text, run, core[0])
+
+    def _inflected(self, word: str) -> bool:
+        """A plural or inflected form of an English word ("Dashboards", "Deployed")."""
+        lowered, words = word.lower(), self._lexicon.words
+        stems = (lowered[:-1], lowered[:-2], lowered[:-3] + "y", lowered[:-3], lowered[:-2] + "e")
+        return any(stem in words for stem in stems if len(stem) > 2)
+
+    def _plain(self, word: str) -> bool:
+        """A word of three letters or more that is no English word."""
+        return word.lower() not in self._lexicon.words and len(word) > 2
 
     def _single_verdict(self, text: str, run: _Run, word: str) -> bool:
         lex = self._lexicon
@@ -489,22 +498,40 @@ class NameGazetteerRecognizer(CodeRecognizer):
             return False
         before = text[max(0, run.start - 24) : run.start]
         if word in lex.places:
-            # "shouted at Mary", "said Elizabeth": a person cue outweighs the city.
-            return word in lex.first and _STRONG_CUE_BEFORE.search(before) is not None
+            # "shouted at Mary", "said Elizabeth": a person cue outweighs the city, and so
+            # does being spoken to, speaking a line, or a pronoun that refers to a person.
+            return word in lex.first and (
+                STRONG_CUE_BEFORE.search(before) is not None
+                or spoken_to(text, run.start, run.end)
+                or speaks_a_line(text, run.start, run.end)
+                or subject_of_a_person(text, run.start, run.end, place=True)
+            )
         # "Sue, can I please speak to your boss?": a known name opening a line, then a comma.
         known = word in lex.first or word in lex.last
-        if known and _LINE_START.search(before) and text.startswith(", ", run.end):
+        if known and LINE_START.search(before) and text.startswith(", ", run.end):
             return True
-        plain = word.lower() not in lex.words and len(word) > 2
+        plain = self._plain(word)
         if word not in lex.first and word not in lex.last:
-            # An unknown word is a name only after a word that introduces a person, or as
-            # the speaker of a line of a transcript ("Mineko: What a wife.").
-            speaker = _LINE_START.search(before) is not None and text[run.end : run.end + 1] == ":"
-            return plain and bool(_STRONG_CUE_BEFORE.search(before) or speaker)
+            return plain and self._unknown_verdict(text, run, word, before)
         if plain:
             return True
         after = text[run.end : run.end + 24]
-        return bool(_CUE_BEFORE.search(before) or _CUE_AFTER.match(after))
+        return bool(CUE_BEFORE.search(before) or CUE_AFTER.match(after))
+
+    def _unknown_verdict(self, text: str, run: _Run, word: str, before: str) -> bool:
+        # An unknown word is a name only after a word that introduces a person, as the
+        # speaker of a line of a transcript ("Mineko: What a wife."), when spoken to, with
+        # a person's possession ("Quenwyn's address"), or as the subject of a sentence that
+        # a personal pronoun refers back to. The weaker contexts need a word that is no
+        # English word inflected ("Dashboards began failing after she ...").
+        speaker = LINE_START.search(before) is not None and text[run.end : run.end + 1] == ":"
+        if STRONG_CUE_BEFORE.search(before) or speaker:
+            return True
+        return not self._inflected(word) and (
+            spoken_to(text, run.start, run.end)
+            or person_context_after(text, run.end)
+            or subject_of_a_person(text, run.start, run.end)
+        )
 
     def _lower_case_names(self, text: str) -> list[RecognizerResult]:
         lex = self._lexicon

@@ -6,7 +6,7 @@ or not the area code is assigned, and so does anyone reading the archive. This r
 takes a run of digit groups as a phone number when
 
 - a phone word stands before it ("call me on", "Phone:", "mobile", "fax", "text",
-  "reach me at", ``"phone":``) or after it ("... office", "... fax"), and it has 6 to 15
+  "reach me at", ``"phone":``) or after it ("... office", "...-Fax"), and it has 6 to 15
   digits; or
 - its shape is a phone number's on its own: an international ``+CC`` prefix with 8 to 15
   digits (``+39 6 40022485``, ``+86 778-80846067``), a national number with a trunk ``0``
@@ -27,10 +27,13 @@ from auditstream.processor.redaction.recognizers.date_recognizer import is_date
 PHONE_NUMBER = "PHONE_NUMBER"
 
 # Optional "+CC" or "00CC", an optional "(area)" group, then 1-6 groups of 2-5 digits split
-# by one separator each; an optional extension. Every repeat is bounded.
+# by one separator each; an optional extension. Every repeat is bounded. A hyphen may end
+# the number before a word ("0612 448 390-Office"), not before more of an identifier
+# ("74350472-e17d-...", "12345678-beef-...").
 _CANDIDATE = regex.compile(
     r"(?<![\w+.,/-])(?:(?:\+|00)\d{1,3}[ .-]?)?(?:\(0?\d{1,5}\)[ .-]?)?"
-    r"\d{1,12}(?:[ .-]\d{1,8}){0,5}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\w-]|[.,]\d)",
+    r"\d{1,12}(?:[ .-]\d{1,8}){0,5}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?"
+    r"(?!\w|-(?![A-Za-z]{2,}(?![\w-]))|[.,]\d)",
     regex.IGNORECASE,
 )
 _CUE_BEFORE = regex.compile(

@@ -4,214 +4,44 @@ Presidio has no street address recognizer, and spaCy's small model tags parts of
 address (a town as GPE, a number as CARDINAL) but never the address. This recognizer finds
 the street line, then takes the lines of the address block that follow it.
 
-The street line, in one of four shapes:
+The street line, in one of these shapes:
 
 - number first, street type last: ``12 Albert Street``, ``1600 Pennsylvania Ave NW``;
 - number first, street type first: ``8 rue Victor Hugo``, ``23 Avenida Paulista``;
 - street name then number, the type as a word or a compound ending: ``Via Leopardi 83``,
   ``Prinsengracht 51``, ``Favoritenstrasse 36``, ``ul. Asnyka Adama 82``;
 - after an address cue ("lives at", "address:", "send it to", ``"address":``), a name and
-  a number in any order, for streets without a type word (``Strojírenská 1006``).
+  a number in any order, for streets without a type word (``Strojírenská 1006``);
+- a number and a name without a type word, when a flat or suite follows on the next line
+  (``88 Kelmscott`` then ``Apt. 4``);
+- a name and a number before the word "street" in English prose (``Karlova 31 street``).
 
-Then, across commas and line breaks, the rest of the block: a flat or suite
-(``Apt. 559``), a town, a region, a postcode (``LS1 4DL``, ``K1A 0B1``, ``1016 GS``,
-``31000``, ``CA 94105``), a country. Military and PO box shapes (``PSC 2322, Box 6025``,
-``APO AA 88307``) and UK and Canadian postcodes count on their own.
-
-The street types come from Faker's address providers of every locale (the data of a
-maintained library, not a list of ours) plus the usual abbreviations.
+A building number written before the street line's own number is part of it
+(``4410 18 Kelmscott Row``). Then, across commas and line breaks, the rest of the
+block (:mod:`.address_block`): a flat or suite (``Apt. 559``), a town, a region, a
+postcode (``LS1 4DL``, ``K1A 0B1``, ``1016 GS``, ``31000``, ``CA 94105``), a country.
+Military and PO box shapes (``PSC 2322, Box 6025``, ``APO AA 88307``) and UK and Canadian
+postcodes count on their own. The street words are in :mod:`.street_words`.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import cache
 
 import regex
-from faker.providers import address as faker_address
 from presidio_analyzer import RecognizerResult
 
+from auditstream.processor.redaction.recognizers.address_block import (
+    LINE_BREAK,
+    PARTICLES,
+    UNIT_SHAPE,
+    block_end,
+)
 from auditstream.processor.redaction.recognizers.code_recognizer import CodeRecognizer
 from auditstream.processor.redaction.recognizers.date_recognizer import is_date
+from auditstream.processor.redaction.recognizers.street_words import ENDINGS, faker_street_words
 
 STREET_ADDRESS = "STREET_ADDRESS"
-
-# Abbreviations and types that Faker's lists leave out or spell differently.
-_EXTRA_TYPES = [
-    "St",
-    "Rd",
-    "Ave",
-    "Av",
-    "Blvd",
-    "Dr",
-    "Ln",
-    "Ct",
-    "Pl",
-    "Sq",
-    "Ter",
-    "Terr",
-    "Pkwy",
-    "Hwy",
-    "Cir",
-    "Cres",
-    "Crt",
-    "Gdns",
-    "Gr",
-    "Mews",
-    "Cl",
-    "Wynd",
-    "Close",
-    "Row",
-    "Hill",
-    "Rise",
-    "Walk",
-    "Green",
-    "Gardens",
-    "Grove",
-    "Park",
-    "Parade",
-    "Terrace",
-    "Way",
-    "Lane",
-    "Street",
-    "Road",
-    "Avenue",
-    "Drive",
-    "Court",
-    "Place",
-    "Square",
-    "Crescent",
-    "Boulevard",
-    "Highway",
-]
-# Compound endings of streets written as one word (German, Dutch, Nordic, Finnish,
-# Icelandic, Central European), and the same as separate words.
-_ENDINGS = [
-    "straße",
-    "strasse",
-    "str",
-    "gasse",
-    "weg",
-    "platz",
-    "ring",
-    "allee",
-    "damm",
-    "ufer",
-    "chaussee",
-    "steig",
-    "pfad",
-    "straat",
-    "gracht",
-    "laan",
-    "plein",
-    "kade",
-    "singel",
-    "dijk",
-    "markt",
-    "dreef",
-    "pad",
-    "boulevard",
-    "hof",
-    "vej",
-    "gade",
-    "gatan",
-    "vägen",
-    "väg",
-    "gata",
-    "veien",
-    "vegen",
-    "gate",
-    "braut",
-    "stræti",
-    "tie",
-    "katu",
-    "kuja",
-    "polku",
-    "utca",
-    "ulica",
-    "ulice",
-    "cesta",
-]
-_PREFIXES = [
-    "rue",
-    "avenue",
-    "av",
-    "boulevard",
-    "bd",
-    "chemin",
-    "allée",
-    "impasse",
-    "quai",
-    "cours",
-    "route",
-    "place",
-    "via",
-    "viale",
-    "piazza",
-    "corso",
-    "largo",
-    "vicolo",
-    "strada",
-    "calle",
-    "avenida",
-    "av.",
-    "paseo",
-    "plaza",
-    "camino",
-    "carrer",
-    "carretera",
-    "ronda",
-    "travesía",
-    "rua",
-    "travessa",
-    "praça",
-    "alameda",
-    "estrada",
-    "ul.",
-    "ul",
-    "al.",
-    "al",
-    "aleja",
-    "plac",
-    "os.",
-    "odos",
-    "leoforos",
-    "straße",
-    "strasse",
-]
-_PARTICLES = (
-    r"(?:de|del|de\s+la|des|du|la|le|van|von|der|den|di|da|do|dos|das|of|the|y|e|St\.?|"
-    r"degli|dei|delle|della|dello|dal|al|alla)"
-)
-
-
-def _faker_street_words() -> tuple[set[str], set[str], set[str]]:
-    """Street types (long ones, and all) and prefixes from every locale of Faker's data."""
-    types: set[str] = set(_EXTRA_TYPES)
-    short_types: set[str] = set()
-    prefixes: set[str] = set(_PREFIXES)
-    for module in pkgutil.iter_modules(faker_address.__path__):
-        provider = getattr(
-            importlib.import_module(f"{faker_address.__name__}.{module.name}"), "Provider", None
-        )
-        for name, target in (
-            ("street_suffixes", types),
-            ("street_prefixes", prefixes),
-            ("street_suffixes_long", types),
-        ):
-            words = vars(provider).get(name) if provider else None
-            if isinstance(words, list | tuple):
-                target.update(w.strip() for w in words if _usable(w))
-                if target is types:
-                    short_types.update(w.strip() for w in words if isinstance(w, str) and w.strip())
-    return types, short_types | types, prefixes
-
-
-def _usable(word: object) -> bool:
-    # Short entries ("A", "B", "Top", "End", "Key") are letters and words of prose first;
-    # the abbreviations worth having are in _EXTRA_TYPES.
-    return isinstance(word, str) and len(word.strip()) > 3 and not word.isupper()
 
 
 def _alternation(words: set[str]) -> str:
@@ -221,14 +51,14 @@ def _alternation(words: set[str]) -> str:
 
 @cache
 def _patterns() -> dict[str, regex.Pattern[str]]:
-    types, all_types, prefixes = _faker_street_words()
+    types, all_types, prefixes = faker_street_words()
     street_type = rf"(?:{_alternation(types)})\.?"
     # Before a house number, short types are safe too ("Dózsa György út 78", "Kase põik 91").
     any_street_type = rf"(?:{_alternation(all_types)})\.?"
     prefix = rf"(?i:{_alternation({p.lower() for p in prefixes})})"
-    ending = rf"(?i:{_alternation(set(_ENDINGS))})\.?"
+    ending = rf"(?i:{_alternation(set(ENDINGS))})\.?"
     word = r"(?:\p{Lu}[\p{L}\p{M}'\u2019.-]{0,30})"  # grouped: "{word}?" makes it optional
-    name = rf"(?:{word}|\d{{1,3}}(?:st|nd|rd|th)|{_PARTICLES})"
+    name = rf"(?:{word}|\d{{1,3}}(?:st|nd|rd|th)|{PARTICLES})"
     number = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,5}[A-Za-z]?)?"
     start = r"(?<![\w.,-])"
     end = r"(?![\w'\u2019-])"
@@ -255,6 +85,13 @@ def _patterns() -> dict[str, regex.Pattern[str]]:
         "number_name_number": regex.compile(
             rf"{start}\d{{1,5}}[ ]{{1,2}}{word}(?:[ ]{{1,2}}(?:{word}|\p{{Ll}}{{2,12}})){{0,2}}"
             rf"[ ]{{1,2}}\d{{1,4}}[A-Za-z]?\.?{end}"
+        ),
+        # 88 Kelmscott, then "Apt. 4" on the next line: a number and a name (and maybe
+        # another number: "5684 R Dona Amélia 97") are the street line when a flat or suite
+        # follows them.
+        "number_name_unit": regex.compile(
+            rf"{start}{number}(?:[ ]{number})?,?[ ]{{1,2}}(?:{name}[ ]{{1,2}}){{0,3}}{word}"
+            rf"(?:[ ]{{1,2}}{number})?(?={LINE_BREAK}{UNIT_SHAPE}(?![\w-]))"
         ),
         # Named streets without a number: "Sille Ranch Street", "Jimínez Cove St.", with an
         # English street word at the end.
@@ -295,7 +132,7 @@ def _patterns() -> dict[str, regex.Pattern[str]]:
 @cache
 def _lower_case_street() -> regex.Pattern[str]:
     """After an address cue only: "lives at 834 henry place", typed in lower case."""
-    types, _, _ = _faker_street_words()
+    types, _, _ = faker_street_words()
     return regex.compile(
         r"\d{1,6}[ ]{1,2}(?:\p{Ll}[\p{Ll}'\u2019-]{1,30}[ ]{1,2}){1,3}"
         rf"(?i:{_alternation(types)})\.?(?![\w'\u2019-])"
@@ -307,7 +144,9 @@ def _lower_case_street() -> regex.Pattern[str]:
 _CUE = regex.compile(
     # "Home address for the letter:": a few words between the word and its colon.
     r"(?i:\baddress\b[^:\n.]{1,30}:|(?:\b|_)address(?:es)?\b|\baddr\b|"
-    r"\blives?\s+(?:at|on)|\bliving\s+at|\blocated\s+at|"
+    # "lives on the far side of", "at the corner of": a part of the street, then it.
+    r"\blives?\s+(?:at|on)(?:\s+the\s+(?:\w+\s+){0,2}(?:side|end|part)\s+of)?|"
+    r"\bcorner\s+of|\bliving\s+at|\blocated\s+at|"
     # The word in other languages, as a form's label: "nueva dirección:", "adres:".
     r"\b(?:direcci[óo]n|adres|adresse|adress|indirizzo|endere[çc]o|anschrift|domicilio|woonadres|"
     r"wohnadresse|adresa)\b|住所|地址|주소|"
@@ -321,12 +160,14 @@ _CUED_WORD = r"[\p{L}\p{M}'\u2019.-]{0,30}"
 _CUED = regex.compile(
     # A name, then the number: "Strojírenská 1006", "Rúa do Freixo, 376" (after a comma,
     # five digits are the postcode of "66 Parc Collet, 31099 Saint-Brieuc", not a number).
+    # Either shape may follow a building number ("lives at 4410 18 Kelmscott Row").
+    rf"(?:\d{{1,6}}[ ](?=\d))?"
     rf"(?:(?:\d{{1,6}}[A-Za-z]?[ ]{{1,2}}\p{{L}}|\p{{Lu}}){_CUED_WORD}"
     rf"(?:[ ]{{1,2}}\p{{L}}{_CUED_WORD}){{0,3}}(?:[ ]{{1,2}}\d{{1,5}}|,[ ]{{1,2}}\d{{1,4}})"
     rf"[A-Za-z]?(?![\w-])"
     # The number, then a name of two words or more: "66 Parc Collet Des Costils".
     rf"|\d{{1,6}}[A-Za-z]?,?[ ]{{1,2}}\p{{Lu}}{_CUED_WORD}"
-    rf"(?:[ ]{{1,2}}(?:{_PARTICLES}[ ]{{1,2}}){{0,2}}\p{{Lu}}{_CUED_WORD}){{1,5}}(?![\w'\u2019-]))"
+    rf"(?:[ ]{{1,2}}(?:{PARTICLES}[ ]{{1,2}}){{0,2}}\p{{Lu}}{_CUED_WORD}){{1,5}}(?![\w'\u2019-]))"
 )
 # A sentence that ends inside a cued match ("deliver to Antequera. The iPhone 11"): a
 # lower-case word and a full stop; an abbreviation ("St. Peters") has one lower-case letter.
@@ -341,35 +182,25 @@ _STREET_KEY_VALUE = regex.compile(
 # Cheap tests that a pattern can match at all, before patterns that look behind at every
 # position of the text.
 _STREET_KEY_HINT = regex.compile(r"(?i:street|line_?1|addr)")
+# "Karlova 31 street", as a street without a type word is written in English prose:
+# a name, its number, then the word for a street. Tried only where a number is followed
+# by such a word, as the pattern would otherwise start at every capital letter.
+_STREET_WORDS = r"(?i:street|road|avenue|lane|square|boulevard)\b"
+_NUMBER_THEN_STREET_WORD_HINT = regex.compile(rf"\d[ ]{{1,2}}{_STREET_WORDS}")
+_NUMBER_THEN_STREET_WORD = regex.compile(
+    rf"(?<![\w.,-])(?:\p{{Lu}}[\p{{L}}\p{{M}}'\u2019.-]{{0,30}}[ ]{{1,2}}){{1,3}}\d{{1,5}}[A-Za-z]?"
+    # The street word ends its phrase ("... 31 street in Brno."), unlike "12 road safety".
+    rf"(?=[ ]{{1,2}}{_STREET_WORDS}(?:[ ]{{1,2}}(?:in|of|at|on|near)\b|[ ]?[,.;!?)]|$))"
+)
+# A building or lot number right before a street line, as some countries write it before
+# the house number; a time ("10:42 ") or a decimal is no such number.
+_BUILDING_NUMBER_BEFORE = regex.compile(r"(?<![\w.,:/-])\d{1,6}(?:[ ]\d{1,6})?[ ]{1,2}$")
+_BUILDING_NUMBER_CHARS = 16  # two numbers of six digits and their spaces
 _EAST_ASIAN_SHAPES = frozenset(
     {"japanese_block", "japanese_labelled_block", "chinese_number", "korean_road"}
 )
-# One more part of an address block: after a comma or a line break, a unit, a postcode,
-# a state and ZIP code, or a town, region or country (up to four capitalised words);
-# after a mere space, only a unit or a postcode (a capitalised word there starts prose).
-_UNIT_SHAPE = (
-    r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Box|Bldg|Building)\.?[ ]?#?\d{1,6}[A-Za-z]?"
-)
-_POSTCODE_SHAPE = (
-    r"[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}"  # UK
-    r"|[A-Z]\d[A-Z][ ]?\d[A-Z]\d"  # Canada
-    r"|\d{4}[ ]?[A-Z]{2}(?=[ ,\n\\])"  # the Netherlands
-    r"|(?:[A-Z]{2}[ ])?\d{5}(?:-\d{4})?"  # a state and ZIP code, or a continental postcode
-)
-# "31000 Toulouse", "1016 GS Amsterdam", "10115 Berlin": a continental postcode and town.
-# Words joined by single spaces (and particles: "Teixeira de Freitas"), no space after the
-# last, so that a postcode after the town ("Brazil 35172") is still the next part.
-_TOWN = (
-    rf"\p{{Lu}}[\p{{L}}\p{{M}}'\u2019.-]{{0,30}}"
-    rf"(?:[ ](?:{_PARTICLES}[ ])?\p{{Lu}}[\p{{L}}\p{{M}}'\u2019.-]{{0,30}}){{0,3}}"
-)
-_POSTCODE_TOWN = rf"\d{{4}}(?:[ ]?[A-Z]{{2}})?[ ]{{1,2}}{_TOWN}|\d{{5}}[ ]{{1,2}}{_TOWN}"
-_LINE_BREAK = r"(?:[ ]{0,3}(?:,|\n|\\n|\r)[ ]{0,3}(?:[>?}]{1,3}[ ]?)?){1,3}"
-_PART = regex.compile(
-    rf"(?:{_LINE_BREAK}(?:{_UNIT_SHAPE}|{_POSTCODE_TOWN}|{_POSTCODE_SHAPE}|{_TOWN})"
-    rf"|[ ]{{1,2}}(?:{_UNIT_SHAPE}|{_POSTCODE_SHAPE}))(?![\w'\u2019-])"
-)
-_MAX_PARTS = 8
+_BEFORE_A_UNIT = "number_name_unit"
+_UNIT_HINT = regex.compile(UNIT_SHAPE)
 _DIGIT = regex.compile(r"\d")
 _UNIT = regex.compile(
     r"(?<![\w.-])(?:Apt|Apartment|Suite|Ste|Flat)\.?[ ]?#?\d{1,6}[A-Za-z]?(?![\w-])"
@@ -396,9 +227,12 @@ class StreetAddressRecognizer(CodeRecognizer):
             return []
         spans: list[tuple[int, int]] = []
         ascii_only = text.isascii()
+        units = _UNIT_HINT.search(text) is not None
         for name, pattern in _patterns().items():
             if ascii_only and name in _EAST_ASIAN_SHAPES:
                 continue  # their shapes need Han, kana or Hangul
+            if name == _BEFORE_A_UNIT and not units:
+                continue  # it starts at every number, and holds only before a flat or suite
             # "27 December 2025" has the shape of "637 Strojírenská 1006".
             spans.extend(
                 m.span() for m in pattern.finditer(text) if not is_date(m.group().rstrip("."))
@@ -412,18 +246,18 @@ class StreetAddressRecognizer(CodeRecognizer):
             match = _CUED.match(text, cue.end()) or lower_case.match(text, cue.end())
             if match and not _SENTENCE_END.search(match.group()):
                 spans.append(match.span())
-        blocks = _merge([(start, self._block_end(text, end)) for start, end in spans])
+        if _NUMBER_THEN_STREET_WORD_HINT.search(text):
+            spans.extend(m.span() for m in _NUMBER_THEN_STREET_WORD.finditer(text))
+        blocks = _merge(
+            [(_building_number_start(text, start), block_end(text, end)) for start, end in spans]
+        )
         return [self.result(STREET_ADDRESS, s, e, score=0.75, why="street") for s, e in blocks]
 
-    @staticmethod
-    def _block_end(text: str, end: int) -> int:
-        """Extend an address over the parts of its block that follow it."""
-        for _ in range(_MAX_PARTS):
-            part = _PART.match(text, end)
-            if part is None or part.end() == end:
-                break
-            end = part.end()
-        return end
+
+def _building_number_start(text: str, start: int) -> int:
+    """Take in a number written before the street line ("4410 18 Kelmscott Row")."""
+    number = _BUILDING_NUMBER_BEFORE.search(text, max(0, start - _BUILDING_NUMBER_CHARS), start)
+    return number.start() if number else start
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
