@@ -26,6 +26,9 @@ CHILD = textwrap.dedent(
         out.write_text(f"stopped by {signal.Signals(signum).name} port {os.environ.get('PORT')}")
         sys.exit(int(os.environ.get("EXIT", "0")))
     signal.signal(signal.SIGTERM, stop)
+    # Dies of SIGINT, as a worker does, even when started from a background job of a
+    # shell without job control, which starts it with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     out.write_text("up")
     while True:
         time.sleep(0.05)
