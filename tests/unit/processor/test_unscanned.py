@@ -234,7 +234,13 @@ class TestBudgetsAndRecords:
         event["llm"]["prompt"] = text
         with capture_logs() as logs:
             [out] = _engine(analyzers, regex_timeout_ms=1).redact_batch([event], now_us=1)
-        assert out["llm"]["prompt"] == f"<UNSCANNED:{len(text)}>"
+        # Where the first timeout falls depends on the host's speed: what came before it
+        # passes as analyzed (plain prose here), all from it on is replaced.
+        prompt = out["llm"]["prompt"]
+        token = re.search(r"<UNSCANNED:(\d+)>$", prompt)
+        assert token is not None
+        assert "maria.gonzalez" not in prompt
+        assert prompt[: token.start()] == text[: len(text) - int(token.group(1))]
         [line] = [entry for entry in logs if entry["event"] == "scan_incomplete"]
         reasons = {f["field"]: f["reason"] for f in line["fields"]}
         assert reasons["llm.prompt"] == "slow_piece"

@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import hint
 from auditstream.processor.redaction.recognizers.secret_recognizer import (
     SecretPatternRecognizer,
 )
@@ -18,6 +19,8 @@ from auditstream.processor.redaction.recognizers.secret_recognizer import (
 class BearerTokenRecognizer(SecretPatternRecognizer):
     """Find credentials that follow ``Bearer`` or ``Basic``."""
 
+    # Every pattern follows a scheme word.
+    HINTS = (hint(r"bearer|basic"),)
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "bearer_token",

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import hint
 from auditstream.processor.redaction.recognizers.secret_recognizer import (
     SecretPatternRecognizer,
 )
@@ -24,6 +25,8 @@ _AWS_SECRET_NAME = r"(?i:aws_?secret_?access_?key|secret_?access_?key|aws_?secre
 class CloudKeyRecognizer(SecretPatternRecognizer):
     """Find cloud provider credentials."""
 
+    # Every key has at least 20 characters of base64 in a row (AKIA and 16).
+    HINTS = (hint(r"[A-Za-z0-9/+]{20}"),)
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "aws_access_key_id",

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import HintedPatternRecognizer, hint
 from auditstream.processor.redaction.recognizers.name_shape import FULL_NAME, NAME_FLAGS
 
 _EMAIL_AHEAD = r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}\."
 
 
-class ContactNameRecognizer(PatternRecognizer):
+class ContactNameRecognizer(HintedPatternRecognizer):
     """Find a full name followed by the person's e-mail address."""
 
+    # The e-mail address after the name.
+    HINTS = (hint(r"@"),)
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "name_before_email",

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import HintedPatternRecognizer, hint
 from auditstream.processor.redaction.recognizers.name_shape import NAME, NAME_FLAGS
 
 _PERSON_WORD = (
@@ -60,9 +61,16 @@ _NOT_A_NAME = (
 )
 
 
-class CuedNameRecognizer(PatternRecognizer):
+class CuedNameRecognizer(HintedPatternRecognizer):
     """Find ``PERSON`` names after a word or label that introduces a person."""
 
+    # The East Asian patterns need characters outside ASCII; the others a cue, then a space
+    # or a tab (looked for behind each space or tab, which is cheaper than trying every cue
+    # at every position).
+    HINTS = (
+        hint(r"[^\x00-\x7f]"),
+        hint(rf"(?<=(?:{_PERSON_WORD}|{_CONTACT_VERB}|{_OCCASION_FOR}|{_SIGN_OFF}):?)[ \t]"),
+    )
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("person_word", rf"(?<=\b{_PERSON_WORD}[ \t]{{0,2}}:?[ \t]{{1,3}}){_NAME}", 0.8),
         Pattern(

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from auditstream.processor.redaction.recognizers.hinted import HintedPatternRecognizer, hint
 
 
-class EmailInUrlRecognizer(PatternRecognizer):
+class EmailInUrlRecognizer(HintedPatternRecognizer):
     """Find ``EMAIL_ADDRESS`` values with a plain local part, wherever they stand."""
 
+    # An address's at sign, plain or percent-encoded.
+    HINTS = (hint(r"@|%40"),)
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "email_plain_local_part",

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import hint
 from auditstream.processor.redaction.recognizers.secret_recognizer import (
     SecretPatternRecognizer,
 )
@@ -14,6 +15,8 @@ from auditstream.processor.redaction.recognizers.secret_recognizer import (
 class JwtRecognizer(SecretPatternRecognizer):
     """Find signed JWTs (and unsigned ones, which end in a dot)."""
 
+    # A JWT's header starts with it.
+    HINTS = (hint(r"eyJ"),)
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "jwt",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import HintedPatternRecognizer, hint
 from auditstream.processor.redaction.recognizers.name_shape import NAME, NAME_FLAGS
 
 _KEY = (
@@ -40,9 +41,12 @@ _CONTACT_KEY = (
 )
 
 
-class LabelledNameRecognizer(PatternRecognizer):
+class LabelledNameRecognizer(HintedPatternRecognizer):
     """Find ``PERSON`` values of person-name keys in JSON, YAML and key=value text."""
 
+    # A key of the patterns ("name" is one of _KEY), then its colon or equals sign, looked
+    # for behind each colon and equals sign.
+    HINTS = (hint(rf"(?<=(?:{_KEY}|{_PERSON_ONLY_KEY})[\"']?[ \t]{{0,3}})[:=]"),)
     PATTERNS: ClassVar[list[Pattern]] = [
         # Under a quoted key that can only mean a person ("customer_name", not "name",
         # which also names tables and buckets) the value is a name whatever its case:

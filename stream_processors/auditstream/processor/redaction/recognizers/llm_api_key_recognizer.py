@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import hint
 from auditstream.processor.redaction.recognizers.secret_recognizer import (
     SecretPatternRecognizer,
 )
@@ -25,6 +26,8 @@ _BODY = r"[A-Za-z0-9_-]{20,400}"
 class LlmApiKeyRecognizer(SecretPatternRecognizer):
     """Find LLM provider API keys by their vendor prefix."""
 
+    # The vendors' prefixes.
+    HINTS = (hint(r"sk-|aiza|hf_|gsk_|r8_|xai-|pplx-"),)
     PATTERNS: ClassVar[list[Pattern]] = [
         # sk-..., sk-proj-..., sk-svcacct-..., sk-admin-..., sk-ant-api03-..., sk-or-v1-...
         Pattern("openai_anthropic_openrouter_key", rf"(?<![A-Za-z0-9_-])sk-{_BODY}", 0.95),

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import hint
 from auditstream.processor.redaction.recognizers.secret_recognizer import (
     SecretPatternRecognizer,
 )
@@ -43,6 +44,8 @@ _VALUE = r"[^\s\"'`,;&<>]{3,127}[^\s\"'`,;&<>.!?:)\]}]"
 class PasswordRecognizer(SecretPatternRecognizer):
     """Find passwords and named secrets in text, configs and connection strings."""
 
+    # Every pattern's name or cue holds one of these (api_key: key; connection strings: ://).
+    HINTS = (hint(r"pass|pw|secret|token|auth|credential|key|://"),)
     PATTERNS: ClassVar[list[Pattern]] = [
         # password=x, PASSWORD: x, pwd=x; (ODBC), ?user=u&password=x
         Pattern("named_secret_value", rf"(?<={_ASSIGN}){_NOT_A_VALUE}{_VALUE}", 0.85),

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import hint
 from auditstream.processor.redaction.recognizers.secret_recognizer import (
     SecretPatternRecognizer,
 )
@@ -14,6 +15,12 @@ from auditstream.processor.redaction.recognizers.secret_recognizer import (
 class PlatformTokenRecognizer(SecretPatternRecognizer):
     """Find GitHub, GitLab, Slack, npm and PyPI tokens by their prefixes."""
 
+    # The platforms' prefixes.
+    HINTS = (
+        hint(
+            r"gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt|cbt|oas)-|xox[abposre]-|hooks\.slack\.com/services/|npm_|pypi-age"
+        ),
+    )
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "github_token",

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import hint
 from auditstream.processor.redaction.recognizers.secret_recognizer import (
     SecretPatternRecognizer,
 )
@@ -22,6 +23,8 @@ _END = r"-----END (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----"
 class PrivateKeyRecognizer(SecretPatternRecognizer):
     """Find private key blocks from BEGIN to END."""
 
+    # The armour's first line.
+    HINTS = (hint("-----BEGIN "),)
     PATTERNS: ClassVar[list[Pattern]] = [
         # Lazy and bounded: a block ends at its first END line, within 20 000 characters
         # (an RSA-8192 key in PEM is about 6 500).

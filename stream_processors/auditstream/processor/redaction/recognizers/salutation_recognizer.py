@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import HintedPatternRecognizer, hint
 from auditstream.processor.redaction.recognizers.name_shape import NAME, NAME_FLAGS
 
 _GREETING = (
@@ -27,9 +28,11 @@ _TITLES = r"(?:Mr|Mrs|Ms|Mx|Dr|Prof)"
 _TITLE = rf"(?:{_TITLES}\.?[ \t]{{1,2}})?"
 
 
-class SalutationRecognizer(PatternRecognizer):
+class SalutationRecognizer(HintedPatternRecognizer):
     """Find ``PERSON`` names right after a greeting, without the greeting."""
 
+    # A greeting, or the dash of a signature.
+    HINTS = (hint(rf"{_GREETING}|[ \t\n][-\u2013\u2014~]"),)
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "salutation", rf"(?<={_GREETING},?[ \t]{{1,3}}{_TITLE})(?!{_TITLES}\b){NAME}", 0.75

@@ -17,12 +17,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 import regex
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from auditstream.processor.redaction.recognizers.hinted import HintedPatternRecognizer
 
 SECRET_ENTITY = "SECRET"  # noqa: S105 - an entity name, not a password
 
 
-class SecretPatternRecognizer(PatternRecognizer):
+class SecretPatternRecognizer(HintedPatternRecognizer):
     """Find the subclass's ``PATTERNS`` as ``SECRET``, case-sensitively."""
 
     PATTERNS: ClassVar[list[Pattern]] = []

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 
+from auditstream.processor.redaction.recognizers.hinted import HintedPatternRecognizer, hint
 from auditstream.processor.redaction.recognizers.name_shape import NAME, NAME_FLAGS
 
 _INTRO = (
@@ -30,9 +31,15 @@ _CLOSING = (
 )
 
 
-class SelfIntroductionRecognizer(PatternRecognizer):
+class SelfIntroductionRecognizer(HintedPatternRecognizer):
     """Find ``PERSON`` names right after a self-introduction phrase."""
 
+    # The phrase before the name and its space, the closing line's end, or the phrase after.
+    HINTS = (
+        hint(rf"(?<={_INTRO})[ \t]"),
+        hint(rf"(?<={_CLOSING}[ \t]*)\n"),
+        hint(r"here|speaking"),
+    )
     PATTERNS: ClassVar[list[Pattern]] = [
         # Not the start of an identifier: "- name: SMTP_PASSWORD".
         Pattern("self_introduction", rf"(?<={_INTRO}[ \t]+){NAME}(?![\w-])", 0.85),
