@@ -23,9 +23,12 @@ Presidio needs about 3 minutes on the peer set); ``--sets`` picks sets.
 Method: both redactors are built once; each round redacts fresh copies of the stream
 (our engine with an empty cache, in batches of 64 as the worker does), candidate and
 baseline interleaved; the ratio is the median over rounds of candidate/baseline events
-per second. Leak and keep rates come from the evaluation module on the last round's
-output. Writes ``benchmarks/results/bench_processor_redaction.json`` and ``.png``; a
-quality-only run updates the ``quality`` section of the JSON for the sets it ran.
+per second (the same ratio in CPU time is stored beside it: on a shared host it leaves out
+time spent waiting for a core). The target (issue 14: 10x) is on the ``unique`` scenario,
+the headline, and the ``repeated`` one must reach it too. Leak and keep rates come from the
+evaluation module on the last round's output. Writes
+``benchmarks/results/bench_processor_redaction.json`` and ``.png``; a quality-only run
+updates the ``quality`` section of the JSON for the sets it ran.
 
 Usage: ``.venv/bin/python benchmarks/bench_processor_redaction.py [--rounds 3]``
        ``.venv/bin/python benchmarks/bench_processor_redaction.py --quality-only [--sets first]``
@@ -50,6 +53,7 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -106,34 +110,50 @@ def make_stream(records: list[EvalRecord], distinct: int, repeat: int) -> list[E
     return stream
 
 
-def run(redact: Any, stream: list[EvalRecord]) -> tuple[float, list[Any]]:
-    """Redact fresh copies of the stream in batches; return events/s and the output."""
+@dataclass(frozen=True)
+class Timing:
+    """Events per second of wall time, and per second of the process's CPU time.
+
+    On a shared host the second leaves out the time spent waiting for a core, which the
+    two redactors, run one after the other, do not get in equal shares.
+    """
+
+    events_per_s: float
+    events_per_cpu_s: float
+
+
+def run(redact: Any, stream: list[EvalRecord]) -> tuple[Timing, list[Any]]:
+    """Redact fresh copies of the stream in batches; return the timing and the output."""
     events = [copy.deepcopy(r.event) for r in stream]
     out: list[Any] = []
-    started = time.perf_counter_ns()
+    started, cpu_started = time.perf_counter_ns(), time.process_time_ns()
     for i in range(0, len(events), BATCH):
         out.extend(redact(events[i : i + BATCH]))
     elapsed_s = (time.perf_counter_ns() - started) / 1e9
-    return len(events) / elapsed_s, out
+    cpu_s = (time.process_time_ns() - cpu_started) / 1e9
+    return Timing(len(events) / elapsed_s, len(events) / cpu_s), out
 
 
 def scenario(
     name: str, stream: list[EvalRecord], rounds: int, tools: dict[str, Any]
 ) -> dict[str, Any]:
     """Run interleaved rounds of one scenario and summarise them."""
-    ours, base, ratios = [], [], []
+    ours, base, ratios, cpu_ratios = [], [], [], []
     reports: dict[str, Report] = {}
     for n in range(rounds):
         engine = RedactionEngine(tools["analyzers"], tools["policy"], tools["pseudonymizer"])
-        cand_eps, cand_out = run(lambda b, e=engine: e.redact_batch(b, now_us=0), stream)
-        base_eps, base_out = run(lambda b: tools["vanilla"].redact_batch(b, now_us=0), stream)
+        cand, cand_out = run(lambda b, e=engine: e.redact_batch(b, now_us=0), stream)
+        base_t, base_out = run(lambda b: tools["vanilla"].redact_batch(b, now_us=0), stream)
+        cand_eps, base_eps = cand.events_per_s, base_t.events_per_s
         ours.append(cand_eps)
         base.append(base_eps)
         ratios.append(cand_eps / base_eps)
+        cpu_ratios.append(cand.events_per_cpu_s / base_t.events_per_cpu_s)
         reports = {"candidate": score(stream, cand_out), "baseline": score(stream, base_out)}
         print(
             f"  {name} round {n + 1}: ours {cand_eps:8.1f} ev/s, presidio {base_eps:6.1f} ev/s, "
-            f"ratio {cand_eps / base_eps:5.1f}x, cache hits {engine.cache_stats.hits}"
+            f"ratio {cand_eps / base_eps:5.1f}x (CPU time {cpu_ratios[-1]:5.1f}x), "
+            f"cache hits {engine.cache_stats.hits}"
         )
     return {
         "events": len(stream),
@@ -151,6 +171,8 @@ def scenario(
         },
         "ratio": statistics.median(ratios),
         "rounds_ratio": ratios,
+        "cpu_ratio": statistics.median(cpu_ratios),
+        "rounds_cpu_ratio": cpu_ratios,
     }
 
 
@@ -345,7 +367,9 @@ def main() -> int:
         "unique": scenario("unique", unique, args.rounds, tools),
     }
     quality_results = {name: quality(name, tools) for name in args.sets}
-    headline = scenarios["repeated"]
+    # Issue 14 names speed on unique events (no cache help) as the target; the repeated
+    # stream must reach it too.
+    headline = scenarios["unique"]
     results = {
         "name": "bench_processor_redaction",
         "question": (
@@ -356,8 +380,10 @@ def main() -> int:
         "candidate": headline["candidate"],
         "ratio": headline["ratio"],
         "target_ratio": TARGET_RATIO,
-        "meets_target": headline["ratio"] >= TARGET_RATIO
-        and headline["candidate"]["leak_rate"] <= headline["baseline"]["leak_rate"],
+        "meets_target": all(
+            s["ratio"] >= TARGET_RATIO and s["candidate"]["leak_rate"] <= s["baseline"]["leak_rate"]
+            for s in scenarios.values()
+        ),
         "rounds": args.rounds,
         "scenarios": scenarios,
         "quality": quality_results,
@@ -389,12 +415,12 @@ def main() -> int:
             f"keep {s['candidate']['keep_rate']:.1%}) "
             f"vs presidio {s['baseline']['events_per_s']:.1f} ev/s "
             f"(leak {s['baseline']['leak_rate']:.2%}, keep {s['baseline']['keep_rate']:.1%}): "
-            f"median ratio {s['ratio']:.1f}x"
+            f"median ratio {s['ratio']:.1f}x (CPU time {s['cpu_ratio']:.1f}x)"
         )
     verdict = "meets" if results["meets_target"] else "MISSES"
     print(
-        f"headline (repeated): {results['ratio']:.1f}x, {verdict} the {TARGET_RATIO:.0f}x "
-        "target with a leak rate no higher"
+        f"headline (unique): {results['ratio']:.1f}x; both scenarios: {verdict} the "
+        f"{TARGET_RATIO:.0f}x target with a leak rate no higher"
     )
     return 0 if results["meets_target"] else 1
 
