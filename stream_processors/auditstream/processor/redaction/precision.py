@@ -136,6 +136,26 @@ def person_is_a_place(value: str, text: str, start: int, end: int) -> bool:
     return place.lower() in PLACES or place in geonames_places()
 
 
+_ASCII_CAPITAL = re.compile(r"[A-Z]")
+
+
+def ner_can_find_a_name(text: str) -> bool:
+    """Tell whether spaCy's NER could find a PERSON in ``text`` that the rules keep.
+
+    The rules drop an NER finding without a letter (:func:`person_is_not_a_name`) or whose
+    first letter is lower case (:func:`person_in_lower_case`). In ASCII text without a
+    capital every letter is lower case, so no finding of NER could pass; text with any
+    other character may hold a capital or a letter of a script without case.
+
+    Args:
+        text: The text NER would read.
+
+    Returns:
+        False when NER need not run on the text.
+    """
+    return not text.isascii() or _ASCII_CAPITAL.search(text) is not None
+
+
 def person_in_lower_case(value: str, text: str, start: int, end: int) -> bool:
     """Tell whether a PERSON finding starts with a lower-case letter.
 
