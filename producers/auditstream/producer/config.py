@@ -61,13 +61,14 @@ MAX_LINGER_MS = 900_000
 # How long librdkafka gathers a partition's events into one batch. Every batch costs the
 # service a wake-up of librdkafka's broker thread, a zstd context and a produce request
 # whatever it holds, so small batches make each event dear: an agent turn (six events a
-# few milliseconds apart) cost about 50 us of CPU more per event at librdkafka's 5 ms
+# few milliseconds apart) cost 35 to 60 us of CPU more per event at librdkafka's 5 ms
 # than at 20 ms (benchmarks/README.md, bench_producer_langchain.py). Waiting longer buys
 # no safety and loses none: an event is written ahead to the spool before emit()
 # returns, so a crash resends it whatever the linger. What it costs is arrival time at
-# the broker, at most 20 ms more per event, small next to the processor's and the sink's
-# batching (hundreds of milliseconds end to end), and librdkafka sends a batch at once
-# when it fills. A service that needs events on the broker sooner sets linger_ms lower.
+# the broker: an event waits at most 20 ms for its batch (15 ms more than at 5), small
+# next to the processor's and the sink's batching (hundreds of milliseconds end to end);
+# librdkafka sends a full batch at once, and close() and the spool's replay flush theirs.
+# A service that needs events on the broker sooner sets linger_ms lower.
 DEFAULT_LINGER_MS = 20
 
 # 256 MiB holds about a quarter of a million typical events (~1 KiB each): tens of
