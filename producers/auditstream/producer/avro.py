@@ -90,7 +90,8 @@ def compile_writer(schema: Any) -> Writer:
     source = _Source()
     source.value(schema, "value", 1)
     body = source.lines or ["    pass"]  # a record without fields writes nothing
-    code = "def write(value, out):\n" + "\n".join(body) + "\n"
+    # ``append`` is bound once: the method lookup on ``out`` was a fair part of each line.
+    code = "def write(value, out):\n    append = out.append\n" + "\n".join(body) + "\n"
     namespace: dict[str, Any] = {
         "_long": _long,
         "_length": _length,
@@ -147,9 +148,9 @@ class _Source:
         if len(branches) != 2 or branches[0] != "null":
             raise Unsupported("only [null, T] unions")
         self.line(depth, f"if {var} is None:")
-        self.line(depth + 1, "out.append(0)")  # branch 0, zigzag-encoded
+        self.line(depth + 1, "append(0)")  # branch 0, zigzag-encoded
         self.line(depth, "else:")
-        self.line(depth + 1, "out.append(2)")  # branch 1
+        self.line(depth + 1, "append(2)")  # branch 1
         self.value(branches[1], var, depth + 1)
 
     def _complex(self, schema: Mapping[str, Any], var: str, depth: int) -> None:
@@ -176,7 +177,7 @@ class _Source:
                 item = self._variable()
                 self.line(depth + 1, f"for {item} in {var}:")
                 self.value(schema["items"], item, depth + 2)
-                self.line(depth, "out.append(0)")
+                self.line(depth, "append(0)")
             case "map":
                 self.line(depth, f"if type({var}) is not dict: raise TypeError('map')")
                 self.line(depth, f"if {var}:")
@@ -185,7 +186,7 @@ class _Source:
                 self.line(depth + 1, f"for {key}, {item} in {var}.items():")
                 _string(self, key, depth + 2)
                 self.value(schema["values"], item, depth + 2)
-                self.line(depth, "out.append(0)")
+                self.line(depth, "append(0)")
             case str() if kind in _PRIMITIVES:
                 _PRIMITIVES[kind](self, var, depth)
                 return
@@ -201,8 +202,9 @@ def _string(source: _Source, var: str, depth: int) -> None:
     line = source.line
     line(depth, f"if type({var}) is not str: raise TypeError('string')")
     line(depth, f"{var} = {var}.encode()")  # a lone surrogate raises, as in fastavro
-    line(depth, f"if len({var}) < 64: out.append(len({var}) << 1)")
-    line(depth, f"else: _length(len({var}), out)")
+    line(depth, f"n = len({var})")
+    line(depth, "if n < 64: append(n << 1)")
+    line(depth, "else: _length(n, out)")
     line(depth, f"out += {var}")
 
 
@@ -215,7 +217,7 @@ def _bytes(source: _Source, var: str, depth: int) -> None:
 
 def _long_code(source: _Source, var: str, depth: int) -> None:
     line = source.line
-    line(depth, f"if type({var}) is int and 0 <= {var} < 64: out.append({var} << 1)")
+    line(depth, f"if type({var}) is int and 0 <= {var} < 64: append({var} << 1)")
     line(depth, f"else: _long({var}, out)")  # raises for bool, float, None, out of range
 
 
@@ -242,7 +244,7 @@ def _float(source: _Source, var: str, depth: int) -> None:
 def _boolean(source: _Source, var: str, depth: int) -> None:
     line = source.line
     line(depth, f"if type({var}) is not bool: raise TypeError('boolean')")
-    line(depth, f"out.append(1 if {var} else 0)")
+    line(depth, f"append(1 if {var} else 0)")
 
 
 def _null(source: _Source, var: str, depth: int) -> None:

@@ -49,8 +49,8 @@ SERVE_INTERVAL_S = 0.1
 
 # A batch is bounded so a retry after a failure re-sends little and reading it holds the
 # GIL only briefly (emitting threads wait meanwhile), and large enough that the wait for
-# its acknowledgements (one round trip with linger) is spread over many: 500 records per
-# ~10 ms round trip replays some 50,000 events a second.
+# its acknowledgements (one round trip; the batch is flushed, so no linger) is spread
+# over many: 500 records per ~10 ms round trip replays some 50,000 events a second.
 REPLAY_BATCH_RECORDS = 500
 # Every this many produce() calls the replayer gives up the GIL once, so an emit() that
 # arrives during a batch waits microseconds, not the interpreter's 5 ms switch interval.
@@ -239,8 +239,12 @@ class Replayer:
                 return None
         # Every produced message gets exactly one report, at the latest when librdkafka's
         # message.timeout.ms expires, so this wait ends; stop() cuts it short at close.
+        # flush, not poll: it serves the reports as poll does, and also sends the batch
+        # at once instead of after linger_ms, so a replay's pace does not depend on the
+        # linger (the batch is the whole queue then: while the spool is active new
+        # events are spooled behind it, not produced).
         while acks.outstanding > 0 and not self._stop.is_set():
-            self._transport.poll(POLL_INTERVAL_S)
+            self._transport.flush(POLL_INTERVAL_S)
         if acks.outstanding or acks.failed:
             return None
         if acks.rejected:

@@ -18,7 +18,8 @@ class TestClientConfig:
         assert config.bootstrap_servers == "127.0.0.1:19092"
         assert config.topic == "audit.events.raw"
         assert config.content_policy is ContentPolicy.FULL
-        assert config.linger_ms == 5
+        assert config.linger_ms == 20
+        assert config.to_librdkafka()["linger.ms"] == "20"
         assert config.tenant_id is None
         assert config.host
 

@@ -132,6 +132,19 @@ class TestDiskSpool:
         assert _drain(again) == [b"0", b"1", b"2", b"3", b"4"]
 
 
+class _LingeringProducer(FakeProducer):
+    """A producer whose linger never ends: poll serves no report, only flush sends."""
+
+    def poll(self, timeout: float) -> int:
+        with self._lock:
+            self.polls += 1
+            return 0
+
+    def flush(self, timeout: float) -> int:
+        super().poll(timeout)  # sends everything queued, and serves the reports
+        return len(self)
+
+
 class TestReplayThroughTheClient:
     def _config(self, tmp_path: Path) -> ClientConfig:
         return ClientConfig(service_name="svc", spool_dir=str(tmp_path), prometheus=False)
@@ -151,6 +164,19 @@ class TestReplayThroughTheClient:
         wait_until(lambda: client.stats().delivered == 4, timeout_s=10, what="replay")
         assert [e["event_id"] for e in producer.events()] == [*left, new]
         assert client.stats().recovered == 3
+        client.close(1)
+
+    def test_a_replayed_batch_is_sent_at_once_not_after_the_linger(self, tmp_path: Path) -> None:
+        """Replay flushes its batch, so it never waits out linger_ms (here: forever)."""
+        spool = _open(tmp_path)
+        for i in range(3):
+            spool.append(b"k", f"value-{i}".encode(), activate=True)
+        spool.close()
+        producer = _LingeringProducer()
+        client = AuditClient(self._config(tmp_path), producer=producer)
+        wait_until(lambda: not client._transport.spool.active, timeout_s=10, what="replay")  # type: ignore[union-attr]
+        assert [m.value() for m in producer.messages] == [b"value-0", b"value-1", b"value-2"]
+        assert client.stats().delivered == 3
         client.close(1)
 
     def test_a_corrupted_spool_record_is_skipped_reported_and_the_rest_kept(
