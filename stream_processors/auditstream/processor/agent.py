@@ -1,9 +1,9 @@
-"""One batch of the processor's agent, steps 0 to 4 of :mod:`auditstream.processor.app`.
+"""One batch of the processor's agent, steps 0 to 4 of ``docs/processor-exactly-once.md``.
 
 :class:`BatchHandler` owns the per-worker state the agent needs (delivery guard, trace
 tracker, commit gate) and the order of the steps; :mod:`auditstream.processor.app` builds
 the Faust app and wires Faust's hooks to it. Why each step is where it is, and what
-faust-streaming does underneath, is told in the app module's docstring.
+faust-streaming does underneath, is told in that document.
 """
 
 from __future__ import annotations
@@ -233,7 +233,10 @@ def _chunks(events: list[Any], size: int) -> list[list[Any]]:
 
 
 class _Sender:
-    """Sends records inside the transaction of their source partition (module docstring)."""
+    """Sends records inside the transaction of their source partition.
+
+    See "Why sends name their transaction" in ``docs/processor-exactly-once.md``.
+    """
 
     __slots__ = ("_app", "_changelog", "_dlq", "_dlq_max_value_bytes", "_raw", "_redacted")
 
