@@ -2,16 +2,14 @@
 
 Builds the app, its trace table and its agent, and wires Faust's hooks to the batch
 handler (:mod:`auditstream.processor.agent`). Why it is built this way (the steps of a
-batch, why sends name their transaction, the commit gate, when outputs commit, the
-faust-streaming 0.15.3 behaviours it works around, and how a failure stops the worker) is
-written down in ``docs/processor-exactly-once.md``.
+batch, why sends name their transaction, the commit gate, when outputs commit, and how
+a failure stops the worker) is written down in ``docs/processor-exactly-once.md``.
+Faust's internals are touched only through :mod:`auditstream.processor.faust_bridge`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -21,11 +19,12 @@ import structlog
 from auditstream.processor.agent import BatchHandler
 from auditstream.processor.enrichment import EnrichmentLimits
 from auditstream.processor.enrichment.tracker import TraceTracker
-from auditstream.processor.faust_patches import (
+from auditstream.processor.faust_bridge import (
+    BridgedApp,
+    Patches,
     RecoveryFinisher,
     ReplayFloor,
-    commit_only_contiguous_acks,
-    use_broker_highwaters,
+    check_faust_version,
 )
 from auditstream.processor.kafka_auth import broker_credentials
 from auditstream.processor.pipeline import Pipeline
@@ -61,10 +60,15 @@ def build_app(
             as a dynamic member.
 
     Returns:
-        The app, ready for a ``faust.Worker``.
+        The app, ready for a ``faust.Worker``; it installs the Faust bridge's patches
+        when it starts.
+
+    Raises:
+        FaustVersionError: The installed faust-streaming is not the pinned version.
     """
+    check_faust_version()
     section = settings.processor
-    app = faust.App(
+    app = BridgedApp(
         section.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
         # SASL/TLS for the consumer, the transactional producers and the changelog.
@@ -122,14 +126,18 @@ def build_app(
         floor.remember()
         handler.on_recovered()
 
-    finisher = RecoveryFinisher(app) if section.fast_table_recovery else None
+    # Installed once, as the app starts: before the consumer joins the group, so before
+    # the first recovery and the first commit (faust_bridge.BridgedApp).
+    app.patches = Patches(
+        raw=settings.topics.raw,
+        gate=handler.gate,
+        after_commit=handler.after_commit,
+        floor=floor,
+        finisher=RecoveryFinisher(app) if section.fast_table_recovery else None,
+    )
 
     @app.on_partitions_revoked.connect
     async def on_revoked(_sender: Any, /, *args: Any, signal: Any = None, **_kwargs: Any) -> None:
-        use_broker_highwaters(app)  # before the first recovery, too
-        floor.install()
-        if finisher is not None:
-            finisher.start()
         await handler.on_revoked(args[0] if args else set())
 
     watchdog = FetchWatchdog(app, settings.topics.raw, handler.processed_offset)
@@ -140,9 +148,6 @@ def build_app(
 
     @app.agent(raw_topic)
     async def redact(stream: faust.StreamT[bytes]) -> None:
-        _gate_commits(app, handler.gate, handler.after_commit)
-        use_broker_highwaters(app)
-        commit_only_contiguous_acks(app, settings.topics.raw)
         # take_events exists on faust's Stream; its StreamT interface does not declare it.
         batches = stream.take_events(  # type: ignore[attr-defined]
             section.batch_max, within=section.batch_within_s
@@ -157,30 +162,6 @@ def build_app(
                 _fail_stop(exc)
 
     return app
-
-
-def _gate_commits(app: faust.App, gate: asyncio.Lock, after: Callable[[], None]) -> None:
-    """Make Faust's offset commits wait for the batch being sent (the design doc's gate).
-
-    Args:
-        app: The app whose consumer commits.
-        gate: Held by the agent while it sends a batch and acks it.
-        after: Called after every commit, still under the gate.
-    """
-    consumer: Any = app.consumer  # the driver's Consumer; ConsumerT omits force_commit
-    if getattr(consumer, "_auditstream_gated", False):
-        return
-    original: Callable[..., Awaitable[bool]] = consumer.force_commit
-
-    async def force_commit(*args: Any, **kwargs: Any) -> bool:
-        async with gate:
-            try:
-                return await original(*args, **kwargs)
-            finally:
-                after()
-
-    consumer.force_commit = force_commit
-    consumer._auditstream_gated = True
 
 
 def _fail_stop(exc: BaseException) -> None:
