@@ -6,6 +6,7 @@ Heavy parts (Faust, Presidio, spaCy) load in the worker entry point, not on impo
 from __future__ import annotations
 
 from auditstream.processor.errors import (
+    FaustVersionError,
     KeyMaterialError,
     ModelNotInstalledError,
     PolicyError,
@@ -20,6 +21,7 @@ from auditstream.processor.settings import (
 )
 
 __all__ = [
+    "FaustVersionError",
     "KeyMaterialError",
     "ModelNotInstalledError",
     "PolicyError",

@@ -1,9 +1,10 @@
-"""One batch of the processor's agent, steps 0 to 4 of :mod:`auditstream.processor.app`.
+"""One batch of the processor's agent, steps 0 to 4 of ``docs/processor-exactly-once.md``.
 
 :class:`BatchHandler` owns the per-worker state the agent needs (delivery guard, trace
 tracker, commit gate) and the order of the steps; :mod:`auditstream.processor.app` builds
 the Faust app and wires Faust's hooks to it. Why each step is where it is, and what
-faust-streaming does underneath, is told in the app module's docstring.
+faust-streaming does underneath, is told in that document; Faust's internals are reached
+only through :mod:`auditstream.processor.faust_bridge`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from faust.types import TP
 from auditstream.processor import analysis, metrics
 from auditstream.processor.delivery import DeliveryGuard
 from auditstream.processor.enrichment.tracker import BatchResult, Change, TraceTracker
+from auditstream.processor.faust_bridge import committed_offsets, stop_transaction_producers
 from auditstream.processor.pipeline import (
     DeadLetter,
     Outcome,
@@ -80,8 +82,7 @@ class BatchHandler:
 
     def after_commit(self) -> None:
         """Tell the tracker and the guard which offsets are committed (under the gate)."""
-        consumer: Any = self._app.consumer  # the base Consumer keeps committed offsets here
-        committed: dict[TP, int | None] = consumer._committed_offset
+        committed = committed_offsets(self._app.consumer)
         next_offsets = {
             tp.partition: off for tp, off in committed.items() if tp.topic == self._raw and off
         }
@@ -92,10 +93,9 @@ class BatchHandler:
         """Drop uncommitted state, delivery marks, producers and lag of revoked partitions.
 
         faust-streaming 0.15.3 does not always stop the transactional producer of a
-        partition that moves to another worker (``TransactionManager.on_rebalance`` sees
-        no revocation when the rebalance is eager); the other worker's producer then
-        fences it, and when the partition comes back Faust begins a transaction on the
-        fenced producer and the first send fails. Dropping them here makes Faust start
+        partition that moves to another worker; a fenced one would be reused when the
+        partition comes back (:func:`~auditstream.processor.faust_bridge.
+        stop_transaction_producers` tells how). Dropping them here makes Faust start
         fresh producers on assignment, whose initialisation aborts whatever the old ones
         left open; the overlay and delivery marks go with them, and Faust seeks the
         partitions back to their committed offsets.
@@ -233,7 +233,10 @@ def _chunks(events: list[Any], size: int) -> list[list[Any]]:
 
 
 class _Sender:
-    """Sends records inside the transaction of their source partition (module docstring)."""
+    """Sends records inside the transaction of their source partition.
+
+    See "Why sends name their transaction" in ``docs/processor-exactly-once.md``.
+    """
 
     __slots__ = ("_app", "_changelog", "_dlq", "_dlq_max_value_bytes", "_raw", "_redacted")
 
@@ -259,11 +262,9 @@ class _Sender:
 
     async def drop_producers(self, partitions: list[int]) -> None:
         """Stop and forget the transactional producers of these source partitions."""
-        producers: dict[str, Any] = getattr(self._app.producer, "_transaction_producers", {})
-        for partition in partitions:
-            producer = producers.pop(self._transactional_id(partition), None)
-            if producer is not None:
-                await producer.stop()
+        await stop_transaction_producers(
+            self._app.producer, [self._transactional_id(p) for p in partitions]
+        )
 
     async def changes(self, changes: dict[bytes, Change]) -> list[Awaitable[Any]]:
         """Send trace-table changelog records (a None value deletes the trace)."""

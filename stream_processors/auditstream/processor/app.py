@@ -1,84 +1,15 @@
 """The Faust application: raw topic in, redacted topic and DLQ out, exactly once.
 
-The agent only moves data (STYLE.md section 7). Per batch taken from the stream, step 0,
-then steps 1 to 4 per chunk of it (the next chunk's step 1 overlaps this one's step 4):
-
-0. skip messages Faust delivered twice within one assignment (:class:`DeliveryGuard`);
-1. decode, validate and redact in the worker's analysis child process
-   (:mod:`auditstream.processor.analysis`, :meth:`Pipeline.prepare`), so heartbeats and
-   rebalances keep going while spaCy runs, and spaCy shares no GIL with the Kafka client;
-2. on the event loop, drop duplicates and enrich from the trace table
-   (:class:`TraceTracker`; pure dict work, no awaits, so no other task sees half a chunk);
-3. encode in the executor (:meth:`Pipeline.finish`);
-4. under the commit gate: send every output, every changed trace state and every expired
-   trace's delete inside the source partition's transaction, wait for the broker's acks,
-   then ack the chunk's events.
-
-Why sends name their transaction. Faust's ``Topic.send`` under exactly-once picks the
-transactional producer from the *destination* partition, and only for topics the app
-consumes; our output topics are not consumed here, so it would fall back to a
-non-transactional send and break exactly-once. We send through the producer of the
-*source* partition's transaction instead (the id Faust's ``TransactionManager.commit``
-uses for that partition's offsets), and to the same partition number downstream, so the
-output and the consumed offset commit or abort together.
-
-The trace table and exactly-once (what faust-streaming 0.15.3 does, read from its
-source). A table write (``table[k] = v``) sends the changelog record with
-``Topic.send_soon``: it goes into the producer's buffer and a background task publishes
-it through the ``TransactionManager``, whose transactional id for the changelog's
-partition p is the one raw partition p commits with (same copartitioned group, same
-partition number). So the record joins partition p's transaction, but only once the
-buffer is drained, and ``Consumer._commit_offsets`` under exactly-once commits without
-flushing that buffer: a write can land in the transaction *after* the one that commits
-its event's offset, and a crash in between loses it while the event counts as done.
-We therefore send the changelog records ourselves, awaited, next to the outputs (step 4),
-and keep uncommitted changes in an overlay that reaches the table's local store only once
-the partition's offsets committed past them; a revocation drops the overlay, since the
-partition's open transaction is aborted (:mod:`auditstream.processor.enrichment.tracker`).
-Recovery (a restart or a rebalance) reads the changelog with ``read_committed``, so aborted
-state never comes back, and for a partition this worker kept, from where its last recovery
-stopped (:class:`~auditstream.processor.faust_patches.ReplayFloor`: Faust's idle check
-could move that point to the end first, and the tracker's restored keys stayed stale).
-With transactions the changelog ends in a commit marker, and Faust notices that the
-highwater is unreachable only after about 10 s of idle recovery (``detect_aborted_tx``);
-:class:`~auditstream.processor.faust_patches.RecoveryFinisher` ends it about a second
-after the last record instead (``fast_table_recovery``, on by default).
-
-Why a commit gate. Faust's commit task picks the acked offsets, then commits every open
-transaction. If it ran between our first send and our acks, a transaction could carry
-part of a chunk's outputs with older offsets, and a crash would replay them. The gate
-(an ``asyncio.Lock`` wrapped around ``Consumer.force_commit``) makes step 4 and a commit
-exclusive: a transaction holds whole chunks, their state changes and their offsets.
-After each commit the gate tells the tracker which offsets are now committed.
-
-When outputs commit. Faust commits every ``commit_interval_s``; ``read_committed``
-readers see a batch's outputs only then. Under load that interval is what amortises the
-transactions, but a worker that has caught up has nothing to amortise: when the stream
-gives the agent less than a full batch within ``batch_within_s``, the agent commits right
-away, through the same gated ``force_commit``. The interval thus bounds the latency under
-load, and a quiet or draining stream no longer waits for it (at most one such commit per
-batch window).
-
-Five more faust-streaming behaviours are handled elsewhere: changelog highwaters unknown
-to the consumer at recovery, and commits that pass offsets the stream never delivered
-(:mod:`auditstream.processor.faust_patches`); a transactional producer kept after its
-partition moved away, then reused fenced when it comes back (:meth:`BatchHandler.on_revoked`
-drops them); a message delivered twice within one assignment
-(:mod:`auditstream.processor.delivery`); and raw partitions whose fetch or commit stalls
-after a restart or rebalance (:mod:`auditstream.processor.watchdog`).
-
-Failures. A poison message never raises here: the pipeline turns it into a dead letter.
-An exception in the agent means Kafka or a bug, and the worker stops at once without
-acking (``os._exit``): Faust's generator would otherwise ack the batch on the way out and
-the next commit would count unsent events as done. The group moves the partitions, the
-next owner's transactional producer fences ours, and the open transactions abort.
+Builds the app, its trace table and its agent, and wires Faust's hooks to the batch
+handler (:mod:`auditstream.processor.agent`). Why it is built this way (the steps of a
+batch, why sends name their transaction, the commit gate, when outputs commit, and how
+a failure stops the worker) is written down in ``docs/processor-exactly-once.md``.
+Faust's internals are touched only through :mod:`auditstream.processor.faust_bridge`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -88,11 +19,12 @@ import structlog
 from auditstream.processor.agent import BatchHandler
 from auditstream.processor.enrichment import EnrichmentLimits
 from auditstream.processor.enrichment.tracker import TraceTracker
-from auditstream.processor.faust_patches import (
+from auditstream.processor.faust_bridge import (
+    BridgedApp,
+    Patches,
     RecoveryFinisher,
     ReplayFloor,
-    commit_only_contiguous_acks,
-    use_broker_highwaters,
+    check_faust_version,
 )
 from auditstream.processor.kafka_auth import broker_credentials
 from auditstream.processor.pipeline import Pipeline
@@ -128,10 +60,15 @@ def build_app(
             as a dynamic member.
 
     Returns:
-        The app, ready for a ``faust.Worker``.
+        The app, ready for a ``faust.Worker``; it installs the Faust bridge's patches
+        when it starts.
+
+    Raises:
+        FaustVersionError: The installed faust-streaming is not the pinned version.
     """
+    check_faust_version()
     section = settings.processor
-    app = faust.App(
+    app = BridgedApp(
         section.app_id,
         broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_servers.split(",")],
         # SASL/TLS for the consumer, the transactional producers and the changelog.
@@ -189,14 +126,18 @@ def build_app(
         floor.remember()
         handler.on_recovered()
 
-    finisher = RecoveryFinisher(app) if section.fast_table_recovery else None
+    # Installed once, as the app starts: before the consumer joins the group, so before
+    # the first recovery and the first commit (faust_bridge.BridgedApp).
+    app.patches = Patches(
+        raw=settings.topics.raw,
+        gate=handler.gate,
+        after_commit=handler.after_commit,
+        floor=floor,
+        finisher=RecoveryFinisher(app) if section.fast_table_recovery else None,
+    )
 
     @app.on_partitions_revoked.connect
     async def on_revoked(_sender: Any, /, *args: Any, signal: Any = None, **_kwargs: Any) -> None:
-        use_broker_highwaters(app)  # before the first recovery, too
-        floor.install()
-        if finisher is not None:
-            finisher.start()
         await handler.on_revoked(args[0] if args else set())
 
     watchdog = FetchWatchdog(app, settings.topics.raw, handler.processed_offset)
@@ -207,9 +148,6 @@ def build_app(
 
     @app.agent(raw_topic)
     async def redact(stream: faust.StreamT[bytes]) -> None:
-        _gate_commits(app, handler.gate, handler.after_commit)
-        use_broker_highwaters(app)
-        commit_only_contiguous_acks(app, settings.topics.raw)
         # take_events exists on faust's Stream; its StreamT interface does not declare it.
         batches = stream.take_events(  # type: ignore[attr-defined]
             section.batch_max, within=section.batch_within_s
@@ -218,7 +156,7 @@ def build_app(
             try:
                 await handler.handle(stream, events)
                 if len(events) < section.batch_max:
-                    # Caught up (see "When outputs commit" in the module docstring).
+                    # Caught up: commit now ("When outputs commit" in the design doc).
                     await app.consumer.commit()
             except Exception as exc:  # noqa: BLE001 - fail-stop is the handling
                 _fail_stop(exc)
@@ -226,32 +164,12 @@ def build_app(
     return app
 
 
-def _gate_commits(app: faust.App, gate: asyncio.Lock, after: Callable[[], None]) -> None:
-    """Make Faust's offset commits wait for the batch being sent (see module docstring).
-
-    Args:
-        app: The app whose consumer commits.
-        gate: Held by the agent while it sends a batch and acks it.
-        after: Called after every commit, still under the gate.
-    """
-    consumer: Any = app.consumer  # the driver's Consumer; ConsumerT omits force_commit
-    if getattr(consumer, "_auditstream_gated", False):
-        return
-    original: Callable[..., Awaitable[bool]] = consumer.force_commit
-
-    async def force_commit(*args: Any, **kwargs: Any) -> bool:
-        async with gate:
-            try:
-                return await original(*args, **kwargs)
-            finally:
-                after()
-
-    consumer.force_commit = force_commit
-    consumer._auditstream_gated = True
-
-
 def _fail_stop(exc: BaseException) -> None:
-    """Stop the process now, without acking: see "Failures" in the module docstring."""
+    """Stop the process now, without acking ("Failures" in docs/processor-exactly-once.md).
+
+    Faust's generator would otherwise ack the batch on the way out, and the next commit
+    would count unsent events as done.
+    """
     log.error(
         "worker_fail_stop",
         error_class=type(exc).__name__,

@@ -141,8 +141,10 @@ def _run_worker(settings: ProcessorSettings, level: str) -> int:
         The exit code of ``audit process``.
     """
     # Presidio and Faust load here, not at import, so `audit --help` stays fast.
+    from auditstream.processor.faust_bridge import check_faust_version  # noqa: PLC0415
     from auditstream.processor.redaction.offline import prepare_offline  # noqa: PLC0415
 
+    check_faust_version()  # before the models load: a wrong Faust fails in a second
     prepare_offline()
     _preload_worker()
     from auditstream.processor.loader import load_pipeline  # noqa: PLC0415
@@ -249,21 +251,10 @@ class Drain:
 def _worker_class(faust: Any) -> Any:
     """Faust's Worker, with the drain started when a stop signal arrives.
 
-    Only the signal handlers are wrapped: each starts the drain, then schedules Faust's
-    own shutdown exactly as before.
+    Only the signal handlers are wrapped (:func:`~auditstream.processor.faust_bridge.
+    worker_class`): each starts the drain, then schedules Faust's own shutdown exactly
+    as before.
     """
+    from auditstream.processor.faust_bridge import worker_class  # noqa: PLC0415
 
-    class Worker(faust.Worker):  # type: ignore[misc]  # faust is untyped here
-        drain: Drain | None = None
-
-        def _on_sigterm(self) -> None:
-            if self.drain is not None:
-                self.drain.begin()
-            super()._on_sigterm()
-
-        def _on_sigint(self) -> None:
-            if self.drain is not None:
-                self.drain.begin()
-            super()._on_sigint()
-
-    return Worker
+    return worker_class(faust.Worker)

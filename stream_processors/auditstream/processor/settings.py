@@ -82,7 +82,7 @@ class ProcessorSection(BaseModel):
             worker exits without finishing; keep it below the platform's kill deadline.
         log_level: Worker log level.
         fast_table_recovery: End a table recovery about a second after the changelog is
-            read to its last stable offset (:class:`~auditstream.processor.faust_patches.
+            read to its last stable offset (:class:`~auditstream.processor.faust_bridge.
             RecoveryFinisher`) instead of after faust's two idle 5 s polls.
         static_membership: Join the group as a static member (``group.instance.id``), so
             a worker that restarts within the session timeout gets its partitions back

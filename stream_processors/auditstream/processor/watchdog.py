@@ -21,10 +21,11 @@ while no rebalance and no recovery runs:
 The second kind was seen as a commit stall: the restarted worker processed a partition to
 its end, but Faust's stream had dropped a run of messages that arrived while its flow
 control was still suspended after recovery, and the offsets waited on them for good. The
-hole no longer lets the commit pass it (:func:`faust_patches.commit_only_contiguous_acks`),
+hole no longer lets the commit pass it (:func:`faust_bridge.commit_only_contiguous_acks`),
 so the partition waits for this seek.
 
-Both report a WARNING naming the partitions.
+Both report a WARNING naming the partitions. Faust's fetch set and committed offsets are
+read through :mod:`auditstream.processor.faust_bridge`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ from typing import Any
 import faust
 import structlog
 from faust.types import TP
+
+from auditstream.processor.faust_bridge import (
+    committed_offsets,
+    outside_fetch_set,
+    resume_fetching,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -84,7 +91,7 @@ class FetchWatchdog:
         acted = self._resume_dropped(consumer, owned)
         stalled = await self._find_stalled(consumer, owned - acted)
         for tp in stalled:
-            committed = consumer._committed_offset.get(tp) or 0
+            committed = committed_offsets(consumer).get(tp) or 0
             await consumer.seek(tp, committed)
             self._progress.pop(tp, None)
         if stalled:
@@ -97,9 +104,7 @@ class FetchWatchdog:
         return acted | stalled
 
     def _resume_dropped(self, consumer: Any, owned: set[TP]) -> set[TP]:
-        active = consumer._active_partitions or set()
-        paused = consumer._paused_partitions
-        out = {tp for tp in owned if tp in paused or tp not in active}
+        out = outside_fetch_set(consumer, owned)
         resumed = out & self._suspects
         self._suspects = out - resumed
         if resumed:
@@ -108,8 +113,7 @@ class FetchWatchdog:
                 partitions=sorted(tp.partition for tp in resumed),
                 consequence="Faust left them out of the fetch set after a rebalance",
             )
-            consumer._buffered_partitions.difference_update(resumed)
-            consumer.resume_partitions(resumed)
+            resume_fetching(consumer, resumed)
         return resumed
 
     async def _find_stalled(self, consumer: Any, owned: set[TP]) -> set[TP]:
@@ -121,7 +125,7 @@ class FetchWatchdog:
             # Progress is the committed offset: it stops both when nothing is fetched and
             # when Faust skipped messages that never come back (its offsets then wait on
             # a hole that nothing will ack).
-            position = consumer._committed_offset.get(tp) or 0
+            position = committed_offsets(consumer).get(tp) or 0
             end = ends.get(tp)
             if end is None or end <= position:
                 self._progress.pop(tp, None)

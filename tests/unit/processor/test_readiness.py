@@ -11,7 +11,8 @@ from faust.types import TP
 from typer.testing import CliRunner
 
 from auditstream.processor import cli
-from auditstream.processor.readiness import broker_connected, raw_progress, watch_readiness
+from auditstream.processor.faust_bridge import broker_connected
+from auditstream.processor.readiness import raw_progress, watch_readiness
 from auditstream.schemas.health import Readiness
 
 

@@ -1,21 +1,37 @@
-"""Faust patches: raw offsets commit only over a run of acks from the committed offset, and
-a table recovery ends once its changelog is read to the last stable offset, and a kept
-changelog partition is read again from where the last recovery stopped."""
+"""The Faust bridge: raw offsets commit only over a run of acks from the committed offset,
+commits wait for the gate, recovery highwaters come from the broker, a table recovery ends
+once its changelog is read to the last stable offset, a kept changelog partition is read
+again from where the last recovery stopped, every patch is installed once, and the worker
+refuses a faust-streaming other than the pinned one."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
+import tomllib
 from collections import defaultdict
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from faust.types import TP
 
-from auditstream.processor.faust_patches import (
+from auditstream.processor.errors import FaustVersionError
+from auditstream.processor.faust_bridge import (
+    BridgedApp,
+    Patches,
     RecoveryFinisher,
     ReplayFloor,
+    check_faust_version,
     commit_only_contiguous_acks,
+    gate_commits,
+    install,
+    pinned_faust_version,
+    use_broker_highwaters,
 )
+
+ROOT = Path(__file__).resolve().parents[3]
 
 RAW = TP("raw", 0)
 
@@ -27,7 +43,7 @@ def _consumer(acked: list[int], committed: int | None) -> Any:
         _committed_offset={RAW: committed},
         _new_offset=lambda tp: 999,  # Faust's own, used for other topics
     )
-    commit_only_contiguous_acks(SimpleNamespace(consumer=consumer), "raw")  # type: ignore[arg-type]
+    commit_only_contiguous_acks(consumer, "raw")
     return consumer
 
 
@@ -259,3 +275,176 @@ class TestReplayFloor:
         seek = recovery._seek_offsets
         floor.install()
         assert recovery._seek_offsets is seek
+
+
+class _Thread:
+    """The part of Faust's ``AIOKafkaConsumerThread`` the highwater patch replaces and calls."""
+
+    def __init__(self, broker_ends: dict[TP, int]) -> None:
+        self.asked: list[list[TP]] = []
+        client = SimpleNamespace(end_offsets=self._end_offsets)
+        self._ensure_consumer = lambda: client
+        self._highwaters = self._last_stable_offsets  # Faust's: None until fetched
+        self._broker_ends = broker_ends
+
+    async def _end_offsets(self, partitions: list[TP]) -> dict[TP, int]:
+        self.asked.append(partitions)
+        return {tp: self._broker_ends[tp] for tp in partitions}
+
+    async def _last_stable_offsets(self, partitions: list[TP]) -> dict[TP, int | None]:
+        return dict.fromkeys(partitions)
+
+
+class TestBrokerHighwaters:
+    def test_highwaters_come_from_the_broker_known_or_not_to_the_client(self) -> None:
+        """A changelog partition not fetched yet gets the broker's end, not None (-1)."""
+        thread = _Thread({CHANGELOG: 92})
+        use_broker_highwaters(SimpleNamespace(_thread=thread))
+        assert asyncio.run(thread._highwaters([CHANGELOG])) == {CHANGELOG: 92}
+        assert thread.asked == [[CHANGELOG]]
+
+    def test_installing_twice_wraps_once(self) -> None:
+        thread = _Thread({})
+        consumer = SimpleNamespace(_thread=thread)
+        use_broker_highwaters(consumer)
+        patched = thread._highwaters
+        use_broker_highwaters(consumer)
+        assert thread._highwaters is patched
+
+
+class _CommittingConsumer:
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    async def force_commit(self) -> bool:
+        self.log.append("commit")
+        return True
+
+
+class TestCommitGate:
+    def test_a_commit_waits_for_the_gate_and_reports_after_it(self) -> None:
+        """While the agent holds the gate nothing commits; then the commit and its report run."""
+        log: list[str] = []
+        consumer = _CommittingConsumer(log)
+
+        async def scenario() -> None:
+            gate = asyncio.Lock()
+            gate_commits(consumer, gate, lambda: log.append("after"))
+            async with gate:
+                commit = asyncio.ensure_future(consumer.force_commit())
+                await asyncio.sleep(0.01)
+                log.append("chunk sent and acked")
+            assert await commit is True
+
+        asyncio.run(scenario())
+        assert log == ["chunk sent and acked", "commit", "after"]
+
+    def test_installing_twice_wraps_once(self) -> None:
+        consumer = _CommittingConsumer([])
+        gate = asyncio.Lock()
+        gate_commits(consumer, gate, lambda: None)
+        patched = consumer.force_commit
+        gate_commits(consumer, gate, lambda: None)
+        assert consumer.force_commit is patched
+
+
+class TestInstall:
+    def test_every_patch_is_installed_once_however_often_install_runs(self) -> None:
+        """A second install (a restart of the app service) wraps nothing twice."""
+        recovery = _SeekingRecovery({CHANGELOG: 103})
+        consumer = _CommittingConsumer([])
+        consumer._thread = _Thread({})  # type: ignore[attr-defined]
+        consumer._new_offset = lambda tp: None  # type: ignore[attr-defined]
+        app = SimpleNamespace(consumer=consumer, tables=SimpleNamespace(recovery=recovery))
+        patches = Patches(
+            raw="raw",
+            gate=asyncio.Lock(),
+            after_commit=lambda: None,
+            floor=ReplayFloor(app),  # type: ignore[arg-type]
+            finisher=None,
+        )
+        install(app, patches)
+        installed = (
+            consumer.force_commit,
+            consumer._thread._highwaters,  # type: ignore[attr-defined]
+            consumer._new_offset,  # type: ignore[attr-defined]
+            recovery._seek_offsets,
+        )
+        install(app, patches)
+        assert installed == (
+            consumer.force_commit,
+            consumer._thread._highwaters,  # type: ignore[attr-defined]
+            consumer._new_offset,  # type: ignore[attr-defined]
+            recovery._seek_offsets,
+        )
+
+    def test_the_app_installs_the_patches_when_it_starts(self) -> None:
+        """BridgedApp.on_start runs Faust's own start, then installs on its real consumer."""
+        app = BridgedApp("test-bridge", broker="kafka://127.0.0.1:1", web_enabled=False)
+        gate = asyncio.Lock()
+        app.patches = Patches(
+            raw="raw",
+            gate=gate,
+            after_commit=lambda: None,
+            floor=ReplayFloor(app),
+            finisher=None,
+        )
+
+        async def start() -> Any:
+            await app.on_start()
+            return app.consumer
+
+        consumer = asyncio.run(start())
+        assert getattr(consumer, "_auditstream_gated", False) is True
+        assert getattr(consumer, "_auditstream_contiguous", False) is True
+        assert getattr(consumer._thread, "_auditstream_broker_highwaters", False) is True
+        assert getattr(app.tables.recovery, "_auditstream_replay_floor", False) is True
+
+
+class TestPinnedVersion:
+    def test_the_pin_read_at_start_is_the_one_in_pyproject(self) -> None:
+        """The installed metadata states the pin pyproject.toml holds."""
+        pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+        pins = [
+            dep.split("==", 1)[1].strip()
+            for dep in pyproject["project"]["optional-dependencies"]["processor"]
+            if dep.replace(" ", "").startswith("faust-streaming==")
+        ]
+        assert pins == [pinned_faust_version()]
+
+    def test_the_installed_faust_is_the_pinned_one(self) -> None:
+        """This environment runs the version the bridge was written against."""
+        assert check_faust_version() == pinned_faust_version() == "0.15.3"
+
+    def test_another_version_fails_at_start_and_tells_the_operator_what_to_install(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        real = importlib.metadata.version
+        monkeypatch.setattr(
+            importlib.metadata,
+            "version",
+            lambda name: "0.16.0" if name == "faust-streaming" else real(name),
+        )
+        with pytest.raises(FaustVersionError) as caught:
+            check_faust_version()
+        assert caught.value.installed == "0.16.0"
+        assert caught.value.pinned == "0.15.3"
+        assert "pip install 'faust-streaming==0.15.3'" in str(caught.value)
+
+    def test_a_missing_faust_fails_at_start_too(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        real = importlib.metadata.version
+
+        def version(name: str) -> str:
+            if name == "faust-streaming":
+                raise importlib.metadata.PackageNotFoundError(name)
+            return real(name)
+
+        monkeypatch.setattr(importlib.metadata, "version", version)
+        with pytest.raises(FaustVersionError, match="not installed"):
+            check_faust_version()
+
+    def test_an_unreadable_pin_fails_at_start(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without the distribution's metadata there is nothing to check against: refuse."""
+        monkeypatch.setattr(importlib.metadata, "requires", lambda _name: [])
+        with pytest.raises(FaustVersionError, match="cannot read the faust-streaming pin"):
+            check_faust_version()
