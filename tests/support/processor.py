@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from confluent_kafka import Producer
+from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import (
     AdminClient,
     AlterConfigOpType,
@@ -25,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from auditstream.schemas import AuditEvent, AuditEventDeserializer, AuditEventSerializer
 from support.pipeline import PipelineUnderTest
+from support.wait import wait_until
 
 # Short group timeouts so a SIGKILLed worker's partitions move in seconds, not the
 # production default's 30 s; commits every 0.5 s keep the latency of a test low.
@@ -119,11 +120,35 @@ def committed_and_end(pipeline: PipelineUnderTest) -> tuple[int, int]:
     )
     try:
         tps = [TopicPartition(pipeline.raw, p) for p in range(PARTITIONS)]
-        committed = sum(max(tp.offset, 0) for tp in consumer.committed(tps, timeout=10))
+        offsets = wait_until(
+            lambda: _committed(consumer, tps),
+            timeout_s=60,
+            interval_s=1,
+            what=f"the coordinator of group {group} to answer",
+        )
+        committed = sum(max(tp.offset, 0) for tp in offsets)
         end = sum(consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in tps)
         return committed, end
     finally:
         consumer.close()
+
+
+# A coordinator that is moving or still loading the offsets topic (a new broker, a
+# failover) answers with these; the question is asked again.
+_COORDINATOR_NOT_READY = frozenset(
+    {"NOT_COORDINATOR", "COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE", "_TIMED_OUT"}
+)
+
+
+def _committed(consumer: Any, tps: list[Any]) -> list[Any] | None:
+    """The group's committed offsets, or None while its coordinator is not ready."""
+    try:
+        offsets: list[Any] = consumer.committed(tps, timeout=10)
+    except KafkaException as exc:
+        if exc.args[0].name() in _COORDINATOR_NOT_READY:
+            return None
+        raise
+    return offsets
 
 
 def trace_batch(n_traces: int, events_per_trace: int, *, prompts: list[str]) -> list[AuditEvent]:
