@@ -293,6 +293,11 @@ class TestQueryReadsOnlyWhatVerifies:
             f"audit query: warning: version {victim.key}: hidden by a delete marker; "
             f"read version {victim.version_id}, as its manifest recorded"
         ) in stderr.splitlines()
+        for keyring in (True, False):  # the rows stand, but the archive was written to
+            hidden = audit(sut, "verify", keyring=keyring)
+            assert hidden.returncode == 1, hidden.stdout + hidden.stderr
+            assert f"version {victim.key}: hidden by a delete marker" in hidden.stdout
+            assert f"its versions {victim.version_id} are still stored" in hidden.stdout
 
         deleted = manifest_key(sut.prefix, 1, head.seq)
         s3.delete_object(Bucket=sut.stack.bucket, Key=deleted)
@@ -304,6 +309,39 @@ class TestQueryReadsOnlyWhatVerifies:
             result = audit(sut, "verify", keyring=keyring)
             assert result.returncode == 1, result.stdout + result.stderr
             assert f"linkage {deleted}: manifest deleted (delete marker)" in result.stdout
+
+    def test_a_chain_hidden_whole_by_delete_markers_is_caught_everywhere(
+        self, sut: SinkUnderTest
+    ) -> None:
+        """Every manifest of a partition hidden: verify fails, query refuses, the sink stops."""
+        archived(sut)
+        s3 = sut.s3()
+        reader = ChainReader(S3ObjectStore(s3, bucket=sut.stack.bucket), prefix=sut.prefix)
+        hidden = [manifest_key(sut.prefix, 2, seq) for seq in reader.manifest_seqs(2)]
+        assert hidden
+        for key in hidden:
+            s3.delete_object(Bucket=sut.stack.bucket, Key=key)
+        for keyring in (True, False):
+            result = audit(sut, "verify", keyring=keyring)
+            assert result.returncode == 1, result.stdout + result.stderr
+            assert "VERIFIED" not in result.stdout
+            for key in hidden:
+                assert f"version {key}: hidden by a delete marker" in result.stdout
+            report = json.loads(audit(sut, "verify", "--json", keyring=keyring).stdout)
+            assert report["ok"] is False
+            assert {f["key"] for f in report["findings"]} >= set(hidden)
+        code, stderr, n = count(sut)
+        assert (code, n) == (3, -1), stderr
+        assert f"linkage {hidden[0]}: manifest deleted (delete marker)" in stderr
+        before = committed_offset(sut, 2)
+        sut.produce(30)
+        refused = sut.start()
+        returncode = wait_until(
+            refused.process.poll, timeout_s=120, what="the sink to stop", describe=sut.logs
+        )
+        assert returncode == 2, sut.logs()
+        assert "manifest chain of partition 2 breaks at seq 0" in refused.log_path.read_text()
+        assert committed_offset(sut, 2) == before
 
     def test_without_a_keyring_the_query_warns_that_it_is_not_anchored(
         self, sut: SinkUnderTest
@@ -321,7 +359,8 @@ class TestDigests:
         """Digests every 2 s while manifests are written for over 32 s (interval + grace).
 
         A deleted middle digest breaks the link the next one holds; with every digest
-        deleted, manifests newer than the interval plus grace have no digest at all.
+        deleted, manifests newer than the interval plus grace have no digest at all. Each
+        delete leaves a delete marker, itself a finding whatever the interval.
         """
         sut.start(max_records="1000", digest_interval_s="2")
         produced = len(sut.produce(15))
@@ -359,7 +398,10 @@ class TestDigests:
             assert "deleted or inserted" in gap.stdout
         for key in digests:
             s3.delete_object(Bucket=sut.stack.bucket, Key=key)
-        assert audit(sut, "verify").returncode == 0  # 40 s is nothing at the default 900 s
+        hidden = audit(sut, "verify")  # 40 s of manifests is nothing at the default 900 s,
+        assert hidden.returncode == 1, hidden.stdout + hidden.stderr  # but the archive never
+        for key in digests:  # deletes: every delete marker is named
+            assert f"version {key}: hidden by a delete marker" in hidden.stdout
         result = audit(sut, "verify", digest_interval_s="2")  # the sinks' interval
         assert result.returncode == 1, result.stdout + result.stderr
         assert "no digest, but manifests were written from" in result.stdout

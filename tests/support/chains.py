@@ -1,7 +1,8 @@
 """Chains written into an in-memory bucket, as a sink worker writes them (unit tests).
 
 :func:`keeper` is a worker's chain keeper, :func:`flush` stores a data object and
-describes it as a flush would; :func:`verify` verifies the bucket at :data:`NOW`.
+describes it as a flush would, :func:`digest_writer` is a worker's digest writer;
+:func:`verify` verifies the bucket at :data:`NOW`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from prometheus_client import CollectorRegistry
 
 from auditstream.archive import BucketLock, ChainReader, verify_archive
 from auditstream.archive.findings import VerificationReport
@@ -20,7 +23,9 @@ from auditstream.archive.trust import Keyring
 from auditstream.archive.writer import ArchiveWriter, StoredObject
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
+from auditstream.sink.digests import DigestWriter
 from auditstream.sink.flush import FlushResult, WrittenObject
+from auditstream.sink.metrics import SinkMetrics
 from support.memory_s3 import MemoryS3
 
 PREFIX = "run/"
@@ -70,4 +75,20 @@ def flush(s3: MemoryS3, partition: int, first: int, last: int, *, body: bytes = 
 
 
 def verify(s3: MemoryS3, **options: Any) -> VerificationReport:
-    return verify_archive(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX, now=NOW, **options)  # type: ignore[arg-type]
+    options.setdefault("now", NOW)
+    return verify_archive(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX, **options)  # type: ignore[arg-type]
+
+
+def digest_writer(s3: MemoryS3, signer: Signer, now: dict[str, float]) -> DigestWriter:
+    """A worker's digest writer on a 60 s interval, its clocks at ``now["t"]`` seconds."""
+    return DigestWriter(
+        ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED),  # type: ignore[arg-type]
+        ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX),  # type: ignore[arg-type]
+        signer,
+        topic="t",
+        interval_s=60,
+        retain_until=lambda: NOW + timedelta(days=30),
+        clock=lambda: NOW + timedelta(seconds=now["t"]),
+        monotonic=lambda: now["t"],
+        metrics=SinkMetrics.create(CollectorRegistry()),
+    )

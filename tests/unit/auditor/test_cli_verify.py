@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from auditstream.archive.signing import Signer, public_key_pem
 from auditstream.auditor.cli.verify import EXIT_FAILED, EXIT_UNANCHORED, app
-from support.chains import PREFIX, flush, keeper
+from support.chains import PREFIX, digest_writer, flush, keeper
 from support.memory_s3 import MemoryS3
 
 runner = CliRunner()
@@ -42,6 +42,7 @@ def sink() -> Signer:
 def copy(tmp_path: Path, sink: Signer) -> Path:
     s3 = MemoryS3()
     chains = keeper(s3, sink)
+    assert digest_writer(s3, sink, {"t": 0.0}).write()  # as a sink does when it starts
     chains.append(flush(s3, 0, 0, 9))
     chains.append(flush(s3, 0, 10, 19))
     return write_copy(s3, tmp_path / "copy")
@@ -98,3 +99,23 @@ class TestVerifyTrust:
         result = verify(copy, "--key", str(bad))
         assert result.exit_code == 2
         assert "bad.pem" in result.stderr
+
+
+class TestNothingToVerify:
+    def test_a_directory_without_an_archive_fails_naming_what_to_check(self, tmp_path, sink):
+        """A wrong path or --prefix verifies nothing: never VERIFIED, never exit 0."""
+        result = runner.invoke(
+            app, ["--offline", str(tmp_path), "--key", str(key_file(tmp_path, sink))]
+        )
+        assert result.exit_code == EXIT_FAILED
+        assert "VERIFIED" not in result.stdout
+        assert "manifests/v1/: no manifest chain: nothing was verified" in result.stdout
+        assert "--prefix" in result.stdout
+
+    def test_a_copy_read_under_another_prefix_fails(self, copy, sink):
+        result = runner.invoke(
+            app,
+            ["--offline", str(copy), "--prefix", "elsewhere/", "--key", str(key_file(copy, sink))],
+        )
+        assert result.exit_code == EXIT_FAILED
+        assert "elsewhere/manifests/v1/: no manifest chain" in result.stdout

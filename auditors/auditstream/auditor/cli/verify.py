@@ -126,7 +126,7 @@ def render(report: VerificationReport, console: Console, *, offline: bool) -> No
         (
             report.pending,
             "objects past their chain head, not counted: a flush not chained yet, or, when "
-            "a digest finding above names a missing head, the objects of a deleted manifest",
+            "a finding above names a missing or deleted manifest, the objects of that manifest",
         ),
     ):
         if keys:
