@@ -7,6 +7,7 @@ Archives are built in memory by a real chain keeper, then written out as the dir
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 
 from auditstream.archive.signing import Signer, public_key_pem
 from auditstream.auditor.cli.verify import EXIT_FAILED, EXIT_UNANCHORED, app
+from auditstream.auditor.seal import seal_package
 from support.chains import PREFIX, digest_writer, flush, keeper
 from support.memory_s3 import MemoryS3
 
@@ -119,3 +121,46 @@ class TestNothingToVerify:
         )
         assert result.exit_code == EXIT_FAILED
         assert "elsewhere/manifests/v1/: no manifest chain" in result.stdout
+
+
+class TestPackageWithoutDescription:
+    """A sealed package whose package.json is gone or mangled is a failed package, not a
+    plain directory that holds no archive (which would say nothing about its events)."""
+
+    @pytest.fixture
+    def sealed(self, copy: Path, sink: Signer, tmp_path: Path) -> tuple[Path, Path]:
+        package = tmp_path / "package"
+        shutil.copytree(copy, package / "archive")
+        (package / "events.jsonl").write_text('{"event_id": "e1"}\n')
+        (package / "package.json").write_text(json.dumps({"objects": []}))
+        exporter = Signer.generate()
+        seal_package(package, exporter, sealed_at="2026-01-01T00:00:00Z")
+        keys = tmp_path / "keys.pem"
+        keys.write_bytes(public_key_pem(sink.public_key) + public_key_pem(exporter.public_key))
+        return package, keys
+
+    @pytest.mark.parametrize("damage", ["removed", "not-json", "fields-missing"])
+    def test_it_fails_with_the_description_named_with_and_without_a_keyring(self, sealed, damage):
+        package, keys = sealed
+        description = package / "package.json"
+        if damage == "removed":
+            description.unlink()
+        elif damage == "not-json":
+            description.write_text("[1, 2")
+        for options in (["--key", str(keys)], []):
+            result = runner.invoke(app, ["--offline", str(package), *options])
+            assert result.exit_code == EXIT_FAILED, result.output
+            assert "VERIFIED" not in result.stdout
+            assert "package.json: missing, or not a package description" in result.stdout
+
+    def test_the_json_report_says_so_too(self, sealed):
+        package, keys = sealed
+        (package / "package.json").unlink()
+        report = json.loads(
+            runner.invoke(app, ["--offline", str(package), "--key", str(keys), "--json"]).stdout
+        )
+        assert (report["ok"], report["anchored"]) == (False, True)
+        assert {(f["kind"], f["key"]) for f in report["findings"]} == {
+            ("object", "package.json"),  # the seal names the file that went missing
+            ("format", "package.json"),
+        }
