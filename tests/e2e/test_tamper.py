@@ -36,7 +36,7 @@ from auditstream.archive.writer import ArchiveWriter, StoredObject
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.flush import FlushResult, WrittenObject
-from support.pipeline import TEST_EXPORT_KEY, TEST_SIGNING_KEY
+from support.pipeline import TEST_EXPORT_KEY, TEST_KEYRING, TEST_SIGNING_KEY
 from support.sink_harness import SinkUnderTest
 from support.wait import wait_until
 
@@ -350,6 +350,37 @@ class TestQueryReadsOnlyWhatVerifies:
         code, stderr, n = count(sut, keyring=False)
         assert (code, n) == (0, 60), stderr
         assert "no trusted keys configured" in stderr
+
+
+class TestKeyOption:
+    def test_query_and_export_take_the_keyring_from_key_files(
+        self, sut: SinkUnderTest, tmp_path: Path
+    ) -> None:
+        """`--key` anchors them as the environment does, and refuses a forged manifest."""
+        archived(sut, 60)
+        keyring = tmp_path / "keyring.pem"
+        keyring.write_text(TEST_KEYRING)
+        code, stderr, n = count(sut, "--key", str(keyring), keyring=False)
+        assert (code, n) == (0, 60), stderr
+        assert "no trusted keys configured" not in stderr
+        exported = audit(
+            sut,
+            "export",
+            str(tmp_path / "package"),
+            "--key",
+            str(keyring),
+            keyring=False,
+            export_key=TEST_EXPORT_KEY,
+        )
+        assert exported.returncode == 0, exported.stderr
+        report = json.loads((tmp_path / "package" / "verification.json").read_text())
+        assert report["anchored"] is True
+        assert SINK.key_id in report["trusted_keys"]
+        attacker = Signer.generate()
+        forged = forge_next_manifest(sut, attacker, partition=0)
+        code, stderr, _ = count(sut, "--key", str(keyring), keyring=False)
+        assert code == 3, stderr
+        assert forged in stderr
 
 
 class TestDigests:

@@ -14,8 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 from auditstream.archive.signing import Signer, public_key_pem
+from auditstream.auditor.cli.export import app as export_app
+from auditstream.auditor.cli.query import app as query_app
 from auditstream.auditor.cli.verify import EXIT_FAILED, EXIT_UNANCHORED, app
+from auditstream.auditor.errors import TrustedKeyError
 from auditstream.auditor.seal import seal_package
+from auditstream.auditor.settings import load_auditor_settings
+from auditstream.auditor.verify import trusted_keyring, with_key_files
 from support.chains import PREFIX, digest_writer, flush, keeper
 from support.memory_s3 import MemoryS3
 
@@ -164,3 +169,36 @@ class TestPackageWithoutDescription:
             ("object", "package.json"),  # the seal names the file that went missing
             ("format", "package.json"),
         }
+
+
+class TestKeyFilesForQueryAndExport:
+    """`audit query` and `audit export` take `--key` as `audit verify` does."""
+
+    def test_key_files_join_the_configured_keys(self, tmp_path, sink, monkeypatch):
+        other = Signer.generate()
+        monkeypatch.setenv("AUDITSTREAM_TRUST__KEYS", public_key_pem(other.public_key).decode())
+        settings = with_key_files(load_auditor_settings(), [key_file(tmp_path, sink)])
+        assert trusted_keyring(settings.trust).key_ids() == sorted([sink.key_id, other.key_id])
+
+    def test_without_key_files_the_settings_are_unchanged(self):
+        settings = load_auditor_settings()
+        assert with_key_files(settings, []) is settings
+        assert trusted_keyring(settings.trust) is None
+
+    def test_a_key_file_that_is_not_a_public_key_is_named(self, tmp_path):
+        bad = tmp_path / "bad.pem"
+        bad.write_text("hello")
+        with pytest.raises(TrustedKeyError, match=r"bad\.pem"):
+            with_key_files(load_auditor_settings(), [bad])
+
+    @pytest.mark.parametrize("command", [query_app, export_app])
+    def test_the_commands_offer_the_option_and_exit_2_naming_a_bad_key_file(
+        self, command, tmp_path
+    ):
+        assert "--key" in runner.invoke(command, ["--help"]).stdout
+        bad = tmp_path / "bad.pem"
+        bad.write_text("hello")
+        first = "SELECT 1" if command is query_app else str(tmp_path / "out")
+        result = runner.invoke(command, [first, "--key", str(bad)])
+        assert result.exit_code == 2
+        assert "bad.pem" in result.stderr
