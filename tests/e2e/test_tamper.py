@@ -27,6 +27,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from auditstream.archive import BucketLock, ChainReader
+from auditstream.archive.digest import Digest
 from auditstream.archive.layout import ObjectKey, PartitionPath
 from auditstream.archive.manifest import manifest_key
 from auditstream.archive.signing import Signer
@@ -189,6 +190,13 @@ class TestAttackerKey:
         # Not skipped: the forged positions were never committed, so the real events
         # there are still to be read once the forged head is dealt with.
         assert committed_offset(sut, 0) == real.position_after
+        # And the real key signed no digest vouching for the forged link.
+        s3 = sut.s3()
+        listed = s3.list_objects_v2(Bucket=sut.stack.bucket, Prefix=f"{sut.prefix}digests/")
+        for entry in listed.get("Contents", []):
+            data = s3.get_object(Bucket=sut.stack.bucket, Key=entry["Key"])["Body"].read()
+            heads = Digest.from_bytes(data, key=entry["Key"]).heads
+            assert (0, real.seq + 1) not in {(h.partition, h.seq) for h in heads}
 
 
 class TestRotation:

@@ -15,6 +15,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from auditstream.archive import BucketLock, ChainReader, verify_archive
+from auditstream.archive.chain import ChainHead
 from auditstream.archive.findings import VerificationReport
 from auditstream.archive.layout import ObjectKey, PartitionPath
 from auditstream.archive.signing import Signer
@@ -57,6 +58,22 @@ def keeper(
     return chains
 
 
+def checker(
+    s3: MemoryS3, signer: Signer, *, trusting: tuple[Signer, ...] = ()
+) -> Callable[[ChainHead, int, int], None]:
+    """A worker's check of the heads its digests vouch for (its key and ``trusting``)."""
+    writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
+    reader = ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX)  # type: ignore[arg-type]
+    return ChainKeeper(
+        writer,
+        reader,
+        signer,
+        keyring=Keyring.of(*(t.public_key for t in trusting)),
+        topic="t",
+        retain_until=lambda: NOW + timedelta(days=30),
+    ).check_head
+
+
 def flush(s3: MemoryS3, partition: int, first: int, last: int, *, body: bytes = b"") -> FlushResult:
     """Store one data object for offsets first..last and describe it as a flush would."""
     key = ObjectKey(PartitionPath("a", NOW.date(), 0), partition, first, last)
@@ -91,4 +108,5 @@ def digest_writer(s3: MemoryS3, signer: Signer, now: dict[str, float]) -> Digest
         clock=lambda: NOW + timedelta(seconds=now["t"]),
         monotonic=lambda: now["t"],
         metrics=SinkMetrics.create(CollectorRegistry()),
+        check_head=checker(s3, signer),
     )

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from prometheus_client import CollectorRegistry
+from structlog.testing import capture_logs
 
 from auditstream.archive import (
     BucketLock,
@@ -324,6 +325,7 @@ class TestVerifyArchive:
             clock=lambda: NOW,
             monotonic=lambda: 0.0,
             metrics=SinkMetrics.create(CollectorRegistry()),
+            check_head=rotated.check_head,
         )
         assert digests.write() is True
         assert digests.write() is False  # same interval: the first digest stands
@@ -471,6 +473,27 @@ class TestDigestWriter:
         report = verify(s3)
         assert report.digests == 2
         assert report.ok, report.failures
+
+    @pytest.mark.parametrize("forgery", ["untrusted-signer", "replayed-head"])
+    def test_a_head_the_worker_would_not_build_on_is_left_out_and_logged(self, forgery):
+        """The sink's key never vouches for a forged link (issue 15's first attack)."""
+        s3 = MemoryS3()
+        sink = Signer.generate()
+        chains = keeper(s3, sink)
+        for partition in (0, 1):
+            chains.append(flush(s3, partition, 0, 9))
+        forged_key = manifest_key(PREFIX, 0, 1)
+        if forgery == "untrusted-signer":
+            keeper(s3, Signer.generate(), trusting=(sink,)).append(flush(s3, 0, 10, 19))
+        else:  # seq 0's bytes, signed by the sink's own key, as seq 1
+            s3.put_object(Key=forged_key, Body=s3.objects[manifest_key(PREFIX, 0, 0)])
+        with capture_logs() as logs:
+            assert digest_writer(s3, sink, {"t": 0.0}).write() is True
+        (stored,) = [Digest.from_bytes(s3.objects[k], key=k) for k in digest_keys(s3)]
+        assert [(h.partition, h.seq) for h in stored.heads] == [(1, 0)]
+        (logged,) = [e for e in logs if e["event"] == "digest_head_untrusted"]
+        assert (logged["log_level"], logged["partition"], logged["key"]) == ("error", 0, forged_key)
+        assert logged["reason"]
 
     def test_each_digest_names_the_one_before_it_even_one_another_worker_wrote(self):
         s3 = MemoryS3()
