@@ -27,6 +27,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from auditstream.archive import BucketLock, ChainReader
+from auditstream.archive.digest import Digest
 from auditstream.archive.layout import ObjectKey, PartitionPath
 from auditstream.archive.manifest import manifest_key
 from auditstream.archive.signing import Signer
@@ -36,7 +37,7 @@ from auditstream.archive.writer import ArchiveWriter, StoredObject
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
 from auditstream.sink.flush import FlushResult, WrittenObject
-from support.pipeline import TEST_EXPORT_KEY, TEST_SIGNING_KEY
+from support.pipeline import TEST_EXPORT_KEY, TEST_KEYRING, TEST_SIGNING_KEY
 from support.sink_harness import SinkUnderTest
 from support.wait import wait_until
 
@@ -189,6 +190,13 @@ class TestAttackerKey:
         # Not skipped: the forged positions were never committed, so the real events
         # there are still to be read once the forged head is dealt with.
         assert committed_offset(sut, 0) == real.position_after
+        # And the real key signed no digest vouching for the forged link.
+        s3 = sut.s3()
+        listed = s3.list_objects_v2(Bucket=sut.stack.bucket, Prefix=f"{sut.prefix}digests/")
+        for entry in listed.get("Contents", []):
+            data = s3.get_object(Bucket=sut.stack.bucket, Key=entry["Key"])["Body"].read()
+            heads = Digest.from_bytes(data, key=entry["Key"]).heads
+            assert (0, real.seq + 1) not in {(h.partition, h.seq) for h in heads}
 
 
 class TestRotation:
@@ -293,6 +301,11 @@ class TestQueryReadsOnlyWhatVerifies:
             f"audit query: warning: version {victim.key}: hidden by a delete marker; "
             f"read version {victim.version_id}, as its manifest recorded"
         ) in stderr.splitlines()
+        for keyring in (True, False):  # the rows stand, but the archive was written to
+            hidden = audit(sut, "verify", keyring=keyring)
+            assert hidden.returncode == 1, hidden.stdout + hidden.stderr
+            assert f"version {victim.key}: hidden by a delete marker" in hidden.stdout
+            assert f"its versions {victim.version_id} are still stored" in hidden.stdout
 
         deleted = manifest_key(sut.prefix, 1, head.seq)
         s3.delete_object(Bucket=sut.stack.bucket, Key=deleted)
@@ -305,6 +318,39 @@ class TestQueryReadsOnlyWhatVerifies:
             assert result.returncode == 1, result.stdout + result.stderr
             assert f"linkage {deleted}: manifest deleted (delete marker)" in result.stdout
 
+    def test_a_chain_hidden_whole_by_delete_markers_is_caught_everywhere(
+        self, sut: SinkUnderTest
+    ) -> None:
+        """Every manifest of a partition hidden: verify fails, query refuses, the sink stops."""
+        archived(sut)
+        s3 = sut.s3()
+        reader = ChainReader(S3ObjectStore(s3, bucket=sut.stack.bucket), prefix=sut.prefix)
+        hidden = [manifest_key(sut.prefix, 2, seq) for seq in reader.manifest_seqs(2)]
+        assert hidden
+        for key in hidden:
+            s3.delete_object(Bucket=sut.stack.bucket, Key=key)
+        for keyring in (True, False):
+            result = audit(sut, "verify", keyring=keyring)
+            assert result.returncode == 1, result.stdout + result.stderr
+            assert "VERIFIED" not in result.stdout
+            for key in hidden:
+                assert f"version {key}: hidden by a delete marker" in result.stdout
+            report = json.loads(audit(sut, "verify", "--json", keyring=keyring).stdout)
+            assert report["ok"] is False
+            assert {f["key"] for f in report["findings"]} >= set(hidden)
+        code, stderr, n = count(sut)
+        assert (code, n) == (3, -1), stderr
+        assert f"linkage {hidden[0]}: manifest deleted (delete marker)" in stderr
+        before = committed_offset(sut, 2)
+        sut.produce(30)
+        refused = sut.start()
+        returncode = wait_until(
+            refused.process.poll, timeout_s=120, what="the sink to stop", describe=sut.logs
+        )
+        assert returncode == 2, sut.logs()
+        assert "manifest chain of partition 2 breaks at seq 0" in refused.log_path.read_text()
+        assert committed_offset(sut, 2) == before
+
     def test_without_a_keyring_the_query_warns_that_it_is_not_anchored(
         self, sut: SinkUnderTest
     ) -> None:
@@ -314,6 +360,37 @@ class TestQueryReadsOnlyWhatVerifies:
         assert "no trusted keys configured" in stderr
 
 
+class TestKeyOption:
+    def test_query_and_export_take_the_keyring_from_key_files(
+        self, sut: SinkUnderTest, tmp_path: Path
+    ) -> None:
+        """`--key` anchors them as the environment does, and refuses a forged manifest."""
+        archived(sut, 60)
+        keyring = tmp_path / "keyring.pem"
+        keyring.write_text(TEST_KEYRING)
+        code, stderr, n = count(sut, "--key", str(keyring), keyring=False)
+        assert (code, n) == (0, 60), stderr
+        assert "no trusted keys configured" not in stderr
+        exported = audit(
+            sut,
+            "export",
+            str(tmp_path / "package"),
+            "--key",
+            str(keyring),
+            keyring=False,
+            export_key=TEST_EXPORT_KEY,
+        )
+        assert exported.returncode == 0, exported.stderr
+        report = json.loads((tmp_path / "package" / "verification.json").read_text())
+        assert report["anchored"] is True
+        assert SINK.key_id in report["trusted_keys"]
+        attacker = Signer.generate()
+        forged = forge_next_manifest(sut, attacker, partition=0)
+        code, stderr, _ = count(sut, "--key", str(keyring), keyring=False)
+        assert code == 3, stderr
+        assert forged in stderr
+
+
 class TestDigests:
     def test_deleting_a_middle_digest_then_every_digest_is_a_finding(
         self, sut: SinkUnderTest
@@ -321,7 +398,8 @@ class TestDigests:
         """Digests every 2 s while manifests are written for over 32 s (interval + grace).
 
         A deleted middle digest breaks the link the next one holds; with every digest
-        deleted, manifests newer than the interval plus grace have no digest at all.
+        deleted, manifests newer than the interval plus grace have no digest at all. Each
+        delete leaves a delete marker, itself a finding whatever the interval.
         """
         sut.start(max_records="1000", digest_interval_s="2")
         produced = len(sut.produce(15))
@@ -359,7 +437,10 @@ class TestDigests:
             assert "deleted or inserted" in gap.stdout
         for key in digests:
             s3.delete_object(Bucket=sut.stack.bucket, Key=key)
-        assert audit(sut, "verify").returncode == 0  # 40 s is nothing at the default 900 s
+        hidden = audit(sut, "verify")  # 40 s of manifests is nothing at the default 900 s,
+        assert hidden.returncode == 1, hidden.stdout + hidden.stderr  # but the archive never
+        for key in digests:  # deletes: every delete marker is named
+            assert f"version {key}: hidden by a delete marker" in hidden.stdout
         result = audit(sut, "verify", digest_interval_s="2")  # the sinks' interval
         assert result.returncode == 1, result.stdout + result.stderr
         assert "no digest, but manifests were written from" in result.stdout

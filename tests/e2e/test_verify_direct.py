@@ -98,7 +98,9 @@ class ArchiveBuilder:
                 records=offset - first,
                 objects=tuple(listed),
                 prev_sha256=previous,
-                written_at="2026-01-01T00:00:00Z",
+                # Now: an archive without digests whose manifests are older than the
+                # digest interval (plus grace) fails verification.
+                written_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 unlocked=False,
                 signer_key_id="",
             ).signed(self.signer)

@@ -33,11 +33,14 @@ PER_BATCH = 30
 
 def _verify(package: Path | None, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     where = ["--offline", str(package)] if package is not None else []
+    # The test's own environment (PYTHONPATH included, so the command is this checkout's
+    # code, not whichever one the interpreter installed) with only the given settings.
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AUDITSTREAM_")}
     return subprocess.run(
         [sys.executable, "-m", "auditstream.cli.main", "verify", *where],
         capture_output=True,
         text=True,
-        env=env,
+        env=base | env,
         check=False,
         timeout=120,
     )
@@ -243,6 +246,16 @@ class TestVerifyExport:
         copy = tampered("unsealed")
         (copy / "package.seal.json").unlink()
         cases["seal removed"] = (copy, "the package is not sealed")
+
+        # Without its description a package must not pass as a plain archive copy (one
+        # with no chain at its root), with or without its seal.
+        copy = tampered("undescribed")
+        (copy / "package.json").unlink()
+        cases["package.json removed"] = (copy, "package.json: missing, or not a package")
+        copy = tampered("stripped")
+        for name in ("package.json", "package.seal.json", "exporter.pub"):
+            (copy / name).unlink()
+        cases["package.json, seal and key removed"] = (copy, "no manifest chain")
 
         # Without a keyring the package's own keys are trusted: still never VERIFIED.
         bare = {k: v for k, v in pipeline.env.items() if k != "AUDITSTREAM_TRUST__KEYS"}

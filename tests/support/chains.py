@@ -1,7 +1,8 @@
 """Chains written into an in-memory bucket, as a sink worker writes them (unit tests).
 
 :func:`keeper` is a worker's chain keeper, :func:`flush` stores a data object and
-describes it as a flush would; :func:`verify` verifies the bucket at :data:`NOW`.
+describes it as a flush would, :func:`digest_writer` is a worker's digest writer;
+:func:`verify` verifies the bucket at :data:`NOW`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prometheus_client import CollectorRegistry
+
 from auditstream.archive import BucketLock, ChainReader, verify_archive
+from auditstream.archive.chain import ChainHead
 from auditstream.archive.findings import VerificationReport
 from auditstream.archive.layout import ObjectKey, PartitionPath
 from auditstream.archive.signing import Signer
@@ -20,7 +24,9 @@ from auditstream.archive.trust import Keyring
 from auditstream.archive.writer import ArchiveWriter, StoredObject
 from auditstream.sink.batcher import PartitionId
 from auditstream.sink.chain_keeper import ChainKeeper
+from auditstream.sink.digests import DigestWriter
 from auditstream.sink.flush import FlushResult, WrittenObject
+from auditstream.sink.metrics import SinkMetrics
 from support.memory_s3 import MemoryS3
 
 PREFIX = "run/"
@@ -52,6 +58,22 @@ def keeper(
     return chains
 
 
+def checker(
+    s3: MemoryS3, signer: Signer, *, trusting: tuple[Signer, ...] = ()
+) -> Callable[[ChainHead, int, int], None]:
+    """A worker's check of the heads its digests vouch for (its key and ``trusting``)."""
+    writer = ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED)  # type: ignore[arg-type]
+    reader = ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX)  # type: ignore[arg-type]
+    return ChainKeeper(
+        writer,
+        reader,
+        signer,
+        keyring=Keyring.of(*(t.public_key for t in trusting)),
+        topic="t",
+        retain_until=lambda: NOW + timedelta(days=30),
+    ).check_head
+
+
 def flush(s3: MemoryS3, partition: int, first: int, last: int, *, body: bytes = b"") -> FlushResult:
     """Store one data object for offsets first..last and describe it as a flush would."""
     key = ObjectKey(PartitionPath("a", NOW.date(), 0), partition, first, last)
@@ -70,4 +92,21 @@ def flush(s3: MemoryS3, partition: int, first: int, last: int, *, body: bytes = 
 
 
 def verify(s3: MemoryS3, **options: Any) -> VerificationReport:
-    return verify_archive(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX, now=NOW, **options)  # type: ignore[arg-type]
+    options.setdefault("now", NOW)
+    return verify_archive(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX, **options)  # type: ignore[arg-type]
+
+
+def digest_writer(s3: MemoryS3, signer: Signer, now: dict[str, float]) -> DigestWriter:
+    """A worker's digest writer on a 60 s interval, its clocks at ``now["t"]`` seconds."""
+    return DigestWriter(
+        ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED),  # type: ignore[arg-type]
+        ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX),  # type: ignore[arg-type]
+        signer,
+        topic="t",
+        interval_s=60,
+        retain_until=lambda: NOW + timedelta(days=30),
+        clock=lambda: NOW + timedelta(seconds=now["t"]),
+        monotonic=lambda: now["t"],
+        metrics=SinkMetrics.create(CollectorRegistry()),
+        check_head=checker(s3, signer),
+    )

@@ -29,6 +29,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -41,7 +42,7 @@ from auditstream.archive.manifest import KEYS_ROOT, MANIFEST_ROOT
 from auditstream.archive.reader import read_object
 from auditstream.archive.signing import Signer
 from auditstream.archive.store import DirectoryStore, ObjectStore, S3ObjectStore
-from auditstream.archive.trust import Keyring
+from auditstream.archive.trust import Keyring, TrustSource
 from auditstream.archive.verify import Finding, FindingKind, VerificationReport
 from auditstream.auditor.errors import (
     ArchiveAccessError,
@@ -52,11 +53,12 @@ from auditstream.auditor.errors import (
 from auditstream.auditor.evidence import EVENTS_STEM, check_events_file, selection_sql
 from auditstream.auditor.output import OutputFormat, writer_for
 from auditstream.auditor.query import copy_selection, execute_sql, local_dataset, select_objects
-from auditstream.auditor.seal import check_seal, seal_package
+from auditstream.auditor.seal import SEAL_FILE, check_seal, seal_package
 from auditstream.auditor.settings import AuditorSection, AuditorSettings
 from auditstream.auditor.verify import OFFLINE_BUCKET, object_scope, trusted_keyring
 
 PACKAGE_FORMAT = "auditstream.evidence/v1"
+PACKAGE_FILE = "package.json"
 
 _INCOMPLETE_HINT = (
     "run `audit verify` for the whole report; an evidence package is written only from "
@@ -195,7 +197,7 @@ def export_evidence(
             "event_ids": table.column("event_id").to_pylist(),
             "objects": objects,
         }
-        (out / "package.json").write_text(json.dumps(description, indent=2))
+        (out / PACKAGE_FILE).write_text(json.dumps(description, indent=2))
         # 4. seal every file, then verify what was written, as the recipient will
         sealed_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         seal_package(out, signer, sealed_at=sealed_at)
@@ -226,17 +228,34 @@ def verify_package(root: Path, *, keyring: Keyring | None = None) -> Verificatio
         the included objects) added to its findings.
 
     Raises:
-        ArchiveAccessError: The directory is not a package.
+        ArchiveAccessError: The directory is not a package (neither ``package.json`` nor
+            a seal).
     """
-    try:
-        description = json.loads((root / "package.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise ArchiveAccessError(
-            str(root), "no readable package.json: not an evidence package"
-        ) from exc
+    sealed = check_seal(root, keyring)
+    description = _description(root)
+    if description is None:
+        if not is_package(root):
+            raise ArchiveAccessError(str(root), "no package.json: not an evidence package")
+        # Sealed, but its description is gone or mangled: nothing can be checked against
+        # the selection, and the package must never pass as a plain archive copy.
+        report = VerificationReport(
+            bucket=OFFLINE_BUCKET,
+            prefix="",
+            trust=TrustSource.ARCHIVE if keyring is None else TrustSource.KEYRING,
+            trusted_keys=keyring.key_ids() if keyring is not None else [],
+        )
+        report.findings = [
+            *sealed,
+            Finding(
+                FindingKind.FORMAT,
+                PACKAGE_FILE,
+                "missing, or not a package description: the selection and the events file "
+                "cannot be checked; ask the exporter for the package again",
+            ),
+        ]
+        return report
     archive = root / "archive"
     listed: list[str] = description["objects"]
-    sealed = check_seal(root, keyring)
     report = verify_archive(
         DirectoryStore(archive, name=OFFLINE_BUCKET),
         prefix=description["prefix"],
@@ -270,6 +289,34 @@ def verify_package(root: Path, *, keyring: Keyring | None = None) -> Verificatio
     report.orphans = [o for o in report.orphans if o in listed]
     report.pending = [o for o in report.pending if o in listed]
     return report
+
+
+def is_package(root: Path) -> bool:
+    """Whether a directory is an evidence package: it holds a description or a seal.
+
+    A package whose ``package.json`` was removed is still one (its seal says so), and
+    is verified as a package, never as a plain copy of an archive.
+
+    Args:
+        root: The directory.
+    """
+    return (root / PACKAGE_FILE).is_file() or (root / SEAL_FILE).is_file()
+
+
+def _description(root: Path) -> dict[str, Any] | None:
+    """``package.json`` with the fields verification reads, or None if it has not."""
+    try:
+        description = json.loads((root / PACKAGE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    expected = {"objects": list, "prefix": str, "selection": dict, "events_file": str}
+    if not isinstance(description, dict) or any(
+        not isinstance(description.get(name), kind) for name, kind in expected.items()
+    ):
+        return None
+    if not all(isinstance(key, str) for key in description["objects"]):
+        return None
+    return description
 
 
 def _copy(store: ObjectStore, key: str, target: Path) -> None:

@@ -18,6 +18,7 @@ from auditstream.archive import make_s3_client, verify_archive
 from auditstream.archive.direct import DirectReader
 from auditstream.archive.errors import ArchiveError, SigningKeyError
 from auditstream.archive.reader import key_selector
+from auditstream.archive.signing import public_key_pem
 from auditstream.archive.store import DirectoryStore, S3ObjectStore
 from auditstream.archive.trust import Keyring, load_keyring
 from auditstream.archive.verify import VerificationReport, VerifyProgress
@@ -46,6 +47,34 @@ def trusted_keyring(trust: TrustSettings, keys: Iterable[Path] = ()) -> Keyring 
         return load_keyring(files, text=trust.keys)
     except SigningKeyError as exc:
         raise TrustedKeyError(exc.detail) from exc
+
+
+def with_key_files(settings: AuditorSettings, keys: Iterable[Path]) -> AuditorSettings:
+    """Return settings whose trusted keys also hold those of these files (``--key``).
+
+    ``audit query`` and ``audit export`` pass the result on, so every check they make
+    (the chains they read, the package's own verification) trusts the same keys.
+
+    Args:
+        settings: The auditor's settings.
+        keys: Files given with ``--key``, each one or more PEM public keys.
+
+    Raises:
+        TrustedKeyError: A file cannot be read or holds no Ed25519 public key.
+    """
+    files = list(keys)
+    if not files:
+        return settings
+    try:
+        added = load_keyring(files)
+    except SigningKeyError as exc:
+        raise TrustedKeyError(exc.detail) from exc
+    pem = "".join(public_key_pem(k).decode() for k in (added.keys.values() if added else ()))
+    configured = settings.trust.keys
+    trust = settings.trust.model_copy(
+        update={"keys": f"{configured}\n{pem}" if configured else pem}
+    )
+    return settings.model_copy(update={"trust": trust})
 
 
 def object_scope(

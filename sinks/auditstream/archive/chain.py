@@ -24,7 +24,7 @@ from auditstream.archive.manifest import (
     public_key_key,
 )
 from auditstream.archive.signing import load_public_key
-from auditstream.archive.store import LockState, ObjectStore, ObjectVersion
+from auditstream.archive.store import LockState, ObjectStore, VersionListing
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,12 +265,12 @@ class ChainReader:
         found = ((key, self.get(key)) for key in self.list_keys(under))
         return [(key, data) for key, data in found if data is not None]
 
-    def versions(self, *roots: str) -> dict[str, list[ObjectVersion]]:
+    def versions(self, *roots: str) -> VersionListing:
         """Return every stored version of the objects below the given roots, by key.
 
         Only the archive's own roots are listed: with an empty prefix the archive shares
         the bucket's root with whatever else the bucket holds. Delete markers are not
-        versions here (:meth:`deleted` finds those).
+        versions; the keys whose current version is one are in ``deleted``.
 
         Args:
             roots: Paths below the archive prefix, e.g. ``"manifests/v1/"``.
@@ -279,9 +279,11 @@ class ChainReader:
             ArchiveUnavailableError: The store did not answer.
             BucketUnreachableError: The store refused the listing.
         """
-        found: dict[str, list[ObjectVersion]] = {}
+        found = VersionListing()
         for root in roots:
-            found.update(self._store.versions(normalize_prefix(self._prefix) + root).versions)
+            listing = self._store.versions(normalize_prefix(self._prefix) + root)
+            found.versions.update(listing.versions)
+            found.deleted |= listing.deleted
         return found
 
     def public_key(self, key_id: str) -> Ed25519PublicKey:

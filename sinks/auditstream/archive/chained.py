@@ -7,8 +7,9 @@ Readers that count events read the chains instead, and never write:
 - :func:`read_trusted_objects` walks every chain from seq 0 and keeps the objects of the
   links that verify (signed by a trusted key, linked, positions continuous, named after
   their place); the first link that does not, a missing manifest or a deleted head stops
-  the walk of that partition and is returned as a problem, so a reader can refuse to
-  answer, or answer and warn, but never silently count less or count forged rows.
+  the walk of that partition and is returned as a problem (a chain hidden whole by delete
+  markers too), so a reader can refuse to answer, or answer and warn, but never silently
+  count less or count forged rows.
 - :mod:`~auditstream.archive.recorded` then reads the objects a reader opens, at the
   versions their manifests recorded, checked against their sizes and SHA-256.
 - :func:`list_chained_objects` reads manifests only, without checks (tests, benchmarks).
@@ -22,7 +23,12 @@ from auditstream.archive.chain import ChainHead, ChainReader
 from auditstream.archive.checks import check_manifest
 from auditstream.archive.errors import ManifestFormatError
 from auditstream.archive.findings import Finding, FindingKind, PartitionReport
-from auditstream.archive.manifest import ManifestObject, manifest_key
+from auditstream.archive.manifest import (
+    MANIFEST_ROOT,
+    ManifestObject,
+    manifest_key,
+    parse_manifest_key,
+)
 from auditstream.archive.store import ObjectStore
 from auditstream.archive.trust import (
     ROTATION_ROOT,
@@ -95,7 +101,12 @@ def read_trusted_objects(
     if keyring is not None:
         rotations, _ = parse_rotations(reader.read_all(ROTATION_ROOT))
         keyring, _ = extend_by_rotations(keyring, rotations)
-    for partition in reader.partitions():
+    # A chain hidden whole by delete markers is not listed as a partition by every store
+    # (S3 lists no prefix that holds only delete markers): its markers name it.
+    hidden = reader.versions(MANIFEST_ROOT).deleted
+    named = (parse_manifest_key(key, prefix) for key in hidden)
+    partitions = set(reader.partitions()) | {found[0] for found in named if found is not None}
+    for partition in sorted(partitions):
         report = PartitionReport(partition)
         previous: ChainHead | None = None
         for expected, seq in enumerate(reader.manifest_seqs(partition)):
@@ -106,7 +117,8 @@ def read_trusted_objects(
             except ManifestFormatError as exc:
                 report.fail(FindingKind.FORMAT, key, exc.reason)
             if link is None and not report.findings:
-                report.fail(FindingKind.LINKAGE, key, f"manifest seq {expected} is missing")
+                cause = " (deleted: a delete marker hides it)" if key in hidden else ""
+                report.fail(FindingKind.LINKAGE, key, f"manifest seq {expected} is missing{cause}")
             if link is not None:
                 check_manifest(reader, report, link, previous, key=key, keyring=keyring)
             if report.findings:
@@ -115,7 +127,7 @@ def read_trusted_objects(
             trusted.objects.update((o.key, o) for o in link.manifest.objects)
             previous = link
         following = manifest_key(prefix, partition, previous.seq + 1 if previous else 0)
-        if not report.findings and reader.deleted(following):
+        if not report.findings and following in hidden:
             report.fail(FindingKind.LINKAGE, following, "manifest deleted (delete marker)")
         if report.findings:
             first = report.findings[0]

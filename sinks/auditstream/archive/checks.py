@@ -25,7 +25,7 @@ from auditstream.archive.findings import (
 )
 from auditstream.archive.manifest import Manifest, ManifestObject
 from auditstream.archive.signing import verify_signature
-from auditstream.archive.store import LockState, ObjectVersion
+from auditstream.archive.store import LockState, ObjectVersion, VersionListing
 from auditstream.archive.trust import Keyring
 
 
@@ -304,13 +304,14 @@ def check_digest_chain(
     manifest_times: tuple[datetime, datetime] | None,
     *,
     interval_s: float,
+    now: datetime,
 ) -> None:
     """Check that digests link into one chain and that none is missing or late.
 
     A sink writes a digest when it starts and then every interval while it runs, so
     manifests written more than the interval (plus grace) after the newest digest mean
     digests were deleted or stopped; with no digest at all, manifests spanning more
-    than that mean the same.
+    than that, or written longer ago than that, mean the same.
 
     Args:
         report: Where failures are recorded.
@@ -318,6 +319,7 @@ def check_digest_chain(
         manifest_times: When the oldest and the newest manifest were written; None
             without manifests.
         interval_s: The interval to expect when no digest records its own.
+        now: The time of the verification.
     """
     previous: StoredDigest | None = None
     for stored in digests:
@@ -344,6 +346,16 @@ def check_digest_chain(
                     DIGEST_ROOT,
                     f"no digest, but manifests were written from {_iso(oldest)} to "
                     f"{_iso(newest)}: digests were deleted or never written",
+                )
+            )
+        elif now - oldest > allowed:
+            # A sink writes its first digest as it starts, before its first manifest.
+            report.findings.append(
+                Finding(
+                    FindingKind.DIGEST,
+                    DIGEST_ROOT,
+                    f"no digest, but manifests were written since {_iso(oldest)}, more than "
+                    f"the {interval:g} s interval ago: digests were deleted or never written",
                 )
             )
         return
@@ -410,5 +422,32 @@ def check_versions(report: VerificationReport, versions: dict[str, list[ObjectVe
                 FindingKind.VERSION,
                 key,
                 f"{len(stored)} versions, written once by the archive: {described}",
+            )
+        )
+
+
+def check_hidden(report: VerificationReport, stored: VersionListing) -> None:
+    """Nothing of the archive is ever deleted: a delete marker over any key is a finding.
+
+    On a versioned bucket a DELETE without a version id needs no more than
+    ``s3:DeleteObject`` and hides the key from every reader that does not ask for a
+    version: a chained object seems lost, a manifest or digest gone, and a chain hidden
+    whole is not even listed. The sink never deletes, so someone else did. A key that
+    already has a finding about its delete marker (a deleted chain head) gets no second.
+
+    Args:
+        report: Where failures are recorded.
+        stored: The archive's versions and delete markers (:meth:`ChainReader.versions`).
+    """
+    told = {f.key for f in report.failures if "delete marker" in f.message}
+    for key in sorted(stored.deleted - told):
+        kept = ", ".join(v.version_id for v in stored.versions.get(key, []))
+        report.findings.append(
+            Finding(
+                FindingKind.VERSION,
+                key,
+                "hidden by a delete marker: the archive never deletes, so someone did "
+                "(readers that ask for no version find it missing); "
+                + (f"its versions {kept} are still stored" if kept else "no version is left"),
             )
         )

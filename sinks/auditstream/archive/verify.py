@@ -28,6 +28,7 @@ from auditstream.archive.chain import ChainHead, ChainReader
 from auditstream.archive.checks import (
     check_digest,
     check_digest_chain,
+    check_hidden,
     check_manifest,
     check_object,
     check_retention,
@@ -44,7 +45,7 @@ from auditstream.archive.findings import (
     PartitionReport,
     VerificationReport,
 )
-from auditstream.archive.layout import DATA_ROOT
+from auditstream.archive.layout import DATA_ROOT, normalize_prefix
 from auditstream.archive.manifest import (
     KEYS_ROOT,
     MANIFEST_ROOT,
@@ -226,9 +227,24 @@ def verify_archive(
             digests.append(stored)
     times = [t for walk in walks for t in walk.written]
     check_digest_chain(
-        report, digests, (min(times), max(times)) if times else None, interval_s=digest_interval_s
+        report,
+        digests,
+        (min(times), max(times)) if times else None,
+        interval_s=digest_interval_s,
+        now=options.now,
     )
-    check_versions(report, reader.versions(MANIFEST_ROOT, DIGEST_ROOT, KEYS_ROOT, DATA_ROOT))
+    versions = reader.versions(MANIFEST_ROOT, DIGEST_ROOT, KEYS_ROOT, DATA_ROOT)
+    check_versions(report, versions.versions)
+    check_hidden(report, versions)
+    if not report.partitions and not versions.deleted:
+        report.findings.append(
+            Finding(
+                FindingKind.LINKAGE,
+                f"{normalize_prefix(prefix)}{MANIFEST_ROOT}",
+                "no manifest chain: nothing was verified. An empty archive, or the wrong "
+                "bucket, prefix (--prefix, AUDITSTREAM_S3__PREFIX) or directory",
+            )
+        )
     chained = report.chained_objects()
     classify_unchained(reader, report, [o for o in listed if o.key not in chained])
     if keyring is None:

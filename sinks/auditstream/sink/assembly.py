@@ -135,5 +135,6 @@ def open_archive(
             clock=clock,
             monotonic=monotonic,
             metrics=metrics,
+            check_head=chains.check_head,
         ),
     )

@@ -222,6 +222,21 @@ class ChainKeeper:
         self._heads[partition] = new_head
         return new_head
 
+    def check_head(self, head: ChainHead, partition: int, seq: int) -> None:
+        """Check that a head read from the bucket may be built on or vouched for.
+
+        Args:
+            head: The manifest found at ``seq``.
+            partition: The partition whose chain it heads.
+            seq: The sequence number of the key it was read from.
+
+        Raises:
+            UntrustedHeadError: It is not signed by a trusted key, its signature fails,
+                or it names another partition or sequence number than its key.
+            ManifestChainError: It belongs to another topic.
+        """
+        self._check(head, partition, seq)
+
     def _check(self, head: ChainHead, partition: int, seq: int | None) -> None:
         manifest = head.manifest
         key = manifest_key(self._reader.prefix, partition, head.seq if seq is None else seq)

@@ -5,7 +5,10 @@ key is the interval's start, so the first write wins and the others find the key
 which is fine. The heads are read from the bucket, not from the worker's memory, so the
 digest covers the partitions other workers own too. Each digest names the one before it
 (the newest key before its own, found by a listing that starts after the last digest
-this worker knows), so the digests form one chain.
+this worker knows), so the digests form one chain. A head is vouched for only when the
+worker would build on it itself (:meth:`ChainKeeper.check_head`): a head signed by a key
+nobody trusts, or copied from elsewhere in the archive, is left out of the digest and
+logged, so the sink's key never signs for a forged link.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import datetime
 
 import structlog
 
-from auditstream.archive.chain import ChainReader
+from auditstream.archive.chain import ChainHead, ChainReader
 from auditstream.archive.digest import (
     DIGEST_ROOT,
     Digest,
@@ -25,9 +28,15 @@ from auditstream.archive.digest import (
     digest_key,
     interval_start,
 )
-from auditstream.archive.errors import ArchiveUnavailableError, ObjectExistsError
+from auditstream.archive.errors import (
+    ArchiveUnavailableError,
+    ManifestFormatError,
+    ObjectExistsError,
+)
+from auditstream.archive.manifest import manifest_key
 from auditstream.archive.signing import Signer
 from auditstream.archive.writer import ArchiveWriter
+from auditstream.sink.errors import ManifestChainError, UntrustedHeadError
 from auditstream.sink.metrics import SinkMetrics
 
 log = structlog.get_logger(__name__)
@@ -46,9 +55,12 @@ class DigestWriter:
         clock: Current aware UTC time.
         monotonic: Monotonic clock in seconds.
         metrics: Counts the digests written and sets the digest-age gauge.
+        check_head: Raises :class:`UntrustedHeadError` or :class:`ManifestChainError`
+            for a head the worker would not build on (:meth:`ChainKeeper.check_head`).
     """
 
     __slots__ = (
+        "_check_head",
         "_clock",
         "_due_at",
         "_interval_s",
@@ -75,8 +87,10 @@ class DigestWriter:
         clock: Callable[[], datetime],
         monotonic: Callable[[], float],
         metrics: SinkMetrics,
+        check_head: Callable[[ChainHead, int, int], None],
     ) -> None:
         self._writer = writer
+        self._check_head = check_head
         self._reader = reader
         self._signer = signer
         self._topic = topic
@@ -132,11 +146,25 @@ class DigestWriter:
         start = interval_start(now, self._interval_s)
         heads = []
         for partition in self._reader.partitions():
-            head = self._reader.head(partition, known=self._known.get(partition))
-            if head is None:
+            seq = self._reader.head_seq(partition, known=self._known.get(partition))
+            if seq is None:
                 continue
-            self._known[partition] = head.seq
-            heads.append(DigestHead(partition, head.seq, head.sha256, head.position_after))
+            try:
+                head = self._reader.manifest(partition, seq)
+                if head is None:
+                    continue
+                self._check_head(head, partition, seq)
+            except (ManifestFormatError, UntrustedHeadError, ManifestChainError) as exc:
+                log.error(
+                    "digest_head_untrusted",
+                    partition=partition,
+                    key=manifest_key(self._reader.prefix, partition, seq),
+                    reason=" ".join(str(exc).split()),
+                    consequence="the digest leaves this partition out; run `audit verify`",
+                )
+                continue
+            self._known[partition] = seq
+            heads.append(DigestHead(partition, seq, head.sha256, head.position_after))
         key = digest_key(self._reader.prefix, start)
         digest = Digest(
             topic=self._topic,

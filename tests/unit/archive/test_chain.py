@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from prometheus_client import CollectorRegistry
+from structlog.testing import capture_logs
 
 from auditstream.archive import (
     BucketLock,
@@ -20,6 +21,7 @@ from auditstream.archive import (
     list_chained_objects,
 )
 from auditstream.archive.arrow_schema import events_to_table
+from auditstream.archive.chained import read_trusted_objects
 from auditstream.archive.digest import Digest
 from auditstream.archive.manifest import Manifest, manifest_key
 from auditstream.archive.signing import Signer
@@ -31,7 +33,7 @@ from auditstream.sink.digests import DigestWriter
 from auditstream.sink.errors import FencedError, ManifestChainError, UntrustedHeadError
 from auditstream.sink.flush import FlushResult
 from auditstream.sink.metrics import SinkMetrics
-from support.chains import BUCKET, NOW, PREFIX, flush, keeper, verify
+from support.chains import BUCKET, NOW, PREFIX, digest_writer, flush, keeper, verify
 from support.memory_s3 import MemoryS3
 from support.sample_events import full_event_dict, through_codec
 
@@ -323,6 +325,7 @@ class TestVerifyArchive:
             clock=lambda: NOW,
             monotonic=lambda: 0.0,
             metrics=SinkMetrics.create(CollectorRegistry()),
+            check_head=rotated.check_head,
         )
         assert digests.write() is True
         assert digests.write() is False  # same interval: the first digest stands
@@ -363,6 +366,90 @@ class TestDeletedHead:
         assert report.failures[0].key == manifest_key(PREFIX, 0, 1)
 
 
+class TestHiddenKeys:
+    """The archive never deletes: a delete marker over any of its keys is a finding."""
+
+    def test_a_chained_object_hidden_by_a_delete_marker_is_named_with_the_kept_version(self):
+        """Its recorded version still hashes right, but someone deleted from the archive."""
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        written = flush(s3, 0, 0, 9)
+        chains.append(written)
+        (obj,) = written.objects
+        s3.delete_object(Bucket=BUCKET, Key=obj.stored.key)
+        findings = verify(s3).failures
+        assert [(f.kind, f.key) for f in findings] == [(FindingKind.VERSION, obj.stored.key)]
+        assert findings[0].message.startswith("hidden by a delete marker")
+        assert f"its versions {obj.stored.version_id} are still stored" in findings[0].message
+
+    def test_a_chain_hidden_whole_fails_verification_and_stops_queries_and_the_sink(self):
+        """No listing shows the partition any more; its delete markers still do."""
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        for partition in (0, 1):
+            chains.append(flush(s3, partition, 0, 9))
+            chains.append(flush(s3, partition, 10, 19))
+        hidden = [manifest_key(PREFIX, 1, seq) for seq in (0, 1)]
+        for key in hidden:
+            s3.delete_object(Bucket=BUCKET, Key=key)
+        report = verify(s3)
+        assert [p.partition for p in report.partitions] == [0]
+        assert [(f.kind, f.key) for f in report.failures] == [
+            (FindingKind.VERSION, key) for key in hidden
+        ]
+        trusted = read_trusted_objects(
+            S3ObjectStore(s3, bucket=BUCKET),  # type: ignore[arg-type]
+            prefix=PREFIX,
+            keyring=Keyring.of(chains.signer.public_key),
+        )
+        assert [(p.kind, p.key) for p in trusted.problems] == [(FindingKind.LINKAGE, hidden[0])]
+        assert "manifest deleted (delete marker)" in trusted.problems[0].message
+        assert all("/p1/" not in key for key in trusted.objects)
+        with pytest.raises(ManifestChainError, match="delete marker"):
+            keeper(s3, trusting=(chains.signer,)).resume(1)
+
+    def test_a_hidden_middle_manifest_is_named_as_deleted_to_queries(self):
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        for first in (0, 10, 20):
+            chains.append(flush(s3, 0, first, first + 9))
+        s3.delete_object(Bucket=BUCKET, Key=manifest_key(PREFIX, 0, 1))
+        trusted = read_trusted_objects(
+            S3ObjectStore(s3, bucket=BUCKET),  # type: ignore[arg-type]
+            prefix=PREFIX,
+            keyring=Keyring.of(chains.signer.public_key),
+        )
+        (problem,) = trusted.problems
+        assert problem.message.startswith(
+            "manifest seq 1 is missing (deleted: a delete marker hides it)"
+        )
+        messages = {(f.key, f.message) for f in verify(s3).failures}
+        assert (manifest_key(PREFIX, 0, 1), "manifest deleted (delete marker)") in messages
+
+    def test_a_hidden_digest_is_a_finding_even_when_it_was_the_newest(self):
+        """The newest digest has no successor whose link would break."""
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        chains.append(flush(s3, 0, 0, 9))
+        now = {"t": 0.0}
+        digests = digest_writer(s3, chains.signer, now)
+        assert digests.write() is True
+        (key,) = digest_keys(s3)
+        s3.delete_object(Bucket=BUCKET, Key=key)
+        findings = verify(s3).failures
+        assert [(f.kind, f.key) for f in findings] == [(FindingKind.VERSION, key)]
+
+    def test_an_archive_without_any_chain_is_not_verified(self):
+        """An empty prefix (or a wrong one) proves nothing, whatever keys are trusted."""
+        s3 = MemoryS3()
+        chains = keeper(s3)  # publishes its key, writes no manifest
+        report = verify(s3, keyring=Keyring.of(chains.signer.public_key))
+        assert [(f.kind, f.key) for f in report.failures] == [
+            (FindingKind.LINKAGE, f"{PREFIX}manifests/v1/")
+        ]
+        assert "nothing was verified" in report.failures[0].message
+
+
 class TestDigestWriter:
     def test_a_digest_is_written_at_start_then_once_per_interval_and_an_outage_postpones_it(
         self,
@@ -386,6 +473,27 @@ class TestDigestWriter:
         report = verify(s3)
         assert report.digests == 2
         assert report.ok, report.failures
+
+    @pytest.mark.parametrize("forgery", ["untrusted-signer", "replayed-head"])
+    def test_a_head_the_worker_would_not_build_on_is_left_out_and_logged(self, forgery):
+        """The sink's key never vouches for a forged link (issue 15's first attack)."""
+        s3 = MemoryS3()
+        sink = Signer.generate()
+        chains = keeper(s3, sink)
+        for partition in (0, 1):
+            chains.append(flush(s3, partition, 0, 9))
+        forged_key = manifest_key(PREFIX, 0, 1)
+        if forgery == "untrusted-signer":
+            keeper(s3, Signer.generate(), trusting=(sink,)).append(flush(s3, 0, 10, 19))
+        else:  # seq 0's bytes, signed by the sink's own key, as seq 1
+            s3.put_object(Key=forged_key, Body=s3.objects[manifest_key(PREFIX, 0, 0)])
+        with capture_logs() as logs:
+            assert digest_writer(s3, sink, {"t": 0.0}).write() is True
+        (stored,) = [Digest.from_bytes(s3.objects[k], key=k) for k in digest_keys(s3)]
+        assert [(h.partition, h.seq) for h in stored.heads] == [(1, 0)]
+        (logged,) = [e for e in logs if e["event"] == "digest_head_untrusted"]
+        assert (logged["log_level"], logged["partition"], logged["key"]) == ("error", 0, forged_key)
+        assert logged["reason"]
 
     def test_each_digest_names_the_one_before_it_even_one_another_worker_wrote(self):
         s3 = MemoryS3()
@@ -451,26 +559,28 @@ class TestDigestChain:
         assert [f.kind for f in findings] == [FindingKind.DIGEST]
         assert "no digest" in findings[0].message
 
+    @pytest.mark.parametrize(("age_s", "found"), [(1_700, False), (1_900, True)])
+    def test_no_digest_in_an_archive_older_than_interval_and_grace_is_a_finding(self, age_s, found):
+        """A sink writes a digest as it starts: a short run long ago still left one.
+
+        The default interval is 900 s, its grace as long: 1,800 s after the first manifest.
+        """
+        s3 = MemoryS3()
+        chains = keeper(s3)
+        chains.append(flush(s3, 0, 0, 9))
+        findings = verify(s3, now=NOW + timedelta(seconds=age_s)).failures
+        assert [f.kind for f in findings] == ([FindingKind.DIGEST] if found else [])
+        if found:
+            assert findings[0].message.startswith(
+                "no digest, but manifests were written since 2026-01-01T00:00:00Z, more than "
+                "the 900 s interval ago"
+            )
+
 
 def event(i: int):
     made = full_event_dict()
     made["event_id"] = f"00000000-0000-4000-8000-{i:012d}"
     return through_codec(made)
-
-
-def digest_writer(s3: MemoryS3, signer: Signer, now: dict[str, float]) -> DigestWriter:
-    """A worker's digest writer on a 60 s interval, its clocks at ``now["t"]`` seconds."""
-    return DigestWriter(
-        ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED),  # type: ignore[arg-type]
-        ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX),  # type: ignore[arg-type]
-        signer,
-        topic="t",
-        interval_s=60,
-        retain_until=lambda: NOW + timedelta(days=30),
-        clock=lambda: NOW + timedelta(seconds=now["t"]),
-        monotonic=lambda: now["t"],
-        metrics=SinkMetrics.create(CollectorRegistry()),
-    )
 
 
 def digest_keys(s3: MemoryS3) -> list[str]:
@@ -509,6 +619,6 @@ class TestVersionListing:
             s3.put_object(Key=key, Body=b"{}")
         s3.put_object(Key="other/manifests/x", Body=b"again")
         reader = ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix="")  # type: ignore[arg-type]
-        versions = reader.versions("manifests/v1/")
+        versions = reader.versions("manifests/v1/").versions
         assert sorted(versions) == ["manifests/v1/p0/0.json", "manifests/v1/p0/1.json"]
         assert all(len(v) == 1 for v in versions.values())

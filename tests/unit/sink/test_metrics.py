@@ -12,7 +12,7 @@ from auditstream.archive.store import S3ObjectStore
 from auditstream.archive.writer import ArchiveWriter
 from auditstream.sink.digests import DigestWriter
 from auditstream.sink.metrics import SinkMetrics
-from support.chains import BUCKET, NOW, PREFIX, flush, keeper
+from support.chains import BUCKET, NOW, PREFIX, checker, flush, keeper
 from support.memory_s3 import MemoryS3
 
 
@@ -31,6 +31,7 @@ def _digests(s3: MemoryS3, signer: Signer, metrics: SinkMetrics, at_s: float) ->
         clock=lambda: NOW + timedelta(seconds=at_s),
         monotonic=lambda: at_s,
         metrics=metrics,
+        check_head=checker(s3, signer),
     )
 
 

@@ -2,7 +2,8 @@
 
 The package holds the events (JSONL, CSV or Parquet), the data objects, manifests,
 digests and public keys they come from, and the verification report, so a third party
-can check it with ``audit verify --offline DIR`` and nothing else. Data objects are
+can check it with ``audit verify --offline DIR`` and nothing else. Chains are trusted
+by ``--key`` files and ``AUDITSTREAM_TRUST__*``, as for ``audit query``. Data objects are
 copied at the versions their manifests recorded; a key whose current version is another
 one gets a warning line. Exit codes: 0 written and verified, 1 written but the package did
 not verify, 2 errors, 3 when something the selection covers fails its checks (as for
@@ -20,6 +21,7 @@ from auditstream.auditor.errors import IncompleteArchiveError
 from auditstream.auditor.export import ExportFormat, export_evidence
 from auditstream.auditor.settings import load_auditor_settings
 from auditstream.auditor.timerange import TIME_FORMS, parse_instant
+from auditstream.auditor.verify import with_key_files
 from auditstream.schemas.errors import AuditstreamError
 
 EXIT_UNVERIFIED = 1
@@ -46,6 +48,14 @@ def export(
     ] = None,
     user: Annotated[str | None, typer.Option("--user", help="Only this user (pseudonym).")] = None,
     trace: Annotated[str | None, typer.Option("--trace", help="Only this trace id.")] = None,
+    keys: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--key",
+            help="Trust signers with the public keys (PEM) in this file, and the keys they "
+            "rotated to; repeatable. Adds to AUDITSTREAM_TRUST__KEYRING_FILE.",
+        ),
+    ] = None,
     output_format: Annotated[
         ExportFormat, typer.Option("--format", help="The events file's format.")
     ] = ExportFormat.JSONL,
@@ -54,7 +64,7 @@ def export(
     try:
         summary = export_evidence(
             out,
-            settings=load_auditor_settings(),
+            settings=with_key_files(load_auditor_settings(), keys or []),
             output_format=output_format,
             tenant=tenant,
             since=parse_instant(since, option="--since") if since else None,

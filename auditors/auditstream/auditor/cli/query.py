@@ -1,7 +1,8 @@
 """``audit query "SQL"``: SQL over the archived events (a thin front over the library).
 
 Results go to stdout in the chosen format; notes and errors to stderr. Only objects of
-chain links that verify against the trusted keys are read, each at the version its
+chain links that verify against the trusted keys (``--key`` files and
+``AUDITSTREAM_TRUST__*``) are read, each at the version its
 manifest recorded; when something the query would read fails its checks (a link, a
 missing manifest, a recorded version missing or not of the recorded SHA-256), nothing is
 printed and the exit code is 3 (``--allow-incomplete`` prints what verifies, with one
@@ -15,6 +16,7 @@ for configuration, range, archive and SQL errors, 3 incomplete.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,6 +27,7 @@ from auditstream.auditor.output import OutputFormat, writer_for
 from auditstream.auditor.query import query_archive
 from auditstream.auditor.settings import load_auditor_settings
 from auditstream.auditor.timerange import TIME_FORMS, parse_instant
+from auditstream.auditor.verify import with_key_files
 from auditstream.schemas.errors import AuditstreamError
 from auditstream.schemas.observability import configure_logging
 
@@ -86,6 +89,14 @@ def query(
             "verifies and warn on stderr (exit 3) instead of refusing.",
         ),
     ] = False,
+    keys: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--key",
+            help="Trust signers with the public keys (PEM) in this file, and the keys they "
+            "rotated to; repeatable. Adds to AUDITSTREAM_TRUST__KEYRING_FILE.",
+        ),
+    ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="table for people, jsonl or csv for tools.")
     ] = OutputFormat.TABLE,
@@ -94,7 +105,7 @@ def query(
     try:
         since_at = parse_instant(since, option="--since") if since else None
         until_at = parse_instant(until, option="--until") if until else None
-        settings = load_auditor_settings()
+        settings = with_key_files(load_auditor_settings(), keys or [])
         configure_logging(level=settings.auditor.log_level, fmt="console", stage="auditor")
         result = query_archive(
             sql,
@@ -115,8 +126,9 @@ def query(
         raise typer.Exit(EXIT_ERROR) from exc
     if not result.anchored:
         typer.echo(
-            "audit query: warning: no trusted keys configured (AUDITSTREAM_TRUST__KEYRING_FILE); "
-            "manifests were checked against the keys the archive itself holds",
+            "audit query: warning: no trusted keys configured (--key or "
+            "AUDITSTREAM_TRUST__KEYRING_FILE); manifests were checked against the keys the "
+            "archive itself holds",
             err=True,
         )
     if result.objects == 0:

@@ -33,7 +33,7 @@ from rich.progress import (
 from rich.table import Table
 
 from auditstream.archive.verify import VerificationReport, VerifyProgress
-from auditstream.auditor.export import verify_package
+from auditstream.auditor.export import is_package, verify_package
 from auditstream.auditor.settings import load_auditor_settings
 from auditstream.auditor.timerange import TIME_FORMS, parse_instant
 from auditstream.auditor.verify import trusted_keyring, verify_bucket, verify_copy
@@ -126,7 +126,7 @@ def render(report: VerificationReport, console: Console, *, offline: bool) -> No
         (
             report.pending,
             "objects past their chain head, not counted: a flush not chained yet, or, when "
-            "a digest finding above names a missing head, the objects of a deleted manifest",
+            "a finding above names a missing or deleted manifest, the objects of that manifest",
         ),
     ):
         if keys:
@@ -193,7 +193,7 @@ def verify(
     try:
         settings = load_auditor_settings()
         keyring = trusted_keyring(settings.trust, keys or [])
-        if offline is not None and (offline / "package.json").is_file():
+        if offline is not None and is_package(offline):
             report = verify_package(offline, keyring=keyring)
         elif offline is not None:
             report = verify_copy(offline, prefix=prefix, keyring=keyring)
