@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from auditstream.auditor.cli.options import KeyFiles
 from auditstream.auditor.errors import IncompleteArchiveError
 from auditstream.auditor.export import ExportFormat, export_evidence
 from auditstream.auditor.settings import load_auditor_settings
@@ -48,14 +49,7 @@ def export(
     ] = None,
     user: Annotated[str | None, typer.Option("--user", help="Only this user (pseudonym).")] = None,
     trace: Annotated[str | None, typer.Option("--trace", help="Only this trace id.")] = None,
-    keys: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--key",
-            help="Trust signers with the public keys (PEM) in this file, and the keys they "
-            "rotated to; repeatable. Adds to AUDITSTREAM_TRUST__KEYRING_FILE.",
-        ),
-    ] = None,
+    keys: KeyFiles = None,
     output_format: Annotated[
         ExportFormat, typer.Option("--format", help="The events file's format.")
     ] = ExportFormat.JSONL,

@@ -16,12 +16,12 @@ for configuration, range, archive and SQL errors, 3 incomplete.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from auditstream.archive.layout import data_root
+from auditstream.auditor.cli.options import KeyFiles
 from auditstream.auditor.errors import IncompleteArchiveError
 from auditstream.auditor.output import OutputFormat, writer_for
 from auditstream.auditor.query import query_archive
@@ -89,14 +89,7 @@ def query(
             "verifies and warn on stderr (exit 3) instead of refusing.",
         ),
     ] = False,
-    keys: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--key",
-            help="Trust signers with the public keys (PEM) in this file, and the keys they "
-            "rotated to; repeatable. Adds to AUDITSTREAM_TRUST__KEYRING_FILE.",
-        ),
-    ] = None,
+    keys: KeyFiles = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="table for people, jsonl or csv for tools.")
     ] = OutputFormat.TABLE,

@@ -33,6 +33,7 @@ from rich.progress import (
 from rich.table import Table
 
 from auditstream.archive.verify import VerificationReport, VerifyProgress
+from auditstream.auditor.cli.options import KeyFiles
 from auditstream.auditor.export import is_package, verify_package
 from auditstream.auditor.settings import load_auditor_settings
 from auditstream.auditor.timerange import TIME_FORMS, parse_instant
@@ -175,14 +176,7 @@ def verify(
         str | None,
         typer.Option("--until", help=f"Only hash objects before this time: {TIME_FORMS}."),
     ] = None,
-    keys: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--key",
-            help="Trust signers with the public keys (PEM) in this file, and the keys they "
-            "rotated to; repeatable. Adds to AUDITSTREAM_TRUST__KEYRING_FILE.",
-        ),
-    ] = None,
+    keys: KeyFiles = None,
     offline: Annotated[
         Path | None, typer.Option("--offline", help="Verify this downloaded copy, not the bucket.")
     ] = None,
