@@ -96,7 +96,9 @@ def verify(s3: MemoryS3, **options: Any) -> VerificationReport:
     return verify_archive(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX, **options)  # type: ignore[arg-type]
 
 
-def digest_writer(s3: MemoryS3, signer: Signer, now: dict[str, float]) -> DigestWriter:
+def digest_writer(
+    s3: MemoryS3, signer: Signer, now: dict[str, float], *, metrics: SinkMetrics | None = None
+) -> DigestWriter:
     """A worker's digest writer on a 60 s interval, its clocks at ``now["t"]`` seconds."""
     return DigestWriter(
         ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED),  # type: ignore[arg-type]
@@ -107,6 +109,6 @@ def digest_writer(s3: MemoryS3, signer: Signer, now: dict[str, float]) -> Digest
         retain_until=lambda: NOW + timedelta(days=30),
         clock=lambda: NOW + timedelta(seconds=now["t"]),
         monotonic=lambda: now["t"],
-        metrics=SinkMetrics.create(CollectorRegistry()),
+        metrics=metrics or SinkMetrics.create(CollectorRegistry()),
         check_head=checker(s3, signer),
     )

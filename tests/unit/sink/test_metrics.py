@@ -6,13 +6,10 @@ from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
 
-from auditstream.archive import BucketLock, ChainReader
 from auditstream.archive.signing import Signer
-from auditstream.archive.store import S3ObjectStore
-from auditstream.archive.writer import ArchiveWriter
 from auditstream.sink.digests import DigestWriter
 from auditstream.sink.metrics import SinkMetrics
-from support.chains import BUCKET, NOW, PREFIX, checker, flush, keeper
+from support.chains import NOW, digest_writer, flush, keeper
 from support.memory_s3 import MemoryS3
 
 
@@ -21,18 +18,7 @@ def _value(registry: CollectorRegistry, name: str, **labels: str) -> float | Non
 
 
 def _digests(s3: MemoryS3, signer: Signer, metrics: SinkMetrics, at_s: float) -> DigestWriter:
-    return DigestWriter(
-        ArchiveWriter(s3, bucket=BUCKET, lock=BucketLock.LOCKED),  # type: ignore[arg-type]
-        ChainReader(S3ObjectStore(s3, bucket=BUCKET), prefix=PREFIX),  # type: ignore[arg-type]
-        signer,
-        topic="t",
-        interval_s=60,
-        retain_until=lambda: NOW + timedelta(days=30),
-        clock=lambda: NOW + timedelta(seconds=at_s),
-        monotonic=lambda: at_s,
-        metrics=metrics,
-        check_head=checker(s3, signer),
-    )
+    return digest_writer(s3, signer, {"t": at_s}, metrics=metrics)
 
 
 class TestChainHeadGauges:
